@@ -1,0 +1,332 @@
+// Package yamlstrict decodes a YAML node tree into Go values strictly: unknown
+// fields, wrong types and duplicate keys are errors, every error carries its
+// line and column, and decoding goes on after an error so that one run reports
+// every problem in a file at once.
+//
+// yaml.v3's own KnownFields(true) stops at the first unknown field and reports
+// lines without columns; spec authors want the whole list, positioned.
+package yamlstrict
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Error is one problem at a position in a file.
+type Error struct {
+	File      string
+	Line, Col int
+	Msg       string
+}
+
+func (e *Error) Error() string {
+	if e.Line == 0 {
+		return fmt.Sprintf("%s: %s", e.File, e.Msg)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+}
+
+// Errors is every problem found in a file, in file order.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Pos is a position in the source. A struct field of type Pos tagged
+// `yaml:"-"` is filled with the position of the mapping the struct came from,
+// so that later validation can point at it.
+type Pos struct{ Line, Col int }
+
+// Unmarshaler is implemented by types that decode themselves from a node
+// (check lists, typed replies). They report problems through d.
+type Unmarshaler interface {
+	UnmarshalStrict(d *Decoder, n *yaml.Node)
+}
+
+// Decoder collects errors while decoding one file.
+type Decoder struct {
+	File string
+	errs Errors
+}
+
+// Errorf records a problem at node n (or at the start of the file when n is nil).
+func (d *Decoder) Errorf(n *yaml.Node, format string, args ...any) {
+	e := &Error{File: d.File, Msg: fmt.Sprintf(format, args...)}
+	if n != nil {
+		e.Line, e.Col = n.Line, n.Column
+	}
+	d.errs = append(d.errs, e)
+}
+
+// ErrorAt records a problem at a position.
+func (d *Decoder) ErrorAt(p Pos, format string, args ...any) {
+	d.errs = append(d.errs, &Error{File: d.File, Line: p.Line, Col: p.Col, Msg: fmt.Sprintf(format, args...)})
+}
+
+// Err returns the problems found so far, sorted by position, or nil.
+func (d *Decoder) Err() error {
+	if len(d.errs) == 0 {
+		return nil
+	}
+	sort.SliceStable(d.errs, func(i, j int) bool {
+		a, b := d.errs[i], d.errs[j]
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
+	return d.errs
+}
+
+// Parse reads YAML text into its document node. A syntax error becomes a
+// positioned Error (yaml.v3 reports "yaml: line N: ..." strings).
+func Parse(file string, data []byte) (*yaml.Node, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, syntaxError(file, err)
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return nil, Errors{{File: file, Msg: "the file is empty"}}
+	}
+	return doc.Content[0], nil
+}
+
+func syntaxError(file string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 0
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if num, after, ok := strings.Cut(rest, ": "); ok {
+			if n, convErr := strconv.Atoi(num); convErr == nil {
+				line, msg = n, after
+			}
+		}
+	}
+	return Errors{{File: file, Line: line, Col: 1, Msg: msg}}
+}
+
+var (
+	posType      = reflect.TypeOf(Pos{})
+	durationType = reflect.TypeOf(time.Duration(0))
+	unmarshaler  = reflect.TypeOf((*Unmarshaler)(nil)).Elem()
+)
+
+// Decode decodes n into the value pointed to by v.
+func (d *Decoder) Decode(n *yaml.Node, v any) {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		panic("yamlstrict: Decode needs a non-nil pointer")
+	}
+	d.decode(n, rv.Elem())
+}
+
+func (d *Decoder) decode(n *yaml.Node, v reflect.Value) {
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if v.CanAddr() && v.Addr().Type().Implements(unmarshaler) {
+		v.Addr().Interface().(Unmarshaler).UnmarshalStrict(d, n)
+		return
+	}
+	if v.Type() == durationType {
+		d.decodeDuration(n, v)
+		return
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		d.decodeStruct(n, v)
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			d.Errorf(n, "expected a list, found %s", Describe(n))
+			return
+		}
+		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+		for i, item := range n.Content {
+			d.decode(item, s.Index(i))
+		}
+		v.Set(s)
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			d.Errorf(n, "expected a mapping, found %s", Describe(n))
+			return
+		}
+		m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
+		for _, kv := range d.Pairs(n) {
+			val := reflect.New(v.Type().Elem()).Elem()
+			d.decode(kv.Value, val)
+			m.SetMapIndex(reflect.ValueOf(kv.Key.Value).Convert(v.Type().Key()), val)
+		}
+		v.Set(m)
+	case reflect.Pointer:
+		p := reflect.New(v.Type().Elem())
+		d.decode(n, p.Elem())
+		v.Set(p)
+	case reflect.String:
+		if s, ok := d.String(n); ok {
+			v.SetString(s)
+		}
+	case reflect.Bool:
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" {
+			d.Errorf(n, "expected true or false, found %s", Describe(n))
+			return
+		}
+		v.SetBool(n.Value == "true" || n.Value == "True" || n.Value == "TRUE")
+	case reflect.Int, reflect.Int64:
+		if i, ok := d.Int(n); ok {
+			v.SetInt(i)
+		}
+	case reflect.Float64:
+		if n.Kind != yaml.ScalarNode || (n.ShortTag() != "!!int" && n.ShortTag() != "!!float") {
+			d.Errorf(n, "expected a number, found %s", Describe(n))
+			return
+		}
+		f, err := strconv.ParseFloat(n.Value, 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			d.Errorf(n, "expected a finite number, found %q", n.Value)
+			return
+		}
+		v.SetFloat(f)
+	default:
+		panic(fmt.Sprintf("yamlstrict: unsupported type %s", v.Type()))
+	}
+}
+
+func (d *Decoder) decodeStruct(n *yaml.Node, v reflect.Value) {
+	if n.Kind != yaml.MappingNode {
+		d.Errorf(n, "expected a mapping, found %s", Describe(n))
+		return
+	}
+	fields := map[string]reflect.Value{}
+	var names []string
+	collectFields(n, v, fields, &names)
+	for _, kv := range d.Pairs(n) {
+		f, ok := fields[kv.Key.Value]
+		if !ok {
+			d.Errorf(kv.Key, "unknown field %q (known: %s)", kv.Key.Value, strings.Join(names, ", "))
+			continue
+		}
+		d.decode(kv.Value, f)
+	}
+}
+
+// collectFields maps YAML names to struct fields, descending into fields
+// tagged `yaml:",inline"` and filling Pos fields.
+func collectFields(n *yaml.Node, v reflect.Value, fields map[string]reflect.Value, names *[]string) {
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("yaml")
+		if f.Type == posType && tag == "-" {
+			v.Field(i).Set(reflect.ValueOf(Pos{n.Line, n.Column}))
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if opts == "inline" && f.Type.Kind() == reflect.Struct {
+			collectFields(n, v.Field(i), fields, names)
+			continue
+		}
+		if name == "" || name == "-" || !f.IsExported() {
+			continue
+		}
+		fields[name] = v.Field(i)
+		*names = append(*names, name)
+	}
+}
+
+func (d *Decoder) decodeDuration(n *yaml.Node, v reflect.Value) {
+	s, ok := d.String(n)
+	if !ok {
+		return
+	}
+	dur, err := time.ParseDuration(s)
+	if err != nil || dur <= 0 {
+		d.Errorf(n, "expected a positive duration such as 2s or 500ms, found %q", s)
+		return
+	}
+	v.SetInt(int64(dur))
+}
+
+// KV is one key and value of a mapping, in file order.
+type KV struct{ Key, Value *yaml.Node }
+
+// Pairs returns a mapping's entries, reporting non-scalar and duplicate keys.
+func (d *Decoder) Pairs(n *yaml.Node) []KV {
+	if n.Kind != yaml.MappingNode {
+		d.Errorf(n, "expected a mapping, found %s", Describe(n))
+		return nil
+	}
+	seen := map[string]*yaml.Node{}
+	var out []KV
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			d.Errorf(k, "expected a plain key, found %s", Describe(k))
+			continue
+		}
+		if first, dup := seen[k.Value]; dup {
+			d.Errorf(k, "duplicate key %q (first at line %d)", k.Value, first.Line)
+			continue
+		}
+		seen[k.Value] = k
+		out = append(out, KV{k, val})
+	}
+	return out
+}
+
+// String reads a scalar as text. Numbers and booleans are taken as written
+// (`equals: 100` means the string "100"); null, lists and mappings are errors.
+func (d *Decoder) String(n *yaml.Node) (string, bool) {
+	if n.Kind != yaml.ScalarNode || n.ShortTag() == "!!null" {
+		d.Errorf(n, "expected a string, found %s", Describe(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+// Int reads an integer scalar.
+func (d *Decoder) Int(n *yaml.Node) (int64, bool) {
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" {
+		d.Errorf(n, "expected an integer, found %s", Describe(n))
+		return 0, false
+	}
+	i, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 64)
+	if err != nil {
+		d.Errorf(n, "expected an integer that fits in 64 bits, found %q", n.Value)
+		return 0, false
+	}
+	return i, true
+}
+
+// Describe names a node's kind for messages: `a list`, `the string "x"`.
+func Describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!null":
+			return "nothing (null)"
+		case "!!int":
+			return "the integer " + n.Value
+		case "!!float":
+			return "the number " + n.Value
+		case "!!bool":
+			return "the boolean " + n.Value
+		}
+		return strconv.Quote(n.Value)
+	}
+	return "an unexpected node"
+}
