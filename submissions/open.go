@@ -1,0 +1,322 @@
+package submissions
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MaxFileSize is the largest submission file that is kept: 1 MiB.
+const MaxFileSize = 1 << 20
+
+// Bounds on what Open reads, because student input is untrusted.
+const (
+	maxEntries    = 1000     // entries in an archive, or in a folder
+	maxTotalBytes = 64 << 20 // bytes read from an archive (uncompressed) or folder
+)
+
+// Submission is an opened submission: a folder or an archive whose root files
+// have been read into memory, within the bounds above. It does not change
+// after Open and is safe for concurrent use.
+type Submission struct {
+	name  string
+	path  string
+	files map[string]*file
+}
+
+// file is one regular file at the root of a submission.
+type file struct {
+	data     []byte // nil when tooLarge
+	size     int64  // for "too large" messages; not over MaxFileSize if unknown
+	tooLarge bool
+}
+
+// Open opens a folder, a .zip, or a .tar.gz/.tgz (the kind comes from the
+// name, in any letter case). Its errors name the path and wrap the cause.
+//
+// If the top level holds no regular files but exactly one directory
+// (ignoring __MACOSX and names starting with a dot), Open descends into that
+// directory once, since students zip their folder. Only regular files
+// directly in that root count; Files lists them all, dot-files included.
+//
+// Bounds: an archive or folder may hold at most 1000 entries, and at most
+// 64 MiB are read in total (for .tar.gz that counts every decompressed byte,
+// as the stream must be read through). Files over MaxFileSize are remembered
+// as too large but not kept, and reads are bounded whatever headers claim.
+// A zip whose central directory is over 1 MiB (far more than 1000 entries
+// need) is refused before it is loaded.
+//
+// Archive entries with unsafe names (absolute, or climbing out with "..")
+// are ignored, backslashes count as separators, and a root file listed twice
+// makes Open fail. Symlinks and other non-regular files are ignored, in
+// folders and archives alike, so Text reports them missing.
+func Open(path string) (*Submission, error) {
+	s, err := open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open submission %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func open(path string) (*Submission, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, trimPathError(err, path)
+	}
+	s := &Submission{name: filepath.Base(path), path: path}
+	suffix := archiveSuffix(path)
+	switch {
+	case info.IsDir():
+		s.files, err = readFolder(path)
+	case !info.Mode().IsRegular():
+		return nil, errors.New("not a folder or a regular file")
+	case suffix == ".zip":
+		s.files, err = readZip(path)
+	case suffix != "":
+		s.files, err = readTarGz(path)
+	default:
+		return nil, errors.New("not a folder, .zip, .tar.gz or .tgz")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !info.IsDir() {
+		s.name = s.name[:len(s.name)-len(suffix)]
+	}
+	return s, nil
+}
+
+// archiveSuffix returns the archive extension of path as written, or "".
+func archiveSuffix(path string) string {
+	for _, ext := range []string{".zip", ".tar.gz", ".tgz"} {
+		if len(path) >= len(ext) && strings.EqualFold(path[len(path)-len(ext):], ext) {
+			return ext
+		}
+	}
+	return ""
+}
+
+// trimPathError drops an *fs.PathError about path itself, since the caller's
+// message already names it; errors.Is still sees the cause.
+func trimPathError(err error, path string) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == path {
+		return pe.Err
+	}
+	return err
+}
+
+// Name is the submission's name: the base name of the path without
+// .zip/.tar.gz/.tgz.
+func (s *Submission) Name() string { return s.name }
+
+// Path is the path it was opened from.
+func (s *Submission) Path() string { return s.path }
+
+// Files lists the names of the regular files at the root, sorted.
+func (s *Submission) Files() []string {
+	names := make([]string, 0, len(s.files))
+	for name := range s.files {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Text returns a file's content as text, a leading UTF-8 byte-order mark
+// removed. It fails with a *FileError when the file is missing, too large,
+// binary (not valid UTF-8, or containing a NUL byte) or empty (no bytes, or
+// only white space and byte-order marks), checked in that order.
+func (s *Submission) Text(name string) (string, error) {
+	f, ok := s.files[name]
+	if !ok {
+		return "", &FileError{File: name, Reason: reasonMissing, Detail: "the file is missing"}
+	}
+	if f.tooLarge {
+		size := "more than 1 MiB"
+		if f.size > MaxFileSize {
+			size = fmt.Sprintf("%.1f MiB", float64(f.size)/(1<<20))
+		}
+		return "", &FileError{File: name, Reason: reasonTooLarge,
+			Detail: fmt.Sprintf("the file is too large (%s; the limit is %d MiB)", size, MaxFileSize>>20)}
+	}
+	if detail := binaryDetail(f.data); detail != "" {
+		return "", &FileError{File: name, Reason: reasonBinary, Detail: "the file is not text (" + detail + ")"}
+	}
+	text := strings.TrimPrefix(string(f.data), utf8BOM)
+	blank := strings.TrimFunc(text, func(r rune) bool { return unicode.IsSpace(r) || r == '\uFEFF' })
+	if blank == "" {
+		return "", &FileError{File: name, Reason: reasonEmpty, Detail: "the file is empty"}
+	}
+	return text, nil
+}
+
+// binaryDetail describes the first byte that makes data not text, or
+// returns "". Positions count from 1.
+func binaryDetail(data []byte) string {
+	for i := 0; i < len(data); {
+		if data[i] == 0 {
+			return fmt.Sprintf("contains a NUL byte at byte %d", i+1)
+		}
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n == 1 {
+			return fmt.Sprintf("invalid UTF-8 at byte %d", i+1)
+		}
+		i += n
+	}
+	return ""
+}
+
+// tooManyEntries is the error for going over maxEntries.
+func tooManyEntries() error {
+	return fmt.Errorf("too many entries (the limit is %d)", maxEntries)
+}
+
+// budget counts bytes read against maxTotalBytes.
+type budget struct{ left int64 }
+
+// tooMuchData is the error for going over maxTotalBytes.
+func tooMuchData() error {
+	return fmt.Errorf("more than %d MiB of data to read (the limit)", maxTotalBytes>>20)
+}
+
+// readBounded reads at most MaxFileSize+1 bytes from r, charging them to b.
+// A result longer than MaxFileSize means the file is too large.
+func (b *budget) readBounded(r io.Reader) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
+	b.left -= int64(len(data))
+	if err != nil {
+		return nil, err
+	}
+	if b.left < 0 {
+		return nil, tooMuchData()
+	}
+	return data, nil
+}
+
+// newFile turns bounded content into a file; size is what the source says
+// the file's size is. If that is not over MaxFileSize but the content is,
+// the source lied or changed, and the size is left unknown.
+func newFile(data []byte, size int64) *file {
+	if len(data) > MaxFileSize {
+		return &file{size: size, tooLarge: true}
+	}
+	return &file{data: data, size: int64(len(data))}
+}
+
+// ignoredForDescent reports names that do not stop Open from descending
+// into a lone top-level folder: macOS resource forks and dot-files.
+func ignoredForDescent(name string) bool {
+	return name == "__MACOSX" || strings.HasPrefix(name, ".")
+}
+
+// loneDir returns the directory to descend into, given the names of the
+// regular files and directories at the top level.
+func loneDir(regular, dirs []string) (string, bool) {
+	for _, name := range regular {
+		if !ignoredForDescent(name) {
+			return "", false
+		}
+	}
+	var only string
+	n := 0
+	for _, name := range dirs {
+		if !ignoredForDescent(name) {
+			only = name
+			n++
+		}
+	}
+	return only, n == 1
+}
+
+func readFolder(root string) (map[string]*file, error) {
+	entries, err := readDirBounded(root)
+	if err != nil {
+		return nil, err
+	}
+	var regular, dirs []string
+	for _, e := range entries {
+		switch {
+		case e.Type().IsRegular():
+			regular = append(regular, e.Name())
+		case e.IsDir():
+			dirs = append(dirs, e.Name())
+		}
+	}
+	if sub, ok := loneDir(regular, dirs); ok {
+		root = filepath.Join(root, sub)
+		if entries, err = readDirBounded(root); err != nil {
+			return nil, fmt.Errorf("%s: %w", sub, err)
+		}
+	}
+	files := make(map[string]*file)
+	b := &budget{left: maxTotalBytes}
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue // symlinks, directories, devices, pipes
+		}
+		f, err := readFolderFile(filepath.Join(root, e.Name()), b)
+		if err != nil {
+			return nil, err
+		}
+		if f != nil {
+			files[e.Name()] = f
+		}
+	}
+	return files, nil
+}
+
+// readDirBounded lists a directory, refusing more than maxEntries entries
+// without reading them all.
+func readDirBounded(dir string) ([]fs.DirEntry, error) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil, trimPathError(err, dir)
+	}
+	defer d.Close()
+	entries, err := d.ReadDir(maxEntries + 1)
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	if len(entries) > maxEntries {
+		return nil, tooManyEntries()
+	}
+	return entries, nil
+}
+
+// readFolderFile reads one regular file, or returns nil if it is no longer
+// one (replaced by a symlink or something else since the listing): the
+// Lstat/SameFile check keeps symlinks from being followed.
+func readFolderFile(path string, b *budget) (*file, error) {
+	linfo, err := os.Lstat(path)
+	if err != nil || !linfo.Mode().IsRegular() {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() || !os.SameFile(info, linfo) {
+		return nil, nil
+	}
+	if info.Size() > MaxFileSize {
+		return &file{size: info.Size(), tooLarge: true}, nil // not read at all
+	}
+	data, err := b.readBounded(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
+	}
+	return newFile(data, info.Size()), nil
+}
