@@ -1,0 +1,180 @@
+// Package engine starts the Redis servers that student submissions run against.
+//
+// Every server is a child process the grader can SIGKILL: student code is untrusted (endless Lua loops,
+// SHUTDOWN, memory bombs), so nothing a student does may hang the grader. Two engines exist today:
+//
+//   - process: a real redis-server on a unix socket in a temp dir;
+//   - embedded: miniredis (a Go emulator) served by a re-executed copy of this binary, for machines without
+//     redis-server. Programs using it must call ServeEmbeddedIfChild at the start of main / TestMain.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Info describes a running server, for the report.
+type Info struct {
+	Kind     string `json:"kind"`               // "process" or "embedded" (later "docker")
+	Version  string `json:"version"`            // redis_version, or "miniredis vX.Y.Z"
+	Emulator bool   `json:"emulator,omitempty"` // true for embedded
+	Note     string `json:"note,omitempty"`     // embedded: says that replies may differ from a real server
+}
+
+// Options configure an engine. The zero value is usable.
+type Options struct {
+	RedisServer  string        // path of redis-server; "" = look up on PATH
+	StartTimeout time.Duration // 0 = 5s
+	MaxMemory    string        // redis maxmemory, "" = "64mb"
+}
+
+// Engine starts servers of one kind.
+type Engine interface {
+	Kind() string
+	// Start starts a fresh, empty server ready for commands.
+	Start(ctx context.Context) (Server, error)
+}
+
+// Server is one running server owned by the grader.
+type Server interface {
+	Info() Info
+	// Options returns go-redis options for a new connection to this server: Network/Addr, Protocol 2 (RESP2,
+	// always), ContextTimeoutEnabled (so a context deadline bounds every call) and DisableIdentity (so no
+	// CLIENT SETINFO shows up in a student's command statistics). Callers set their own timeouts/pool sizes on
+	// the copy.
+	Options() *redis.Options
+	// Reset returns the server to a freshly started state as a student can observe it: keys in all DBs, scripts,
+	// functions (where supported) and command statistics. It is bounded by ctx, and by 5s if ctx allows more.
+	Reset(ctx context.Context) error
+	// Close ends the server at once (SIGKILL), waits for it and removes its temp files. Idempotent.
+	Close() error
+}
+
+const (
+	KindAuto     = "auto"
+	KindProcess  = "process"
+	KindEmbedded = "embedded"
+	KindDocker   = "docker"
+
+	defaultStartTimeout = 5 * time.Second
+	defaultMaxMemory    = "64mb"
+	// resetTimeout bounds Reset even when the caller's ctx has no deadline.
+	resetTimeout = 5 * time.Second
+	// outputTail is how much of a child's stdout/stderr is kept for error messages.
+	outputTail = 8 << 10
+
+	embeddedNote = "miniredis emulates Redis in Go: replies and Lua may differ from a real server"
+)
+
+// ErrNotFound is returned (wrapped) when redis-server cannot be found.
+var ErrNotFound = errors.New("redis-server not found on PATH: apt-get install redis-server")
+
+// Kinds lists the accepted kind names, for flag help.
+func Kinds() []string { return []string{KindAuto, KindProcess, KindEmbedded} }
+
+// New returns the engine of that kind. For "auto" it returns the process engine where redis-server is found
+// (Options.RedisServer or PATH), else embedded; reason says which and why.
+func New(kind string, opts Options) (eng Engine, reason string, err error) {
+	if opts.StartTimeout <= 0 {
+		opts.StartTimeout = defaultStartTimeout
+	}
+	if opts.MaxMemory == "" {
+		opts.MaxMemory = defaultMaxMemory
+	}
+	maxBytes, err := parseMemory(opts.MaxMemory)
+	if err != nil {
+		return nil, "", fmt.Errorf("engine options: max memory: %w", err)
+	}
+
+	switch kind {
+	case KindProcess:
+		return &processEngine{opts: opts, maxBytes: maxBytes}, "process: requested", nil
+	case KindEmbedded:
+		return &embeddedEngine{opts: opts, maxBytes: maxBytes}, "embedded: requested", nil
+	case KindAuto:
+		path, lookErr := findRedisServer(opts.RedisServer)
+		if lookErr != nil {
+			why := "no redis-server on PATH"
+			if opts.RedisServer != "" {
+				why = fmt.Sprintf("redis-server %q not usable: %v", opts.RedisServer, lookErr)
+			}
+			return &embeddedEngine{opts: opts, maxBytes: maxBytes}, "embedded: " + why, nil
+		}
+		opts.RedisServer = path
+		return &processEngine{opts: opts, maxBytes: maxBytes}, "process: redis-server found at " + path, nil
+	case KindDocker:
+		return nil, "", errors.New("the docker engine is not available yet")
+	default:
+		return nil, "", fmt.Errorf("unknown engine %q: known kinds are %s", kind, strings.Join(Kinds(), ", "))
+	}
+}
+
+// findRedisServer resolves the redis-server binary: the given path, or redis-server on PATH.
+func findRedisServer(path string) (string, error) {
+	if path == "" {
+		p, err := exec.LookPath("redis-server")
+		if err != nil {
+			return "", ErrNotFound
+		}
+		return p, nil
+	}
+	p, err := exec.LookPath(path) // checks that it exists and is executable
+	if err != nil {
+		return "", fmt.Errorf("redis-server %q: %w", path, err)
+	}
+	return p, nil
+}
+
+// parseMemory parses a size the way redis does (memtoull): a plain number of bytes, or with a unit
+// k/m/g (powers of 1000) or kb/mb/gb (powers of 1024), case-insensitive.
+func parseMemory(s string) (int64, error) {
+	lower := strings.ToLower(strings.TrimSpace(s))
+	units := []struct {
+		suffix string
+		mul    int64
+	}{{"gb", 1 << 30}, {"mb", 1 << 20}, {"kb", 1 << 10}, {"g", 1e9}, {"m", 1e6}, {"k", 1e3}, {"b", 1}}
+	mul := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(lower, u.suffix) {
+			lower, mul = strings.TrimSuffix(lower, u.suffix), u.mul
+			break
+		}
+	}
+	n, err := strconv.ParseInt(lower, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mul {
+		return 0, fmt.Errorf("invalid size %q (want e.g. 64mb)", s)
+	}
+	return n * mul, nil
+}
+
+// memoryCeiling is the hard limit on a server process's memory, well above maxmemory: maxmemory does not
+// cover Lua's own heap, so a Lua memory bomb would otherwise eat the machine. 0 = no limit.
+func memoryCeiling(maxBytes int64) int64 {
+	if maxBytes == 0 {
+		return 0
+	}
+	return max(512<<20, 8*maxBytes)
+}
+
+// baseOptions is what every Server.Options starts from.
+func baseOptions(network, addr string) *redis.Options {
+	return &redis.Options{
+		Network:               network,
+		Addr:                  addr,
+		Protocol:              2,
+		ContextTimeoutEnabled: true,
+		DisableIdentity:       true,
+	}
+}
+
+// withResetDeadline bounds ctx by resetTimeout.
+func withResetDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, resetTimeout)
+}

@@ -1,0 +1,280 @@
+package engine
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// maxUnixSocketPath is sun_path's size on Linux minus the terminating NUL.
+const maxUnixSocketPath = 107
+
+type processEngine struct {
+	opts     Options
+	maxBytes int64
+}
+
+func (e *processEngine) Kind() string { return KindProcess }
+
+func (e *processEngine) Start(ctx context.Context) (Server, error) {
+	bin, err := findRedisServer(e.opts.RedisServer)
+	if err != nil {
+		return nil, fmt.Errorf("start redis-server: %w", err)
+	}
+	dir, err := os.MkdirTemp("", "redisgrade-")
+	if err != nil {
+		return nil, fmt.Errorf("start redis-server: %w", err)
+	}
+	sock := filepath.Join(dir, "redis.sock")
+	if len(sock) > maxUnixSocketPath {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("start redis-server: socket path %q is too long for a unix socket (set TMPDIR to a shorter dir)", sock)
+	}
+
+	args := []string{
+		"--port", "0",
+		"--unixsocket", sock,
+		"--unixsocketperm", "700",
+		"--dir", dir,
+		"--save", "",
+		"--appendonly", "no",
+		"--daemonize", "no",
+		"--maxmemory", e.opts.MaxMemory,
+		"--maxmemory-policy", "noeviction",
+		"--busy-reply-threshold", "100",
+		"--loglevel", "warning",
+		"--logfile", "",
+	}
+	cmd := exec.Command(bin, args...)
+	out := &tailBuffer{max: outputTail}
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = childSysProcAttr()
+	// A fork of redis-server (BGSAVE) could keep the output pipe open after we kill the server: bound Wait.
+	cmd.WaitDelay = time.Second
+	if err := cmd.Start(); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("start redis-server: %w", err)
+	}
+	s := &processServer{cmd: cmd, dir: dir, sock: sock, out: out, exited: make(chan struct{})}
+	go func() {
+		_ = cmd.Wait() // the exit status is reported through out and exited
+		close(s.exited)
+	}()
+	// Set the ceiling before any client can connect, so even the first command is bounded.
+	if err := limitMemory(cmd.Process.Pid, memoryCeiling(e.maxBytes)); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("start redis-server: limit memory: %w", err)
+	}
+
+	if err := s.waitReady(ctx, e.opts.StartTimeout); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("start redis-server (%s %s): %w", bin, strings.Join(quoteArgs(args), " "), err)
+	}
+	s.admin = redis.NewClient(s.adminOptions())
+	version, err := serverVersion(ctx, s.admin, e.opts.StartTimeout)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("start redis-server: %w", err)
+	}
+	s.info = Info{Kind: KindProcess, Version: version}
+	return s, nil
+}
+
+type processServer struct {
+	cmd    *exec.Cmd
+	dir    string
+	sock   string
+	out    *tailBuffer
+	exited chan struct{} // closed once the process has been reaped
+	admin  *redis.Client // the grader's own connection, for Reset
+	info   Info
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+func (s *processServer) Info() Info { return s.info }
+
+func (s *processServer) Options() *redis.Options { return baseOptions("unix", s.sock) }
+
+func (s *processServer) adminOptions() *redis.Options {
+	o := s.Options()
+	o.PoolSize = 1
+	o.MaxRetries = -1 // a reset that failed half-way must be reported, not replayed
+	return o
+}
+
+// waitReady polls PING on the socket until it answers, the process exits, or the time is up.
+func (s *processServer) waitReady(ctx context.Context, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if err := rawPing(ctx, s.sock); err == nil {
+			return nil
+		}
+		select {
+		case <-s.exited:
+			return fmt.Errorf("exited: %s", s.out.String())
+		case <-ctx.Done():
+			return fmt.Errorf("not ready after %v: %w; output: %s", timeout, ctx.Err(), s.out.String())
+		case <-tick.C:
+		}
+	}
+}
+
+// rawPing sends one PING without go-redis, whose pool backs off after failed dials and would slow startup.
+func rawPing(ctx context.Context, sock string) error {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "unix", sock)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	deadline := time.Now().Add(time.Second)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	conn.SetDeadline(deadline)
+	if _, err := conn.Write([]byte("*1\r\n$4\r\nPING\r\n")); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil {
+		return err
+	}
+	if line != "+PONG\r\n" {
+		return fmt.Errorf("ping: unexpected reply %q", strings.TrimSpace(line))
+	}
+	return nil
+}
+
+// Reset empties the server. A script still running from the last student (BUSY) is killed first; if it has
+// already written (UNKILLABLE), Reset fails and the caller should Close and Start a new server.
+func (s *processServer) Reset(ctx context.Context) error {
+	ctx, cancel := withResetDeadline(ctx)
+	defer cancel()
+	steps := [][]any{
+		{"flushall", "sync"},
+		{"script", "flush", "sync"},
+		{"function", "flush", "sync"},
+		{"config", "resetstat"}, // last: the other resets would show up in the statistics
+	}
+	for _, args := range steps {
+		if err := doUnbusy(ctx, s.admin, args); err != nil {
+			return fmt.Errorf("reset: %w", err)
+		}
+	}
+	return nil
+}
+
+// doUnbusy runs one command, killing a running script or function whenever the server answers BUSY.
+func doUnbusy(ctx context.Context, c *redis.Client, args []any) error {
+	for {
+		err := c.Do(ctx, args...).Err()
+		if err == nil || !strings.HasPrefix(err.Error(), "BUSY") {
+			if err != nil {
+				return fmt.Errorf("%v: %w", args, err)
+			}
+			return nil
+		}
+		for _, kill := range [][]any{{"script", "kill"}, {"function", "kill"}} {
+			if kerr := c.Do(ctx, kill...).Err(); kerr != nil && strings.HasPrefix(kerr.Error(), "UNKILLABLE") {
+				return fmt.Errorf("a script is still running and cannot be killed: %w", kerr)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%v: server busy: %w", args, ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+func (s *processServer) Close() error {
+	s.closeOnce.Do(func() {
+		if s.admin != nil {
+			s.admin.Close()
+		}
+		killGroup(s.cmd.Process)
+		<-s.exited
+		s.closeErr = os.RemoveAll(s.dir)
+		if s.closeErr != nil {
+			s.closeErr = fmt.Errorf("close redis-server: %w", s.closeErr)
+		}
+	})
+	return s.closeErr
+}
+
+// serverVersion reads redis_version from INFO server.
+func serverVersion(ctx context.Context, c *redis.Client, timeout time.Duration) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	info, err := c.Info(ctx, "server").Result()
+	if err != nil {
+		return "", fmt.Errorf("info server: %w", err)
+	}
+	for line := range strings.Lines(info) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "redis_version:"); ok {
+			return v, nil
+		}
+	}
+	return "", errors.New("info server: no redis_version")
+}
+
+// killGroup SIGKILLs the child and its process group (forks such as BGSAVE die with it).
+func killGroup(p *os.Process) {
+	killProcessGroup(p.Pid)
+	_ = p.Kill() // in case it left the group; an error just means it is gone already
+}
+
+// quoteArgs quotes the empty arguments so that an error message shows the command as typed.
+func quoteArgs(args []string) []string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		if a == "" || strings.ContainsAny(a, " \t") {
+			a = strconv.Quote(a)
+		}
+		q[i] = a
+	}
+	return q
+}
+
+// tailBuffer keeps the last max bytes written to it: a child's output, for error messages.
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	buf []byte
+}
+
+func (b *tailBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf = append(b.buf, p...)
+	if over := len(b.buf) - b.max; over > 0 {
+		b.buf = append(b.buf[:0], b.buf[over:]...)
+	}
+	return len(p), nil
+}
+
+func (b *tailBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s := strings.TrimSpace(string(b.buf))
+	if s == "" {
+		return "(no output)"
+	}
+	return s
+}
