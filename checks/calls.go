@@ -1,0 +1,45 @@
+package checks
+
+import (
+	"context"
+	"strings"
+)
+
+// CallsCheck asserts how many times the server ran each named command during
+// the run, counted by INFO commandstats: commands a Lua script runs through
+// redis.call count too, so this proves a script really called DECR rather
+// than writing the value DECR would have left.
+//
+//   - calls: {decr: 1, incr: 1}
+type CallsCheck struct {
+	Calls Counts `yaml:"calls"`
+	Meta  `yaml:",inline"`
+}
+
+func (c *CallsCheck) Name() string {
+	parts := []string{}
+	for _, call := range c.Calls {
+		parts = append(parts, strings.ToUpper(call.Name)+" "+times(call.N))
+	}
+	return "the server runs " + strings.Join(parts, ", ")
+}
+
+func (c *CallsCheck) Evaluate(_ context.Context, env *Env) Result {
+	var wrong, exp, act []string
+	for _, call := range c.Calls {
+		k, want := call.Name, call.N
+		got := env.Stats[strings.ToLower(k)]
+		exp = append(exp, strings.ToUpper(k)+"×"+sprintf("%d", want))
+		act = append(act, strings.ToUpper(k)+"×"+sprintf("%d", got))
+		if got != want {
+			wrong = append(wrong, strings.ToUpper(k)+" ran "+times(got)+", expected "+times(want))
+		}
+	}
+	res := Result{Expected: strings.Join(exp, " "), Actual: strings.Join(act, " ")}
+	if len(wrong) == 0 {
+		res.Passed = true
+		return res
+	}
+	res.Message = strings.Join(wrong, "; ") + " (counted by the server, calls from Lua included)"
+	return res
+}

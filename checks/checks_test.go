@@ -1,0 +1,122 @@
+package checks
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/redisgrade/redisgrade/submissions"
+)
+
+func cmd(line int, args ...string) submissions.Command {
+	return submissions.Command{Line: line, Args: args}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestSentCheck(t *testing.T) {
+	script := "return redis.call('DECR', 'stock')"
+	tests := []struct {
+		name  string
+		check SentCheck
+		sent  []submissions.Command
+		pass  bool
+		msg   string
+	}{
+		{"one eval", SentCheck{Sent: "EVAL", Times: ptr[int64](1), Args: []string{"*", "0"}},
+			[]submissions.Command{cmd(1, "eval", script, "0")}, true, ""},
+		{"eval twice", SentCheck{Sent: "EVAL", Times: ptr[int64](1)},
+			[]submissions.Command{cmd(1, "EVAL", script, "0"), cmd(2, "EVAL", script, "0")}, false,
+			"s.redis sends EVAL 2 times (line 1, 2), expected once"},
+		{"wrong numkeys", SentCheck{Sent: "EVAL", Times: ptr[int64](1), Args: []string{"*", "0"}},
+			[]submissions.Command{cmd(3, "EVAL", script, "1", "stock")}, false,
+			`s.redis:3: argument 2 of EVAL is "1", expected "0"`},
+		{"missing numkeys", SentCheck{Sent: "EVAL", Args: []string{"*", "0"}},
+			[]submissions.Command{cmd(1, "EVAL", script)}, false,
+			"s.redis:1: EVAL has 1 arguments, expected at least 2"},
+		{"no decr", SentCheck{Sent: "DECR", Times: ptr[int64](0)},
+			[]submissions.Command{cmd(1, "GET", "stock")}, true, ""},
+		{"decr sent", SentCheck{Sent: "decr", Times: ptr[int64](0)},
+			[]submissions.Command{cmd(4, "decr", "stock")}, false,
+			"s.redis sends DECR once (line 4), expected 0 times"},
+		{"at least once, none", SentCheck{Sent: "EVAL"}, nil, false, "s.redis sends no EVAL command"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := tt.check.Evaluate(context.Background(), &Env{File: "s.redis", Sent: tt.sent})
+			if r.Passed != tt.pass || r.Message != tt.msg {
+				t.Errorf("got %v %q, want %v %q", r.Passed, r.Message, tt.pass, tt.msg)
+			}
+		})
+	}
+	if got := (&SentCheck{Sent: "eval", Times: ptr[int64](1), Args: []string{"*", "0"}}).Name(); got != "sends EVAL once with arguments * 0" {
+		t.Errorf("name = %q", got)
+	}
+}
+
+func TestCallsCheck(t *testing.T) {
+	c := &CallsCheck{Calls: Counts{{"decr", 1}, {"incr", 1}}}
+	if got := c.Name(); got != "the server runs DECR once, INCR once" {
+		t.Errorf("name = %q", got)
+	}
+	r := c.Evaluate(context.Background(), &Env{Stats: map[string]int64{"decr": 1, "incr": 1, "eval": 1}})
+	if !r.Passed {
+		t.Errorf("exact counts should pass: %s", r.Message)
+	}
+	r = c.Evaluate(context.Background(), &Env{Stats: map[string]int64{"set": 2, "eval": 1}})
+	if r.Passed || r.Message != "DECR ran 0 times, expected once; INCR ran 0 times, expected once (counted by the server, calls from Lua included)" {
+		t.Errorf("got %v %q", r.Passed, r.Message)
+	}
+	r = c.Evaluate(context.Background(), &Env{Stats: map[string]int64{"decr": 2, "incr": 2}})
+	if r.Passed || !strings.HasPrefix(r.Message, "DECR ran 2 times, expected once") {
+		t.Errorf("twice: got %v %q", r.Passed, r.Message)
+	}
+}
+
+func TestReplyCheck(t *testing.T) {
+	env := &Env{
+		File:    "s.redis",
+		Sent:    []submissions.Command{cmd(1, "SET", "a", "1"), cmd(2, "EVAL", "x", "0"), cmd(3, "GET", "a")},
+		Replies: []Value{Str("OK"), Arr(Int(1), Int(99)), Str("1")},
+	}
+	last := &ReplyCheck{Reply: Str("1")}
+	if r := last.Evaluate(context.Background(), env); !r.Passed {
+		t.Errorf("last reply: %s", r.Message)
+	}
+	eval := &ReplyCheck{Reply: Arr(Int(99), Int(1)), Command: "eval"}
+	r := eval.Evaluate(context.Background(), env)
+	if r.Passed || r.Message != "the reply was [1, 99], expected [99, 1]: the values are right but in the wrong order" {
+		t.Errorf("got %v %q", r.Passed, r.Message)
+	}
+	if r := (&ReplyCheck{Reply: Int(1), Command: "HGET"}).Evaluate(context.Background(), env); r.Passed || r.Message != "s.redis sends no HGET command" {
+		t.Errorf("missing command: %q", r.Message)
+	}
+}
+
+func TestNoErrors(t *testing.T) {
+	env := &Env{
+		File:    "s.redis",
+		Sent:    []submissions.Command{cmd(1, "SET", "a", "1"), cmd(2, "DECRR", "a")},
+		Replies: []Value{Str("OK"), {Type: Error, Str: "ERR unknown command 'DECRR'"}},
+	}
+	r := NoErrors(nil).Evaluate(context.Background(), env)
+	if r.Passed || r.Message != "s.redis:2: DECRR returned (error) ERR unknown command 'DECRR'" {
+		t.Errorf("got %v %q", r.Passed, r.Message)
+	}
+	expected := []Value{{Type: Error, Str: "ERR unknown command"}}
+	if r := NoErrors(expected).Evaluate(context.Background(), env); !r.Passed {
+		t.Errorf("an expected error must not fail the step: %q", r.Message)
+	}
+	script := &Env{File: "s.lua", Sent: []submissions.Command{cmd(0, "EVAL", "x", "0")}, Replies: []Value{{Type: Error, Str: "ERR boom"}}}
+	if r := NoErrors(nil).Evaluate(context.Background(), script); r.Message != "s.lua: EVAL returned (error) ERR boom" {
+		t.Errorf("script: %q", r.Message)
+	}
+}
+
+func TestThousands(t *testing.T) {
+	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", -1000: "-1,000"} {
+		if got := thousands(n); got != want {
+			t.Errorf("thousands(%d) = %s, want %s", n, got, want)
+		}
+	}
+}

@@ -1,0 +1,166 @@
+package checks
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/redisgrade/redisgrade/engine"
+	"github.com/redisgrade/redisgrade/submissions"
+)
+
+func TestMain(m *testing.M) {
+	engine.ServeEmbeddedIfChild()
+	os.Exit(m.Run())
+}
+
+// serverEnv starts a real server of the given kind and returns an Env wired
+// to it, as the grader would build one.
+func serverEnv(t *testing.T, kind string) *Env {
+	t.Helper()
+	eng, _, err := engine.New(kind, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	srv, err := eng.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := redis.NewClient(srv.Options())
+	t.Cleanup(func() { admin.Close(); srv.Close() })
+	return &Env{
+		File:    "step3.redis",
+		Admin:   admin,
+		Connect: func() *redis.Client { return redis.NewClient(srv.Options()) },
+		Restore: func(ctx context.Context, s State) error {
+			if err := srv.Reset(ctx); err != nil {
+				return err
+			}
+			for _, kv := range s {
+				if err := admin.Set(ctx, kv.Key, kv.Value, 0).Err(); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+}
+
+func TestKeyCheck(t *testing.T) {
+	env := serverEnv(t, engine.KindProcess)
+	ctx := context.Background()
+	if err := env.Restore(ctx, State{{"stock", "99"}}); err != nil {
+		t.Fatal(err)
+	}
+	env.Admin.RPush(ctx, "list", "x")
+	tests := []struct {
+		check KeyCheck
+		pass  bool
+		msg   string
+	}{
+		{KeyCheck{Key: "stock", Equals: ptr("99")}, true, ""},
+		{KeyCheck{Key: "stock", Equals: ptr("100")}, false, `key stock is "99"`},
+		{KeyCheck{Key: "sales", Equals: ptr("1")}, false, "key sales does not exist"},
+		{KeyCheck{Key: "sales", Absent: true}, true, ""},
+		{KeyCheck{Key: "stock", Absent: true}, false, "key stock exists"},
+		{KeyCheck{Key: "list", Equals: ptr("x")}, false, "key list holds a list, not a string"},
+	}
+	for _, tt := range tests {
+		r := tt.check.Evaluate(ctx, env)
+		if r.Passed != tt.pass || r.Message != tt.msg {
+			t.Errorf("%s: got %v %q, want %v %q", tt.check.Name(), r.Passed, r.Message, tt.pass, tt.msg)
+		}
+	}
+}
+
+func TestChangeCheck(t *testing.T) {
+	env := serverEnv(t, engine.KindProcess)
+	ctx := context.Background()
+	env.Given = State{{"stock", "7"}, {"sales", "3"}}
+	c := &ChangeCheck{Change: Counts{{"stock", -1}, {"sales", 1}}}
+	if got := c.Name(); got != "changes stock -1, sales +1" {
+		t.Errorf("name = %q", got)
+	}
+	if err := env.Restore(ctx, State{{"stock", "6"}, {"sales", "4"}}); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.Evaluate(ctx, env); !r.Passed {
+		t.Errorf("6/4 from 7/3 should pass: %s", r.Message)
+	}
+	if err := env.Restore(ctx, State{{"stock", "99"}, {"sales", "1"}}); err != nil {
+		t.Fatal(err)
+	}
+	r := c.Evaluate(ctx, env)
+	want := "from stock=7 sales=3: stock went from 7 to 99 (+92), expected 6 (-1); sales went from 3 to 1 (-2), expected 4 (+1)"
+	if r.Passed || r.Message != want {
+		t.Errorf("got %v %q\nwant %q", r.Passed, r.Message, want)
+	}
+	if err := env.Restore(ctx, State{{"stock", "lots"}}); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.Evaluate(ctx, env); r.Passed || !strings.Contains(r.Message, `key stock is "lots", not an integer`) {
+		t.Errorf("non-integer: %q", r.Message)
+	}
+}
+
+var atomicEval = submissions.Command{Line: 1, Args: []string{"EVAL", "redis.call('DECR','stock') redis.call('INCR','sales')", "0"}}
+
+// The probe passes a script and catches the same update sent as two
+// commands: a reader sees stock lowered before sales is raised.
+func TestAtomicProbe(t *testing.T) {
+	for _, kind := range []string{engine.KindProcess, engine.KindEmbedded} {
+		t.Run(kind, func(t *testing.T) {
+			env := serverEnv(t, kind)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			c := &AtomicCheck{Keys: []string{"stock", "sales"}, Clients: 8, Runs: 200, From: State{{"stock", "1000"}, {"sales", "0"}}}
+
+			env.Sent = []submissions.Command{atomicEval}
+			r := c.Evaluate(ctx, env)
+			if !r.Passed {
+				t.Fatalf("the script should pass: %s", r.Message)
+			}
+			for _, want := range []string{"200 runs of EVAL from 8 clients", "MGET samples", "stock=800 sales=200"} {
+				if !strings.Contains(r.Message, want) {
+					t.Errorf("a pass should say what it saw (%q): %s", want, r.Message)
+				}
+			}
+
+			env.Sent = []submissions.Command{
+				{Line: 1, Args: []string{"DECR", "stock"}},
+				{Line: 2, Args: []string{"INCR", "sales"}},
+			}
+			r = c.Evaluate(ctx, env)
+			if r.Passed || !strings.Contains(r.Message, "≠ 1000") || !strings.Contains(r.Message, "not atomic") {
+				t.Errorf("two commands should be caught half-way: %v %s", r.Passed, r.Message)
+			}
+
+			// A script that sets stock to a fixed value is atomic per run but
+			// does not add up: the sum drifts and the final values are wrong.
+			env.Sent = []submissions.Command{{Line: 1, Args: []string{"EVAL", "redis.call('SET','stock',999) redis.call('INCR','sales')", "0"}}}
+			if r = c.Evaluate(ctx, env); r.Passed {
+				t.Errorf("a hard-coded SET should fail: %s", r.Message)
+			}
+		})
+	}
+}
+
+func TestAtomicProbeReplaysOnlyNamedCommands(t *testing.T) {
+	env := serverEnv(t, engine.KindProcess)
+	ctx := context.Background()
+	c := &AtomicCheck{Keys: []string{"stock", "sales"}, Clients: 4, Runs: 40, Replay: []string{"EVAL"}, From: State{{"stock", "100"}, {"sales", "0"}}}
+	env.Sent = []submissions.Command{{Line: 1, Args: []string{"SET", "stock", "100"}}, atomicEval}
+	if r := c.Evaluate(ctx, env); !r.Passed {
+		t.Errorf("a SET before the EVAL must not be replayed: %s", r.Message)
+	}
+	env.Sent = []submissions.Command{{Line: 1, Args: []string{"DECR", "stock"}}}
+	if r := c.Evaluate(ctx, env); r.Passed || r.Message != "step3.redis sends no EVAL command to replay" {
+		t.Errorf("nothing to replay: %q", r.Message)
+	}
+}
