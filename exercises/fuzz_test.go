@@ -1,0 +1,51 @@
+package exercises
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/redisgrade/redisgrade/internal/yamlstrict"
+)
+
+// FuzzParseSpec feeds the spec loader arbitrary text: it must never panic, a
+// spec it accepts must be usable, and every error it gives must name the file
+// (and a line where there is one). Seeds: testdata/fuzz/FuzzParseSpec and the
+// shipped specs.
+func FuzzParseSpec(f *testing.F) {
+	for _, name := range Shipped() {
+		data, err := shipped.ReadFile(name + ".yaml")
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ex, err := Parse("f.yaml", data)
+		if err != nil {
+			var es yamlstrict.Errors
+			if !errors.As(err, &es) || len(es) == 0 {
+				t.Fatalf("error of type %T, want yamlstrict.Errors: %v", err, err)
+			}
+			for _, line := range strings.Split(err.Error(), "\n") {
+				if !strings.HasPrefix(line, "f.yaml") {
+					t.Fatalf("error line %q does not name the file", line)
+				}
+			}
+			return
+		}
+		if len(ex.Steps) == 0 || ex.ID == "" {
+			t.Fatalf("accepted a spec with no id or steps: %+v", ex)
+		}
+		for _, s := range ex.Steps {
+			if s.File == "" {
+				t.Fatalf("accepted a step without a file: %+v", s)
+			}
+			for _, c := range s.RunCases() {
+				if len(c.Checks) == 0 {
+					t.Fatalf("accepted a case without checks in step %s", s.ID)
+				}
+			}
+		}
+	})
+}

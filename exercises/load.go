@@ -1,0 +1,191 @@
+package exercises
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/redisgrade/redisgrade/internal/yamlstrict"
+)
+
+//go:embed *.yaml
+var shipped embed.FS
+
+// maxSpecSize bounds a spec file: specs are small, and a mistaken path to a
+// large file should fail fast rather than be parsed.
+const maxSpecSize = 1 << 20
+
+// Load returns an exercise by name ("lua-atomicity", shipped in the binary) or
+// by path (anything ending in .yaml or .yml, or containing a slash). Every
+// problem in the file comes back at once, as yamlstrict.Errors.
+func Load(nameOrPath string) (*Exercise, error) {
+	if isPath(nameOrPath) {
+		info, err := os.Stat(nameOrPath)
+		if err != nil {
+			return nil, fmt.Errorf("load exercise: %w", err)
+		}
+		if info.Size() > maxSpecSize {
+			return nil, fmt.Errorf("load exercise %s: the file is %d bytes; a spec may be at most %d", nameOrPath, info.Size(), maxSpecSize)
+		}
+		data, err := os.ReadFile(nameOrPath)
+		if err != nil {
+			return nil, fmt.Errorf("load exercise: %w", err)
+		}
+		return Parse(nameOrPath, data)
+	}
+	data, err := shipped.ReadFile(nameOrPath + ".yaml")
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no exercise named %q (shipped: %s; or give a path to a .yaml file)", nameOrPath, strings.Join(Shipped(), ", "))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load exercise %s: %w", nameOrPath, err)
+	}
+	return Parse("exercises/"+nameOrPath+".yaml", data)
+}
+
+func isPath(s string) bool {
+	return strings.ContainsRune(s, '/') || strings.ContainsRune(s, os.PathSeparator) ||
+		hasExt(s, ".yaml") || hasExt(s, ".yml")
+}
+
+func hasExt(name, ext string) bool { return strings.EqualFold(path.Ext(name), ext) }
+
+// Shipped lists the names of the exercises embedded in the binary.
+func Shipped() []string {
+	entries, _ := shipped.ReadDir(".")
+	var names []string
+	for _, e := range entries {
+		names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Parse decodes and validates a spec. file names it in messages.
+func Parse(file string, data []byte) (*Exercise, error) {
+	root, err := yamlstrict.Parse(file, data)
+	if err != nil {
+		return nil, err
+	}
+	d := &yamlstrict.Decoder{File: file}
+	var ex Exercise
+	d.Decode(root, &ex)
+	ex.Source = file
+	validate(d, &ex)
+	if err := d.Err(); err != nil {
+		return nil, err
+	}
+	return &ex, nil
+}
+
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+
+// validate reports what the types alone cannot: required fields, unique ids,
+// and combinations that make no sense.
+func validate(d *yamlstrict.Decoder, ex *Exercise) {
+	if !idPattern.MatchString(ex.ID) {
+		d.ErrorAt(ex.Pos, "the exercise needs an id of lower-case letters, digits and dashes, such as lua-atomicity")
+	}
+	if ex.Title == "" {
+		d.ErrorAt(ex.Pos, "the exercise needs a title")
+	}
+	if ex.Requires.Redis != "" {
+		if _, err := ParseMinVersion(ex.Requires.Redis); err != nil {
+			d.ErrorAt(ex.Pos, "requires.redis: %v", err)
+		}
+	}
+	if len(ex.Steps) == 0 {
+		d.ErrorAt(ex.Pos, "the exercise needs at least one step")
+	}
+	firstID := map[string]yamlstrict.Pos{}
+	for i := range ex.Steps {
+		s := &ex.Steps[i]
+		label := "step " + strconv.Itoa(i+1)
+		switch first, dup := firstID[s.ID]; {
+		case !idPattern.MatchString(s.ID):
+			d.ErrorAt(s.Pos, "%s needs an id of lower-case letters, digits and dashes", label)
+		case dup:
+			d.ErrorAt(s.Pos, "duplicate step id %q (first at line %d)", s.ID, first.Line)
+		default:
+			firstID[s.ID] = s.Pos
+		}
+		if s.Title == "" {
+			d.ErrorAt(s.Pos, "%s needs a title", label)
+		}
+		switch {
+		case s.File == "":
+			d.ErrorAt(s.Pos, "%s needs a file: the submission file it grades, such as step1.redis", label)
+		case path.Base(s.File) != s.File:
+			d.ErrorAt(s.Pos, "%s: file %q must be a plain file name, without folders", label, s.File)
+		case !hasExt(s.File, ".redis") && !hasExt(s.File, ".lua"):
+			d.ErrorAt(s.Pos, "%s: file %q must end in .redis (commands) or .lua (a script)", label, s.File)
+		}
+		if s.Eval != nil && !s.IsScript() {
+			d.ErrorAt(s.Pos, "%s: eval applies only to a .lua file", label)
+		}
+		if s.Points < 0 {
+			d.ErrorAt(s.Pos, "%s: points must not be negative", label)
+		}
+		if len(s.Cases) > 0 && len(s.Given) > 0 {
+			d.ErrorAt(s.Pos, "%s has cases: put given in each case instead of the step", label)
+		}
+		for _, c := range s.RunCases() {
+			if len(c.Checks) == 0 {
+				d.ErrorAt(c.Pos, "%s: a case with no checks cannot fail; add checks to the step or the case", label)
+			}
+		}
+	}
+}
+
+// MinVersion is a lower bound on a server version.
+type MinVersion []int
+
+// ParseMinVersion reads ">=7.0".
+func ParseMinVersion(s string) (MinVersion, error) {
+	rest, ok := strings.CutPrefix(strings.TrimSpace(s), ">=")
+	if !ok {
+		return nil, fmt.Errorf("expected a minimum version such as \">=7.0\", found %q", s)
+	}
+	v, err := parseVersion(strings.TrimSpace(rest))
+	if err != nil {
+		return nil, fmt.Errorf("expected a minimum version such as \">=7.0\", found %q", s)
+	}
+	return v, nil
+}
+
+func parseVersion(s string) ([]int, error) {
+	var out []int
+	for _, p := range strings.Split(s, ".") {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("bad version %q", s)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// Allows reports whether a server version such as "7.0.15" meets the bound.
+func (m MinVersion) Allows(version string) bool {
+	v, err := parseVersion(version)
+	if err != nil {
+		return false
+	}
+	for i, want := range m {
+		got := 0
+		if i < len(v) {
+			got = v[i]
+		}
+		if got != want {
+			return got > want
+		}
+	}
+	return true
+}
