@@ -1,0 +1,36 @@
+package grader
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/submissions"
+)
+
+// BenchmarkGrade measures grading the correct lua-atomicity example once,
+// server start included, on each engine:
+//
+//	go test -run '^$' -bench Grade ./grader
+func BenchmarkGrade(b *testing.B) {
+	ex, err := exercises.Load("lua-atomicity")
+	if err != nil {
+		b.Fatal(err)
+	}
+	sub, err := submissions.Open(filepath.Join("..", "submissions", "examples", "lua-atomicity", "correct"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, kind := range engineKinds {
+		b.Run(kind, func(b *testing.B) {
+			eng := testEngine(b, kind)
+			for b.Loop() {
+				rep, err := Grade(context.Background(), ex, sub, eng, Options{})
+				if err != nil || !rep.Passed() {
+					b.Fatalf("grade: %v", err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,238 @@
+package grader
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/redisgrade/redisgrade/engine"
+	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/report"
+	"github.com/redisgrade/redisgrade/submissions"
+)
+
+func TestMain(m *testing.M) {
+	engine.ServeEmbeddedIfChild()
+	os.Exit(m.Run())
+}
+
+// testEngine returns an engine of that kind. The process engine needs
+// redis-server: without it the test fails and says how to get it.
+func testEngine(t testing.TB, kind string) engine.Engine {
+	t.Helper()
+	eng, _, err := engine.New(kind, engine.Options{})
+	if err != nil {
+		t.Fatalf("engine %s: %v", kind, err)
+	}
+	return eng
+}
+
+var engineKinds = []string{engine.KindProcess, engine.KindEmbedded}
+
+type expectation struct {
+	Description string            `yaml:"description"`
+	Steps       map[string]string `yaml:"steps"`
+}
+
+// TestExamples grades every example submission of every exercise on both
+// engines and compares each step's verdict with the example's expected.yaml.
+// A verdict that differs between engines fails here: each difference must be
+// fixed or documented in the README and the example.
+func TestExamples(t *testing.T) {
+	root := filepath.Join("..", "submissions", "examples")
+	exDirs, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, exDir := range exDirs {
+		ex, err := exercises.Load(exDir.Name())
+		if err != nil {
+			t.Fatalf("examples for %s: %v", exDir.Name(), err)
+		}
+		subs, err := os.ReadDir(filepath.Join(root, exDir.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, kind := range engineKinds {
+			eng := testEngine(t, kind)
+			for _, s := range subs {
+				dir := filepath.Join(root, exDir.Name(), s.Name())
+				t.Run(kind+"/"+exDir.Name()+"/"+s.Name(), func(t *testing.T) {
+					want := readExpectation(t, dir)
+					rep := grade(t, ex, dir, eng)
+					for _, st := range rep.Steps {
+						verdict := "fail"
+						if st.Passed {
+							verdict = "pass"
+						}
+						if want.Steps[st.ID] != verdict {
+							t.Errorf("step %s: %s, want %s (%s)\n%s", st.ID, verdict, want.Steps[st.ID], want.Description, failures(st))
+						}
+					}
+					if len(rep.Steps) != len(want.Steps) {
+						t.Errorf("%d steps graded, expected.yaml names %d", len(rep.Steps), len(want.Steps))
+					}
+				})
+			}
+		}
+	}
+}
+
+func readExpectation(t *testing.T, dir string) expectation {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "expected.yaml"))
+	if err != nil {
+		t.Fatalf("every example needs an expected.yaml: %v", err)
+	}
+	var want expectation
+	if err := yaml.Unmarshal(data, &want); err != nil {
+		t.Fatalf("%s/expected.yaml: %v", dir, err)
+	}
+	return want
+}
+
+func grade(t *testing.T, ex *exercises.Exercise, dir string, eng engine.Engine) *report.Report {
+	t.Helper()
+	sub, err := submissions.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rep, err := Grade(ctx, ex, sub, eng, Options{})
+	if err != nil {
+		t.Fatalf("grade %s: %v", dir, err)
+	}
+	return rep
+}
+
+func failures(st report.Step) string {
+	var b strings.Builder
+	for _, c := range st.Checks {
+		if !c.Passed {
+			b.WriteString("  ✘ " + c.Name + ": " + c.Message + "\n")
+		}
+	}
+	return b.String()
+}
+
+// writeSubmission makes a submission folder from file contents.
+func writeSubmission(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func correctFiles(t *testing.T) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	dir := filepath.Join("..", "submissions", "examples", "lua-atomicity", "correct")
+	for _, name := range []string{"step1.redis", "step2.lua", "step3.redis", "step4.lua"} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[name] = string(data)
+	}
+	return files
+}
+
+// A runaway script fails its own step with a timeout, within bounded time,
+// on every engine (the embedded one by killing its child process), and the
+// steps after it are graded as usual.
+func TestRunawayScriptFailsOnlyItsStep(t *testing.T) {
+	ex, err := exercises.Load("lua-atomicity")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range engineKinds {
+		t.Run(kind, func(t *testing.T) {
+			files := correctFiles(t)
+			files["step2.lua"] = "while true do end"
+			dir := writeSubmission(t, files)
+			sub, err := submissions.Open(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			began := time.Now()
+			rep, err := Grade(context.Background(), ex, sub, testEngine(t, kind), Options{Timeout: 300 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if took := time.Since(began); took > 30*time.Second {
+				t.Errorf("grading took %s", took)
+			}
+			verdicts := map[string]bool{}
+			for _, s := range rep.Steps {
+				verdicts[s.ID] = s.Passed
+			}
+			if verdicts["script"] || !verdicts["setup"] || !verdicts["run-atomically"] || !verdicts["return-values"] {
+				t.Fatalf("verdicts %v: only the script step should fail", verdicts)
+			}
+			msg := rep.Steps[1].Checks[0].Message
+			if !strings.Contains(msg, "timed out after 300ms") || !strings.Contains(msg, "step2.lua") {
+				t.Errorf("message %q should say which file timed out and after how long", msg)
+			}
+		})
+	}
+}
+
+// SHUTDOWN kills the server under the student's commands: the grader replaces
+// it, tries once more, then fails that step only, saying what happened.
+func TestShutdownFailsOnlyItsStep(t *testing.T) {
+	ex, err := exercises.Load("lua-atomicity")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := correctFiles(t)
+	files["step1.redis"] = "SET stock 100\nSET sales 0\nSHUTDOWN NOSAVE\n"
+	sub, err := submissions.Open(writeSubmission(t, files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Grade(context.Background(), ex, sub, testEngine(t, engine.KindProcess), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Steps[0].Passed {
+		t.Fatal("step 1 should fail")
+	}
+	for _, s := range rep.Steps[1:] {
+		if !s.Passed {
+			t.Errorf("step %s should pass after the server was replaced:\n%s", s.ID, failures(s))
+		}
+	}
+	if !strings.Contains(rep.Steps[0].Checks[0].Message, "stopped twice") || !strings.Contains(rep.Steps[0].Note, "replaced") {
+		t.Errorf("step 1 should say the server stopped: %+v", rep.Steps[0])
+	}
+}
+
+// The report says which engine graded, and that miniredis is an emulator.
+func TestReportNamesTheEngine(t *testing.T) {
+	ex, err := exercises.Load("lua-atomicity")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join("..", "submissions", "examples", "lua-atomicity", "correct")
+	rep := grade(t, ex, dir, testEngine(t, engine.KindEmbedded))
+	if rep.Engine.Kind != "embedded" || !rep.Engine.Emulator || rep.Engine.Note == "" {
+		t.Errorf("embedded engine info = %+v", rep.Engine)
+	}
+	rep = grade(t, ex, dir, testEngine(t, engine.KindProcess))
+	if rep.Engine.Kind != "process" || rep.Engine.Emulator || !strings.HasPrefix(rep.Engine.Version, "7.") {
+		t.Errorf("process engine info = %+v", rep.Engine)
+	}
+	if rep.Score != 4 || rep.MaxScore != 4 {
+		t.Errorf("score %v/%v, want 4/4", rep.Score, rep.MaxScore)
+	}
+}

@@ -1,0 +1,335 @@
+// Package grader runs a submission's steps against a fresh Redis and turns
+// what the checks saw into a report.
+package grader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redisgrade/redisgrade/checks"
+	"github.com/redisgrade/redisgrade/engine"
+	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/report"
+	"github.com/redisgrade/redisgrade/submissions"
+)
+
+// Options tune a grading.
+type Options struct {
+	// Timeout overrides the spec's time limit for one case's commands.
+	Timeout time.Duration
+}
+
+// InfraError is a failure of the grader or its engine, never of the student:
+// the CLI exits 3 on it and no grade is recorded.
+type InfraError struct{ Err error }
+
+func (e *InfraError) Error() string { return e.Err.Error() }
+func (e *InfraError) Unwrap() error { return e.Err }
+
+func infra(format string, args ...any) error {
+	return &InfraError{Err: fmt.Errorf(format, args...)}
+}
+
+// Grade grades one submission on a fresh server from eng. Each step runs
+// from its own clean state, so a mistake costs only its own step.
+func Grade(ctx context.Context, ex *exercises.Exercise, sub *submissions.Submission, eng engine.Engine, opts Options) (*report.Report, error) {
+	began := time.Now()
+	sess, err := newSession(ctx, eng)
+	if err != nil {
+		return nil, &InfraError{Err: err}
+	}
+	defer sess.close()
+
+	info := sess.srv.Info()
+	if ex.Requires.Redis != "" && !info.Emulator {
+		minVersion, err := exercises.ParseMinVersion(ex.Requires.Redis)
+		if err != nil {
+			return nil, err
+		}
+		if !minVersion.Allows(info.Version) {
+			return nil, infra("exercise %s needs Redis %s; the %s engine runs %s", ex.ID, ex.Requires.Redis, info.Kind, info.Version)
+		}
+	}
+
+	rep := &report.Report{
+		Exercise:   ex.ID,
+		Title:      ex.Title,
+		Submission: sub.Name(),
+		MaxScore:   ex.MaxScore(),
+		Engine:     info,
+	}
+	g := &grading{ex: ex, sub: sub, sess: sess, opts: opts}
+	for i := range ex.Steps {
+		step, err := g.step(ctx, &ex.Steps[i])
+		if err != nil {
+			return nil, err
+		}
+		rep.Steps = append(rep.Steps, step)
+		rep.Score += step.Score
+	}
+	rep.DurationMS = time.Since(began).Milliseconds()
+	return rep, nil
+}
+
+type grading struct {
+	ex   *exercises.Exercise
+	sub  *submissions.Submission
+	sess *session
+	opts Options
+}
+
+func (g *grading) timeout(s *exercises.Step) time.Duration {
+	if g.opts.Timeout > 0 {
+		return g.opts.Timeout
+	}
+	return g.ex.CaseTimeout(s)
+}
+
+func (g *grading) step(ctx context.Context, s *exercises.Step) (report.Step, error) {
+	out := report.Step{ID: s.ID, Title: s.Title, File: s.File, MaxScore: s.Points, Hint: s.Hint}
+	cmds, problem := g.commands(s)
+	if problem != nil {
+		out.Checks = []report.Check{*problem}
+		return out, nil
+	}
+	cases := s.RunCases()
+	for _, c := range cases {
+		label := ""
+		if len(cases) > 1 {
+			label = "[" + c.Given.String() + "] "
+		}
+		results, note, err := g.runCase(ctx, s, c, cmds)
+		if err != nil {
+			return out, err
+		}
+		for _, r := range results {
+			r.Name = label + r.Name
+			out.Checks = append(out.Checks, r)
+		}
+		if note != "" {
+			out.Note = note
+		}
+		// Code that ran out of time once will again: the other cases would
+		// only make the student wait for the same verdict.
+		if len(results) == 1 && results[0].Name == timeoutCheckName(g.timeout(s)) && !results[0].Passed {
+			break
+		}
+	}
+	out.Passed = true
+	for _, c := range out.Checks {
+		out.Passed = out.Passed && c.Passed
+	}
+	if out.Passed {
+		out.Score = s.Points
+	}
+	return out, nil
+}
+
+// commands reads the step's file and turns it into the commands to send. A
+// file that cannot be used fails its step with a check saying why.
+func (g *grading) commands(s *exercises.Step) ([]submissions.Command, *report.Check) {
+	text, err := g.sub.Text(s.File)
+	if err != nil {
+		return nil, &report.Check{Name: s.File + " can be read", Message: err.Error()}
+	}
+	if s.IsScript() {
+		args := []string{"EVAL", text}
+		var keys, argv []string
+		if s.Eval != nil {
+			keys, argv = s.Eval.Keys, s.Eval.Args
+		}
+		args = append(args, strconv.Itoa(len(keys)))
+		args = append(append(args, keys...), argv...)
+		return []submissions.Command{{Line: 0, Args: args}}, nil
+	}
+	cmds, err := submissions.ParseCommands(s.File, text)
+	if err != nil {
+		return nil, &report.Check{Name: s.File + " parses as redis-cli commands", Message: err.Error()}
+	}
+	if len(cmds) == 0 {
+		return nil, &report.Check{Name: s.File + " has commands", Message: s.File + " holds only comments and blank lines"}
+	}
+	return cmds, nil
+}
+
+// runCase runs one case, retrying it once on a fresh server if the server
+// died under it. The note says what the grader had to do.
+func (g *grading) runCase(ctx context.Context, s *exercises.Step, c exercises.Case, cmds []submissions.Command) ([]report.Check, string, error) {
+	results, lost, err := g.attempt(ctx, s, c, cmds)
+	if err != nil || lost == nil {
+		return results, "", err
+	}
+	// The server went away during the student's commands. It may have been
+	// the student (SHUTDOWN) or the machine: a second try on a fresh server
+	// tells them apart.
+	if _, err := g.sess.recover(ctx); err != nil {
+		return nil, "", &InfraError{Err: fmt.Errorf("replace the server: %w", err)}
+	}
+	results, lost2, err := g.attempt(ctx, s, c, cmds)
+	if err != nil {
+		return nil, "", err
+	}
+	note := "the Redis server stopped during this step (" + lost.Error() + "); it was replaced and the step graded again"
+	if lost2 != nil {
+		if _, err := g.sess.recover(ctx); err != nil {
+			return nil, "", &InfraError{Err: fmt.Errorf("replace the server: %w", err)}
+		}
+		return []report.Check{{
+			Name:    "the server keeps running",
+			Message: "the Redis server stopped twice while running your commands: " + lost2.Error(),
+		}}, note, nil
+	}
+	return results, note, nil
+}
+
+// attempt runs one case once. lost is set when the connection to the server
+// broke during the student's commands.
+func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Case, cmds []submissions.Command) (results []report.Check, lost error, err error) {
+	if err := g.sess.prepare(ctx, c.Given); err != nil {
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+		// A student's earlier command may have left the server unusable.
+		if _, rerr := g.sess.recover(ctx); rerr != nil {
+			return nil, nil, infra("%w; then replace the server: %v", err, rerr)
+		}
+		if err := g.sess.prepare(ctx, c.Given); err != nil {
+			return nil, nil, &InfraError{Err: err}
+		}
+	}
+
+	limit := g.timeout(s)
+	replies, runErr := g.send(ctx, cmds, limit)
+	if ctx.Err() != nil {
+		return nil, nil, ctx.Err()
+	}
+	if runErr != nil {
+		at := describe(s.File, cmds[len(replies)])
+		if isConnLost(runErr) && !g.sess.healthy(ctx) {
+			return nil, fmt.Errorf("connection lost at %s", at), nil
+		}
+		how, rerr := g.sess.recover(ctx)
+		if rerr != nil {
+			return nil, nil, &InfraError{Err: fmt.Errorf("replace the server: %w", rerr)}
+		}
+		msg := fmt.Sprintf("%s did not finish: timed out after %s", at, limit)
+		if isConnLost(runErr) {
+			msg = fmt.Sprintf("%s: the connection closed (%v)", at, runErr)
+		}
+		switch how {
+		case killedScript:
+			msg += "; the grader stopped the script with SCRIPT KILL"
+		case replacedServer:
+			msg += "; the grader had to restart the server"
+		}
+		return []report.Check{{Name: timeoutCheckName(limit), Message: msg}}, nil, nil
+	}
+
+	stats, err := g.sess.stats(ctx)
+	if err != nil {
+		return nil, nil, &InfraError{Err: err}
+	}
+	env := &checks.Env{
+		File:    s.File,
+		Given:   c.Given,
+		Sent:    cmds,
+		Replies: replies,
+		Stats:   stats,
+		Admin:   g.sess.admin,
+		Connect: g.sess.student,
+		Restore: g.sess.prepare,
+	}
+	return g.evaluate(ctx, c, env, limit), nil, nil
+}
+
+// send runs the student's commands in order on one connection, as redis-cli
+// would: an error reply does not stop the rest; a timeout or a broken
+// connection does, and is returned.
+func (g *grading) send(ctx context.Context, cmds []submissions.Command, limit time.Duration) ([]checks.Value, error) {
+	conn := g.sess.student()
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	replies := make([]checks.Value, 0, len(cmds))
+	for _, cmd := range cmds {
+		args := make([]any, len(cmd.Args))
+		for i, a := range cmd.Args {
+			args[i] = a
+		}
+		res, err := conn.Do(ctx, args...).Result()
+		v, ok := checks.FromReply(res, err)
+		if !ok {
+			return replies, err
+		}
+		replies = append(replies, v)
+	}
+	return replies, nil
+}
+
+// evaluate runs the case's checks, with the grader's own no-errors check
+// first and probes (which change the server's state) last; results keep the
+// spec's order.
+func (g *grading) evaluate(ctx context.Context, c exercises.Case, env *checks.Env, limit time.Duration) []report.Check {
+	var expected []checks.Value
+	for _, ch := range c.Checks {
+		if rc, ok := ch.(*checks.ReplyCheck); ok {
+			if v, isErr := rc.ExpectedError(); isErr {
+				expected = append(expected, v)
+			}
+		}
+	}
+	all := append(checks.List{checks.NoErrors(expected)}, c.Checks...)
+	out := make([]report.Check, len(all))
+	run := func(i int, ch checks.Check) {
+		budget := adminTimeout
+		if _, probe := ch.(checks.Prober); probe {
+			budget = 5 * limit // hundreds of runs of the student's commands
+		}
+		cctx, cancel := context.WithTimeout(ctx, budget)
+		defer cancel()
+		r := ch.Evaluate(cctx, env)
+		out[i] = report.Check{Name: ch.Name(), Passed: r.Passed, Message: r.Message, Expected: r.Expected, Actual: r.Actual}
+		if !r.Passed {
+			out[i].Why = checks.WhyOf(ch)
+			if errors.Is(cctx.Err(), context.DeadlineExceeded) {
+				out[i].Message += fmt.Sprintf(" (the check ran out of its %s)", budget)
+			}
+		}
+	}
+	var probes []int
+	for i, ch := range all {
+		if _, probe := ch.(checks.Prober); probe {
+			probes = append(probes, i)
+			continue
+		}
+		run(i, ch)
+	}
+	for _, i := range probes {
+		run(i, all[i])
+		if _, err := g.sess.recover(ctx); err != nil {
+			out[i].Message += "; the server had to be replaced afterwards"
+		}
+	}
+	return out
+}
+
+func timeoutCheckName(limit time.Duration) string {
+	return "commands finish within " + limit.String()
+}
+
+// describe names a command for messages: `step3.redis:2 (EVAL)`.
+func describe(file string, cmd submissions.Command) string {
+	if cmd.Line == 0 {
+		return file + " (" + cmd.Name() + " of the script)"
+	}
+	return fmt.Sprintf("%s:%d (%s)", file, cmd.Line, cmd.Name())
+}
+
+// IsInfra reports whether err is the grader's failure rather than the student's.
+func IsInfra(err error) bool {
+	var ie *InfraError
+	return errors.As(err, &ie)
+}

@@ -1,0 +1,164 @@
+package grader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/redisgrade/redisgrade/checks"
+	"github.com/redisgrade/redisgrade/engine"
+)
+
+// adminTimeout bounds each call the grader makes for itself.
+const adminTimeout = 5 * time.Second
+
+// session owns the server one grading runs on, and replaces it when a
+// student's code leaves it stuck or dead.
+type session struct {
+	eng   engine.Engine
+	srv   engine.Server
+	admin *redis.Client
+}
+
+func newSession(ctx context.Context, eng engine.Engine) (*session, error) {
+	s := &session{eng: eng}
+	if err := s.start(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *session) start(ctx context.Context) error {
+	srv, err := s.eng.Start(ctx)
+	if err != nil {
+		return fmt.Errorf("start %s engine: %w", s.eng.Kind(), err)
+	}
+	opts := srv.Options()
+	opts.PoolSize = 4
+	opts.MaxRetries = -1   // a retried command could run twice
+	opts.DialerRetries = 1 // a server that refuses a dial is dead: no backoff
+	s.srv, s.admin = srv, redis.NewClient(opts)
+	return nil
+}
+
+// replace throws the server away and starts a fresh one.
+func (s *session) replace(ctx context.Context) error {
+	s.close()
+	return s.start(ctx)
+}
+
+func (s *session) close() {
+	if s.admin != nil {
+		s.admin.Close()
+	}
+	if s.srv != nil {
+		s.srv.Close()
+	}
+	s.srv, s.admin = nil, nil
+}
+
+// student opens a connection for the student's commands: one connection, so
+// that SELECT or MULTI carry from one line to the next as in redis-cli, and
+// no retries, so that no command runs twice.
+func (s *session) student() *redis.Client {
+	opts := s.srv.Options()
+	opts.PoolSize = 1
+	opts.MaxRetries = -1
+	opts.DialerRetries = 1
+	opts.DialTimeout = adminTimeout
+	return redis.NewClient(opts)
+}
+
+// prepare gives a case a clean server holding just the given keys, with
+// command statistics zeroed after the keys were written.
+func (s *session) prepare(ctx context.Context, given checks.State) error {
+	ctx, cancel := context.WithTimeout(ctx, adminTimeout)
+	defer cancel()
+	if err := s.srv.Reset(ctx); err != nil {
+		return fmt.Errorf("reset the server: %w", err)
+	}
+	if len(given) > 0 {
+		pairs := make([]any, 0, 2*len(given))
+		for _, kv := range given {
+			pairs = append(pairs, kv.Key, kv.Value)
+		}
+		if err := s.admin.MSet(ctx, pairs...).Err(); err != nil {
+			return fmt.Errorf("set the given keys: %w", err)
+		}
+	}
+	if err := s.admin.ConfigResetStat(ctx).Err(); err != nil {
+		return fmt.Errorf("reset command statistics: %w", err)
+	}
+	return nil
+}
+
+// stats reads how many times each command ran since prepare.
+func (s *session) stats(ctx context.Context) (map[string]int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, adminTimeout)
+	defer cancel()
+	info, err := s.admin.Info(ctx, "commandstats").Result()
+	if err != nil {
+		return nil, fmt.Errorf("read command statistics: %w", err)
+	}
+	return engine.ParseCommandStats(info), nil
+}
+
+// healthy reports whether the server answers at once.
+func (s *session) healthy(ctx context.Context) bool {
+	// A live server answers PING in well under a millisecond; a busy
+	// script or a dead server does not answer at all.
+	ctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	return s.admin.Ping(ctx).Err() == nil
+}
+
+// recovery says what it took to get a usable server back.
+type recovery int
+
+const (
+	wasHealthy recovery = iota
+	killedScript
+	replacedServer
+)
+
+// recover makes the server usable again after a timeout or a lost
+// connection: a running script is killed where Redis allows it, and a server
+// that still does not answer (a script that already wrote, a command stuck
+// in C, a server that exited) is replaced.
+func (s *session) recover(ctx context.Context) (recovery, error) {
+	if s.healthy(ctx) {
+		return wasHealthy, nil
+	}
+	kctx, cancel := context.WithTimeout(ctx, time.Second)
+	err := s.admin.ScriptKill(kctx).Err()
+	cancel()
+	if err == nil {
+		// SCRIPT KILL returns before the script has unwound; give it a moment.
+		for i := 0; i < 10; i++ {
+			if s.healthy(ctx) {
+				return killedScript, nil
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if err := s.replace(ctx); err != nil {
+		return replacedServer, err
+	}
+	return replacedServer, nil
+}
+
+// isConnLost tells a broken connection from a timeout.
+func isConnLost(err error) bool {
+	if err == nil || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return false
+	}
+	return true
+}
