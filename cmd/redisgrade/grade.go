@@ -1,0 +1,123 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
+
+	"github.com/redisgrade/redisgrade/engine"
+	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/grader"
+	"github.com/redisgrade/redisgrade/report"
+	"github.com/redisgrade/redisgrade/submissions"
+)
+
+type gradeFlags struct {
+	exercise  string
+	engine    string
+	format    string
+	color     string
+	timeout   time.Duration
+	verbose   bool
+	redisPath string
+}
+
+func newGradeCmd() *cobra.Command {
+	var f gradeFlags
+	cmd := &cobra.Command{
+		Use:   "grade --exercise NAME|FILE SUBMISSION",
+		Short: "Grade one submission (a folder, .zip or .tar.gz)",
+		Example: "  redisgrade grade --exercise lua-atomicity submissions/examples/lua-atomicity/correct\n" +
+			"  redisgrade grade -e lua-atomicity --format json work.zip",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError(fmt.Errorf("grade takes one submission (a folder, .zip or .tar.gz), got %d arguments", len(args)))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error { return runGrade(cmd, f, args[0]) },
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.exercise, "exercise", "e", "", "exercise name ("+strings.Join(exercises.Shipped(), ", ")+") or path to a spec .yaml")
+	fl.StringVar(&f.engine, "engine", engine.KindAuto, "where Redis runs: "+strings.Join(engine.Kinds(), ", "))
+	fl.StringVarP(&f.format, "format", "f", "text", "output format: "+strings.Join(report.Formats(), ", "))
+	fl.StringVar(&f.color, "color", "auto", "colour the text output: auto (when stdout is a terminal and NO_COLOR is unset), always, never")
+	fl.DurationVar(&f.timeout, "timeout", 0, "time limit for one case's commands (default: the spec's, else 2s)")
+	fl.BoolVarP(&f.verbose, "verbose", "v", false, "list every check, and say which engine was chosen and why")
+	fl.StringVar(&f.redisPath, "redis-server", "", "path of redis-server for the process engine (default: from PATH)")
+	_ = cmd.MarkFlagRequired("exercise")
+	return cmd
+}
+
+func runGrade(cmd *cobra.Command, f gradeFlags, path string) error {
+	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	write, err := report.Lookup(f.format)
+	if err != nil {
+		return usageError(fmt.Errorf("--format: %w", err))
+	}
+	useColor, err := colorWanted(f.color, stdout)
+	if err != nil {
+		return usageError(err)
+	}
+	if f.timeout < 0 {
+		return usageError(errors.New("--timeout must be positive"))
+	}
+	// Everything the user gave is checked before any Redis starts.
+	ex, err := exercises.Load(f.exercise)
+	if err != nil {
+		return usageError(err)
+	}
+	sub, err := submissions.Open(path)
+	if err != nil {
+		return usageError(err)
+	}
+	eng, reason, err := engine.New(f.engine, engine.Options{RedisServer: f.redisPath})
+	if err != nil {
+		if strings.HasPrefix(err.Error(), "unknown engine") {
+			return usageError(fmt.Errorf("--engine: %w", err))
+		}
+		return &exitError{code: exitInfra, err: err}
+	}
+	if f.verbose {
+		fmt.Fprintf(stderr, "redisgrade: engine %s\n", reason)
+	}
+
+	rep, err := grader.Grade(cmd.Context(), ex, sub, eng, grader.Options{Timeout: f.timeout})
+	if err != nil {
+		if cmd.Context().Err() != nil {
+			return &exitError{code: exitInfra, err: errors.New("interrupted: nothing was graded")}
+		}
+		return &exitError{code: exitInfra, err: fmt.Errorf("could not grade %s: %w", sub.Name(), err)}
+	}
+	if err := write(stdout, rep, report.Options{Color: useColor, Verbose: f.verbose}); err != nil {
+		return &exitError{code: exitInfra, err: fmt.Errorf("write report: %w", err)}
+	}
+	if !rep.Passed() {
+		return &exitError{code: exitFailed}
+	}
+	return nil
+}
+
+// colorWanted decides on colour: never for a pipe or a file, never with
+// NO_COLOR set (https://no-color.org), unless forced with --color always.
+func colorWanted(mode string, out io.Writer) (bool, error) {
+	switch mode {
+	case "always":
+		return true, nil
+	case "never":
+		return false, nil
+	case "auto":
+		if _, set := os.LookupEnv("NO_COLOR"); set {
+			return false, nil
+		}
+		file, ok := out.(*os.File)
+		return ok && (isatty.IsTerminal(file.Fd()) || isatty.IsCygwinTerminal(file.Fd())), nil
+	}
+	return false, fmt.Errorf("--color must be auto, always or never, not %q", mode)
+}

@@ -1,0 +1,96 @@
+// Command redisgrade grades Redis exercises: a student's commands and Lua
+// scripts run on a fresh, real Redis and are checked step by step.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/spf13/cobra"
+
+	"github.com/redisgrade/redisgrade/engine"
+)
+
+// Exit codes, as documented in the README.
+const (
+	exitPassed = 0 // every step passed
+	exitFailed = 1 // graded; some step failed
+	exitUsage  = 2 // bad spec, submission path or flags
+	exitInfra  = 3 // the grader itself could not grade
+)
+
+// exitError carries an exit code out of a command.
+type exitError struct {
+	code int
+	err  error // nil when the command already said all there is to say
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func usageError(err error) error { return &exitError{code: exitUsage, err: err} }
+
+func main() {
+	// The embedded engine re-executes this binary to serve miniredis in a
+	// child process the grader can kill.
+	engine.ServeEmbeddedIfChild()
+
+	// go-redis logs failed dials to stderr by itself; a dead server is
+	// something the grader handles and reports, not noise for the user.
+	redis.SetLogger(quietLogger{})
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes the CLI and returns its exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitPassed
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintf(stderr, "redisgrade: %v\n", ee.err)
+		}
+		return ee.code
+	}
+	// cobra's own errors: unknown flags, wrong argument counts.
+	fmt.Fprintf(stderr, "redisgrade: %v\n", err)
+	return exitUsage
+}
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "redisgrade",
+		Short: "Grade Redis exercises on a real Redis",
+		Long: "redisgrade runs a student's Redis commands and Lua scripts on a fresh Redis server and checks,\n" +
+			"step by step, the keys they leave, the replies they get and how they behave under concurrency.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
+	root.AddCommand(newGradeCmd())
+	return root
+}
+
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}

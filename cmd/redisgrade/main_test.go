@@ -1,0 +1,99 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/redisgrade/redisgrade/engine"
+)
+
+func TestMain(m *testing.M) {
+	engine.ServeEmbeddedIfChild()
+	os.Exit(m.Run())
+}
+
+const examples = "../../submissions/examples/lua-atomicity/"
+
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestExitCodes(t *testing.T) {
+	badSpec := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(badSpec, []byte("id: x\ntitle: X\nstepz: []\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"correct", []string{"grade", "-e", "lua-atomicity", examples + "correct"}, 0, ""},
+		{"wrong", []string{"grade", "-e", "lua-atomicity", examples + "two-commands"}, 1, ""},
+		{"embedded engine", []string{"grade", "-e", "lua-atomicity", "--engine", "embedded", examples + "correct"}, 0, ""},
+		{"bad spec", []string{"grade", "-e", badSpec, examples + "correct"}, 2, "bad.yaml:3:1: unknown field \"stepz\""},
+		{"unknown exercise", []string{"grade", "-e", "nope", examples + "correct"}, 2, `no exercise named "nope"`},
+		{"missing submission", []string{"grade", "-e", "lua-atomicity", "/no/such/dir"}, 2, "/no/such/dir"},
+		{"no exercise flag", []string{"grade", examples + "correct"}, 2, `required flag(s) "exercise" not set`},
+		{"two submissions", []string{"grade", "-e", "lua-atomicity", "a", "b"}, 2, "grade takes one submission"},
+		{"unknown flag", []string{"grade", "--frobnicate"}, 2, "unknown flag: --frobnicate"},
+		{"unknown format", []string{"grade", "-e", "lua-atomicity", "-f", "xml", examples + "correct"}, 2, `--format: unknown format "xml"`},
+		{"unknown engine", []string{"grade", "-e", "lua-atomicity", "--engine", "vm", examples + "correct"}, 2, "--engine"},
+		{"bad color", []string{"grade", "-e", "lua-atomicity", "--color", "pink", examples + "correct"}, 2, "--color must be"},
+		{"no redis-server", []string{"grade", "-e", "lua-atomicity", "--engine", "process", "--redis-server", "/no/redis-server", examples + "correct"}, 3, "redis-server"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runCLI(t, tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d; stderr: %s", code, tt.code, stderr)
+			}
+			if !strings.Contains(stderr, tt.stderr) {
+				t.Errorf("stderr %q should contain %q", stderr, tt.stderr)
+			}
+		})
+	}
+}
+
+func TestJSONOutput(t *testing.T) {
+	code, out, stderr := runCLI(t, "grade", "-e", "lua-atomicity", "--format", "json", examples+"swapped-return")
+	if code != 1 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep struct {
+		Exercise string  `json:"exercise"`
+		Score    float64 `json:"score"`
+		MaxScore float64 `json:"max_score"`
+		Steps    []struct {
+			ID     string `json:"id"`
+			Passed bool   `json:"passed"`
+		} `json:"steps"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("stdout is not one JSON object: %v\n%s", err, out)
+	}
+	if rep.Exercise != "lua-atomicity" || rep.Score != 3 || rep.MaxScore != 4 || rep.Steps[3].Passed {
+		t.Errorf("report: %+v", rep)
+	}
+}
+
+// Text output to a pipe has no colour; --color always forces it.
+func TestTextColour(t *testing.T) {
+	_, out, _ := runCLI(t, "grade", "-e", "lua-atomicity", examples+"correct")
+	if strings.Contains(out, "\x1b[") || !strings.Contains(out, "Score: 4/4") {
+		t.Errorf("plain output:\n%s", out)
+	}
+	_, out, _ = runCLI(t, "grade", "-e", "lua-atomicity", "--color", "always", examples+"correct")
+	if !strings.Contains(out, "\x1b[") {
+		t.Error("--color always gave no colour")
+	}
+}
