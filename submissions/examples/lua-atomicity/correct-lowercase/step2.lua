@@ -1,0 +1,2 @@
+redis.call('decr', 'stock')
+redis.call('incr', 'sales')

@@ -1,0 +1,3 @@
+local stock = redis.call('decr', 'stock')
+local sales = redis.call('incr', 'sales')
+return {stock, sales}

@@ -1,0 +1,1 @@
+redis.call('DECR', 'stock'); redis.call('INCR', 'sales');

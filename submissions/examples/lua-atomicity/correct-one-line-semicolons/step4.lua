@@ -1,0 +1,1 @@
+local s = redis.call('DECR', 'stock'); local n = redis.call('INCR', 'sales'); return {s, n}

@@ -1,0 +1,2 @@
+redis.call('DECRBY', 'stock', 2)
+redis.call('INCR', 'sales')

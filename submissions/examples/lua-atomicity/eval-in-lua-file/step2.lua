@@ -1,0 +1,1 @@
+EVAL "redis.call('DECR', 'stock') redis.call('INCR', 'sales')" 0

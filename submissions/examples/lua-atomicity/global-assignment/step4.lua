@@ -1,0 +1,3 @@
+stock = redis.call('DECR', 'stock')
+sales = redis.call('INCR', 'sales')
+return {stock, sales}

@@ -1,0 +1,2 @@
+redis.call('SET', 'stock', '99')
+redis.call('SET', 'sales', '1')

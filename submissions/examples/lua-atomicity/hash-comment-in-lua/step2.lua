@@ -1,0 +1,3 @@
+redis.call('DECR', 'stock')
+# then count the sale
+redis.call('INCR', 'sales')

@@ -1,0 +1,2 @@
+redis.call('DECRR', 'stock')
+redis.call('INCR', 'sales')
