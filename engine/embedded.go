@@ -23,6 +23,10 @@ const (
 	embeddedChildEnv    = "REDISGRADE_EMBEDDED_CHILD"    // "1": serve miniredis, see ServeEmbeddedIfChild
 	embeddedMaxHeapEnv  = "REDISGRADE_EMBEDDED_MAX_HEAP" // bytes of Go heap before the child gives up; 0 = none
 	embeddedListenToken = "LISTEN"                       // first word of the child's one line on stdout
+	// The passwords of the child's users: "default" (the grader) and StudentUser. The environment of a
+	// process is readable only by its own user, and student code has no way to read it.
+	embeddedAdminPassEnv   = "REDISGRADE_EMBEDDED_ADMIN_PASS"
+	embeddedStudentPassEnv = "REDISGRADE_EMBEDDED_STUDENT_PASS"
 	miniredisModule     = "github.com/alicebob/miniredis/v2"
 )
 
@@ -56,10 +60,20 @@ func (e *embeddedEngine) Start(ctx context.Context) (Server, error) {
 		return nil, fmt.Errorf("start embedded: %w", err)
 	}
 
+	adminPass, err := randomPassword()
+	if err != nil {
+		return nil, fmt.Errorf("start embedded: %w", err)
+	}
+	studentPass, err := randomPassword()
+	if err != nil {
+		return nil, fmt.Errorf("start embedded: %w", err)
+	}
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(),
 		embeddedChildEnv+"=1",
-		embeddedMaxHeapEnv+"="+strconv.FormatInt(memoryCeiling(e.maxBytes), 10))
+		embeddedMaxHeapEnv+"="+strconv.FormatInt(memoryCeiling(e.maxBytes), 10),
+		embeddedAdminPassEnv+"="+adminPass,
+		embeddedStudentPassEnv+"="+studentPass)
 	out := &tailBuffer{max: outputTail}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdinR, stdoutW, out
 	cmd.SysProcAttr = childSysProcAttr()
@@ -84,8 +98,16 @@ func (e *embeddedEngine) Start(ctx context.Context) (Server, error) {
 		return nil, fmt.Errorf("start embedded (%s with %s=1): %w", exe, embeddedChildEnv, err)
 	}
 	s.addr = addr
+	s.adminOpts = baseOptions("tcp", addr)
+	s.adminOpts.Username, s.adminOpts.Password = "default", adminPass
+	s.studentOpts = baseOptions("tcp", addr)
+	s.studentOpts.Username, s.studentOpts.Password = StudentUser, studentPass
 	s.admin = redis.NewClient(s.adminOptions())
 	s.info = Info{Kind: KindEmbedded, Version: miniredisVersion(), Emulator: true, Note: embeddedNote}
+	if err := s.Reset(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("start embedded: %w", err)
+	}
 	return s, nil
 }
 
@@ -97,6 +119,8 @@ type embeddedServer struct {
 	addr   string
 	admin  *redis.Client
 	info   Info
+
+	adminOpts, studentOpts *redis.Options
 
 	closeOnce sync.Once
 }
@@ -149,7 +173,9 @@ func (s *embeddedServer) readListen(ctx context.Context, stdout *os.File, timeou
 
 func (s *embeddedServer) Info() Info { return s.info }
 
-func (s *embeddedServer) Options() *redis.Options { return baseOptions("tcp", s.addr) }
+func (s *embeddedServer) Options() *redis.Options { return cloneOptions(s.adminOpts) }
+
+func (s *embeddedServer) StudentOptions() *redis.Options { return cloneOptions(s.studentOpts) }
 
 func (s *embeddedServer) adminOptions() *redis.Options {
 	o := s.Options()

@@ -23,20 +23,31 @@ func ServeEmbeddedIfChild() {
 		return
 	}
 	maxHeap, _ := strconv.ParseInt(os.Getenv(embeddedMaxHeapEnv), 10, 64)
-	os.Exit(serveEmbedded(os.Stdin, os.Stdout, os.Stderr, maxHeap))
+	creds := embeddedCreds{admin: os.Getenv(embeddedAdminPassEnv), student: os.Getenv(embeddedStudentPassEnv)}
+	os.Exit(serveEmbedded(os.Stdin, os.Stdout, os.Stderr, maxHeap, creds))
 }
 
 // serveEmbedded runs miniredis on 127.0.0.1:0, announces "LISTEN addr" on stdout and serves until stdin
 // reaches EOF (the parent closed it or died). It returns the exit code.
-func serveEmbedded(stdin io.Reader, stdout, stderr io.Writer, maxHeap int64) int {
+func serveEmbedded(stdin io.Reader, stdout, stderr io.Writer, maxHeap int64, creds embeddedCreds) int {
 	m := miniredis.NewMiniRedis()
+	if creds.admin != "" {
+		m.RequireUserAuth("default", creds.admin)
+		m.RequireUserAuth(StudentUser, creds.student)
+	}
 	if err := m.StartAddr("127.0.0.1:0"); err != nil {
 		fmt.Fprintf(stderr, "embedded: start miniredis: %v\n", err)
 		return 1
 	}
 	srv := m.Server()
 	stats := newCommandStats(srv.IsRegisteredCommand)
-	srv.SetPreHook(stats.hook)
+	sb := newSandbox(creds.admin)
+	srv.SetPreHook(func(c *server.Peer, cmd string, args ...string) bool {
+		if creds.admin != "" && sb.deny(c, cmd, args...) {
+			return true
+		}
+		return stats.hook(c, cmd, args...)
+	})
 	if maxHeap > 0 {
 		go watchHeap(maxHeap, stderr)
 	}
@@ -48,6 +59,9 @@ func serveEmbedded(stdin io.Reader, stdout, stderr io.Writer, maxHeap int64) int
 	// No m.Close(): it waits for every client, and one may be stuck in an endless Lua loop.
 	return 0
 }
+
+// embeddedCreds are the passwords the parent chose for the child's users.
+type embeddedCreds struct{ admin, student string }
 
 // watchHeap ends the child when its live heap passes limit: miniredis has no maxmemory, and a memory bomb in
 // Lua or in the data would otherwise take the machine down before the grader's deadline.

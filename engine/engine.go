@@ -50,6 +50,9 @@ type Server interface {
 	// CLIENT SETINFO shows up in a student's command statistics). Callers set their own timeouts/pool sizes on
 	// the copy.
 	Options() *redis.Options
+	// StudentOptions returns options for a connection as the sandboxed student (StudentUser): no @admin or
+	// @dangerous commands, no way to become the administrator. Student commands always run through these.
+	StudentOptions() *redis.Options
 	// Reset returns the server to a freshly started state as a student can observe it: keys in all DBs, scripts,
 	// functions (where supported) and command statistics. It is bounded by ctx, and by 5s if ctx allows more.
 	Reset(ctx context.Context) error

@@ -81,6 +81,13 @@ func (e *processEngine) Start(ctx context.Context) (Server, error) {
 		s.Close()
 		return nil, fmt.Errorf("start redis-server (%s %s): %w", bin, strings.Join(quoteArgs(args), " "), err)
 	}
+	lctx, cancel := context.WithTimeout(ctx, e.opts.StartTimeout)
+	s.adminOpts, s.studentOpts, err = lockDown(lctx, baseOptions("unix", sock))
+	cancel()
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("start redis-server: %w", err)
+	}
 	s.admin = redis.NewClient(s.adminOptions())
 	version, err := serverVersion(ctx, s.admin, e.opts.StartTimeout)
 	if err != nil {
@@ -88,6 +95,11 @@ func (e *processEngine) Start(ctx context.Context) (Server, error) {
 		return nil, fmt.Errorf("start redis-server: %w", err)
 	}
 	s.info = Info{Kind: KindProcess, Version: version}
+	// Start as every later case starts: nothing of the set-up in the statistics.
+	if err := s.Reset(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("start redis-server: %w", err)
+	}
 	return s, nil
 }
 
@@ -100,13 +112,17 @@ type processServer struct {
 	admin  *redis.Client // the grader's own connection, for Reset
 	info   Info
 
+	adminOpts, studentOpts *redis.Options // set by lockDown
+
 	closeOnce sync.Once
 	closeErr  error
 }
 
 func (s *processServer) Info() Info { return s.info }
 
-func (s *processServer) Options() *redis.Options { return baseOptions("unix", s.sock) }
+func (s *processServer) Options() *redis.Options { return cloneOptions(s.adminOpts) }
+
+func (s *processServer) StudentOptions() *redis.Options { return cloneOptions(s.studentOpts) }
 
 func (s *processServer) adminOptions() *redis.Options {
 	o := s.Options()
@@ -166,13 +182,7 @@ func rawPing(ctx context.Context, sock string) error {
 func (s *processServer) Reset(ctx context.Context) error {
 	ctx, cancel := withResetDeadline(ctx)
 	defer cancel()
-	steps := [][]any{
-		{"flushall", "sync"},
-		{"script", "flush", "sync"},
-		{"function", "flush", "sync"},
-		{"config", "resetstat"}, // last: the other resets would show up in the statistics
-	}
-	for _, args := range steps {
+	for _, args := range realResetSteps {
 		if err := doUnbusy(ctx, s.admin, args); err != nil {
 			return fmt.Errorf("reset: %w", err)
 		}

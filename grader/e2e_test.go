@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/redisgrade/redisgrade/engine"
@@ -187,33 +188,100 @@ func TestRunawayScriptFailsOnlyItsStep(t *testing.T) {
 	}
 }
 
-// SHUTDOWN kills the server under the student's commands: the grader replaces
-// it, tries once more, then fails that step only, saying what happened.
-func TestShutdownFailsOnlyItsStep(t *testing.T) {
+// SHUTDOWN is refused to the student: the step fails with Redis's NOPERM
+// error and the server keeps serving the other steps.
+func TestShutdownIsRefused(t *testing.T) {
 	ex, err := exercises.Load("lua-atomicity")
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := correctFiles(t)
-	files["step1.redis"] = "SET stock 100\nSET sales 0\nSHUTDOWN NOSAVE\n"
-	sub, err := submissions.Open(writeSubmission(t, files))
+	for _, kind := range engineKinds {
+		t.Run(kind, func(t *testing.T) {
+			files := correctFiles(t)
+			files["step1.redis"] = "SET stock 100\nSET sales 0\nSHUTDOWN NOSAVE\n"
+			sub, err := submissions.Open(writeSubmission(t, files))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := Grade(context.Background(), ex, sub, testEngine(t, kind), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Steps[0].Passed || !strings.Contains(rep.Steps[0].Checks[0].Message, "NOPERM") {
+				t.Errorf("step 1 should fail with NOPERM:\n%s", failures(rep.Steps[0]))
+			}
+			for _, s := range rep.Steps[1:] {
+				if !s.Passed {
+					t.Errorf("step %s should pass:\n%s", s.ID, failures(s))
+				}
+			}
+		})
+	}
+}
+
+// dyingEngine starts real servers that die when a student connects, the
+// first `deaths` times: a crash the student did not cause.
+type dyingEngine struct {
+	engine.Engine
+	deaths int
+}
+
+func (e *dyingEngine) Start(ctx context.Context) (engine.Server, error) {
+	srv, err := e.Engine.Start(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &dyingServer{Server: srv, eng: e}, nil
+}
+
+type dyingServer struct {
+	engine.Server
+	eng *dyingEngine
+}
+
+func (s *dyingServer) StudentOptions() *redis.Options {
+	opts := s.Server.StudentOptions()
+	if s.eng.deaths > 0 {
+		s.eng.deaths--
+		opts.OnConnect = func(context.Context, *redis.Conn) error {
+			s.Server.Close()
+			return nil
+		}
+	}
+	return opts
+}
+
+// A server that dies under the student's commands is replaced and the case
+// run again: one death is noted and costs nothing; two fail the step only.
+func TestServerDeathIsRetriedOnce(t *testing.T) {
+	ex, err := exercises.Load("lua-atomicity")
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Grade(context.Background(), ex, sub, testEngine(t, engine.KindProcess), Options{})
+	sub, err := submissions.Open(writeSubmission(t, correctFiles(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Steps[0].Passed {
-		t.Fatal("step 1 should fail")
+
+	rep, err := Grade(context.Background(), ex, sub, &dyingEngine{Engine: testEngine(t, engine.KindProcess), deaths: 1}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Passed() || !strings.Contains(rep.Steps[0].Note, "replaced") {
+		t.Errorf("one death should be retried and noted: note %q\n%s", rep.Steps[0].Note, failures(rep.Steps[0]))
+	}
+
+	rep, err = Grade(context.Background(), ex, sub, &dyingEngine{Engine: testEngine(t, engine.KindProcess), deaths: 2}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Steps[0].Passed || !strings.Contains(rep.Steps[0].Checks[0].Message, "stopped twice") {
+		t.Errorf("two deaths should fail step 1:\n%s", failures(rep.Steps[0]))
 	}
 	for _, s := range rep.Steps[1:] {
 		if !s.Passed {
-			t.Errorf("step %s should pass after the server was replaced:\n%s", s.ID, failures(s))
+			t.Errorf("step %s should pass on the replacement server:\n%s", s.ID, failures(s))
 		}
-	}
-	if !strings.Contains(rep.Steps[0].Checks[0].Message, "stopped twice") || !strings.Contains(rep.Steps[0].Note, "replaced") {
-		t.Errorf("step 1 should say the server stopped: %+v", rep.Steps[0])
 	}
 }
 

@@ -61,11 +61,11 @@ func (s *session) close() {
 	s.srv, s.admin = nil, nil
 }
 
-// student opens a connection for the student's commands: one connection, so
-// that SELECT or MULTI carry from one line to the next as in redis-cli, and
-// no retries, so that no command runs twice.
+// student opens a connection for the student's commands, as the sandboxed
+// student user: one connection, so that SELECT or MULTI carry from one line
+// to the next as in redis-cli, and no retries, so no command runs twice.
 func (s *session) student() *redis.Client {
-	opts := s.srv.Options()
+	opts := s.srv.StudentOptions()
 	opts.PoolSize = 1
 	opts.MaxRetries = -1
 	opts.DialerRetries = 1

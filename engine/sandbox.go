@@ -1,0 +1,88 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// StudentUser is the ACL user a student's commands and scripts run as.
+const StudentUser = "student"
+
+// studentRules are the student's ACL rules on a real Redis: every key and
+// channel and every command except @admin and @dangerous ones, with back
+// the read-only ones exercises use (KEYS, SORT, INFO), and without SCRIPT
+// DEBUG, which would hand a script's execution to the client.
+var studentRules = []any{
+	"reset", "on", "~*", "&*",
+	"+@all", "-@admin", "-@dangerous",
+	"+keys", "+sort", "+sort_ro", "+info",
+	"-script|debug",
+}
+
+// realResetSteps return a real Redis to what a student could see of it
+// when it started. Lua's math.random state is global C state that SCRIPT
+// FLUSH keeps, so it is reseeded with the seed Redis starts with
+// (redisLrand48's initial state is the one seed 0x1234ABCD gives), before the
+// script cache is flushed of the reseeding script itself. Statistics go last:
+// the other steps would show in them.
+var realResetSteps = [][]any{
+	{"flushall", "sync"},
+	{"eval", "math.randomseed(305441741) return 1", "0"},
+	{"script", "flush", "sync"},
+	{"function", "flush", "sync"},
+	{"config", "resetstat"},
+}
+
+// lockDown turns a freshly started real Redis into a sandbox: it creates the
+// student user and gives the default user a random password, so that
+// `AUTH default anything` cannot make a student an administrator. base
+// connects to the server unauthenticated; the returned options connect as
+// the grader (admin) and as the student.
+func lockDown(ctx context.Context, base *redis.Options) (admin, student *redis.Options, err error) {
+	adminPass, err := randomPassword()
+	if err != nil {
+		return nil, nil, err
+	}
+	studentPass, err := randomPassword()
+	if err != nil {
+		return nil, nil, err
+	}
+	c := redis.NewClient(withSingleConn(base))
+	defer c.Close()
+	setStudent := append([]any{"ACL", "SETUSER", StudentUser}, studentRules...)
+	setStudent = append(setStudent, ">"+studentPass)
+	if err := c.Do(ctx, setStudent...).Err(); err != nil {
+		return nil, nil, fmt.Errorf("create the student user: %w", err)
+	}
+	if err := c.Do(ctx, "ACL", "SETUSER", "default", "resetpass", ">"+adminPass).Err(); err != nil {
+		return nil, nil, fmt.Errorf("set the admin password: %w", err)
+	}
+	admin, student = cloneOptions(base), cloneOptions(base)
+	admin.Username, admin.Password = "default", adminPass
+	student.Username, student.Password = StudentUser, studentPass
+	return admin, student, nil
+}
+
+func withSingleConn(o *redis.Options) *redis.Options {
+	c := cloneOptions(o)
+	c.PoolSize = 1
+	c.MaxRetries = -1
+	return c
+}
+
+func cloneOptions(o *redis.Options) *redis.Options {
+	c := *o
+	return &c
+}
+
+func randomPassword() (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("generate a password: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
