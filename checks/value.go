@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/redis/go-redis/v9"
 	"go.yaml.in/yaml/v3"
@@ -111,24 +112,63 @@ func (v Value) Matches(want Value) bool {
 	return true
 }
 
+// maxRendered bounds how much of a reply a message shows: a student's reply
+// can be megabytes, and reports are read by people and LMS size limits.
+const (
+	maxRendered       = 1024
+	maxRenderedString = 200
+)
+
 // String renders a value compactly with its type visible: 99, "99", nil,
-// [99, 1], (error) ERR unknown command.
+// [99, 1], (error) ERR unknown command. Long values are cut, saying so.
 func (v Value) String() string {
+	var b strings.Builder
+	v.render(&b)
+	return b.String()
+}
+
+func (v Value) render(b *strings.Builder) {
 	switch v.Type {
 	case Nil:
-		return "nil"
+		b.WriteString("nil")
 	case Integer:
-		return strconv.FormatInt(v.Int, 10)
+		b.WriteString(strconv.FormatInt(v.Int, 10))
 	case String:
-		return strconv.Quote(v.Str)
+		b.WriteString(quoteClipped(v.Str))
 	case Error:
-		return "(error) " + v.Str
+		b.WriteString("(error) " + clipText(v.Str, maxRenderedString))
+	case Array:
+		b.WriteByte('[')
+		for i, e := range v.Elems {
+			if b.Len() > maxRendered {
+				fmt.Fprintf(b, "… %d more", len(v.Elems)-i)
+				break
+			}
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			e.render(b)
+		}
+		b.WriteByte(']')
 	}
-	parts := make([]string, len(v.Elems))
-	for i, e := range v.Elems {
-		parts[i] = e.String()
+}
+
+func quoteClipped(s string) string {
+	if len(s) <= maxRenderedString {
+		return strconv.Quote(s)
 	}
-	return "[" + strings.Join(parts, ", ") + "]"
+	return strconv.Quote(clipText(s, maxRenderedString)) + fmt.Sprintf(" (%d bytes)", len(s))
+}
+
+// clipText cuts s to about n bytes, on a UTF-8 boundary, marking the cut.
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // UnmarshalStrict decodes an expected reply from a spec.

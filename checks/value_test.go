@@ -111,3 +111,18 @@ func TestExplainMismatchSpeaksLua(t *testing.T) {
 		t.Errorf("a plain wrong number needs no explanation, got %q", got)
 	}
 }
+
+// A huge reply is shown cut, saying how much was left out.
+func TestStringIsBounded(t *testing.T) {
+	big := Str(strings.Repeat("x", 1<<20))
+	if got := big.String(); len(got) > 300 || !strings.Contains(got, "(1048576 bytes)") {
+		t.Errorf("a 1 MiB string renders as %d bytes: %.80s", len(got), got)
+	}
+	elems := make([]Value, 100000)
+	for i := range elems {
+		elems[i] = Int(int64(i))
+	}
+	if got := Arr(elems...).String(); len(got) > 2*maxRendered || !strings.HasSuffix(got, "more]") {
+		t.Errorf("a 100,000-element array renders as %d bytes, ending %q", len(got), got[len(got)-20:])
+	}
+}

@@ -47,15 +47,11 @@ func (e *processEngine) Start(ctx context.Context) (Server, error) {
 		"--unixsocket", sock,
 		"--unixsocketperm", "700",
 		"--dir", dir,
-		"--save", "",
-		"--appendonly", "no",
 		"--daemonize", "no",
-		"--maxmemory", e.opts.MaxMemory,
-		"--maxmemory-policy", "noeviction",
-		"--busy-reply-threshold", "100",
 		"--loglevel", "warning",
 		"--logfile", "",
 	}
+	args = append(args, hardening(e.opts.MaxMemory)...)
 	cmd := exec.Command(bin, args...)
 	out := &tailBuffer{max: outputTail}
 	cmd.Stdout, cmd.Stderr = out, out

@@ -23,6 +23,25 @@ var studentRules = []any{
 	"-script|debug",
 }
 
+// hardening is the redis-server configuration every real engine uses for
+// untrusted code: no persistence, bounded data, scripts that answer BUSY
+// after 100 ms (so SCRIPT KILL can reach them), and a client whose replies
+// pile up past 16 MiB (a huge reply) is disconnected rather than filling
+// the grader's memory.
+func hardening(maxMemory string) []string {
+	return []string{
+		"--save", "",
+		"--appendonly", "no",
+		"--maxmemory", maxMemory,
+		"--maxmemory-policy", "noeviction",
+		"--busy-reply-threshold", "100",
+		"--client-output-buffer-limit", "normal 16mb 16mb 0",
+		"--enable-debug-command", "no",
+		"--enable-protected-configs", "no",
+		"--enable-module-command", "no",
+	}
+}
+
 // realResetSteps return a real Redis to what a student could see of it
 // when it started. Lua's math.random state is global C state that SCRIPT
 // FLUSH keeps, so it is reseeded with the seed Redis starts with

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/redisgrade/redisgrade/checks"
 	"github.com/redisgrade/redisgrade/engine"
@@ -16,10 +17,17 @@ import (
 	"github.com/redisgrade/redisgrade/submissions"
 )
 
+// DefaultDeadline bounds the grading of one submission when Options say nothing.
+const DefaultDeadline = time.Minute
+
 // Options tune a grading.
 type Options struct {
 	// Timeout overrides the spec's time limit for one case's commands.
 	Timeout time.Duration
+	// Deadline bounds the whole grading of one submission (DefaultDeadline if
+	// 0). Steps not graded by then fail, saying so: it is the student's code
+	// that took the time.
+	Deadline time.Duration
 }
 
 // InfraError is a failure of the grader or its engine, never of the student:
@@ -61,9 +69,26 @@ func Grade(ctx context.Context, ex *exercises.Exercise, sub *submissions.Submiss
 		MaxScore:   ex.MaxScore(),
 		Engine:     info,
 	}
+	deadline := opts.Deadline
+	if deadline <= 0 {
+		deadline = DefaultDeadline
+	}
+	subCtx, cancel := context.WithTimeout(ctx, deadline)
+	defer cancel()
+	// Out of its own time, not interrupted from outside.
+	outOfTime := func() bool { return ctx.Err() == nil && subCtx.Err() != nil }
+
 	g := &grading{ex: ex, sub: sub, sess: sess, opts: opts}
 	for i := range ex.Steps {
-		step, err := g.step(ctx, &ex.Steps[i])
+		s := &ex.Steps[i]
+		if outOfTime() {
+			rep.Steps = append(rep.Steps, notGraded(s, deadline))
+			continue
+		}
+		step, err := g.step(subCtx, s)
+		if err != nil && outOfTime() {
+			step, err = notGraded(s, deadline), nil
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -72,6 +97,17 @@ func Grade(ctx context.Context, ex *exercises.Exercise, sub *submissions.Submiss
 	}
 	rep.DurationMS = time.Since(began).Milliseconds()
 	return rep, nil
+}
+
+// notGraded is the verdict of a step the submission's deadline cut short.
+func notGraded(s *exercises.Step, deadline time.Duration) report.Step {
+	return report.Step{
+		ID: s.ID, Title: s.Title, File: s.File, MaxScore: s.Points, Hint: s.Hint,
+		Checks: []report.Check{{
+			Name:    "graded within the submission's time",
+			Message: fmt.Sprintf("not graded: the submission used up its %s for all steps", deadline),
+		}},
+	}
 }
 
 type grading struct {
@@ -215,9 +251,12 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 		if rerr != nil {
 			return nil, nil, &InfraError{Err: fmt.Errorf("replace the server: %w", rerr)}
 		}
-		msg := fmt.Sprintf("%s did not finish: timed out after %s", at, limit)
+		name, msg := timeoutCheckName(limit), fmt.Sprintf("%s did not finish: timed out after %s", at, limit)
 		if isConnLost(runErr) {
-			msg = fmt.Sprintf("%s: the connection closed (%v)", at, runErr)
+			// The server is up but dropped this client: Redis does that to a
+			// client whose replies pile up past the output buffer limit.
+			name = "the connection stays open"
+			msg = fmt.Sprintf("%s: the server closed the connection (%v); a reply over 16 MiB is refused", at, runErr)
 		}
 		switch how {
 		case killedScript:
@@ -225,7 +264,7 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 		case replacedServer:
 			msg += "; the grader had to restart the server"
 		}
-		return []report.Check{{Name: timeoutCheckName(limit), Message: msg}}, nil, nil
+		return []report.Check{{Name: name, Message: msg}}, nil, nil
 	}
 
 	stats, err := g.sess.stats(ctx)
@@ -291,7 +330,10 @@ func (g *grading) evaluate(ctx context.Context, c exercises.Case, env *checks.En
 		cctx, cancel := context.WithTimeout(ctx, budget)
 		defer cancel()
 		r := ch.Evaluate(cctx, env)
-		out[i] = report.Check{Name: ch.Name(), Passed: r.Passed, Message: r.Message, Expected: r.Expected, Actual: r.Actual}
+		out[i] = report.Check{
+			Name: ch.Name(), Passed: r.Passed,
+			Message: clip(r.Message, maxMessage), Expected: clip(r.Expected, maxValue), Actual: clip(r.Actual, maxValue),
+		}
 		if !r.Passed {
 			out[i].Why = checks.WhyOf(ch)
 			if errors.Is(cctx.Err(), context.DeadlineExceeded) {
@@ -314,6 +356,24 @@ func (g *grading) evaluate(ctx context.Context, c exercises.Case, env *checks.En
 		}
 	}
 	return out
+}
+
+// Bounds on what a report keeps of one check: student code controls these
+// texts, and reports go to LMSs with size limits.
+const (
+	maxMessage = 4096
+	maxValue   = 1024
+)
+
+// clip cuts s to about n bytes on a UTF-8 boundary, saying so.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + fmt.Sprintf("… (%d bytes in all)", len(s))
 }
 
 func timeoutCheckName(limit time.Duration) string {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -133,9 +134,22 @@ func (s *session) recover(ctx context.Context) (recovery, error) {
 	if s.healthy(ctx) {
 		return wasHealthy, nil
 	}
+	if s.srv.Info().Emulator {
+		// miniredis cannot interrupt a script: only a new server helps.
+		if err := s.replace(ctx); err != nil {
+			return replacedServer, err
+		}
+		return replacedServer, nil
+	}
 	kctx, cancel := context.WithTimeout(ctx, time.Second)
 	err := s.admin.ScriptKill(kctx).Err()
+	if err != nil && strings.HasPrefix(err.Error(), "NOTBUSY") {
+		// Not a script: perhaps a function (FCALL).
+		err = s.admin.Do(kctx, "FUNCTION", "KILL").Err()
+	}
 	cancel()
+	// UNKILLABLE (the script already wrote) and a server that does not
+	// answer at all both end in a replacement below.
 	if err == nil {
 		// SCRIPT KILL returns before the script has unwound; give it a moment.
 		for i := 0; i < 10; i++ {

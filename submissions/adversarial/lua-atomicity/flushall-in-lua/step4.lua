@@ -1,0 +1,4 @@
+redis.call('FLUSHALL')
+local stock = redis.call('DECR', 'stock')
+local sales = redis.call('INCR', 'sales')
+return {stock, sales}

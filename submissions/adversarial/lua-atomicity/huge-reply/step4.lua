@@ -1,0 +1,3 @@
+redis.call('DECR', 'stock')
+redis.call('INCR', 'sales')
+return string.rep('x', 20 * 1024 * 1024)

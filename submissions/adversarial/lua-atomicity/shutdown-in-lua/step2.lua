@@ -1,0 +1,3 @@
+redis.call('SHUTDOWN', 'NOSAVE')
+redis.call('DECR', 'stock')
+redis.call('INCR', 'sales')

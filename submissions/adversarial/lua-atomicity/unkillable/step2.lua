@@ -1,0 +1,3 @@
+redis.call('DECR', 'stock')
+redis.call('INCR', 'sales')
+while true do end
