@@ -304,3 +304,34 @@ func TestReportNamesTheEngine(t *testing.T) {
 		t.Errorf("score %v/%v, want 4/4", rep.Score, rep.MaxScore)
 	}
 }
+
+// A submission that outlives its total deadline gets its remaining steps
+// failed, saying why, and the grading ends on time.
+func TestSubmissionDeadline(t *testing.T) {
+	ex, err := exercises.Load("lua-atomicity")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := correctFiles(t)
+	files["step2.lua"] = "while true do end"
+	sub, err := submissions.Open(writeSubmission(t, files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	rep, err := Grade(context.Background(), ex, sub, testEngine(t, engine.KindProcess), Options{Timeout: 5 * time.Second, Deadline: time.Second})
+	if err != nil {
+		t.Fatalf("a slow submission is the student's problem, not the grader's: %v", err)
+	}
+	if took := time.Since(began); took > 4*time.Second {
+		t.Errorf("grading took %s with a 1s deadline", took)
+	}
+	if !rep.Steps[0].Passed {
+		t.Errorf("step 1 ran before the deadline and should pass:\n%s", failures(rep.Steps[0]))
+	}
+	for _, s := range rep.Steps[1:] {
+		if s.Passed || !strings.Contains(failures(s), "used up its 1s") {
+			t.Errorf("step %s should fail for want of time:\n%s", s.ID, failures(s))
+		}
+	}
+}

@@ -24,6 +24,7 @@ type gradeFlags struct {
 	format    string
 	color     string
 	timeout   time.Duration
+	deadline  time.Duration
 	verbose   bool
 	redisPath string
 }
@@ -49,6 +50,7 @@ func newGradeCmd() *cobra.Command {
 	fl.StringVarP(&f.format, "format", "f", "text", "output format: "+strings.Join(report.Formats(), ", "))
 	fl.StringVar(&f.color, "color", "auto", "colour the text output: auto (when stdout is a terminal and NO_COLOR is unset), always, never")
 	fl.DurationVar(&f.timeout, "timeout", 0, "time limit for one case's commands (default: the spec's, else 2s)")
+	fl.DurationVar(&f.deadline, "deadline", grader.DefaultDeadline, "time limit for grading the whole submission")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "list every check, and say which engine was chosen and why")
 	fl.StringVar(&f.redisPath, "redis-server", "", "path of redis-server for the process engine (default: from PATH)")
 	_ = cmd.MarkFlagRequired("exercise")
@@ -67,6 +69,9 @@ func runGrade(cmd *cobra.Command, f gradeFlags, path string) error {
 	}
 	if f.timeout < 0 {
 		return usageError(errors.New("--timeout must be positive"))
+	}
+	if f.deadline <= 0 {
+		return usageError(errors.New("--deadline must be positive"))
 	}
 	// Everything the user gave is checked before any Redis starts.
 	ex, err := exercises.Load(f.exercise)
@@ -88,7 +93,7 @@ func runGrade(cmd *cobra.Command, f gradeFlags, path string) error {
 		fmt.Fprintf(stderr, "redisgrade: engine %s\n", reason)
 	}
 
-	rep, err := grader.Grade(cmd.Context(), ex, sub, eng, grader.Options{Timeout: f.timeout})
+	rep, err := grader.Grade(cmd.Context(), ex, sub, eng, grader.Options{Timeout: f.timeout, Deadline: f.deadline})
 	if err != nil {
 		if cmd.Context().Err() != nil {
 			return &exitError{code: exitInfra, err: errors.New("interrupted: nothing was graded")}
