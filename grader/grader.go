@@ -44,13 +44,17 @@ func infra(format string, args ...any) error {
 // Grade grades one submission on a fresh server from eng. Each step runs
 // from its own clean state, so a mistake costs only its own step.
 func Grade(ctx context.Context, ex *exercises.Exercise, sub *submissions.Submission, eng engine.Engine, opts Options) (*report.Report, error) {
-	began := time.Now()
-	sess, err := newSession(ctx, eng)
+	sess, err := NewSession(ctx, eng)
 	if err != nil {
-		return nil, &InfraError{Err: err}
+		return nil, err
 	}
-	defer sess.close()
+	defer sess.Close()
+	return sess.Grade(ctx, ex, sub, opts)
+}
 
+// Grade grades one submission on the session's server.
+func (sess *Session) Grade(ctx context.Context, ex *exercises.Exercise, sub *submissions.Submission, opts Options) (*report.Report, error) {
+	began := time.Now()
 	info := sess.srv.Info()
 	if ex.Requires.Redis != "" && !info.Emulator {
 		minVersion, err := exercises.ParseMinVersion(ex.Requires.Redis)
@@ -76,7 +80,7 @@ func Grade(ctx context.Context, ex *exercises.Exercise, sub *submissions.Submiss
 	subCtx, cancel := context.WithTimeout(ctx, deadline)
 	defer cancel()
 	// Out of its own time, not interrupted from outside.
-	outOfTime := func() bool { return ctx.Err() == nil && subCtx.Err() != nil }
+	outOfTime := func() bool { return ctx.Err() == nil && expired(subCtx) }
 
 	g := &grading{ex: ex, sub: sub, sess: sess, opts: opts}
 	for i := range ex.Steps {
@@ -95,8 +99,26 @@ func Grade(ctx context.Context, ex *exercises.Exercise, sub *submissions.Submiss
 		rep.Steps = append(rep.Steps, step)
 		rep.Score += step.Score
 	}
+	if outOfTime() {
+		// The student's code may still hold the server: free it for the
+		// next submission.
+		if _, err := sess.recover(ctx); err != nil {
+			return nil, &InfraError{Err: fmt.Errorf("replace the server: %w", err)}
+		}
+	}
 	rep.DurationMS = time.Since(began).Milliseconds()
 	return rep, nil
+}
+
+// expired reports whether ctx is done or past its deadline. A connection's
+// read deadline, taken from ctx, can fire a moment before ctx's own timer:
+// the deadline itself tells which limit was hit.
+func expired(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	d, ok := ctx.Deadline()
+	return ok && !time.Now().Before(d)
 }
 
 // notGraded is the verdict of a step the submission's deadline cut short.
@@ -113,7 +135,7 @@ func notGraded(s *exercises.Step, deadline time.Duration) report.Step {
 type grading struct {
 	ex   *exercises.Exercise
 	sub  *submissions.Submission
-	sess *session
+	sess *Session
 	opts Options
 }
 
@@ -239,8 +261,8 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 
 	limit := g.timeout(s)
 	replies, runErr := g.send(ctx, cmds, limit)
-	if ctx.Err() != nil {
-		return nil, nil, ctx.Err()
+	if expired(ctx) {
+		return nil, nil, context.DeadlineExceeded
 	}
 	if runErr != nil {
 		at := describe(s.File, cmds[len(replies)])

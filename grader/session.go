@@ -17,23 +17,29 @@ import (
 // adminTimeout bounds each call the grader makes for itself.
 const adminTimeout = 5 * time.Second
 
-// session owns the server one grading runs on, and replaces it when a
-// student's code leaves it stuck or dead.
-type session struct {
+// Session owns one server and grades submissions on it, one at a time. A
+// batch worker or a watching student keeps one warm across many
+// submissions: every case starts from a reset, proven to look like a fresh
+// server, and a server a student's code left stuck or dead is replaced.
+type Session struct {
 	eng   engine.Engine
 	srv   engine.Server
 	admin *redis.Client
 }
 
-func newSession(ctx context.Context, eng engine.Engine) (*session, error) {
-	s := &session{eng: eng}
+// NewSession starts a server on eng. Its error is an *InfraError.
+func NewSession(ctx context.Context, eng engine.Engine) (*Session, error) {
+	s := &Session{eng: eng}
 	if err := s.start(ctx); err != nil {
-		return nil, err
+		return nil, &InfraError{Err: err}
 	}
 	return s, nil
 }
 
-func (s *session) start(ctx context.Context) error {
+// Info describes the server the session grades on.
+func (s *Session) Info() engine.Info { return s.srv.Info() }
+
+func (s *Session) start(ctx context.Context) error {
 	srv, err := s.eng.Start(ctx)
 	if err != nil {
 		return fmt.Errorf("start %s engine: %w", s.eng.Kind(), err)
@@ -46,13 +52,17 @@ func (s *session) start(ctx context.Context) error {
 	return nil
 }
 
-// replace throws the server away and starts a fresh one.
-func (s *session) replace(ctx context.Context) error {
-	s.close()
-	return s.start(ctx)
+// replace throws the server away and starts a fresh one. The student's
+// deadline does not bound it (it is the grader's own work, bounded by the
+// engine's start timeout), so that a submission that ran out of time still
+// leaves a working server behind.
+func (s *Session) replace(ctx context.Context) error {
+	s.Close()
+	return s.start(context.WithoutCancel(ctx))
 }
 
-func (s *session) close() {
+// Close stops the server. The session cannot grade afterwards.
+func (s *Session) Close() {
 	if s.admin != nil {
 		s.admin.Close()
 	}
@@ -65,7 +75,7 @@ func (s *session) close() {
 // student opens a connection for the student's commands, as the sandboxed
 // student user: one connection, so that SELECT or MULTI carry from one line
 // to the next as in redis-cli, and no retries, so no command runs twice.
-func (s *session) student() *redis.Client {
+func (s *Session) student() *redis.Client {
 	opts := s.srv.StudentOptions()
 	opts.PoolSize = 1
 	opts.MaxRetries = -1
@@ -76,7 +86,7 @@ func (s *session) student() *redis.Client {
 
 // prepare gives a case a clean server holding just the given keys, with
 // command statistics zeroed after the keys were written.
-func (s *session) prepare(ctx context.Context, given checks.State) error {
+func (s *Session) prepare(ctx context.Context, given checks.State) error {
 	ctx, cancel := context.WithTimeout(ctx, adminTimeout)
 	defer cancel()
 	if err := s.srv.Reset(ctx); err != nil {
@@ -98,7 +108,7 @@ func (s *session) prepare(ctx context.Context, given checks.State) error {
 }
 
 // stats reads how many times each command ran since prepare.
-func (s *session) stats(ctx context.Context) (map[string]int64, error) {
+func (s *Session) stats(ctx context.Context) (map[string]int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, adminTimeout)
 	defer cancel()
 	info, err := s.admin.Info(ctx, "commandstats").Result()
@@ -109,9 +119,12 @@ func (s *session) stats(ctx context.Context) (map[string]int64, error) {
 }
 
 // healthy reports whether the server answers at once.
-func (s *session) healthy(ctx context.Context) bool {
+func (s *Session) healthy(ctx context.Context) bool {
 	// A live server answers PING in well under a millisecond; a busy
 	// script or a dead server does not answer at all.
+	if s.admin == nil {
+		return false // an earlier replacement failed
+	}
 	ctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
 	defer cancel()
 	return s.admin.Ping(ctx).Err() == nil
@@ -130,11 +143,11 @@ const (
 // connection: a running script is killed where Redis allows it, and a server
 // that still does not answer (a script that already wrote, a command stuck
 // in C, a server that exited) is replaced.
-func (s *session) recover(ctx context.Context) (recovery, error) {
+func (s *Session) recover(ctx context.Context) (recovery, error) {
 	if s.healthy(ctx) {
 		return wasHealthy, nil
 	}
-	if s.srv.Info().Emulator {
+	if s.srv == nil || s.srv.Info().Emulator {
 		// miniredis cannot interrupt a script: only a new server helps.
 		if err := s.replace(ctx); err != nil {
 			return replacedServer, err
