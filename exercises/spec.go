@@ -39,6 +39,9 @@ type Step struct {
 	Hint    string        `yaml:"hint"`
 	File    string        `yaml:"file"` // .redis: commands run in order; .lua: a script run with EVAL
 	Points  float64       `yaml:"points"`
+	// Hidden steps are graded but their results are shown to the student
+	// only after the due date (on LMSs that support it, e.g. Gradescope).
+	Hidden bool `yaml:"hidden"`
 	Eval    *Eval         `yaml:"eval"`
 	Timeout time.Duration `yaml:"timeout"`
 	// Given is the state before the commands run, when the step has no cases.

@@ -124,7 +124,7 @@ func expired(ctx context.Context) bool {
 // notGraded is the verdict of a step the submission's deadline cut short.
 func notGraded(s *exercises.Step, deadline time.Duration) report.Step {
 	return report.Step{
-		ID: s.ID, Title: s.Title, File: s.File, MaxScore: s.Points, Hint: s.Hint,
+		ID: s.ID, Title: s.Title, File: s.File, MaxScore: s.Points, Hint: s.Hint, Hidden: s.Hidden,
 		Checks: []report.Check{{
 			Name:    "graded within the submission's time",
 			Message: fmt.Sprintf("not graded: the submission used up its %s for all steps", deadline),
@@ -147,7 +147,7 @@ func (g *grading) timeout(s *exercises.Step) time.Duration {
 }
 
 func (g *grading) step(ctx context.Context, s *exercises.Step) (report.Step, error) {
-	out := report.Step{ID: s.ID, Title: s.Title, File: s.File, MaxScore: s.Points, Hint: s.Hint}
+	out := report.Step{ID: s.ID, Title: s.Title, File: s.File, MaxScore: s.Points, Hint: s.Hint, Hidden: s.Hidden}
 	cmds, problem := g.commands(s)
 	if problem != nil {
 		out.Checks = []report.Check{*problem}

@@ -34,6 +34,9 @@ type Step struct {
 	MaxScore float64 `json:"max_score"`
 	Checks   []Check `json:"checks"`
 	Hint     string  `json:"hint"`
+	// Hidden steps are shown to students only after the due date where the
+	// output format supports it.
+	Hidden bool `json:"hidden,omitempty"`
 	// Note tells what the grader had to do besides grading (a server replaced).
 	Note string `json:"note,omitempty"`
 }
