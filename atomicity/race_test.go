@@ -1,0 +1,80 @@
+package atomicity
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/redisgrade/redisgrade/engine"
+)
+
+func TestMain(m *testing.M) {
+	engine.ServeEmbeddedIfChild()
+	os.Exit(m.Run())
+}
+
+// The three ways to sell show what the demo promises: lost updates and
+// inconsistent reads from the client-side update, inconsistent reads from
+// two commands, and nothing wrong from the script, on every engine.
+func TestThreeWays(t *testing.T) {
+	for _, kind := range []string{engine.KindProcess, engine.KindEmbedded} {
+		t.Run(kind, func(t *testing.T) {
+			eng, _, err := engine.New(kind, engine.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			srv, err := eng.Start(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Close()
+			connect := func() *redis.Client { return redis.NewClient(srv.StudentOptions()) }
+			admin := redis.NewClient(srv.Options())
+			defer admin.Close()
+
+			race := Race{Keys: []string{"stock", "sales"}, Clients: 8, Runs: 400}
+			run := func(u Update) Observation {
+				t.Helper()
+				if err := admin.MSet(ctx, "stock", 1000, "sales", 0).Err(); err != nil {
+					t.Fatal(err)
+				}
+				var progressed int
+				race.Progress = func(Observation) { progressed++ }
+				obs, err := race.Run(ctx, connect, u)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if obs.Runs != 400 || obs.Samples == 0 || progressed == 0 || obs.Sum() != 1000 {
+					t.Errorf("observation %+v, progress calls %d", obs, progressed)
+				}
+				return obs
+			}
+
+			rmw := run(ReadModifyWrite("stock", "sales"))
+			if rmw.Final[0] == 600 && rmw.Final[1] == 400 {
+				t.Errorf("read-modify-write from 8 clients lost no update: %+v", rmw)
+			}
+			if rmw.Inconsistent == 0 {
+				t.Errorf("read-modify-write showed no inconsistent read: %+v", rmw)
+			}
+
+			two := run(TwoCommands("stock", "sales"))
+			if two.Final[0] != 600 || two.Final[1] != 400 {
+				t.Errorf("DECR and INCR lose no update, yet final is %v", two.Final)
+			}
+			if two.Inconsistent == 0 {
+				t.Errorf("two commands showed no inconsistent read: %+v", two)
+			}
+
+			lua := run(LuaScript("stock", "sales"))
+			if lua.Final[0] != 600 || lua.Final[1] != 400 || lua.Inconsistent != 0 {
+				t.Errorf("the script should be atomic: %+v", lua)
+			}
+		})
+	}
+}
