@@ -37,6 +37,9 @@ type Step struct {
 	Title   string        `yaml:"title"`
 	Task    string        `yaml:"task"`
 	Hint    string        `yaml:"hint"`
+	// Hints are further hints, each more direct than the last, for students
+	// who ask again (redisgrade hint).
+	Hints []string `yaml:"hints"`
 	File    string        `yaml:"file"` // .redis: commands run in order; .lua: a script run with EVAL
 	Points  float64       `yaml:"points"`
 	// Hidden steps are graded but their results are shown to the student
@@ -67,6 +70,15 @@ type Case struct {
 	Checks checks.List  `yaml:"checks"`
 
 	Pos yamlstrict.Pos `yaml:"-"`
+}
+
+// AllHints returns the step's hints in the order a student should see them.
+func (s *Step) AllHints() []string {
+	var out []string
+	if s.Hint != "" {
+		out = append(out, s.Hint)
+	}
+	return append(out, s.Hints...)
 }
 
 // IsScript reports whether the step's file is a Lua script the grader EVALs.

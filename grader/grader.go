@@ -137,6 +137,8 @@ type grading struct {
 	sub  *submissions.Submission
 	sess *Session
 	opts Options
+	// keyspace is what the last case's commands left, when a check failed.
+	keyspace string
 }
 
 func (g *grading) timeout(s *exercises.Step) time.Duration {
@@ -159,9 +161,13 @@ func (g *grading) step(ctx context.Context, s *exercises.Step) (report.Step, err
 		if len(cases) > 1 {
 			label = "[" + c.Given.String() + "] "
 		}
+		g.keyspace = ""
 		results, note, err := g.runCase(ctx, s, c, cmds)
 		if err != nil {
 			return out, err
+		}
+		if out.Keyspace == "" {
+			out.Keyspace = g.keyspace
 		}
 		for _, r := range results {
 			r.Name = label + r.Name
@@ -303,7 +309,9 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 		Connect: g.sess.student,
 		Restore: g.sess.prepare,
 	}
-	return g.evaluate(ctx, c, env, limit), nil, nil
+	results, space := g.evaluate(ctx, c, env, limit)
+	g.keyspace = space
+	return results, nil, nil
 }
 
 // send runs the student's commands in order on one connection, as redis-cli
@@ -333,7 +341,7 @@ func (g *grading) send(ctx context.Context, cmds []submissions.Command, limit ti
 // evaluate runs the case's checks, with the grader's own no-errors check
 // first and probes (which change the server's state) last; results keep the
 // spec's order.
-func (g *grading) evaluate(ctx context.Context, c exercises.Case, env *checks.Env, limit time.Duration) []report.Check {
+func (g *grading) evaluate(ctx context.Context, c exercises.Case, env *checks.Env, limit time.Duration) ([]report.Check, string) {
 	var expected []checks.Value
 	for _, ch := range c.Checks {
 		if rc, ok := ch.(*checks.ReplyCheck); ok {
@@ -371,13 +379,23 @@ func (g *grading) evaluate(ctx context.Context, c exercises.Case, env *checks.En
 		}
 		run(i, ch)
 	}
+	// What the student's commands left, before a probe changes it.
+	space := ""
+	for _, r := range out {
+		if r.Name != "" && !r.Passed {
+			kctx, cancel := context.WithTimeout(ctx, adminTimeout)
+			space = keyspace(kctx, env.Admin)
+			cancel()
+			break
+		}
+	}
 	for _, i := range probes {
 		run(i, all[i])
 		if _, err := g.sess.recover(ctx); err != nil {
 			out[i].Message += "; the server had to be replaced afterwards"
 		}
 	}
-	return out
+	return out, space
 }
 
 // Bounds on what a report keeps of one check: student code controls these

@@ -37,6 +37,9 @@ type Step struct {
 	// Hidden steps are shown to students only after the due date where the
 	// output format supports it.
 	Hidden bool `json:"hidden,omitempty"`
+	// Keyspace is what the student's commands left in the server, in the
+	// first case that failed: key (type) value, one per line, bounded.
+	Keyspace string `json:"keyspace,omitempty"`
 	// Note tells what the grader had to do besides grading (a server replaced).
 	Note string `json:"note,omitempty"`
 }

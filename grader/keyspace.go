@@ -1,0 +1,68 @@
+package grader
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// keyspaceLimit bounds how many keys a report shows.
+const keyspaceLimit = 20
+
+// keyspace renders what is in database 0, so that a student whose check
+// failed sees what their commands left behind: `stock (string) "99"`.
+func keyspace(ctx context.Context, admin *redis.Client) string {
+	keys, _, err := admin.Scan(ctx, 0, "*", 100).Result()
+	if err != nil {
+		return ""
+	}
+	if len(keys) == 0 {
+		return "(no keys)"
+	}
+	sort.Strings(keys)
+	more := 0
+	if len(keys) > keyspaceLimit {
+		more, keys = len(keys)-keyspaceLimit, keys[:keyspaceLimit]
+	}
+	pipe := admin.Pipeline()
+	types := make([]*redis.StatusCmd, len(keys))
+	for i, k := range keys {
+		types[i] = pipe.Type(ctx, k)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return ""
+	}
+	var b strings.Builder
+	for i, k := range keys {
+		typ := types[i].Val()
+		fmt.Fprintf(&b, "%s (%s) %s\n", k, typ, describeKey(ctx, admin, k, typ))
+	}
+	if more > 0 {
+		fmt.Fprintf(&b, "… and %d more keys\n", more)
+	}
+	return clip(strings.TrimSuffix(b.String(), "\n"), maxMessage)
+}
+
+func describeKey(ctx context.Context, c *redis.Client, key, typ string) string {
+	switch typ {
+	case "string":
+		v, err := c.Get(ctx, key).Result()
+		if err != nil {
+			return "?"
+		}
+		return strconv.Quote(clip(v, 80))
+	case "list":
+		return fmt.Sprintf("%d elements", c.LLen(ctx, key).Val())
+	case "set":
+		return fmt.Sprintf("%d members", c.SCard(ctx, key).Val())
+	case "zset":
+		return fmt.Sprintf("%d members", c.ZCard(ctx, key).Val())
+	case "hash":
+		return fmt.Sprintf("%d fields", c.HLen(ctx, key).Val())
+	}
+	return ""
+}
