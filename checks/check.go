@@ -167,6 +167,8 @@ var registry = map[string]decoder{
 	"calls":  decodeInto[CallsCheck](),
 	"sent":   decodeInto[SentCheck](),
 	"atomic": decodeInto[AtomicCheck](),
+	"ttl":    decodeInto[TTLCheck](),
+	"keys":   decodeInto[KeysCheck](),
 }
 
 // Kinds lists the check kinds a spec may use, sorted.

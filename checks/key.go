@@ -2,7 +2,8 @@ package checks
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -12,54 +13,227 @@ import (
 	"github.com/redisgrade/redisgrade/internal/yamlstrict"
 )
 
-// KeyCheck asserts a string key's value after the run, or that it is absent.
+// KeyCheck asserts a key after the run: that it is absent, its type, or its
+// value compared as what it is: a string, a list in order, a set in any
+// order, a sorted set by member and score, a hash by field.
 //
 //   - key: stock
 //     equals: "99"
+//   - key: board
+//     zset: {alice: 30, bob: 20}
 type KeyCheck struct {
-	Key    string  `yaml:"key"`
-	Equals *string `yaml:"equals"`
-	Absent bool    `yaml:"absent"`
+	Key    string            `yaml:"key"`
+	Equals *string           `yaml:"equals"`
+	Absent bool              `yaml:"absent"`
+	Type   string            `yaml:"type"`
+	List   []string          `yaml:"list"`
+	Set    []string          `yaml:"set"`
+	Zset   Scores            `yaml:"zset"`
+	Hash   map[string]string `yaml:"hash"`
 	Meta   `yaml:",inline"`
 }
 
+var keyTypes = []string{"string", "list", "set", "zset", "hash", "stream"}
+
 func (c *KeyCheck) validate(d *yamlstrict.Decoder, n *yaml.Node) {
-	if (c.Equals == nil) == !c.Absent {
-		d.Errorf(n, "a key check needs exactly one of `equals` or `absent: true`")
+	shapes := 0
+	for _, set := range []bool{c.Equals != nil, c.Absent, c.List != nil, c.Set != nil, c.Zset != nil, c.Hash != nil} {
+		if set {
+			shapes++
+		}
 	}
+	if shapes > 1 || (shapes == 0 && c.Type == "") {
+		d.Errorf(n, "a key check needs exactly one of `equals`, `absent: true`, `list`, `set`, `zset` or `hash` (or just `type`)")
+	}
+	if c.Type != "" && !contains(keyTypes, c.Type) {
+		d.Errorf(n, "type must be one of %s, not %q", strings.Join(keyTypes, ", "), c.Type)
+	}
+	if want := c.impliedType(); c.Type != "" && want != "" && want != c.Type {
+		d.Errorf(n, "type %s contradicts the value given, which is a %s", c.Type, want)
+	}
+}
+
+// impliedType is the type the expected value has, if any.
+func (c *KeyCheck) impliedType() string {
+	switch {
+	case c.Equals != nil:
+		return "string"
+	case c.List != nil:
+		return "list"
+	case c.Set != nil:
+		return "set"
+	case c.Zset != nil:
+		return "zset"
+	case c.Hash != nil:
+		return "hash"
+	}
+	return ""
 }
 
 func (c *KeyCheck) Name() string {
-	if c.Absent {
-		return "key " + c.Key + " does not exist"
-	}
-	return "key " + c.Key + " equals " + strconv.Quote(*c.Equals)
-}
-
-func (c *KeyCheck) Evaluate(ctx context.Context, env *Env) Result {
-	got, err := env.Admin.Get(ctx, c.Key).Result()
 	switch {
-	case errors.Is(err, redis.Nil):
-		if c.Absent {
-			return pass("")
-		}
-		return Result{Message: "key " + c.Key + " does not exist", Expected: strconv.Quote(*c.Equals), Actual: "no such key"}
-	case err != nil && strings.HasPrefix(err.Error(), "WRONGTYPE"):
-		typ, _ := env.Admin.Type(ctx, c.Key).Result()
-		return Result{Message: "key " + c.Key + " holds a " + typ + ", not a string", Expected: c.expected(), Actual: "a " + typ}
-	case err != nil:
-		return fail("could not read key %s: %v", c.Key, err)
 	case c.Absent:
-		return Result{Message: "key " + c.Key + " exists", Expected: "no such key", Actual: strconv.Quote(got)}
-	case got != *c.Equals:
-		return Result{Message: "key " + c.Key + " is " + strconv.Quote(got), Expected: strconv.Quote(*c.Equals), Actual: strconv.Quote(got)}
+		return "key " + c.Key + " does not exist"
+	case c.Equals != nil:
+		return "key " + c.Key + " equals " + strconv.Quote(*c.Equals)
+	case c.impliedType() != "":
+		return "key " + c.Key + " is the " + c.impliedType() + " " + c.expected()
 	}
-	return pass("")
+	return "key " + c.Key + " is a " + c.Type
 }
 
 func (c *KeyCheck) expected() string {
-	if c.Absent {
+	switch {
+	case c.Absent:
 		return "no such key"
+	case c.Equals != nil:
+		return strconv.Quote(*c.Equals)
+	case c.List != nil:
+		return quoteList(c.List)
+	case c.Set != nil:
+		return "{" + strings.Join(quoteAll(sortedCopy(c.Set)), ", ") + "}"
+	case c.Zset != nil:
+		return c.Zset.String()
+	case c.Hash != nil:
+		return renderHash(c.Hash)
 	}
-	return strconv.Quote(*c.Equals)
+	return "a " + c.Type
+}
+
+func (c *KeyCheck) Evaluate(ctx context.Context, env *Env) Result {
+	typ, err := env.Admin.Type(ctx, c.Key).Result()
+	if err != nil {
+		return fail("could not read key %s: %v", c.Key, err)
+	}
+	res := Result{Expected: c.expected()}
+	if typ == "none" {
+		if c.Absent {
+			return pass("")
+		}
+		res.Actual, res.Message = "no such key", "key "+c.Key+" does not exist"
+		return res
+	}
+	if c.Absent {
+		res.Actual, res.Message = "a "+typ, "key "+c.Key+" exists (a "+typ+")"
+		return res
+	}
+	want := c.Type
+	if want == "" {
+		want = c.impliedType()
+	}
+	if typ != want {
+		res.Actual, res.Message = "a "+typ, "key "+c.Key+" holds a "+typ+", not a "+want
+		return res
+	}
+	got, err := c.actual(ctx, env.Admin, typ)
+	if err != nil {
+		return fail("could not read key %s: %v", c.Key, err)
+	}
+	res.Actual = got
+	if got != res.Expected && c.impliedType() != "" {
+		res.Message = "key " + c.Key + " is " + got
+		return res
+	}
+	res.Passed = true
+	return res
+}
+
+// actual renders the key's value in the same canonical form as expected.
+func (c *KeyCheck) actual(ctx context.Context, r *redis.Client, typ string) (string, error) {
+	switch typ {
+	case "string":
+		v, err := r.Get(ctx, c.Key).Result()
+		return strconv.Quote(v), err
+	case "list":
+		v, err := r.LRange(ctx, c.Key, 0, -1).Result()
+		return quoteList(v), err
+	case "set":
+		v, err := r.SMembers(ctx, c.Key).Result()
+		return "{" + strings.Join(quoteAll(sortedCopy(v)), ", ") + "}", err
+	case "zset":
+		v, err := r.ZRangeWithScores(ctx, c.Key, 0, -1).Result()
+		got := make(Scores, len(v))
+		for i, z := range v {
+			got[i] = Score{Member: fmt.Sprint(z.Member), Score: z.Score}
+		}
+		return got.String(), err
+	case "hash":
+		v, err := r.HGetAll(ctx, c.Key).Result()
+		return renderHash(v), err
+	}
+	return "a " + typ, nil
+}
+
+// Score is a sorted-set member and its score.
+type Score struct {
+	Member string
+	Score  float64
+}
+
+// Scores is a sorted set as the spec writes it: member: score.
+type Scores []Score
+
+// UnmarshalStrict decodes a mapping of members to numbers.
+func (s *Scores) UnmarshalStrict(d *yamlstrict.Decoder, n *yaml.Node) {
+	pairs := d.Pairs(n)
+	*s = Scores{}
+	for _, kv := range pairs {
+		var f float64
+		d.Decode(kv.Value, &f)
+		*s = append(*s, Score{kv.Key.Value, f})
+	}
+}
+
+// String renders the set in Redis's order (score, then member).
+func (s Scores) String() string {
+	sorted := append(Scores{}, s...)
+	sort.Slice(sorted, func(i, j int) bool {
+		if sorted[i].Score != sorted[j].Score {
+			return sorted[i].Score < sorted[j].Score
+		}
+		return sorted[i].Member < sorted[j].Member
+	})
+	parts := make([]string, len(sorted))
+	for i, m := range sorted {
+		parts[i] = strconv.Quote(m.Member) + ": " + strconv.FormatFloat(m.Score, 'g', -1, 64)
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+func renderHash(h map[string]string) string {
+	fields := make([]string, 0, len(h))
+	for f := range h {
+		fields = append(fields, f)
+	}
+	sort.Strings(fields)
+	parts := make([]string, len(fields))
+	for i, f := range fields {
+		parts[i] = strconv.Quote(f) + ": " + strconv.Quote(h[f])
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+func quoteList(v []string) string { return "[" + strings.Join(quoteAll(v), ", ") + "]" }
+
+func quoteAll(v []string) []string {
+	out := make([]string, len(v))
+	for i, s := range v {
+		out[i] = strconv.Quote(s)
+	}
+	return out
+}
+
+func sortedCopy(v []string) []string {
+	out := append([]string{}, v...)
+	sort.Strings(out)
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

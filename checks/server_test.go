@@ -68,7 +68,7 @@ func TestKeyCheck(t *testing.T) {
 		{KeyCheck{Key: "stock", Equals: ptr("100")}, false, `key stock is "99"`},
 		{KeyCheck{Key: "sales", Equals: ptr("1")}, false, "key sales does not exist"},
 		{KeyCheck{Key: "sales", Absent: true}, true, ""},
-		{KeyCheck{Key: "stock", Absent: true}, false, "key stock exists"},
+		{KeyCheck{Key: "stock", Absent: true}, false, "key stock exists (a string)"},
 		{KeyCheck{Key: "list", Equals: ptr("x")}, false, "key list holds a list, not a string"},
 	}
 	for _, tt := range tests {
@@ -162,5 +162,72 @@ func TestAtomicProbeReplaysOnlyNamedCommands(t *testing.T) {
 	env.Sent = []submissions.Command{{Line: 1, Args: []string{"DECR", "stock"}}}
 	if r := c.Evaluate(ctx, env); r.Passed || r.Message != "step3.redis sends no EVAL command to replay" {
 		t.Errorf("nothing to replay: %q", r.Message)
+	}
+}
+
+func TestKeyShapes(t *testing.T) {
+	env := serverEnv(t, engine.KindProcess)
+	ctx := context.Background()
+	if err := env.Restore(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	env.Admin.RPush(ctx, "queue", "a", "b")
+	env.Admin.SAdd(ctx, "tags", "x", "y")
+	env.Admin.ZAdd(ctx, "board", redis.Z{Member: "alice", Score: 30}, redis.Z{Member: "bob", Score: 20})
+	env.Admin.HSet(ctx, "user", "name", "ann", "age", "7")
+	tests := []struct {
+		check KeyCheck
+		pass  bool
+		msg   string
+	}{
+		{KeyCheck{Key: "queue", List: []string{"a", "b"}}, true, ""},
+		{KeyCheck{Key: "queue", List: []string{"b", "a"}}, false, `key queue is ["a", "b"]`},
+		{KeyCheck{Key: "tags", Set: []string{"y", "x"}}, true, ""},
+		{KeyCheck{Key: "tags", Set: []string{"x"}}, false, `key tags is {"x", "y"}`},
+		{KeyCheck{Key: "board", Zset: Scores{{"alice", 30}, {"bob", 20}}}, true, ""},
+		{KeyCheck{Key: "board", Zset: Scores{{"alice", 20}, {"bob", 30}}}, false, `key board is {"bob": 20, "alice": 30}`},
+		{KeyCheck{Key: "user", Hash: map[string]string{"age": "7", "name": "ann"}}, true, ""},
+		{KeyCheck{Key: "user", Type: "hash"}, true, ""},
+		{KeyCheck{Key: "user", Type: "zset"}, false, "key user holds a hash, not a zset"},
+		{KeyCheck{Key: "tags", List: []string{"x"}}, false, "key tags holds a set, not a list"},
+	}
+	for _, tt := range tests {
+		r := tt.check.Evaluate(ctx, env)
+		if r.Passed != tt.pass || r.Message != tt.msg {
+			t.Errorf("%s: got %v %q, want %v %q", tt.check.Name(), r.Passed, r.Message, tt.pass, tt.msg)
+		}
+	}
+}
+
+func TestTTLAndKeysChecks(t *testing.T) {
+	env := serverEnv(t, engine.KindProcess)
+	ctx := context.Background()
+	if err := env.Restore(ctx, State{{"persistent", "1"}}); err != nil {
+		t.Fatal(err)
+	}
+	env.Admin.Set(ctx, "limited", "1", 45*time.Second)
+	i := func(n int64) *int64 { return &n }
+	ttls := []struct {
+		check TTLCheck
+		pass  bool
+	}{
+		{TTLCheck{Key: "limited", Min: i(1), Max: i(60)}, true},
+		{TTLCheck{Key: "limited", Max: i(10)}, false},
+		{TTLCheck{Key: "limited", None: true}, false},
+		{TTLCheck{Key: "persistent", None: true}, true},
+		{TTLCheck{Key: "persistent", Min: i(1)}, false},
+		{TTLCheck{Key: "missing", Min: i(1)}, false},
+	}
+	for _, tt := range ttls {
+		if r := tt.check.Evaluate(ctx, env); r.Passed != tt.pass {
+			t.Errorf("%s: got %v (%s), want %v", tt.check.Name(), r.Passed, r.Message, tt.pass)
+		}
+	}
+	if r := (&KeysCheck{Keys: []string{"limited", "persistent"}}).Evaluate(ctx, env); !r.Passed {
+		t.Errorf("exact keys: %s", r.Message)
+	}
+	r := (&KeysCheck{Keys: []string{"limited", "other"}}).Evaluate(ctx, env)
+	if r.Passed || r.Message != `unexpected keys "persistent"; missing keys "other"` {
+		t.Errorf("got %v %q", r.Passed, r.Message)
 	}
 }

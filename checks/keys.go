@@ -1,0 +1,68 @@
+package checks
+
+import (
+	"context"
+	"strings"
+)
+
+// KeysCheck asserts that database 0 holds exactly these keys: nothing was
+// left behind, and no key was touched that the task did not name (a script
+// that hard-codes key names instead of using KEYS creates them).
+//
+//   - keys: [account:a, account:b]
+type KeysCheck struct {
+	Keys []string `yaml:"keys"`
+	Meta `yaml:",inline"`
+}
+
+// keysLimit bounds the scan: more keys than this is a failure anyway.
+const keysLimit = 1000
+
+func (c *KeysCheck) Name() string {
+	if len(c.Keys) == 0 {
+		return "no keys exist"
+	}
+	return "only keys " + strings.Join(c.Keys, ", ") + " exist"
+}
+
+func (c *KeysCheck) Evaluate(ctx context.Context, env *Env) Result {
+	var got []string
+	iter := env.Admin.Scan(ctx, 0, "*", 100).Iterator()
+	for iter.Next(ctx) && len(got) <= keysLimit {
+		got = append(got, iter.Val())
+	}
+	if err := iter.Err(); err != nil {
+		return fail("could not list the keys: %v", err)
+	}
+	want := map[string]bool{}
+	for _, k := range c.Keys {
+		want[k] = true
+	}
+	var extra, missing []string
+	have := map[string]bool{}
+	for _, k := range got {
+		have[k] = true
+		if !want[k] {
+			extra = append(extra, k)
+		}
+	}
+	for _, k := range c.Keys {
+		if !have[k] {
+			missing = append(missing, k)
+		}
+	}
+	res := Result{Expected: quoteList(sortedCopy(c.Keys)), Actual: quoteList(sortedCopy(got))}
+	var problems []string
+	if len(extra) > 0 {
+		problems = append(problems, "unexpected keys "+strings.Join(quoteAll(sortedCopy(extra)), ", "))
+	}
+	if len(missing) > 0 {
+		problems = append(problems, "missing keys "+strings.Join(quoteAll(sortedCopy(missing)), ", "))
+	}
+	if len(problems) == 0 {
+		res.Passed = true
+		return res
+	}
+	res.Message = strings.Join(problems, "; ")
+	return res
+}
