@@ -1,17 +1,20 @@
 // Package engine starts the Redis servers that student submissions run against.
 //
-// Every server is a child process the grader can SIGKILL: student code is untrusted (endless Lua loops,
-// SHUTDOWN, memory bombs), so nothing a student does may hang the grader. Two engines exist today:
+// Every server is one the grader can kill at once: student code is untrusted (endless Lua loops, SHUTDOWN,
+// memory bombs), so nothing a student does may hang the grader. Three engines exist today:
 //
 //   - process: a real redis-server on a unix socket in a temp dir;
 //   - embedded: miniredis (a Go emulator) served by a re-executed copy of this binary, for machines without
-//     redis-server. Programs using it must call ServeEmbeddedIfChild at the start of main / TestMain.
+//     redis-server. Programs using it must call ServeEmbeddedIfChild at the start of main / TestMain;
+//   - docker: a real redis-server in a fresh container per Start (testcontainers-go), bounded in memory, pids
+//     and CPU, published on 127.0.0.1 only. Programs using it should call CleanupContainers on Ctrl-C/SIGTERM.
 package engine
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -22,8 +25,9 @@ import (
 
 // Info describes a running server, for the report.
 type Info struct {
-	Kind     string `json:"kind"`               // "process" or "embedded" (later "docker")
+	Kind     string `json:"kind"`               // "process", "embedded" or "docker"
 	Version  string `json:"version"`            // redis_version, or "miniredis vX.Y.Z"
+	Image    string `json:"image,omitempty"`    // docker: the image the container runs, as asked for
 	Emulator bool   `json:"emulator,omitempty"` // true for embedded
 	Note     string `json:"note,omitempty"`     // embedded: says that replies may differ from a real server
 }
@@ -31,8 +35,12 @@ type Info struct {
 // Options configure an engine. The zero value is usable.
 type Options struct {
 	RedisServer  string        // path of redis-server; "" = look up on PATH
-	StartTimeout time.Duration // 0 = 5s
+	StartTimeout time.Duration // 0 = 5s (docker: 20s, a container takes longer to start)
 	MaxMemory    string        // redis maxmemory, "" = "64mb"
+	Image        string        // docker: the Redis image, "" = DefaultImage ("redis:7"); pulled if missing (not by auto)
+	// Log receives the docker engine's progress lines (testcontainers' own logger, stale containers removed);
+	// nil = silent. The grader passes stderr with --verbose.
+	Log io.Writer
 }
 
 // Engine starts servers of one kind.
@@ -66,8 +74,9 @@ const (
 	KindEmbedded = "embedded"
 	KindDocker   = "docker"
 
-	defaultStartTimeout = 5 * time.Second
-	defaultMaxMemory    = "64mb"
+	defaultStartTimeout       = 5 * time.Second
+	defaultDockerStartTimeout = 20 * time.Second
+	defaultMaxMemory          = "64mb"
 	// resetTimeout bounds Reset even when the caller's ctx has no deadline.
 	resetTimeout = 5 * time.Second
 	// outputTail is how much of a child's stdout/stderr is kept for error messages.
@@ -80,11 +89,18 @@ const (
 var ErrNotFound = errors.New("redis-server not found on PATH: apt-get install redis-server")
 
 // Kinds lists the accepted kind names, for flag help.
-func Kinds() []string { return []string{KindAuto, KindProcess, KindEmbedded} }
+func Kinds() []string { return []string{KindAuto, KindProcess, KindEmbedded, KindDocker} }
 
-// New returns the engine of that kind. For "auto" it returns the process engine where redis-server is found
-// (Options.RedisServer or PATH), else embedded; reason says which and why.
+// New returns the engine of that kind; reason says which and why. "auto" picks, in order: docker, where a
+// Docker engine answers a ping within 2s and already holds Options.Image (auto never pulls); process, where
+// redis-server is found (Options.RedisServer or PATH); else embedded. "docker" first removes the containers a
+// killed grader left behind (CleanupContainers, for dead processes only); a missing image or daemon is an
+// error from Start.
 func New(kind string, opts Options) (eng Engine, reason string, err error) {
+	dockerOpts := opts
+	if dockerOpts.StartTimeout <= 0 {
+		dockerOpts.StartTimeout = defaultDockerStartTimeout
+	}
 	if opts.StartTimeout <= 0 {
 		opts.StartTimeout = defaultStartTimeout
 	}
@@ -102,18 +118,30 @@ func New(kind string, opts Options) (eng Engine, reason string, err error) {
 	case KindEmbedded:
 		return &embeddedEngine{opts: opts, maxBytes: maxBytes}, "embedded: requested", nil
 	case KindAuto:
+		dockerWhy, dockerOK := probeDocker(dockerOpts.imageOrDefault())
+		if dockerOK {
+			eng, err := newDockerEngine(dockerOpts, maxBytes)
+			if err != nil {
+				return nil, "", err
+			}
+			return eng, "docker: " + dockerWhy, nil
+		}
 		path, lookErr := findRedisServer(opts.RedisServer)
 		if lookErr != nil {
 			why := "no redis-server on PATH"
 			if opts.RedisServer != "" {
 				why = fmt.Sprintf("redis-server %q not usable: %v", opts.RedisServer, lookErr)
 			}
-			return &embeddedEngine{opts: opts, maxBytes: maxBytes}, "embedded: " + why, nil
+			return &embeddedEngine{opts: opts, maxBytes: maxBytes}, "embedded: " + dockerWhy + "; " + why, nil
 		}
 		opts.RedisServer = path
-		return &processEngine{opts: opts, maxBytes: maxBytes}, "process: redis-server found at " + path, nil
+		return &processEngine{opts: opts, maxBytes: maxBytes}, "process: " + dockerWhy + "; redis-server found at " + path, nil
 	case KindDocker:
-		return nil, "", errors.New("the docker engine is not available yet")
+		eng, err := newDockerEngine(dockerOpts, maxBytes)
+		if err != nil {
+			return nil, "", err
+		}
+		return eng, "docker: requested", nil
 	default:
 		return nil, "", fmt.Errorf("unknown engine %q: known kinds are %s", kind, strings.Join(Kinds(), ", "))
 	}

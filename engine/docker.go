@@ -1,0 +1,604 @@
+package engine
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/distribution/reference"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/client"
+	"github.com/redis/go-redis/v9"
+	"github.com/testcontainers/testcontainers-go"
+	tclog "github.com/testcontainers/testcontainers-go/log"
+)
+
+// DefaultImage is the docker engine's image when Options.Image is empty.
+const DefaultImage = "redis:7"
+
+// The labels on every container of the docker engine, so that CleanupContainers finds them.
+const (
+	LabelContainer = "redisgrade"      // "1"
+	LabelPID       = "redisgrade.pid"  // the grader process that started the container
+	LabelHost      = "redisgrade.host" // its host name: a pid means something on that host only
+)
+
+const (
+	dockerRedisPort = "6379/tcp"
+	// dockerUser runs redis-server as nobody, whatever the image's USER says.
+	dockerUser = "65534:65534"
+	// dockerPidsLimit bounds the processes and threads in a container: redis-server needs about 8.
+	dockerPidsLimit = 64
+	// dockerPingTimeout bounds each Docker API probe: New("auto") and the cleanup in New.
+	dockerPingTimeout = 2 * time.Second
+	// dockerCloseTimeout bounds Close: SIGKILL and removal take well under a second on a healthy daemon.
+	dockerCloseTimeout = 15 * time.Second
+	// dockerPullTimeout bounds pulling a missing image in Start (never in auto).
+	dockerPullTimeout = 5 * time.Minute
+	// dockerHelp tells a user without a Docker engine how to get one.
+	dockerHelp = "start dockerd (see testdata/redis-image/README.md) or use --engine process"
+)
+
+// dockerEngine starts one fresh container per Start with testcontainers-go. testcontainers' reaper (Ryuk) is
+// off, because its image cannot be pulled everywhere: Close removes the container, and New and
+// CleanupContainers remove those of graders that died.
+type dockerEngine struct {
+	opts     Options
+	maxBytes int64
+	image    string
+	host     string // the Docker endpoint, e.g. unix:///var/run/docker.sock
+	cli      *client.Client
+	logger   tclog.Logger
+
+	imageMu    sync.Mutex
+	imageReady bool // the image is on the daemon (checked or pulled once per engine)
+}
+
+func (o Options) imageOrDefault() string {
+	if o.Image == "" {
+		return DefaultImage
+	}
+	return o.Image
+}
+
+func newDockerEngine(opts Options, maxBytes int64) (*dockerEngine, error) {
+	opts.Image = opts.imageOrDefault()
+	if _, err := reference.ParseNormalizedNamed(opts.Image); err != nil {
+		return nil, fmt.Errorf("engine options: image %q: %w", opts.Image, err)
+	}
+	host, _ := dockerHost()
+	setupTestcontainers(host, opts.Log)
+	cli, err := dockerClient(host)
+	if err != nil {
+		return nil, fmt.Errorf("docker engine: %w", err)
+	}
+	e := &dockerEngine{opts: opts, maxBytes: maxBytes, image: opts.Image, host: host, cli: cli, logger: newWriterLogger(opts.Log)}
+	// Containers of a grader that was killed (SIGKILL, a crash) are removed here. A daemon that does not answer
+	// is reported by Start, which says so more usefully than New could.
+	ctx, cancel := context.WithTimeout(context.Background(), dockerPingTimeout)
+	defer cancel()
+	if n, err := cleanupContainers(ctx, cli, false); err != nil {
+		e.logger.Printf("cleanup of stale containers: %v", err)
+	} else if n > 0 {
+		e.logger.Printf("removed %d stale container(s) labelled %s=1 of graders that are gone", n, LabelContainer)
+	}
+	return e, nil
+}
+
+func (e *dockerEngine) Kind() string { return KindDocker }
+
+func (e *dockerEngine) Start(ctx context.Context) (Server, error) {
+	if !strings.HasPrefix(e.host, "unix://") {
+		return nil, fmt.Errorf("docker: the Docker engine at %s is not local: redisgrade publishes Redis on 127.0.0.1 only, so it needs a Docker engine on this machine (a unix socket)", e.host)
+	}
+	if err := e.ensureImage(ctx); err != nil {
+		return nil, err
+	}
+	// Redis starts with a one-time password, so that nobody on this machine can reach it before lockDown:
+	// lockDown replaces it at once. It shows in the container's command line, which only Docker's users (root,
+	// in effect) can read: a student cannot (no @admin, no file access from Lua).
+	bootPass, err := randomPassword()
+	if err != nil {
+		return nil, fmt.Errorf("start docker container: %w", err)
+	}
+	args := []string{
+		"redis-server",
+		"--port", "6379",
+		"--protected-mode", "no", // the port is published on 127.0.0.1 only, and a password is required
+		"--requirepass", bootPass,
+		"--save", "",
+		"--appendonly", "no",
+		"--daemonize", "no",
+		"--maxmemory", e.opts.MaxMemory,
+		"--maxmemory-policy", "noeviction",
+		"--busy-reply-threshold", "100",
+		"--loglevel", "warning",
+		"--logfile", "",
+	}
+	sctx, cancel := context.WithTimeout(ctx, e.opts.StartTimeout)
+	defer cancel()
+
+	ctr, err := testcontainers.Run(sctx, e.image,
+		testcontainers.WithLogger(e.logger),
+		testcontainers.WithCmd(args...),
+		testcontainers.WithExposedPorts(dockerRedisPort),
+		testcontainers.WithLabels(ownLabels()),
+		testcontainers.WithConfigModifier(func(c *container.Config) { c.User = dockerUser }),
+		testcontainers.WithHostConfigModifier(e.hostConfig),
+	)
+	s := &dockerServer{ctr: ctr, image: e.image}
+	if err != nil {
+		s.Close() // a container may exist even though Run failed
+		return nil, fmt.Errorf("start docker container from %s: %w", e.image, err)
+	}
+	s.id = ctr.GetContainerID()
+	fail := func(err error) (Server, error) {
+		err = fmt.Errorf("start docker container %.12s from %s: %w", s.id, e.image, err)
+		s.Close()
+		return nil, err
+	}
+
+	host, err := ctr.Host(sctx)
+	if err != nil {
+		return fail(fmt.Errorf("container host: %w", err))
+	}
+	port, err := ctr.MappedPort(sctx, dockerRedisPort)
+	if err != nil {
+		if exited := s.exited(sctx); exited != nil { // a container that stopped has no ports any more
+			return fail(exited)
+		}
+		return fail(fmt.Errorf("published port: %w", err))
+	}
+	addr := net.JoinHostPort(host, strconv.Itoa(int(port.Num())))
+	if err := s.waitReady(sctx, addr, e.opts.StartTimeout); err != nil {
+		return fail(err)
+	}
+	base := baseOptions("tcp", addr)
+	base.Username, base.Password = "default", bootPass
+	s.adminOpts, s.studentOpts, err = lockDown(sctx, base)
+	if err != nil {
+		return fail(err)
+	}
+	s.admin = redis.NewClient(s.adminOptions())
+	version, err := serverVersion(sctx, s.admin, e.opts.StartTimeout)
+	if err != nil {
+		return fail(err)
+	}
+	s.info = Info{Kind: KindDocker, Version: version, Image: e.image}
+	return s, nil
+}
+
+// hostConfig bounds the container: memory without swap, processes, one CPU, no capabilities, a read-only root
+// file system, and Redis's port published on 127.0.0.1 only.
+func (e *dockerEngine) hostConfig(hc *container.HostConfig) {
+	if ceiling := memoryCeiling(e.maxBytes); ceiling > 0 {
+		hc.Memory = ceiling
+		hc.MemorySwap = ceiling // memory+swap = memory: no swap
+	}
+	pids := int64(dockerPidsLimit)
+	hc.PidsLimit = &pids
+	hc.NanoCPUs = 1e9
+	hc.CapDrop = []string{"ALL"}
+	hc.SecurityOpt = append(hc.SecurityOpt, "no-new-privileges")
+	hc.ReadonlyRootfs = true
+	hc.PortBindings = network.PortMap{
+		network.MustParsePort(dockerRedisPort): {{HostIP: netip.MustParseAddr("127.0.0.1")}},
+	}
+}
+
+// ensureImage checks once per engine that the image is on the daemon, and pulls it if not.
+func (e *dockerEngine) ensureImage(ctx context.Context) error {
+	e.imageMu.Lock()
+	defer e.imageMu.Unlock()
+	if e.imageReady {
+		return nil
+	}
+	ictx, cancel := context.WithTimeout(ctx, e.opts.StartTimeout)
+	_, err := e.cli.ImageInspect(ictx, e.image)
+	cancel()
+	switch {
+	case err == nil:
+	case cerrdefs.IsNotFound(err):
+		pctx, cancel := context.WithTimeout(ctx, dockerPullTimeout)
+		defer cancel()
+		e.logger.Printf("pulling image %s", e.image)
+		if err := pullImage(pctx, e.cli, e.image); err != nil {
+			return fmt.Errorf("docker: image %s is not on this machine and cannot be pulled: %v (pull it where a registry is reachable, or build a local one with testdata/redis-image/build.sh and pass --image)", e.image, err)
+		}
+	default:
+		return fmt.Errorf("docker: no Docker engine answered at %s: %v (%s)", e.host, err, dockerHelp)
+	}
+	e.imageReady = true
+	return nil
+}
+
+func pullImage(ctx context.Context, cli *client.Client, image string) error {
+	resp, err := cli.ImagePull(ctx, image, client.ImagePullOptions{})
+	if err != nil {
+		return err
+	}
+	defer resp.Close()
+	return resp.Wait(ctx)
+}
+
+type dockerServer struct {
+	ctr   *testcontainers.DockerContainer
+	id    string
+	image string
+	admin *redis.Client // the grader's own connection, for Reset
+	info  Info
+
+	adminOpts, studentOpts *redis.Options // set by lockDown
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+func (s *dockerServer) Info() Info { return s.info }
+
+func (s *dockerServer) Options() *redis.Options { return cloneOptions(s.adminOpts) }
+
+func (s *dockerServer) StudentOptions() *redis.Options { return cloneOptions(s.studentOpts) }
+
+func (s *dockerServer) adminOptions() *redis.Options {
+	o := s.Options()
+	o.PoolSize = 1
+	o.MaxRetries = -1 // a reset that failed half-way must be reported, not replayed
+	return o
+}
+
+// Reset empties the server exactly as the process engine does (see resetRedis).
+func (s *dockerServer) Reset(ctx context.Context) error { return resetRedis(ctx, s.admin) }
+
+// Close removes the container at once (SIGKILL, then removal with its anonymous volumes). Idempotent; a
+// container that is already gone is not an error.
+func (s *dockerServer) Close() error {
+	s.closeOnce.Do(func() {
+		if s.admin != nil {
+			s.admin.Close()
+		}
+		if s.ctr == nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), dockerCloseTimeout)
+		defer cancel()
+		err := testcontainers.TerminateContainer(s.ctr, testcontainers.StopContext(ctx), testcontainers.StopTimeout(0))
+		if err != nil && !cerrdefs.IsNotFound(err) {
+			s.closeErr = fmt.Errorf("close docker container %.12s: %w", s.ctr.GetContainerID(), err)
+		}
+	})
+	return s.closeErr
+}
+
+// waitReady polls the published port until Redis answers, the container stops, or the time is up. Docker's
+// proxy accepts connections on the port before Redis listens, so only a Redis reply counts.
+func (s *dockerServer) waitReady(ctx context.Context, addr string, timeout time.Duration) error {
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	lastState := time.Now()
+	for {
+		err := tcpPing(ctx, addr)
+		if err == nil {
+			return nil
+		}
+		if time.Since(lastState) > 200*time.Millisecond {
+			lastState = time.Now()
+			if exited := s.exited(ctx); exited != nil {
+				return exited
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("not ready after %v at %s: %v; output: %s", timeout, addr, err, s.logs())
+		case <-tick.C:
+		}
+	}
+}
+
+// exited returns an error with the container's output if it is no longer running, else nil.
+func (s *dockerServer) exited(ctx context.Context) error {
+	st, err := s.ctr.State(ctx)
+	if err != nil || st.Running {
+		return nil
+	}
+	return fmt.Errorf("redis-server exited (status %s, exit code %d%s): %s", st.Status, st.ExitCode, oomNote(st.OOMKilled), s.logs())
+}
+
+func oomNote(oom bool) string {
+	if oom {
+		return ", killed for using too much memory"
+	}
+	return ""
+}
+
+// logs returns the tail of the container's output, for error messages.
+func (s *dockerServer) logs() string {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	rc, err := s.ctr.Logs(ctx)
+	if err != nil {
+		return fmt.Sprintf("(no output: %v)", err)
+	}
+	defer rc.Close()
+	out := &tailBuffer{max: outputTail}
+	_, _ = io.Copy(out, rc)
+	return out.String()
+}
+
+// tcpPing sends one PING and waits for Redis's reply: PONG, or NOAUTH before the password is given.
+func tcpPing(ctx context.Context, addr string) error {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	deadline := time.Now().Add(time.Second)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	conn.SetDeadline(deadline)
+	if _, err := conn.Write([]byte("*1\r\n$4\r\nPING\r\n")); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil {
+		return err
+	}
+	if line != "+PONG\r\n" && !strings.HasPrefix(line, "-NOAUTH") {
+		return fmt.Errorf("ping: unexpected reply %q", strings.TrimSpace(line))
+	}
+	return nil
+}
+
+// resetRedis returns a real Redis to a freshly started state as a student can observe it, the way
+// processServer.Reset does: keys in every DB, scripts, functions, then command statistics. A script still
+// running (BUSY) is killed first; one that has written (UNKILLABLE) makes Reset fail, and the caller replaces
+// the server.
+func resetRedis(ctx context.Context, admin *redis.Client) error {
+	ctx, cancel := withResetDeadline(ctx)
+	defer cancel()
+	steps := [][]any{
+		{"flushall", "sync"},
+		{"script", "flush", "sync"},
+		{"function", "flush", "sync"},
+		{"config", "resetstat"}, // last: the other resets would show up in the statistics
+	}
+	for _, args := range steps {
+		if err := doUnbusy(ctx, admin, args); err != nil {
+			return fmt.Errorf("reset: %w", err)
+		}
+	}
+	return nil
+}
+
+// ownLabels are the labels of this process's containers.
+func ownLabels() map[string]string {
+	host, _ := os.Hostname()
+	return map[string]string{
+		LabelContainer: "1",
+		LabelPID:       strconv.Itoa(os.Getpid()),
+		LabelHost:      host,
+	}
+}
+
+// CleanupContainers removes the docker engine's containers that no running grader owns: every container
+// labelled redisgrade=1 on this host whose redisgrade.pid process is gone, and those of this process (a final
+// sweep: call it on Ctrl-C/SIGTERM, after which this process must not use its docker servers). Containers of
+// other graders still running on this machine are left alone. Where no Docker endpoint is configured or
+// found, there is nothing to clean and it returns nil; a daemon that does not answer is an error.
+func CleanupContainers(ctx context.Context) error {
+	host, found := dockerHost()
+	if !found {
+		return nil
+	}
+	cli, err := dockerClient(host)
+	if err != nil {
+		return fmt.Errorf("cleanup docker containers: %w", err)
+	}
+	_, err = cleanupContainers(ctx, cli, true)
+	return err
+}
+
+// cleanupContainers removes the stale containers (see CleanupContainers), and this process's own if self; it
+// returns how many it removed.
+func cleanupContainers(ctx context.Context, cli *client.Client, self bool) (int, error) {
+	list, err := cli.ContainerList(ctx, client.ContainerListOptions{
+		All:     true,
+		Filters: make(client.Filters).Add("label", LabelContainer+"=1"),
+	})
+	if err != nil {
+		return 0, fmt.Errorf("cleanup docker containers: list: %w", err)
+	}
+	me, _ := os.Hostname()
+	removed := 0
+	var errs []error
+	for _, c := range list.Items {
+		pid, err := strconv.Atoi(c.Labels[LabelPID])
+		if err != nil || pid <= 0 || c.Labels[LabelHost] != me {
+			continue // not ours to judge: no pid, or a pid on another host
+		}
+		if pid == os.Getpid() {
+			if !self {
+				continue
+			}
+		} else if processAlive(pid) {
+			continue
+		}
+		_, err = cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+		switch {
+		case err == nil:
+			removed++
+		case cerrdefs.IsNotFound(err), cerrdefs.IsConflict(err): // gone, or being removed already
+		default:
+			errs = append(errs, fmt.Errorf("remove %.12s: %w", c.ID, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return removed, fmt.Errorf("cleanup docker containers: %w", err)
+	}
+	return removed, nil
+}
+
+// processAlive says whether process pid exists (it may belong to another user: EPERM).
+func processAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// probeDocker is auto's test: a Docker engine answers a ping within dockerPingTimeout and holds the image.
+// It never pulls. why says what it found, for New's reason.
+func probeDocker(image string) (why string, ok bool) {
+	host, found := dockerHost()
+	if !found {
+		return "no Docker engine (DOCKER_HOST unset, no socket at " + strings.Join(localDockerSockets(), ", ") + ")", false
+	}
+	cli, err := dockerClient(host)
+	if err != nil {
+		return fmt.Sprintf("no Docker engine usable at %s (%v)", host, err), false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), dockerPingTimeout)
+	defer cancel()
+	if _, err := cli.Ping(ctx, client.PingOptions{}); err != nil {
+		return fmt.Sprintf("no Docker engine answered at %s (%v)", host, shortError(err)), false
+	}
+	if !strings.HasPrefix(host, "unix://") {
+		return fmt.Sprintf("the Docker engine at %s is not on this machine", host), false
+	}
+	if _, err := cli.ImageInspect(ctx, image); err != nil {
+		if cerrdefs.IsNotFound(err) {
+			return fmt.Sprintf("the Docker engine at %s answered, but image %s is not on it (auto never pulls: use --engine docker)", host, image), false
+		}
+		return fmt.Sprintf("the Docker engine at %s answered, but inspecting image %s failed (%v)", host, image, shortError(err)), false
+	}
+	return fmt.Sprintf("engine at %s answered, image %s present", host, image), true
+}
+
+// shortError keeps the last part of a long chain of wrapped errors.
+func shortError(err error) string {
+	s := err.Error()
+	if i := strings.LastIndex(s, ": "); i >= 0 && len(s) > 120 {
+		s = s[i+2:]
+	}
+	return s
+}
+
+// dockerHost returns the Docker endpoint: DOCKER_HOST, else the first local socket that exists. found is false
+// when neither is there (the default socket is returned, for messages).
+func dockerHost() (host string, found bool) {
+	if h := os.Getenv("DOCKER_HOST"); h != "" {
+		return h, true
+	}
+	for _, p := range localDockerSockets() {
+		if fi, err := os.Stat(p); err == nil && fi.Mode()&os.ModeSocket != 0 {
+			return "unix://" + p, true
+		}
+	}
+	return "unix:///var/run/docker.sock", false
+}
+
+// localDockerSockets are where a local Docker engine listens: the system one, then rootless and Desktop ones.
+func localDockerSockets() []string {
+	socks := []string{"/var/run/docker.sock"}
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		socks = append(socks, filepath.Join(d, "docker.sock"))
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		socks = append(socks, filepath.Join(h, ".docker", "run", "docker.sock"), filepath.Join(h, ".docker", "desktop", "docker.sock"))
+	}
+	return socks
+}
+
+var (
+	dockerClientsMu sync.Mutex
+	dockerClients   = map[string]*client.Client{}
+)
+
+// dockerClient returns this process's client for host, shared by every engine (it is safe for concurrent
+// use, and one client keeps one pool of connections).
+func dockerClient(host string) (*client.Client, error) {
+	dockerClientsMu.Lock()
+	defer dockerClientsMu.Unlock()
+	if c, ok := dockerClients[host]; ok {
+		return c, nil
+	}
+	c, err := client.New(client.FromEnv, client.WithHost(host))
+	if err != nil {
+		return nil, fmt.Errorf("docker client for %s: %w", host, err)
+	}
+	dockerClients[host] = c
+	return c, nil
+}
+
+var (
+	tcSetupOnce sync.Once
+	// tcDefaultLog is testcontainers' process-wide logger: it writes to the Log of the first engine that has one.
+	tcDefaultLog = &switchLogger{}
+)
+
+// setupTestcontainers adapts testcontainers-go to this kind of machine before its first use, which reads its
+// configuration once per process. Only variables the user has not set are set:
+//   - TESTCONTAINERS_RYUK_DISABLED=true: its reaper's image cannot be pulled everywhere; we clean up ourselves.
+//   - TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1 for a local socket: inside a container (a /.dockerenv file)
+//     testcontainers would look for published ports on the default gateway, but we publish on 127.0.0.1.
+//
+// Its logger, which prints emoji progress lines to stderr, is replaced by one that prints to Options.Log only.
+func setupTestcontainers(host string, logw io.Writer) {
+	tcSetupOnce.Do(func() {
+		setenvDefault("TESTCONTAINERS_RYUK_DISABLED", "true")
+		if strings.HasPrefix(host, "unix://") {
+			setenvDefault("TESTCONTAINERS_HOST_OVERRIDE", "127.0.0.1")
+		}
+		tclog.SetDefault(tcDefaultLog)
+	})
+	if logw != nil {
+		tcDefaultLog.w.CompareAndSwap(nil, &writerLogger{w: logw})
+	}
+}
+
+func setenvDefault(key, value string) {
+	if _, set := os.LookupEnv(key); !set {
+		os.Setenv(key, value)
+	}
+}
+
+// writerLogger is a testcontainers logger writing one line per message to w; nil w = silent.
+type writerLogger struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func newWriterLogger(w io.Writer) *writerLogger { return &writerLogger{w: w} }
+
+func (l *writerLogger) Printf(format string, v ...any) {
+	if l == nil || l.w == nil {
+		return
+	}
+	msg := strings.TrimRight(fmt.Sprintf(format, v...), "\n")
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintf(l.w, "docker engine: %s\n", msg)
+}
+
+// switchLogger forwards to the logger set in w, if any.
+type switchLogger struct{ w atomic.Pointer[writerLogger] }
+
+func (l *switchLogger) Printf(format string, v ...any) {
+	if w := l.w.Load(); w != nil {
+		w.Printf(format, v...)
+	}
+}
