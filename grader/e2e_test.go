@@ -26,14 +26,23 @@ func TestMain(m *testing.M) {
 // redis-server: without it the test fails and says how to get it.
 func testEngine(t testing.TB, kind string) engine.Engine {
 	t.Helper()
-	eng, _, err := engine.New(kind, engine.Options{})
+	// Tests have no registry: the docker engine runs the image CI builds
+	// from Debian's redis-server (testdata/redis-image).
+	image := os.Getenv("REDISGRADE_TEST_IMAGE")
+	if image == "" {
+		image = "redisgrade/redis:7-local"
+	}
+	eng, _, err := engine.New(kind, engine.Options{Image: image})
 	if err != nil {
 		t.Fatalf("engine %s: %v", kind, err)
 	}
 	return eng
 }
 
-var engineKinds = []string{engine.KindProcess, engine.KindEmbedded}
+// engineKinds are the engines every example and adversary runs on. Each
+// needs its own setup (redis-server, a Docker engine with the test image);
+// where one is missing the tests fail and say how to get it.
+var engineKinds = []string{engine.KindProcess, engine.KindEmbedded, engine.KindDocker}
 
 type expectation struct {
 	Description string            `yaml:"description"`
