@@ -5,6 +5,7 @@ package checks
 
 import (
 	"context"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -169,6 +170,26 @@ var registry = map[string]decoder{
 	"atomic": decodeInto[AtomicCheck](),
 	"ttl":    decodeInto[TTLCheck](),
 	"keys":   decodeInto[KeysCheck](),
+}
+
+// kindTypes maps each kind to its Go type, for tools that describe the
+// spec format (the JSON Schema).
+var kindTypes = map[string]reflect.Type{
+	"key":    reflect.TypeOf(KeyCheck{}),
+	"reply":  reflect.TypeOf(ReplyCheck{}),
+	"change": reflect.TypeOf(ChangeCheck{}),
+	"calls":  reflect.TypeOf(CallsCheck{}),
+	"sent":   reflect.TypeOf(SentCheck{}),
+	"atomic": reflect.TypeOf(AtomicCheck{}),
+	"ttl":    reflect.TypeOf(TTLCheck{}),
+	"keys":   reflect.TypeOf(KeysCheck{}),
+}
+
+// KindType returns the Go struct type of a check kind: its yaml tags are
+// the kind's fields, and its first field is the one that names the kind.
+func KindType(kind string) (reflect.Type, bool) {
+	t, ok := kindTypes[kind]
+	return t, ok
 }
 
 // Kinds lists the check kinds a spec may use, sorted.

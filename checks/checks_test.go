@@ -120,3 +120,21 @@ func TestThousands(t *testing.T) {
 		}
 	}
 }
+
+// Every kind in the registry has its type listed, and the type's first
+// field is the one that names the kind.
+func TestKindTypesMatchRegistry(t *testing.T) {
+	for _, kind := range Kinds() {
+		typ, ok := KindType(kind)
+		if !ok {
+			t.Errorf("kind %s has no type", kind)
+			continue
+		}
+		if tag := typ.Field(0).Tag.Get("yaml"); tag != kind {
+			t.Errorf("kind %s: first field is tagged %q", kind, tag)
+		}
+	}
+	if len(kindTypes) != len(registry) {
+		t.Errorf("%d types for %d kinds", len(kindTypes), len(registry))
+	}
+}
