@@ -69,7 +69,11 @@ func (c *AtomicCheck) Evaluate(ctx context.Context, env *Env) Result {
 	race := atomicity.Race{Keys: c.Keys, Clients: c.Clients, Runs: c.Runs}
 	update := replay(cmds)
 
-	// One run alone tells what each run should add to each key.
+	// One run alone, a command at a time, with the keys read from another
+	// connection between commands: it tells what a run adds to each key,
+	// and is a certain witness of an update another client can catch
+	// half-done. A second run must add as much again: runs that write fixed
+	// values overwrite each other. The race then shows it all in action.
 	if err := env.Restore(ctx, from); err != nil {
 		return fail("could not prepare the probe: %v", err)
 	}
@@ -77,12 +81,26 @@ func (c *AtomicCheck) Evaluate(ctx context.Context, env *Env) Result {
 	if err != nil {
 		return fail("%v", err)
 	}
-	if err := runOnce(ctx, env.Connect, update); err != nil {
+	torn, err := stepThrough(ctx, env, race, cmds, atomicity.Observation{Start: start}.Sum())
+	if err != nil {
 		return fail("replaying your commands failed: %v", err)
 	}
 	after, err := race.Read(ctx, env.Admin)
 	if err != nil {
 		return fail("%v", err)
+	}
+	if err := runOnce(ctx, env.Connect, update); err != nil {
+		return fail("replaying your commands failed: %v", err)
+	}
+	twice, err := race.Read(ctx, env.Admin)
+	if err != nil {
+		return fail("%v", err)
+	}
+	var overwritten []string
+	for i, k := range c.Keys {
+		if want := after[i] + (after[i] - start[i]); twice[i] != want {
+			overwritten = append(overwritten, sprintf("%s=%d, not %d", k, twice[i], want))
+		}
 	}
 
 	if err := env.Restore(ctx, from); err != nil {
@@ -109,6 +127,12 @@ func (c *AtomicCheck) Evaluate(ctx context.Context, env *Env) Result {
 		Actual:   sprintf("%d inconsistent samples; final %s", obs.Inconsistent, race.State(obs.Final)),
 	}
 	switch {
+	case torn != nil:
+		res.Message = sprintf("right after %s (%s:%d), another client read %s: %s ≠ %d until your next command ran, so the update is not atomic. Then %s: %s of them saw it too",
+			torn.after.Name(), env.File, torn.after.Line, race.State(torn.vals), total, obs.Sum(), seen, thousands(obs.Inconsistent))
+	case len(overwritten) > 0:
+		res.Message = sprintf("a second run, alone, left %s: each run writes fixed values, so runs from two clients overwrite each other (%s)",
+			strings.Join(overwritten, ", "), seen)
 	case obs.Inconsistent > 0:
 		res.Message = sprintf("%s: %s of them saw %s ≠ %d (for example %s): another client read between the updates, so they are not atomic",
 			seen, thousands(obs.Inconsistent), total, obs.Sum(), race.State(obs.Example))
@@ -135,6 +159,37 @@ func (c *AtomicCheck) replayed(sent []submissions.Command) []submissions.Command
 		}
 	}
 	return out
+}
+
+// tornRead is what another client saw between two of the student's commands.
+type tornRead struct {
+	after submissions.Command
+	vals  []int64
+}
+
+// stepThrough runs cmds once on one connection and reads the keys from the
+// admin connection after each command but the last. It returns the first
+// read whose sum differs from total.
+func stepThrough(ctx context.Context, env *Env, race atomicity.Race, cmds []submissions.Command, total int64) (*tornRead, error) {
+	conn := env.Connect()
+	defer conn.Close()
+	var torn *tornRead
+	for i, cmd := range cmds {
+		if err := replay(cmds[i:i+1])(ctx, conn); err != nil {
+			return nil, err
+		}
+		if i == len(cmds)-1 || torn != nil {
+			continue
+		}
+		vals, err := race.Read(ctx, env.Admin)
+		if err != nil {
+			return nil, err
+		}
+		if (atomicity.Observation{Start: vals}).Sum() != total {
+			torn = &tornRead{after: cmd, vals: vals}
+		}
+	}
+	return torn, nil
 }
 
 func runOnce(ctx context.Context, connect func() *redis.Client, update atomicity.Update) error {

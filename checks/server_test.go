@@ -231,3 +231,33 @@ func TestTTLAndKeysChecks(t *testing.T) {
 		t.Errorf("got %v %q", r.Passed, r.Message)
 	}
 }
+
+// The step-through makes the verdict certain: with a race far too small to
+// catch anything by chance, two commands and fixed writes are still caught,
+// every time, on every engine.
+func TestAtomicProbeIsDeterministic(t *testing.T) {
+	for _, kind := range []string{engine.KindProcess, engine.KindEmbedded} {
+		t.Run(kind, func(t *testing.T) {
+			env := serverEnv(t, kind)
+			ctx := context.Background()
+			c := &AtomicCheck{Keys: []string{"stock", "sales"}, Clients: 2, Runs: 2, From: State{{"stock", "1000"}, {"sales", "0"}}}
+			for i := 0; i < 20; i++ {
+				env.Sent = []submissions.Command{{Line: 1, Args: []string{"DECR", "stock"}}, {Line: 2, Args: []string{"INCR", "sales"}}}
+				r := c.Evaluate(ctx, env)
+				if r.Passed || !strings.Contains(r.Message, "right after DECR (step3.redis:1), another client read stock=999 sales=0") {
+					t.Fatalf("run %d: two commands: %v %s", i, r.Passed, r.Message)
+				}
+				env.Sent = []submissions.Command{{Line: 1, Args: []string{"EVAL", "redis.call('SET','stock',999) redis.call('SET','sales',1)", "0"}}}
+				r = c.Evaluate(ctx, env)
+				if r.Passed || !strings.Contains(r.Message, "a second run, alone, left stock=999, not 998") {
+					t.Fatalf("run %d: fixed writes: %v %s", i, r.Passed, r.Message)
+				}
+			}
+			env.Sent = []submissions.Command{{Line: 1, Args: []string{"MULTI"}}, {Line: 2, Args: []string{"DECR", "stock"}},
+				{Line: 3, Args: []string{"INCR", "sales"}}, {Line: 4, Args: []string{"EXEC"}}}
+			if r := c.Evaluate(ctx, env); !r.Passed {
+				t.Errorf("MULTI/EXEC is atomic too: %s", r.Message)
+			}
+		})
+	}
+}

@@ -27,7 +27,7 @@ const (
 	// process is readable only by its own user, and student code has no way to read it.
 	embeddedAdminPassEnv   = "REDISGRADE_EMBEDDED_ADMIN_PASS"
 	embeddedStudentPassEnv = "REDISGRADE_EMBEDDED_STUDENT_PASS"
-	miniredisModule     = "github.com/alicebob/miniredis/v2"
+	miniredisModule        = "github.com/alicebob/miniredis/v2"
 )
 
 // embeddedEngine runs miniredis in a child process: miniredis runs Lua in-process and cannot interrupt an

@@ -127,8 +127,19 @@ func validate(d *yamlstrict.Decoder, ex *Exercise) {
 		case !hasExt(s.File, ".redis") && !hasExt(s.File, ".lua"):
 			d.ErrorAt(s.Pos, "%s: file %q must end in .redis (commands) or .lua (a script)", label, s.File)
 		}
-		if s.Eval != nil && !s.IsScript() {
-			d.ErrorAt(s.Pos, "%s: eval applies only to a .lua file", label)
+		if s.Call != nil && !s.IsScript() {
+			d.ErrorAt(s.Pos, "%s: call applies only to a .lua file", label)
+		}
+		if s.Function != "" && !s.IsScript() {
+			d.ErrorAt(s.Pos, "%s: function applies only to a .lua library file", label)
+		}
+		for _, c := range s.Cases {
+			if c.Call != nil && !s.IsScript() {
+				d.ErrorAt(c.Pos, "%s: call applies only to a .lua file", label)
+			}
+		}
+		if s.Requires.Redis != "" {
+			d.ErrorAt(s.Pos, "%s: requires.redis belongs to the exercise, not a step", label)
 		}
 		if s.Points < 0 {
 			d.ErrorAt(s.Pos, "%s: points must not be negative", label)
@@ -141,6 +152,20 @@ func validate(d *yamlstrict.Decoder, ex *Exercise) {
 				d.ErrorAt(c.Pos, "%s: a case with no checks cannot fail; add checks to the step or the case", label)
 			}
 		}
+	}
+	for _, m := range ex.Mutants {
+		if m.Name == "" {
+			d.ErrorAt(m.Pos, "a mutant needs a name")
+		}
+		if _, ok := firstID[m.Fails]; !ok {
+			d.ErrorAt(m.Pos, "mutant %q: fails names no step (%q)", m.Name, m.Fails)
+		}
+		if len(m.Files) == 0 {
+			d.ErrorAt(m.Pos, "mutant %q changes no file", m.Name)
+		}
+	}
+	if len(ex.Mutants) > 0 && len(ex.Reference) == 0 {
+		d.ErrorAt(ex.Pos, "mutants need a reference solution to change")
 	}
 }
 

@@ -88,10 +88,10 @@ steps:
 	want := []string{
 		`bad.yaml:1:1: the exercise needs an id of lower-case letters, digits and dashes, such as lua-atomicity`,
 		`bad.yaml:3:10: expected a positive duration such as 2s or 500ms, found "soon"`,
-		`bad.yaml:4:1: unknown field "colour" (known: id, title, summary, requires, timeout, steps)`,
+		`bad.yaml:4:1: unknown field "colour" (known: id, title, summary, requires, timeout, points, steps, reference, mutants)`,
 		`bad.yaml:9:13: expected a number, found "many"`,
-		`bad.yaml:13:9: unknown field "extra" (known: key, equals, absent, why)`,
-		`bad.yaml:14:9: unknown check kind "frobnicate" (known: atomic, calls, change, key, reply, sent)`,
+		`bad.yaml:13:9: unknown field "extra" (known: key, equals, absent, type, list, set, zset, hash, why)`,
+		`bad.yaml:14:9: unknown check kind "frobnicate" (known: atomic, calls, change, key, keys, reply, sent, ttl)`,
 		`bad.yaml:15:5: duplicate step id "one" (first at line 6)`,
 		`bad.yaml:15:5: step 2: file "step2.txt" must end in .redis (commands) or .lua (a script)`,
 		`bad.yaml:19:16: RESP2 has no floating-point replies (Lua truncates numbers to integers): write an integer, or quote it for a string`,
@@ -109,7 +109,7 @@ steps:
 func TestParseErrorsAreSpecific(t *testing.T) {
 	base := "id: x\ntitle: X\nsteps:\n  - id: s\n    title: S\n    file: f.redis\n    checks:\n"
 	tests := []struct{ name, checks, want string }{
-		{"key needs equals or absent", "      - key: k\n", "f.yaml:8:9: a key check needs exactly one of `equals` or `absent: true`"},
+		{"key needs equals or absent", "      - key: k\n", "f.yaml:8:9: a key check needs exactly one of `equals`, `absent: true`, `list`, `set`, `zset` or `hash` (or just `type`)"},
 		{"reply bool", "      - reply: true\n", "f.yaml:8:16: RESP2 has no booleans (Lua true becomes the integer 1, false becomes nil): write 1 or null"},
 		{"reply bad mapping", "      - reply: {ok: 1}\n", `f.yaml:8:16: expected a reply; the only mapping a reply can be is {error: "ERR ..."}`},
 		{"calls not a map", "      - calls: [decr]\n", "f.yaml:8:16: expected a mapping, found a list"},
@@ -153,7 +153,7 @@ func TestLoadByPathAndName(t *testing.T) {
 	if err != nil || ex.ID != "lua-atomicity" || ex.Source != p {
 		t.Fatalf("Load(%s) = %v, %v", p, ex, err)
 	}
-	if _, err := Load("no-such-exercise"); err == nil || !strings.Contains(err.Error(), "shipped: lua-atomicity") {
+	if _, err := Load("no-such-exercise"); err == nil || !strings.Contains(err.Error(), "shipped: ") || !strings.Contains(err.Error(), "lua-atomicity") {
 		t.Errorf("unknown name: %v", err)
 	}
 	if _, err := Load(filepath.Join(t.TempDir(), "missing.yaml")); err == nil || !strings.Contains(err.Error(), "missing.yaml") {

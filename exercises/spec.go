@@ -20,33 +20,54 @@ type Exercise struct {
 	Summary  string        `yaml:"summary"`
 	Requires Requires      `yaml:"requires"`
 	Timeout  time.Duration `yaml:"timeout"` // per case; steps may override
-	Steps    []Step        `yaml:"steps"`
+	// Points, when set, is what the exercise is worth: lint checks that the
+	// steps' points add up to it.
+	Points float64 `yaml:"points"`
+	Steps  []Step  `yaml:"steps"`
+	// Reference is a correct submission: file name to content. It must pass
+	// every step (redisgrade exercise test).
+	Reference map[string]string `yaml:"reference"`
+	// Mutants are wrong submissions, each the reference with some files
+	// changed, that must fail the step they name.
+	Mutants []Mutant `yaml:"mutants"`
 
 	Source string         `yaml:"-"` // the file it was loaded from
 	Pos    yamlstrict.Pos `yaml:"-"`
 }
 
-// Requires states what a server must be to grade the exercise.
+// Requires states what a server must be to grade the exercise, or a step.
 type Requires struct {
 	Redis string `yaml:"redis"` // a minimum version: ">=7.0"
+	// Functions: the step uses Redis Functions, which the emulator lacks;
+	// there it is reported not gradable rather than failed.
+	Functions bool `yaml:"functions"`
 }
 
 // Step is one task, graded from its own clean state.
 type Step struct {
-	ID      string        `yaml:"id"`
-	Title   string        `yaml:"title"`
-	Task    string        `yaml:"task"`
-	Hint    string        `yaml:"hint"`
+	ID    string `yaml:"id"`
+	Title string `yaml:"title"`
+	Task  string `yaml:"task"`
+	Hint  string `yaml:"hint"`
 	// Hints are further hints, each more direct than the last, for students
 	// who ask again (redisgrade hint).
 	Hints []string `yaml:"hints"`
-	File    string        `yaml:"file"` // .redis: commands run in order; .lua: a script run with EVAL
-	Points  float64       `yaml:"points"`
+	// File is the submission file graded: .redis, commands run in order;
+	// .lua, a script run with EVAL (or, with function, a Functions library
+	// loaded with FUNCTION LOAD and called with FCALL).
+	File   string  `yaml:"file"`
+	Points float64 `yaml:"points"`
 	// Hidden steps are graded but their results are shown to the student
 	// only after the due date (on LMSs that support it, e.g. Gradescope).
 	Hidden bool `yaml:"hidden"`
-	Eval    *Eval         `yaml:"eval"`
-	Timeout time.Duration `yaml:"timeout"`
+	// Function names the function a .lua library file registers: the
+	// grader loads the file with FUNCTION LOAD REPLACE, then FCALLs it.
+	Function string `yaml:"function"`
+	// Call gives the keys and arguments of the EVAL or FCALL.
+	Call *Call `yaml:"call"`
+	// Requires: what this step needs beyond the exercise (functions).
+	Requires Requires      `yaml:"requires"`
+	Timeout  time.Duration `yaml:"timeout"`
 	// Given is the state before the commands run, when the step has no cases.
 	Given checks.State `yaml:"given"`
 	// Checks hold in every case of the step.
@@ -57,16 +78,29 @@ type Step struct {
 	Pos yamlstrict.Pos `yaml:"-"`
 }
 
-// Eval says how the grader runs a .lua file: EVAL script numkeys keys... args...
-type Eval struct {
+// Call gives the keys and arguments of the grader's EVAL or FCALL:
+// EVAL script numkeys keys... args....
+type Call struct {
 	Keys []string `yaml:"keys"`
 	Args []string `yaml:"args"`
+}
+
+// Mutant is a wrong submission that a spec's checks must catch.
+type Mutant struct {
+	Name string `yaml:"name"`
+	// Fails is the id of the step this mutant must fail.
+	Fails string `yaml:"fails"`
+	// Files replace the reference's; a null removes the file.
+	Files map[string]*string `yaml:"files"`
+
+	Pos yamlstrict.Pos `yaml:"-"`
 }
 
 // Case is one run of a step's file from a given state.
 type Case struct {
 	Name   string       `yaml:"name"`
 	Given  checks.State `yaml:"given"`
+	Call   *Call        `yaml:"call"` // overrides the step's
 	Checks checks.List  `yaml:"checks"`
 
 	Pos yamlstrict.Pos `yaml:"-"`
@@ -81,8 +115,25 @@ func (s *Step) AllHints() []string {
 	return append(out, s.Hints...)
 }
 
-// IsScript reports whether the step's file is a Lua script the grader EVALs.
+// IsScript reports whether the step's file is Lua the grader runs itself:
+// a script it EVALs, or a library it loads and FCALLs.
 func (s *Step) IsScript() bool { return hasExt(s.File, ".lua") }
+
+// NeedsFunctions reports whether grading the step needs Redis Functions.
+func (e *Exercise) NeedsFunctions(s *Step) bool {
+	return s.Function != "" || s.Requires.Functions || e.Requires.Functions
+}
+
+// CallFor returns the keys and arguments for a case: its own, else the step's.
+func (s *Step) CallFor(c Case) Call {
+	switch {
+	case c.Call != nil:
+		return *c.Call
+	case s.Call != nil:
+		return *s.Call
+	}
+	return Call{}
+}
 
 // RunCases returns the cases to run: the step's own, or one built from its
 // given state. Each carries the step's checks followed by its own.

@@ -150,16 +150,21 @@ func (g *grading) timeout(s *exercises.Step) time.Duration {
 
 func (g *grading) step(ctx context.Context, s *exercises.Step) (report.Step, error) {
 	out := report.Step{ID: s.ID, Title: s.Title, File: s.File, MaxScore: s.Points, Hint: s.Hint, Hidden: s.Hidden}
-	cmds, problem := g.commands(s)
-	if problem != nil {
-		out.Checks = []report.Check{*problem}
+	if g.ex.NeedsFunctions(s) && g.sess.srv.Info().Emulator {
+		out.NotGradable = true
+		out.Note = "this engine (" + g.sess.srv.Info().Version + ") has no Redis Functions: grade with the process or docker engine"
 		return out, nil
 	}
 	cases := s.RunCases()
 	for _, c := range cases {
+		cmds, problem := g.commands(s, c)
+		if problem != nil {
+			out.Checks = []report.Check{*problem}
+			return out, nil
+		}
 		label := ""
 		if len(cases) > 1 {
-			label = "[" + c.Given.String() + "] "
+			label = "[" + caseLabel(c) + "] "
 		}
 		g.keyspace = ""
 		results, note, err := g.runCase(ctx, s, c, cmds)
@@ -192,22 +197,27 @@ func (g *grading) step(ctx context.Context, s *exercises.Step) (report.Step, err
 	return out, nil
 }
 
-// commands reads the step's file and turns it into the commands to send. A
-// file that cannot be used fails its step with a check saying why.
-func (g *grading) commands(s *exercises.Step) ([]submissions.Command, *report.Check) {
+// caseLabel names a case in check names: its name, else its given keys.
+func caseLabel(c exercises.Case) string {
+	switch {
+	case c.Name != "":
+		return c.Name
+	case len(c.Given) == 0:
+		return "no keys"
+	}
+	return c.Given.String()
+}
+
+// commands reads the step's file and turns it into the commands to send
+// for one case. A file that cannot be used fails its step with a check
+// saying why.
+func (g *grading) commands(s *exercises.Step, c exercises.Case) ([]submissions.Command, *report.Check) {
 	text, err := g.sub.Text(s.File)
 	if err != nil {
 		return nil, &report.Check{Name: s.File + " can be read", Message: err.Error()}
 	}
 	if s.IsScript() {
-		args := []string{"EVAL", text}
-		var keys, argv []string
-		if s.Eval != nil {
-			keys, argv = s.Eval.Keys, s.Eval.Args
-		}
-		args = append(args, strconv.Itoa(len(keys)))
-		args = append(append(args, keys...), argv...)
-		return []submissions.Command{{Line: 0, Args: args}}, nil
+		return scriptCommands(s, c, text), nil
 	}
 	cmds, err := submissions.ParseCommands(s.File, text)
 	if err != nil {
@@ -217,6 +227,22 @@ func (g *grading) commands(s *exercises.Step) ([]submissions.Command, *report.Ch
 		return nil, &report.Check{Name: s.File + " has commands", Message: s.File + " holds only comments and blank lines"}
 	}
 	return cmds, nil
+}
+
+// scriptCommands is how the grader runs a .lua file: EVAL it, or load it as
+// a Functions library and FCALL the step's function. Line 0 marks commands
+// the grader wrote, not the student.
+func scriptCommands(s *exercises.Step, c exercises.Case, text string) []submissions.Command {
+	call := s.CallFor(c)
+	tail := append([]string{strconv.Itoa(len(call.Keys))}, call.Keys...)
+	tail = append(tail, call.Args...)
+	if s.Function != "" {
+		return []submissions.Command{
+			{Line: 0, Args: []string{"FUNCTION", "LOAD", "REPLACE", text}},
+			{Line: 0, Args: append([]string{"FCALL", s.Function}, tail...)},
+		}
+	}
+	return []submissions.Command{{Line: 0, Args: append([]string{"EVAL", text}, tail...)}}
 }
 
 // runCase runs one case, retrying it once on a fresh server if the server

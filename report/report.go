@@ -22,7 +22,24 @@ type Report struct {
 	Engine     engine.Info `json:"engine"`
 	DurationMS int64       `json:"duration_ms"`
 	Steps      []Step      `json:"steps"`
+	// ReadErrors, when set, say why the submission could not be read: nothing
+	// was graded and Steps is empty. See Unreadable.
+	ReadErrors []string `json:"read_errors,omitempty"`
 }
+
+// Unreadable is the report for a submission that could not be read at all
+// (not a folder or archive, too many entries, ...): nothing was graded. The
+// LMS formats turn it into their "not gradable" result, so that a student is
+// told why and, where the platform allows it, not charged an attempt.
+func Unreadable(exercise, submission string, problems []string) *Report {
+	if len(problems) == 0 {
+		problems = []string{"the submission could not be read"}
+	}
+	return &Report{Exercise: exercise, Submission: submission, ReadErrors: problems}
+}
+
+// Gradable reports whether the submission could be read and so was graded.
+func (r *Report) Gradable() bool { return len(r.ReadErrors) == 0 }
 
 // Step is one step's verdict.
 type Step struct {
@@ -40,6 +57,9 @@ type Step struct {
 	// Keyspace is what the student's commands left in the server, in the
 	// first case that failed: key (type) value, one per line, bounded.
 	Keyspace string `json:"keyspace,omitempty"`
+	// NotGradable marks a step this engine cannot grade (Redis Functions on
+	// the emulator): no verdict, and the CLI exits 3.
+	NotGradable bool `json:"not_gradable,omitempty"`
 	// Note tells what the grader had to do besides grading (a server replaced).
 	Note string `json:"note,omitempty"`
 }
@@ -54,10 +74,24 @@ type Check struct {
 	Why      string `json:"why,omitempty"`
 }
 
-// Passed reports whether every step passed.
+// Passed reports whether every step passed. An unreadable submission has
+// not passed.
 func (r *Report) Passed() bool {
+	if !r.Gradable() {
+		return false
+	}
 	for _, s := range r.Steps {
-		if !s.Passed {
+		if !s.Passed && !s.NotGradable {
+			return false
+		}
+	}
+	return true
+}
+
+// Complete reports whether every step could be graded.
+func (r *Report) Complete() bool {
+	for _, s := range r.Steps {
+		if s.NotGradable {
 			return false
 		}
 	}
@@ -73,15 +107,29 @@ type Options struct {
 // Writer renders a report in one format.
 type Writer func(w io.Writer, r *Report, opts Options) error
 
-var writers = map[string]Writer{
-	"text": writeText,
-	"json": writeJSON,
+// format is one output format.
+type format struct {
+	write Writer
+	// unreadable: the format has a document for a submission that could not
+	// be read (see Unreadable), which its platform reads instead of a grade.
+	unreadable bool
+}
+
+var formats = map[string]format{
+	"text":         {write: writeText},
+	"json":         {write: writeJSON},
+	"gradescope":   {write: writeGradescope, unreadable: true},
+	"prairielearn": {write: writePrairieLearn, unreadable: true},
+	"exercism":     {write: writeExercism, unreadable: true},
+	"junit":        {write: writeJUnit, unreadable: true},
+	"tap":          {write: writeTAP, unreadable: true},
+	"classroom":    {write: writeClassroom, unreadable: true},
 }
 
 // Formats lists the format names, sorted.
 func Formats() []string {
-	out := make([]string, 0, len(writers))
-	for k := range writers {
+	out := make([]string, 0, len(formats))
+	for k := range formats {
 		out = append(out, k)
 	}
 	sort.Strings(out)
@@ -90,9 +138,14 @@ func Formats() []string {
 
 // Lookup returns the writer for a format name.
 func Lookup(format string) (Writer, error) {
-	w, ok := writers[format]
+	f, ok := formats[format]
 	if !ok {
 		return nil, fmt.Errorf("unknown format %q (known: %s)", format, strings.Join(Formats(), ", "))
 	}
-	return w, nil
+	return f.write, nil
 }
+
+// HandlesUnreadable reports whether a format writes a result document for a
+// submission that could not be read (a report from Unreadable). For the
+// others (text, json) the caller reports the error its own way.
+func HandlesUnreadable(format string) bool { return formats[format].unreadable }

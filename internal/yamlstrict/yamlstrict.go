@@ -169,6 +169,11 @@ func (d *Decoder) decode(n *yaml.Node, v reflect.Value) {
 		}
 		v.Set(m)
 	case reflect.Pointer:
+		// null leaves an optional value unset (a mutant's file: removed).
+		if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
+			v.Set(reflect.Zero(v.Type()))
+			return
+		}
 		p := reflect.New(v.Type().Elem())
 		d.decode(n, p.Elem())
 		v.Set(p)

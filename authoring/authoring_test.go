@@ -1,0 +1,146 @@
+package authoring
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redisgrade/redisgrade/engine"
+	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/grader"
+)
+
+func TestMain(m *testing.M) {
+	engine.ServeEmbeddedIfChild()
+	os.Exit(m.Run())
+}
+
+func session(t *testing.T, kind string) *grader.Session {
+	t.Helper()
+	eng, _, err := engine.New(kind, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := grader.NewSession(context.Background(), eng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sess.Close)
+	return sess
+}
+
+// Every shipped exercise holds up on a real Redis: its reference passes
+// and every mutant, the built-in empty files included, is caught.
+func TestShippedExercisesHoldUp(t *testing.T) {
+	sess := session(t, engine.KindProcess)
+	for _, name := range exercises.Shipped() {
+		t.Run(name, func(t *testing.T) {
+			ex, err := exercises.Load(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			out, err := Test(ctx, ex, sess, grader.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range out.Surprises {
+				t.Error(s)
+			}
+			killed, total := out.Score()
+			if total < len(ex.Steps)+5 || killed != total {
+				t.Errorf("mutation score %d/%d: want every mutant killed, and at least five besides the empty files", killed, total)
+			}
+			if errs := Lint(ex); len(errs) > 0 {
+				t.Errorf("lint: %v", errs)
+			}
+		})
+	}
+}
+
+// A spec whose checks miss a mistake is reported, with the mutant named.
+func TestWeakSpecIsCaught(t *testing.T) {
+	spec := `id: weak
+title: Weak
+steps:
+  - id: set
+    title: Set a key
+    hint: Use SET.
+    points: 1
+    file: s.redis
+    checks:
+      - key: k
+        equals: "1"
+      - key: other
+        absent: true
+reference:
+  s.redis: "SET k 1\n"
+mutants:
+  - name: also sets another key
+    fails: set
+    files: {s.redis: "SET k 1\nSET extra 2\n"}
+  - name: wrong value
+    fails: set
+    files: {s.redis: "SET k 2\n"}
+`
+	ex, err := exercises.Parse("weak.yaml", []byte(spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Test(context.Background(), ex, session(t, engine.KindProcess), grader.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.OK() || len(out.Surprises) != 1 || !strings.Contains(out.Surprises[0], `mutant "also sets another key" passes step set`) {
+		t.Errorf("surprises %q", out.Surprises)
+	}
+	if killed, total := out.Score(); killed != 2 || total != 3 {
+		t.Errorf("score %d/%d, want 2/3 (wrong value and the empty file)", killed, total)
+	}
+}
+
+func TestLint(t *testing.T) {
+	spec := `id: sloppy
+title: Sloppy
+points: 5
+steps:
+  - id: one
+    title: One
+    file: one.redis
+    points: 1
+    given: {k: "1"}
+    checks:
+      - key: k
+        equals: "1"
+      - sent: DEL
+        times: 0
+  - id: two
+    title: Two
+    hint: Try.
+    file: two.redis
+    checks:
+      - key: j
+        equals: "2"
+reference:
+  one.redis: "GET k\n"
+  three.redis: "GET j\n"
+`
+	ex, err := exercises.Parse("sloppy.yaml", []byte(spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"sloppy.yaml:5:5: step 1 (one) has no hint: a student who is stuck gets nothing",
+		"sloppy.yaml:5:5: step 1 (one): every check of the case from {k=1} already holds before anything runs: no answer can fail it",
+		"sloppy.yaml:15:5: step 2 (two) is worth no points",
+		"sloppy.yaml:15:5: step 2 (two): the reference solution has no two.redis",
+		"sloppy.yaml:1:1: the steps' points add up to 1, but the exercise says it is worth 5",
+		"sloppy.yaml:1:1: the reference has three.redis, which no step grades",
+	}
+	if got := Lint(ex).Error(); got != strings.Join(want, "\n") {
+		t.Errorf("lint:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	}
+}

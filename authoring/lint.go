@@ -1,0 +1,104 @@
+package authoring
+
+import (
+	"fmt"
+
+	"github.com/redisgrade/redisgrade/checks"
+	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/internal/yamlstrict"
+)
+
+// Lint finds what strict loading accepts but a class would trip over: a
+// case no check can fail, a missing hint, points that do not add up, a
+// reference that does not cover the steps. Each finding is positioned.
+func Lint(ex *exercises.Exercise) yamlstrict.Errors {
+	var out yamlstrict.Errors
+	at := func(p yamlstrict.Pos, format string, args ...any) {
+		out = append(out, &yamlstrict.Error{File: ex.Source, Line: p.Line, Col: p.Col, Msg: fmt.Sprintf(format, args...)})
+	}
+	files := map[string]bool{}
+	var total float64
+	for i, s := range ex.Steps {
+		label := fmt.Sprintf("step %d (%s)", i+1, s.ID)
+		files[s.File] = true
+		total += s.Points
+		if len(s.AllHints()) == 0 {
+			at(s.Pos, "%s has no hint: a student who is stuck gets nothing", label)
+		}
+		if s.Points == 0 {
+			at(s.Pos, "%s is worth no points", label)
+		}
+		for _, c := range s.RunCases() {
+			if vacuousCase(c) {
+				at(c.Pos, "%s: every check of the case from {%s} already holds before anything runs: no answer can fail it", label, c.Given)
+			}
+		}
+		if ex.Reference != nil {
+			if _, ok := ex.Reference[s.File]; !ok {
+				at(s.Pos, "%s: the reference solution has no %s", label, s.File)
+			}
+		}
+	}
+	if ex.Points != 0 && ex.Points != total {
+		at(ex.Pos, "the steps' points add up to %g, but the exercise says it is worth %g", total, ex.Points)
+	}
+	if len(ex.Reference) == 0 {
+		at(ex.Pos, "no reference solution: `redisgrade exercise test` cannot prove the checks accept a right answer")
+	}
+	for name := range ex.Reference {
+		if !files[name] {
+			at(ex.Pos, "the reference has %s, which no step grades", name)
+		}
+	}
+	return out
+}
+
+// vacuousCase reports whether every check of a case holds of its given state
+// alone, so that a file that does nothing passes. The grader's no-errors
+// check is left out: it holds when nothing runs, too.
+func vacuousCase(c exercises.Case) bool {
+	for _, ch := range c.Checks {
+		if !vacuous(ch, c.Given) {
+			return false
+		}
+	}
+	return len(c.Checks) > 0
+}
+
+func vacuous(ch checks.Check, given checks.State) bool {
+	switch c := ch.(type) {
+	case *checks.KeyCheck:
+		v, ok := given.Get(c.Key)
+		return (c.Absent && !ok) || (c.Equals != nil && ok && v == *c.Equals)
+	case *checks.ChangeCheck:
+		for _, k := range c.Change {
+			if k.N != 0 {
+				return false
+			}
+		}
+		return true
+	case *checks.CallsCheck:
+		for _, k := range c.Calls {
+			if k.N != 0 {
+				return false
+			}
+		}
+		return true
+	case *checks.SentCheck:
+		return c.Times != nil && *c.Times == 0
+	case *checks.KeysCheck:
+		if len(c.Keys) != len(given) {
+			return false
+		}
+		for _, k := range c.Keys {
+			if _, ok := given.Get(k); !ok {
+				return false
+			}
+		}
+		return true
+	case *checks.TTLCheck:
+		_, ok := given.Get(c.Key)
+		return c.None && ok
+	}
+	return false
+}

@@ -1,0 +1,167 @@
+// Package authoring proves exercise specs: that a reference solution passes
+// every step and that each wrong solution (a mutant) fails the step it
+// names, and finds spec mistakes before a class does.
+package authoring
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/grader"
+	"github.com/redisgrade/redisgrade/report"
+	"github.com/redisgrade/redisgrade/submissions"
+)
+
+// Outcome is what testing one exercise found.
+type Outcome struct {
+	Exercise string
+	// Reference is the reference solution's report.
+	Reference *report.Report
+	Mutants   []MutantOutcome
+	// Surprises are the findings that make the test fail: a reference step
+	// that failed, a mutant that was not caught.
+	Surprises []string
+	// Skipped are the steps the engine could not grade (Functions on the
+	// emulator); their mutants are not counted.
+	Skipped []string
+}
+
+// MutantOutcome is one mutant's fate.
+type MutantOutcome struct {
+	Name, Fails string
+	Killed      bool
+	Builtin     bool // made by the tester: the step's file left empty
+}
+
+// Score is the share of counted mutants that were killed, from 0 to 1.
+func (o Outcome) Score() (killed, total int) {
+	for _, m := range o.Mutants {
+		total++
+		if m.Killed {
+			killed++
+		}
+	}
+	return killed, total
+}
+
+// OK reports whether the exercise held up: no surprise at all.
+func (o Outcome) OK() bool { return len(o.Surprises) == 0 }
+
+// Test grades the exercise's reference and mutants on one session. Besides
+// the spec's mutants, every step gets one made here: its file empty, which
+// must fail it (a step that an empty file passes has checks that cannot
+// fail).
+func Test(ctx context.Context, ex *exercises.Exercise, sess *grader.Session, opts grader.Options) (*Outcome, error) {
+	if len(ex.Reference) == 0 {
+		return nil, fmt.Errorf("%s has no reference solution: add `reference:` with a correct file per step", ex.Source)
+	}
+	out := &Outcome{Exercise: ex.ID}
+	ref, err := gradeFiles(ctx, sess, ex, "reference", ex.Reference, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Reference = ref
+	skipped := map[string]bool{}
+	for _, s := range ref.Steps {
+		switch {
+		case s.NotGradable:
+			skipped[s.ID] = true
+			out.Skipped = append(out.Skipped, s.ID)
+		case !s.Passed:
+			out.Surprises = append(out.Surprises, fmt.Sprintf("the reference fails step %s: %s", s.ID, firstFailure(s)))
+		}
+	}
+
+	type mutant struct {
+		name, fails string
+		files       map[string]*string
+		builtin     bool
+	}
+	var mutants []mutant
+	for _, m := range ex.Mutants {
+		mutants = append(mutants, mutant{m.Name, m.Fails, m.Files, false})
+	}
+	for _, s := range ex.Steps {
+		empty := ""
+		mutants = append(mutants, mutant{"empty " + s.File, s.ID, map[string]*string{s.File: &empty}, true})
+	}
+	for _, m := range mutants {
+		if skipped[m.fails] {
+			continue
+		}
+		files := map[string]string{}
+		for name, content := range ex.Reference {
+			files[name] = content
+		}
+		for name, content := range m.files {
+			if content == nil {
+				delete(files, name)
+			} else {
+				files[name] = *content
+			}
+		}
+		rep, err := gradeFiles(ctx, sess, ex, m.name, files, opts)
+		if err != nil {
+			return nil, err
+		}
+		killed := false
+		for _, s := range rep.Steps {
+			if s.ID == m.fails && !s.Passed {
+				killed = true
+			}
+		}
+		out.Mutants = append(out.Mutants, MutantOutcome{Name: m.name, Fails: m.fails, Killed: killed, Builtin: m.builtin})
+		if !killed {
+			out.Surprises = append(out.Surprises, fmt.Sprintf("mutant %q passes step %s, which should catch it", m.name, m.fails))
+		}
+	}
+	return out, nil
+}
+
+// gradeFiles writes files into a temporary submission folder and grades it.
+func gradeFiles(ctx context.Context, sess *grader.Session, ex *exercises.Exercise, name string, files map[string]string, opts grader.Options) (*report.Report, error) {
+	dir, err := os.MkdirTemp("", "redisgrade-authoring-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	sub := filepath.Join(dir, "submission")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if filepath.Base(n) != n {
+			return nil, fmt.Errorf("%s: %s: file %q must be a plain name", ex.Source, name, n)
+		}
+		if err := os.WriteFile(filepath.Join(sub, n), []byte(files[n]), 0o644); err != nil {
+			return nil, err
+		}
+	}
+	s, err := submissions.Open(sub)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s: %w", ex.Source, name, err)
+	}
+	rep, err := sess.Grade(ctx, ex, s, opts)
+	if err != nil {
+		return nil, fmt.Errorf("grade %s of %s: %w", name, ex.ID, err)
+	}
+	return rep, nil
+}
+
+func firstFailure(s report.Step) string {
+	for _, c := range s.Checks {
+		if !c.Passed {
+			return c.Name + ": " + c.Message
+		}
+	}
+	return "failed"
+}
