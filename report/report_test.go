@@ -136,7 +136,7 @@ func TestNoColorMeansNoEscapes(t *testing.T) {
 }
 
 func TestLookupUnknownFormat(t *testing.T) {
-	if _, err := Lookup("yaml"); err == nil || err.Error() != `unknown format "yaml" (known: json, text)` {
+	if _, err := Lookup("yaml"); err == nil || err.Error() != `unknown format "yaml" (known: classroom, exercism, gradescope, json, junit, prairielearn, tap, text)` {
 		t.Errorf("got %v", err)
 	}
 }

@@ -38,6 +38,12 @@ func writeText(w io.Writer, r *Report, opts Options) error {
 	p := newPalette(opts.Color)
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s\n", p.bold.Sprint(r.Title), p.dim.Sprintf("(%s)", r.Exercise))
+	if !r.Gradable() {
+		fmt.Fprintf(&b, "%s\n\n%s\n", p.dim.Sprint(r.Submission), p.fail.Sprint("✘ ")+unreadableText(r))
+		fmt.Fprintf(&b, "\nScore: %s/%s · %s\n", p.bold.Sprint("0"), num(r.MaxScore), p.fail.Sprint("not graded"))
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
 	engineLine := r.Engine.Kind + " engine, Redis " + r.Engine.Version
 	if r.Engine.Emulator {
 		engineLine = r.Engine.Kind + " engine, " + r.Engine.Version + ": an emulator, not a real Redis"

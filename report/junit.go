@@ -1,0 +1,158 @@
+package report
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// JUnit XML, as GitLab's unit test reports parse it
+// (https://docs.gitlab.com/ci/testing/unit_test_reports/) and as GitHub test
+// reporter actions read it: <testsuites>, one <testsuite> per exercise, one
+// <testcase> per step with classname and name (GitLab keys a test on both
+// and keeps only the first of two with the same name), time in seconds, and
+// a failing step's checks in the text of one <failure>.
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Time       string          `xml:"time,attr"`
+	Properties []junitProperty `xml:"properties>property,omitempty"`
+	Cases      []junitCase     `xml:"testcase"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Classname string        `xml:"classname,attr"`
+	Name      string        `xml:"name,attr"`
+	File      string        `xml:"file,attr,omitempty"`
+	Failure   *junitProblem `xml:"failure,omitempty"`
+	Error     *junitProblem `xml:"error,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+// junitProblem is a <failure> or an <error>: a short message, a type, and
+// the detail as text.
+type junitProblem struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+// junitMessageChars bounds a failure's message attribute, a one-line
+// summary; the detail is in the element's text.
+const junitMessageChars = 500
+
+func writeJUnit(w io.Writer, r *Report, _ Options) error { return writeJUnitWithin(w, r, junitLimit) }
+
+func writeJUnitWithin(w io.Writer, r *Report, limit int) error {
+	suite := junitSuite{Name: r.Exercise, Time: seconds(r.DurationMS)}
+	for _, p := range [][2]string{
+		{"title", r.Title}, {"submission", r.Submission},
+		{"engine", strings.TrimSpace(r.Engine.Kind + " " + r.Engine.Version)},
+		{"score", num(r.Score)}, {"max_score", num(r.MaxScore)},
+	} {
+		if p[1] != "" {
+			suite.Properties = append(suite.Properties, junitProperty{Name: p[0], Value: p[1]})
+		}
+	}
+	var fields []*string
+	if !r.Gradable() {
+		suite.Errors = 1
+		suite.Cases = []junitCase{{
+			Classname: r.Exercise, Name: "read the submission",
+			Error: &junitProblem{
+				Message: cutChars(strings.Join(r.ReadErrors, "; "), junitMessageChars),
+				Type:    "unreadable", Text: unreadableText(r),
+			},
+		}}
+	} else {
+		names := junitNames(r.Steps)
+		for i, s := range r.Steps {
+			c := junitCase{Classname: r.Exercise, Name: names[i], File: s.File}
+			if s.Passed {
+				c.SystemOut = stepDetail(s)
+			} else {
+				suite.Failures++
+				c.Failure = &junitProblem{
+					Message: cutChars(strings.Join(failingNames(s), "; "), junitMessageChars),
+					Type:    "check", Text: stepDetail(s),
+				}
+			}
+			suite.Cases = append(suite.Cases, c)
+		}
+	}
+	suite.Tests = len(suite.Cases)
+	for i := range suite.Cases {
+		c := &suite.Cases[i]
+		fields = append(fields, &c.SystemOut)
+		for _, p := range []*junitProblem{c.Failure, c.Error} {
+			if p != nil {
+				fields = append(fields, &p.Text)
+			}
+		}
+	}
+	doc := junitSuites{
+		Name: "redisgrade", Tests: suite.Tests, Failures: suite.Failures, Errors: suite.Errors,
+		Time: suite.Time, Suites: []junitSuite{suite},
+	}
+	out, err := fitter{
+		limit: limit,
+		encode: func() ([]byte, error) {
+			var buf bytes.Buffer
+			buf.WriteString(xml.Header)
+			enc := xml.NewEncoder(&buf)
+			enc.Indent("", "  ")
+			if err := enc.Encode(&doc); err != nil {
+				return nil, err
+			}
+			buf.WriteByte('\n')
+			return buf.Bytes(), nil
+		},
+		escLen: xmlTextLen,
+	}.fit(fields)
+	if err != nil {
+		return fmt.Errorf("junit report: %w", err)
+	}
+	_, err = w.Write(out)
+	return err
+}
+
+// junitNames names each step's test case by its title, made unique: GitLab
+// ignores a second test case with the same name.
+func junitNames(steps []Step) []string {
+	count := map[string]int{}
+	for _, s := range steps {
+		count[s.Title]++
+	}
+	names := make([]string, len(steps))
+	for i, s := range steps {
+		names[i] = s.Title
+		if count[s.Title] > 1 || s.Title == "" {
+			names[i] = stepName(i, s)
+		}
+	}
+	return names
+}
+
+// seconds formats milliseconds as seconds, as JUnit's time attributes are.
+func seconds(ms int64) string { return strconv.FormatFloat(float64(ms)/1000, 'f', 3, 64) }
