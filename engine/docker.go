@@ -261,7 +261,7 @@ func (s *dockerServer) adminOptions() *redis.Options {
 	return o
 }
 
-// Reset empties the server exactly as the process engine does (see resetRedis).
+// Reset empties the server exactly as the process engine does (see resetRedis in sandbox.go).
 func (s *dockerServer) Reset(ctx context.Context) error { return resetRedis(ctx, s.admin) }
 
 // Close removes the container at once (SIGKILL, then removal with its anonymous volumes). Idempotent; a
@@ -361,27 +361,6 @@ func tcpPing(ctx context.Context, addr string) error {
 	}
 	if line != "+PONG\r\n" && !strings.HasPrefix(line, "-NOAUTH") {
 		return fmt.Errorf("ping: unexpected reply %q", strings.TrimSpace(line))
-	}
-	return nil
-}
-
-// resetRedis returns a real Redis to a freshly started state as a student can observe it, the way
-// processServer.Reset does: keys in every DB, scripts, functions, then command statistics. A script still
-// running (BUSY) is killed first; one that has written (UNKILLABLE) makes Reset fail, and the caller replaces
-// the server.
-func resetRedis(ctx context.Context, admin *redis.Client) error {
-	ctx, cancel := withResetDeadline(ctx)
-	defer cancel()
-	steps := [][]any{
-		{"flushall", "sync"},
-		{"script", "flush", "sync"},
-		{"function", "flush", "sync"},
-		{"config", "resetstat"}, // last: the other resets would show up in the statistics
-	}
-	for _, args := range steps {
-		if err := doUnbusy(ctx, admin, args); err != nil {
-			return fmt.Errorf("reset: %w", err)
-		}
 	}
 	return nil
 }

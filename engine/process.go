@@ -175,16 +175,7 @@ func rawPing(ctx context.Context, sock string) error {
 
 // Reset empties the server. A script still running from the last student (BUSY) is killed first; if it has
 // already written (UNKILLABLE), Reset fails and the caller should Close and Start a new server.
-func (s *processServer) Reset(ctx context.Context) error {
-	ctx, cancel := withResetDeadline(ctx)
-	defer cancel()
-	for _, args := range realResetSteps {
-		if err := doUnbusy(ctx, s.admin, args); err != nil {
-			return fmt.Errorf("reset: %w", err)
-		}
-	}
-	return nil
-}
+func (s *processServer) Reset(ctx context.Context) error { return resetRedis(ctx, s.admin) }
 
 // doUnbusy runs one command, killing a running script or function whenever the server answers BUSY.
 func doUnbusy(ctx context.Context, c *redis.Client, args []any) error {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"strings"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -54,6 +55,37 @@ var realResetSteps = [][]any{
 	{"script", "flush", "sync"},
 	{"function", "flush", "sync"},
 	{"config", "resetstat"},
+}
+
+// resetRedis returns a real Redis to a freshly started state as a student
+// can observe it, in one round trip: the steps are pipelined. A script
+// still running answers BUSY; then the steps go one at a time, killing it.
+func resetRedis(ctx context.Context, admin *redis.Client) error {
+	ctx, cancel := withResetDeadline(ctx)
+	defer cancel()
+	pipe := admin.Pipeline()
+	for _, args := range realResetSteps {
+		pipe.Do(ctx, args...)
+	}
+	cmds, err := pipe.Exec(ctx)
+	if err == nil {
+		return nil
+	}
+	busy := false
+	for _, c := range cmds {
+		if e := c.Err(); e != nil && strings.HasPrefix(e.Error(), "BUSY") {
+			busy = true
+		}
+	}
+	if !busy {
+		return fmt.Errorf("reset: %w", err)
+	}
+	for _, args := range realResetSteps {
+		if err := doUnbusy(ctx, admin, args); err != nil {
+			return fmt.Errorf("reset: %w", err)
+		}
+	}
+	return nil
 }
 
 // lockDown turns a freshly started real Redis into a sandbox: it creates the
