@@ -138,3 +138,12 @@ func TestKindTypesMatchRegistry(t *testing.T) {
 		t.Errorf("%d types for %d kinds", len(kindTypes), len(registry))
 	}
 }
+
+func TestNoErrorsExplainsLuaErrors(t *testing.T) {
+	env := &Env{File: "s.lua", Sent: []submissions.Command{cmd(0, "EVAL", "x", "0")},
+		Replies: []Value{{Type: Error, Str: "ERR user_script:3: Script attempted to access nonexistent global variable 'stock' script: 1a2b"}}}
+	r := NoErrors(nil).Evaluate(context.Background(), env)
+	if r.Passed || !strings.Contains(r.Message, "set it first, with local x = redis.call(...)") {
+		t.Errorf("got %q", r.Message)
+	}
+}

@@ -20,7 +20,11 @@ func (c *noErrors) Evaluate(_ context.Context, env *Env) Result {
 		if r.Type != Error || c.isExpected(r) {
 			continue
 		}
-		msgs = append(msgs, where(env, i)+": "+env.Sent[i].Name()+" returned "+r.String())
+		msg := where(env, i) + ": " + env.Sent[i].Name() + " returned " + r.String()
+		if note := explainError(r.Str); note != "" {
+			msg += " (" + note + ")"
+		}
+		msgs = append(msgs, msg)
 	}
 	if len(msgs) == 0 {
 		return pass("")
@@ -57,4 +61,26 @@ func where(env *Env, i int) string {
 		return env.File
 	}
 	return sprintf("%s:%d", env.File, env.Sent[i].Line)
+}
+
+// luaErrors explain, in a learner's words, the error texts Redis gives for
+// the usual mistakes in a script or an EVAL.
+var luaErrors = []struct{ contains, note string }{
+	{"nonexistent global variable", "a variable was used before it got a value: set it first, with local x = redis.call(...); scripts cannot use global variables"},
+	{"Attempt to modify a readonly table", "declare variables with local: a script may not create global ones"},
+	{"create global variable", "declare variables with local: a script may not create global ones"},
+	{"Unknown Redis command called from script", "a redis.call names a command Redis does not know: check its spelling"},
+	{"Wrong number of args calling Redis command", "a redis.call passes the wrong number of arguments to its command"},
+	{"wrong number of arguments for 'eval'", "EVAL takes the script, then the number of keys: EVAL \"...\" 0"},
+	{"Number of keys can't be greater than number of args", "numkeys says more keys than follow it"},
+	{"Error compiling script", "the script is not valid Lua: look at the line the error names"},
+}
+
+func explainError(text string) string {
+	for _, e := range luaErrors {
+		if strings.Contains(text, e.contains) {
+			return e.note
+		}
+	}
+	return ""
 }
