@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
-	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
 	"github.com/redisgrade/redisgrade/report"
@@ -19,14 +19,13 @@ import (
 )
 
 type gradeFlags struct {
-	exercise  string
-	engine    string
-	format    string
-	color     string
-	timeout   time.Duration
-	deadline  time.Duration
-	verbose   bool
-	redisPath string
+	exercise string
+	engine   engineFlags
+	format   string
+	color    string
+	timeout  time.Duration
+	deadline time.Duration
+	verbose  bool
 }
 
 func newGradeCmd() *cobra.Command {
@@ -46,13 +45,12 @@ func newGradeCmd() *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&f.exercise, "exercise", "e", "", "exercise name ("+strings.Join(exercises.Shipped(), ", ")+") or path to a spec .yaml")
-	fl.StringVar(&f.engine, "engine", engine.KindAuto, "where Redis runs: "+strings.Join(engine.Kinds(), ", "))
+	f.engine.register(fl)
 	fl.StringVarP(&f.format, "format", "f", "text", "output format: "+strings.Join(report.Formats(), ", "))
 	fl.StringVar(&f.color, "color", "auto", "colour the text output: auto (when stdout is a terminal and NO_COLOR is unset), always, never")
 	fl.DurationVar(&f.timeout, "timeout", 0, "time limit for one case's commands (default: the spec's, else 2s)")
 	fl.DurationVar(&f.deadline, "deadline", grader.DefaultDeadline, "time limit for grading the whole submission")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "list every check, and say which engine was chosen and why")
-	fl.StringVar(&f.redisPath, "redis-server", "", "path of redis-server for the process engine (default: from PATH)")
 	_ = cmd.MarkFlagRequired("exercise")
 	return cmd
 }
@@ -80,18 +78,22 @@ func runGrade(cmd *cobra.Command, f gradeFlags, path string) error {
 	}
 	sub, err := submissions.Open(path)
 	if err != nil {
+		// An LMS reads a result document, not our stderr: tell the student
+		// why nothing was graded (PrairieLearn then charges no attempt).
+		if report.HandlesUnreadable(f.format) {
+			rep := report.Unreadable(ex.ID, filepath.Base(path), readProblems(err))
+			rep.Title, rep.MaxScore = ex.Title, ex.MaxScore()
+			if werr := write(stdout, rep, report.Options{Color: useColor, Verbose: f.verbose}); werr != nil {
+				return &exitError{code: exitInfra, err: fmt.Errorf("write report: %w", werr)}
+			}
+		}
 		return usageError(err)
 	}
-	eng, reason, err := engine.New(f.engine, engine.Options{RedisServer: f.redisPath})
+	eng, cleanup, err := f.engine.open(f.verbose, stderr)
 	if err != nil {
-		if strings.HasPrefix(err.Error(), "unknown engine") {
-			return usageError(fmt.Errorf("--engine: %w", err))
-		}
-		return &exitError{code: exitInfra, err: err}
+		return err
 	}
-	if f.verbose {
-		fmt.Fprintf(stderr, "redisgrade: engine %s\n", reason)
-	}
+	defer cleanup()
 
 	rep, err := grader.Grade(cmd.Context(), ex, sub, eng, grader.Options{Timeout: f.timeout, Deadline: f.deadline})
 	if err != nil {
@@ -105,6 +107,9 @@ func runGrade(cmd *cobra.Command, f gradeFlags, path string) error {
 	}
 	if !rep.Passed() {
 		return &exitError{code: exitFailed}
+	}
+	if !rep.Complete() {
+		return &exitError{code: exitInfra, err: fmt.Errorf("some steps cannot be graded on the %s engine (see the report)", rep.Engine.Kind)}
 	}
 	return nil
 }
@@ -125,4 +130,19 @@ func colorWanted(mode string, out io.Writer) (bool, error) {
 		return ok && (isatty.IsTerminal(file.Fd()) || isatty.IsCygwinTerminal(file.Fd())), nil
 	}
 	return false, fmt.Errorf("--color must be auto, always or never, not %q", mode)
+}
+
+// readProblems says why a submission could not be read, for the student:
+// the cause without the grader's own path, one problem a line.
+func readProblems(err error) []string {
+	if cause := errors.Unwrap(err); cause != nil {
+		err = cause
+	}
+	var out []string
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			out = append(out, line)
+		}
+	}
+	return out
 }

@@ -88,6 +88,10 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
 	root.AddCommand(newGradeCmd())
+	root.AddCommand(newInitCmd(), newCheckCmd(), newHintCmd(), newDemoCmd())
+	root.AddCommand(newExerciseCmd(), newListCmd(), newShowCmd())
+	root.AddCommand(newBatchCmd(), newBenchCmd())
+	root.AddCommand(newBundleCmd())
 	return root
 }
 

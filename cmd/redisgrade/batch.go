@@ -1,0 +1,206 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
+
+	"github.com/redisgrade/redisgrade/batch"
+	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/grader"
+)
+
+type batchFlags struct {
+	exercise string
+	out      string
+	jobs     int
+	resume   bool
+	fresh    bool
+	engine   engineFlags
+	quiet    bool
+	verbose  bool
+	timeout  time.Duration
+	deadline time.Duration
+}
+
+func newBatchCmd() *cobra.Command {
+	var f batchFlags
+	cmd := &cobra.Command{
+		Use:   "batch --exercise NAME|FILE SUBMISSIONS --out DIR",
+		Short: "Grade a whole class: a folder (or .zip) with one submission per student",
+		Long: "batch grades every student's submission in SUBMISSIONS (a folder holding one folder, .zip or\n" +
+			".tar.gz per student, or one .zip of those) on parallel warm servers. Each result is saved in\n" +
+			"DIR/results.jsonl the moment it is graded; --resume carries on after a crash or Ctrl-C. At the\n" +
+			"end it writes DIR/grades.csv, DIR/feedback/<student>.md and DIR/report.html.",
+		Example: "  redisgrade batch --exercise lua-atomicity class/ --out grades/\n" +
+			"  redisgrade batch -e lua-atomicity export.zip --out grades/ --resume",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError(fmt.Errorf("batch takes one SUBMISSIONS folder or .zip, got %d arguments", len(args)))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error { return runBatch(cmd, f, args[0]) },
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.exercise, "exercise", "e", "", "exercise name ("+strings.Join(exercises.Shipped(), ", ")+") or path to a spec .yaml")
+	fl.StringVarP(&f.out, "out", "o", "", "output folder for results.jsonl, grades.csv, feedback/ and report.html")
+	fl.IntVarP(&f.jobs, "jobs", "j", runtime.NumCPU(), "submissions graded in parallel, each worker on its own server")
+	fl.BoolVar(&f.resume, "resume", false, "continue the batch in --out: skip the students already in results.jsonl")
+	fl.BoolVar(&f.fresh, "fresh", false, "start a new server for every submission instead of resetting a warm one")
+	f.engine.register(fl)
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress on stderr")
+	fl.BoolVarP(&f.verbose, "verbose", "v", false, "say which engine was chosen and why")
+	fl.DurationVar(&f.timeout, "timeout", 0, "time limit for one case's commands (default: the spec's, else 2s)")
+	fl.DurationVar(&f.deadline, "deadline", grader.DefaultDeadline, "time limit for grading one whole submission")
+	_ = cmd.MarkFlagRequired("exercise")
+	_ = cmd.MarkFlagRequired("out")
+	return cmd
+}
+
+func runBatch(cmd *cobra.Command, f batchFlags, classPath string) error {
+	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	if f.jobs < 1 {
+		return usageError(errors.New("-j must be at least 1"))
+	}
+	if f.timeout < 0 {
+		return usageError(errors.New("--timeout must be positive"))
+	}
+	if f.deadline <= 0 {
+		return usageError(errors.New("--deadline must be positive"))
+	}
+	ex, err := exercises.Load(f.exercise)
+	if err != nil {
+		return usageError(err)
+	}
+	class, err := batch.List(classPath)
+	if err != nil {
+		return usageError(err)
+	}
+	defer class.Close()
+	eng, cleanup, err := f.engine.open(f.verbose, stderr)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+
+	// The first Ctrl-C (or SIGTERM) cancels the command's context: no new
+	// submission starts, and those under way may finish. A second one
+	// drops them at once.
+	abort, finished := make(chan struct{}), make(chan struct{})
+	defer close(finished)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		seen := 0
+		for {
+			select {
+			case <-sigs:
+				// The first signal is the one that cancels the context.
+				if seen++; seen == 2 {
+					close(abort)
+					return
+				}
+			case <-finished:
+				return
+			}
+		}
+	}()
+
+	opts := batch.Options{
+		Exercise: ex, Engine: eng, Out: f.out, Workers: f.jobs,
+		Fresh: f.fresh, Resume: f.resume, Abort: abort,
+		Grade: grader.Options{Timeout: f.timeout, Deadline: f.deadline},
+	}
+	if !f.quiet {
+		opts.Progress, opts.Terminal = stderr, isTerminal(stderr)
+	}
+	sum, err := batch.Run(cmd.Context(), class, opts)
+	if err != nil {
+		var ie *batch.InputError
+		if errors.As(err, &ie) {
+			return usageError(err)
+		}
+		if sum == nil {
+			return &exitError{code: exitInfra, err: err}
+		}
+		fmt.Fprintf(stderr, "redisgrade: %v\n", err)
+	}
+	printSummary(stdout, ex.ID, sum)
+
+	resume := "redisgrade " + resumeCommand(cmd, classPath)
+	switch {
+	case sum.Interrupted:
+		return &exitError{code: exitInfra, err: fmt.Errorf("interrupted: %d of %d students have results in %s (every saved result is whole); resume with:\n  %s",
+			sum.Students-sum.Remaining, sum.Students, sum.Outputs[0], resume)}
+	case sum.Err != nil:
+		return &exitError{code: exitInfra, err: fmt.Errorf("stopped: %v; %d students are not graded; once fixed, resume with:\n  %s", sum.Err, sum.Remaining, resume)}
+	case err != nil:
+		return &exitError{code: exitInfra}
+	case sum.GraderErrors > 0:
+		return &exitError{code: exitInfra, err: fmt.Errorf("the grader failed on %d students (see %s); grade them again with:\n  %s", sum.GraderErrors, sum.Outputs[0], resume)}
+	}
+	return nil
+}
+
+func printSummary(w io.Writer, exercise string, s *batch.Summary) {
+	fmt.Fprintf(w, "%s: %d students, %d saved by this run in %.1f s (%.1f/s, %d workers",
+		exercise, s.Students, s.Saved, s.Elapsed.Seconds(), s.Rate(), s.Workers)
+	if s.Engine.Kind != "" {
+		fmt.Fprintf(w, ", %s %s", s.Engine.Kind, s.Engine.Version)
+	}
+	fmt.Fprintf(w, ")\n")
+	fmt.Fprintf(w, "  %d graded (%d with a failing step), %d could not be read, %d grader errors", s.Graded, s.Failed, s.SubmissionErrors, s.GraderErrors)
+	if s.Skipped > 0 {
+		fmt.Fprintf(w, ", %d graded before", s.Skipped)
+	}
+	if s.Remaining > 0 {
+		fmt.Fprintf(w, ", %d not graded yet", s.Remaining)
+	}
+	fmt.Fprintln(w)
+	for _, p := range s.Outputs {
+		fmt.Fprintf(w, "  %s\n", p)
+	}
+}
+
+// resumeCommand rebuilds the command line with --resume.
+func resumeCommand(cmd *cobra.Command, classPath string) string {
+	parts := []string{cmd.Name()}
+	for _, name := range []string{"exercise", "out", "jobs", "fresh", "engine", "image", "redis-server", "quiet", "verbose", "timeout", "deadline"} {
+		fl := cmd.Flags().Lookup(name)
+		switch {
+		case fl == nil || !fl.Changed:
+		case fl.Value.Type() == "bool":
+			parts = append(parts, "--"+name)
+		default:
+			parts = append(parts, "--"+name, shellQuote(fl.Value.String()))
+		}
+	}
+	parts = append(parts, "--resume", shellQuote(classPath))
+	return strings.Join(parts, " ")
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@%+,", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func isTerminal(w io.Writer) bool {
+	file, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(file.Fd()) || isatty.IsCygwinTerminal(file.Fd()))
+}

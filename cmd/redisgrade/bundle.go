@@ -1,0 +1,113 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/redisgrade/redisgrade/bundle"
+	"github.com/redisgrade/redisgrade/exercises"
+)
+
+type bundleFlags struct {
+	exercise string
+	output   string
+	binary   string
+}
+
+func newBundleCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "bundle gradescope|prairielearn --exercise NAME|FILE -o OUT",
+		Short: "Package an autograder: a Gradescope zip, or a PrairieLearn external-grader image recipe",
+		Long: "bundle packages redisgrade, redis-server's installation and an exercise for a learning platform.\n" +
+			"The grader binary shipped is this one, or --binary: it must be a linux/amd64 build.",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageError(errors.New("bundle needs a platform: gradescope or prairielearn"))
+			}
+			return usageError(fmt.Errorf("unknown platform %q (known: gradescope, prairielearn)", args[0]))
+		},
+		RunE: func(*cobra.Command, []string) error { return nil },
+	}
+	cmd.AddCommand(
+		bundleSubcommand("gradescope", "autograder.zip",
+			"Write Gradescope's autograder zip: setup.sh, run_autograder, the grader and the spec",
+			"  redisgrade bundle gradescope --exercise lua-atomicity -o autograder.zip",
+			writeGradescopeZip),
+		bundleSubcommand("prairielearn", "DIR",
+			"Write a PrairieLearn external-grader image recipe: Dockerfile, entrypoint, grader and spec",
+			"  redisgrade bundle prairielearn --exercise lua-atomicity -o pl-grader",
+			func(b *bundle.Bundle, dir string) error { return b.PrairieLearn(dir) }),
+	)
+	return cmd
+}
+
+func bundleSubcommand(platform, out, short, example string, write func(*bundle.Bundle, string) error) *cobra.Command {
+	var f bundleFlags
+	cmd := &cobra.Command{
+		Use:     platform + " --exercise NAME|FILE -o " + out,
+		Short:   short,
+		Example: example,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 0 {
+				return usageError(fmt.Errorf("bundle %s takes no arguments, got %q", platform, args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			binary := f.binary
+			if binary == "" {
+				exe, err := os.Executable()
+				if err != nil {
+					return usageError(fmt.Errorf("find this executable (pass --binary): %w", err))
+				}
+				binary = exe
+			}
+			b, err := bundle.New(f.exercise, binary)
+			if err != nil {
+				return usageError(err)
+			}
+			for _, w := range b.Warnings {
+				fmt.Fprintf(cmd.ErrOrStderr(), "redisgrade: warning: %s\n", w)
+			}
+			if err := write(b, f.output); err != nil {
+				return &exitError{code: exitInfra, err: err}
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: the %s autograder for %s\n", f.output, platform, b.Exercise.ID)
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.exercise, "exercise", "e", "", "exercise name ("+strings.Join(exercises.Shipped(), ", ")+") or path to a spec .yaml")
+	fl.StringVarP(&f.output, "output", "o", "", "where to write: "+out)
+	fl.StringVar(&f.binary, "binary", "", "the redisgrade to ship, a linux/amd64 build (default: this executable)")
+	_ = cmd.MarkFlagRequired("exercise")
+	_ = cmd.MarkFlagRequired("output")
+	return cmd
+}
+
+// writeGradescopeZip writes the zip through a temporary file renamed into
+// place: a failed run leaves no half zip behind.
+func writeGradescopeZip(b *bundle.Bundle, path string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := b.Gradescope(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

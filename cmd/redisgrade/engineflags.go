@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/redisgrade/redisgrade/engine"
+)
+
+// engineFlags are the flags of every command that starts Redis servers.
+type engineFlags struct {
+	kind      string
+	image     string
+	redisPath string
+}
+
+func (f *engineFlags) register(fl *pflag.FlagSet) {
+	fl.StringVar(&f.kind, "engine", engine.KindAuto, "where Redis runs: "+strings.Join(engine.Kinds(), ", "))
+	fl.StringVar(&f.image, "image", "", "docker engine: the Redis image (default "+engine.DefaultImage+")")
+	fl.StringVar(&f.redisPath, "redis-server", "", "process engine: path of redis-server (default: from PATH)")
+}
+
+// open returns the engine the flags ask for. With verbose, it says which
+// engine auto chose and why, and lets the docker engine log to stderr.
+// Bad flags are usage errors (exit 2); an engine that cannot work here is
+// an infrastructure error (exit 3).
+func (f *engineFlags) open(verbose bool, stderr io.Writer) (engine.Engine, func(), error) {
+	opts := engine.Options{RedisServer: f.redisPath, Image: f.image}
+	if verbose {
+		opts.Log = stderr
+	}
+	eng, reason, err := engine.New(f.kind, opts)
+	if err != nil {
+		if strings.HasPrefix(err.Error(), "unknown engine") || strings.HasPrefix(err.Error(), "engine options") {
+			return nil, nil, usageError(fmt.Errorf("--engine: %w", err))
+		}
+		return nil, nil, &exitError{code: exitInfra, err: err}
+	}
+	if verbose {
+		fmt.Fprintf(stderr, "redisgrade: engine %s\n", reason)
+	}
+	// Containers are removed as each grading ends, also on Ctrl-C; this
+	// sweep catches any a panic or an early exit left behind.
+	cleanup := func() {}
+	if eng.Kind() == engine.KindDocker {
+		cleanup = func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_ = engine.CleanupContainers(ctx)
+		}
+	}
+	return eng, cleanup, nil
+}

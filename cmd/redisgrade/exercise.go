@@ -1,0 +1,198 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/redisgrade/redisgrade/authoring"
+	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/grader"
+)
+
+func newExerciseCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "exercise",
+		Short: "Check exercise specs: lint them, and test them against their reference and mutants",
+	}
+	cmd.AddCommand(newExerciseLintCmd(), newExerciseTestCmd(), newExerciseSchemaCmd())
+	return cmd
+}
+
+func newExerciseLintCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "lint FILE|NAME...",
+		Short: "Load specs strictly and report what would trip a class up, as file:line:col: message",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			out := cmd.OutOrStdout()
+			problems := 0
+			for _, arg := range args {
+				ex, err := exercises.Load(arg)
+				if err != nil {
+					fmt.Fprintln(out, err)
+					problems += strings.Count(err.Error(), "\n") + 1
+					continue
+				}
+				for _, e := range authoring.Lint(ex) {
+					fmt.Fprintln(out, e)
+					problems++
+				}
+			}
+			if problems > 0 {
+				return usageError(fmt.Errorf("%d problems", problems))
+			}
+			fmt.Fprintf(out, "%d specs: no problems\n", len(args))
+			return nil
+		},
+	}
+}
+
+func newExerciseTestCmd() *cobra.Command {
+	var ef engineFlags
+	var verbose bool
+	cmd := &cobra.Command{
+		Use:   "test FILE|NAME...",
+		Short: "Grade each spec's reference (must pass every step) and mutants (each must fail its step)",
+		Long: "exercise test grades each spec's reference solution, which must pass every step, and each of its\n" +
+			"mutants, which must fail the step it names. Every step also gets a mutant made here: its file left\n" +
+			"empty. It prints a mutation score per exercise and exits 1 on any surprise.",
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			out, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+			var exs []*exercises.Exercise
+			for _, arg := range args {
+				ex, err := exercises.Load(arg)
+				if err != nil {
+					return usageError(err)
+				}
+				exs = append(exs, ex)
+			}
+			eng, cleanup, err := ef.open(verbose, stderr)
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			sess, err := grader.NewSession(cmd.Context(), eng)
+			if err != nil {
+				return &exitError{code: exitInfra, err: err}
+			}
+			defer sess.Close()
+			surprises := 0
+			for _, ex := range exs {
+				res, err := authoring.Test(cmd.Context(), ex, sess, grader.Options{})
+				if err != nil {
+					if grader.IsInfra(err) {
+						return &exitError{code: exitInfra, err: err}
+					}
+					return usageError(err)
+				}
+				printOutcome(out, ex, res, verbose)
+				surprises += len(res.Surprises)
+			}
+			if surprises > 0 {
+				return &exitError{code: exitFailed, err: fmt.Errorf("%d surprises", surprises)}
+			}
+			return nil
+		},
+	}
+	ef.register(cmd.Flags())
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "list every mutant, and say which engine was chosen")
+	return cmd
+}
+
+func printOutcome(w io.Writer, ex *exercises.Exercise, res *authoring.Outcome, verbose bool) {
+	killed, total := res.Score()
+	passed, gradable := 0, 0
+	for _, s := range res.Reference.Steps {
+		if s.NotGradable {
+			continue
+		}
+		gradable++
+		if s.Passed {
+			passed++
+		}
+	}
+	score := 100.0
+	if total > 0 {
+		score = 100 * float64(killed) / float64(total)
+	}
+	fmt.Fprintf(w, "%s: reference passes %d/%d steps; %d/%d mutants caught (mutation score %.0f%%)\n",
+		ex.ID, passed, gradable, killed, total, score)
+	if len(res.Skipped) > 0 {
+		fmt.Fprintf(w, "  not gradable on the %s engine, skipped: %s\n", res.Reference.Engine.Kind, strings.Join(res.Skipped, ", "))
+	}
+	if verbose {
+		for _, m := range res.Mutants {
+			mark := "caught"
+			if !m.Killed {
+				mark = "MISSED"
+			}
+			fmt.Fprintf(w, "  %-6s %s (must fail %s)\n", mark, m.Name, m.Fails)
+		}
+	}
+	for _, s := range res.Surprises {
+		fmt.Fprintf(w, "  surprise: %s\n", s)
+	}
+}
+
+func newListCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List the exercises shipped in the binary",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			out := cmd.OutOrStdout()
+			for _, name := range exercises.Shipped() {
+				ex, err := exercises.Load(name)
+				if err != nil {
+					return &exitError{code: exitInfra, err: err}
+				}
+				fmt.Fprintf(out, "%-22s %d steps, %g points  %s\n", ex.ID, len(ex.Steps), ex.MaxScore(), ex.Title)
+			}
+			return nil
+		},
+	}
+}
+
+func newShowCmd() *cobra.Command {
+	var hints bool
+	cmd := &cobra.Command{
+		Use:   "show EXERCISE",
+		Short: "Show an exercise's steps: title, file, points and task (hints with --hints)",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError(errors.New("show takes one exercise name or spec path"))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ex, err := exercises.Load(args[0])
+			if err != nil {
+				return usageError(err)
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "%s (%s)\n", ex.Title, ex.ID)
+			if ex.Summary != "" {
+				fmt.Fprintf(out, "%s\n", ex.Summary)
+			}
+			for i, s := range ex.Steps {
+				fmt.Fprintf(out, "\nStep %d: %s  [%s, %g points]\n", i+1, s.Title, s.File, s.Points)
+				if s.Task != "" {
+					fmt.Fprintf(out, "  %s\n", s.Task)
+				}
+				if hints {
+					for j, h := range s.AllHints() {
+						fmt.Fprintf(out, "  hint %d: %s\n", j+1, h)
+					}
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&hints, "hints", false, "show the hints too")
+	return cmd
+}

@@ -1,0 +1,78 @@
+package workspace
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/redisgrade/redisgrade/exercises"
+)
+
+// HintResult is what asking for a hint gave.
+type HintResult struct {
+	Hints []string // the hints to show, in order: every one seen so far
+	Total int      // how many the step has
+	// Fresh is true when the last of Hints is new; false when every hint
+	// had been shown already (and all are shown again), or there are none.
+	Fresh bool
+}
+
+// NextHint reveals one more of the step's hints and records it in the
+// state (the caller saves it). Once every hint was shown, it shows them all
+// again and says so.
+func (s *State) NextHint(step *exercises.Step) HintResult {
+	all := step.AllHints()
+	res := HintResult{Total: len(all)}
+	if len(all) == 0 {
+		return res
+	}
+	seen := s.HintsSeen[step.ID]
+	if seen < len(all) {
+		seen++
+		if s.HintsSeen == nil {
+			s.HintsSeen = map[string]int{}
+		}
+		s.HintsSeen[step.ID] = seen
+		res.Fresh = true
+	}
+	res.Hints = all[:min(seen, len(all))]
+	return res
+}
+
+// RenderHints writes the hints of step i.
+func RenderHints(out io.Writer, i int, step *exercises.Step, h HintResult, colour bool) error {
+	p := newPalette(colour)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s\n\n", p.bold.Sprintf("Step %d: %s", i+1, step.Title), p.dim.Sprintf("(%s)", step.File))
+	if h.Total == 0 {
+		fmt.Fprintf(&b, "%s\n", strings.Join(wrap("This step has no hints. Run redisgrade check to see what is expected and what your file does.", textWidth), "\n"))
+		_, err := io.WriteString(out, b.String())
+		return err
+	}
+	if !h.Fresh {
+		if h.Total == 1 {
+			b.WriteString(p.hint.Sprint("No more hints for this step: you have seen its only hint. Here it is again:") + "\n\n")
+		} else {
+			b.WriteString(p.hint.Sprintf("No more hints for this step: you have seen all %d. Here they are again:", h.Total) + "\n\n")
+		}
+	}
+	for n, text := range h.Hints {
+		label := fmt.Sprintf("Hint %d of %d:", n+1, h.Total)
+		style := p.dim
+		if n == len(h.Hints)-1 && h.Fresh {
+			style = p.hint
+		}
+		fmt.Fprintf(&b, "%s\n", style.Sprint(label))
+		for _, line := range wrap(text, textWidth-4) {
+			fmt.Fprintf(&b, "    %s\n", line)
+		}
+		b.WriteString("\n")
+	}
+	closing := "That is every hint for this step. Run redisgrade check to see what is expected and what your file does."
+	if left := h.Total - len(h.Hints); left > 0 {
+		closing = fmt.Sprintf("Still stuck? Run redisgrade hint again for the next one (%d more).", left)
+	}
+	fmt.Fprintf(&b, "%s\n", strings.Join(wrap(closing, textWidth), "\n"))
+	_, err := io.WriteString(out, b.String())
+	return err
+}

@@ -1,0 +1,255 @@
+package workspace
+
+import (
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+
+	"github.com/fatih/color"
+
+	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/report"
+)
+
+// palette holds the colours of one rendering, switched on or off from the
+// caller's setting, never through fatih/color's global NoColor.
+type palette struct {
+	pass, fail, dim, bold, hint, warn *color.Color
+}
+
+func newPalette(on bool) palette {
+	mk := func(attrs ...color.Attribute) *color.Color {
+		c := color.New(attrs...)
+		if on {
+			c.EnableColor()
+		} else {
+			c.DisableColor()
+		}
+		return c
+	}
+	return palette{
+		pass: mk(color.FgGreen, color.Bold),
+		fail: mk(color.FgRed, color.Bold),
+		dim:  mk(color.Faint),
+		bold: mk(color.Bold),
+		hint: mk(color.FgYellow),
+		warn: mk(color.FgRed),
+	}
+}
+
+// FirstUnfinished returns the index of the first step that did not pass, or
+// -1 when every step passed.
+func FirstUnfinished(rep *report.Report) int {
+	for i, s := range rep.Steps {
+		if !s.Passed {
+			return i
+		}
+	}
+	return -1
+}
+
+// Done counts the steps that passed.
+func Done(rep *report.Report) int {
+	n := 0
+	for _, s := range rep.Steps {
+		if s.Passed {
+			n++
+		}
+	}
+	return n
+}
+
+// ProgressBar renders `[■■□□] 2/4 steps`.
+func ProgressBar(done, total int, colour bool) string {
+	p := newPalette(colour)
+	return "[" + p.pass.Sprint(strings.Repeat("■", done)) + p.dim.Sprint(strings.Repeat("□", total-done)) + "] " +
+		fmt.Sprintf("%d/%d steps", done, total)
+}
+
+// RenderCheck writes the check screen: each done step on one line with a
+// tick, the first unfinished step in full (its task, the checks that failed
+// with expected and actual, why they matter, the error Redis gave, the keys
+// the student's commands left), the other steps on one line each, then a
+// progress bar of steps done.
+func (w *Workspace) RenderCheck(out io.Writer, ex *exercises.Exercise, rep *report.Report, colour bool) error {
+	p := newPalette(colour)
+	var b strings.Builder
+	engineLine := rep.Engine.Kind + " engine, Redis " + rep.Engine.Version
+	if rep.Engine.Emulator {
+		engineLine = rep.Engine.Kind + " engine (" + rep.Engine.Version + ", an emulator)"
+	}
+	fmt.Fprintf(&b, "%s %s\n", p.bold.Sprint(rep.Title), p.dim.Sprintf("· %s · %s · %d ms", rep.Exercise, engineLine, rep.DurationMS))
+	b.WriteString("\n")
+
+	first := FirstUnfinished(rep)
+	for i, s := range rep.Steps {
+		switch {
+		case s.Passed:
+			fmt.Fprintf(&b, "%s Step %d: %s\n", p.pass.Sprint("✔"), i+1, s.Title)
+		case i == first:
+			if i > 0 {
+				b.WriteString("\n")
+			}
+			fmt.Fprintf(&b, "%s Step %d: %s %s\n", p.fail.Sprint("✘"), i+1, p.bold.Sprint(s.Title), p.dim.Sprintf("(%s)", s.File))
+			var step *exercises.Step
+			if i < len(ex.Steps) {
+				step = &ex.Steps[i]
+			}
+			w.renderUnfinished(&b, p, step, &s)
+			b.WriteString("\n")
+		default:
+			fmt.Fprintf(&b, "%s %s\n", p.dim.Sprint("·"), p.dim.Sprintf("Step %d: %s (%s)", i+1, s.Title, s.File))
+		}
+	}
+
+	b.WriteString("\n" + ProgressBar(Done(rep), len(rep.Steps), colour))
+	if first < 0 {
+		b.WriteString("  " + p.pass.Sprint("all steps done!"))
+		if HasDemo(ex.ID) {
+			fmt.Fprintf(&b, "\nSee why it matters: %s", p.bold.Sprint("redisgrade demo "+ex.ID))
+		}
+	}
+	b.WriteString("\n")
+	_, err := io.WriteString(out, b.String())
+	return err
+}
+
+// caseLabel matches the "[stock=7 sales=3] " the grader puts before the
+// checks of a step run from several starting states.
+var caseLabel = regexp.MustCompile(`^\[([^\]]*)\] `)
+
+func splitCase(name string) (label, rest string) {
+	if m := caseLabel.FindStringSubmatch(name); m != nil {
+		return m[1], name[len(m[0]):]
+	}
+	return "", name
+}
+
+func (w *Workspace) renderUnfinished(b *strings.Builder, p palette, step *exercises.Step, s *report.Step) {
+	const in = "    "
+	if step != nil && step.Task != "" {
+		for _, line := range wrap(step.Task, textWidth-len(in)) {
+			b.WriteString(in + line + "\n")
+		}
+		b.WriteString("\n")
+	}
+	if step != nil && Untouched(w.Dir, step) {
+		what := "commands"
+		if step.IsScript() {
+			what = "script"
+		}
+		msg := fmt.Sprintf("%s holds only comments so far: write your %s below them, then save.", s.File, what)
+		for i, line := range wrap(msg, textWidth-len(in)-2) {
+			if i == 0 {
+				fmt.Fprintf(b, "%s%s %s\n", in, p.hint.Sprint("→"), line)
+			} else {
+				fmt.Fprintf(b, "%s  %s\n", in, line)
+			}
+		}
+		w.renderHintLine(b, p, step, in)
+		return
+	}
+
+	// The failing checks of the first case that failed, in full; the other
+	// cases only by their starting state: they usually fail the same way.
+	var firstLabel string
+	var otherLabels []string
+	var failing []report.Check
+	seenLabel := map[string]bool{}
+	for _, c := range s.Checks {
+		if c.Passed {
+			continue
+		}
+		label, rest := splitCase(c.Name)
+		if len(failing) == 0 {
+			firstLabel = label
+		}
+		if label == firstLabel {
+			c.Name = rest
+			failing = append(failing, c)
+		} else if !seenLabel[label] {
+			seenLabel[label] = true
+			otherLabels = append(otherLabels, label)
+		}
+	}
+	if firstLabel != "" {
+		fmt.Fprintf(b, "%sStarting from %s:\n", in, p.bold.Sprint(firstLabel))
+	}
+	whys := map[string]bool{}
+	var whyList []string
+	for _, c := range failing {
+		fmt.Fprintf(b, "%s%s %s\n", in, p.fail.Sprint("✘"), c.Name)
+		if c.Message != "" {
+			for _, line := range strings.Split(c.Message, "\n") {
+				indent(b, in+"    ", strings.Join(wrap(line, textWidth-len(in)-4), "\n"))
+			}
+		}
+		if (c.Expected != "" || c.Actual != "") && !strings.Contains(c.Message, c.Expected) {
+			fmt.Fprintf(b, "%s    %s %s\n", in, p.dim.Sprint("expected:"), c.Expected)
+			fmt.Fprintf(b, "%s    %s   %s\n", in, p.dim.Sprint("actual:"), c.Actual)
+		}
+		if c.Why != "" && !whys[c.Why] {
+			whys[c.Why] = true
+			whyList = append(whyList, c.Why)
+		}
+	}
+	for _, why := range whyList {
+		b.WriteString("\n")
+		for i, line := range wrap(why, textWidth-len(in)-5) {
+			if i == 0 {
+				fmt.Fprintf(b, "%s%s %s\n", in, p.hint.Sprint("why:"), line)
+			} else {
+				fmt.Fprintf(b, "%s     %s\n", in, line)
+			}
+		}
+	}
+	if s.Keyspace != "" {
+		fmt.Fprintf(b, "\n%s%s\n", in, p.dim.Sprint("What your commands left in Redis:"))
+		indent(b, in+"    ", s.Keyspace)
+	}
+	if len(otherLabels) > 0 {
+		fmt.Fprintf(b, "\n%s%s\n", in, p.dim.Sprintf("Also failing when starting from %s.", joinAnd(otherLabels)))
+	}
+	if s.Note != "" {
+		fmt.Fprintf(b, "\n%s%s\n", in, p.dim.Sprint("note: "+s.Note))
+	}
+	if step != nil {
+		w.renderHintLine(b, p, step, in)
+	}
+}
+
+// renderHintLine points to `redisgrade hint` without giving the hint away.
+func (w *Workspace) renderHintLine(b *strings.Builder, p palette, step *exercises.Step, in string) {
+	total := len(step.AllHints())
+	if total == 0 {
+		return
+	}
+	seen := min(w.State.HintsSeen[step.ID], total)
+	var msg string
+	switch {
+	case seen == 0 && total == 1:
+		msg = "Stuck? Run redisgrade hint for a hint."
+	case seen == 0:
+		msg = fmt.Sprintf("Stuck? Run redisgrade hint for a hint (%d in all, one at a time).", total)
+	case seen < total:
+		msg = fmt.Sprintf("Hints seen: %d of %d. Run redisgrade hint for the next one.", seen, total)
+	default:
+		msg = fmt.Sprintf("Hints seen: all %d. Run redisgrade hint to read them again.", total)
+	}
+	fmt.Fprintf(b, "\n%s%s\n", in, p.hint.Sprint(msg))
+}
+
+func indent(b *strings.Builder, in, text string) {
+	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		b.WriteString(in + line + "\n")
+	}
+}
+
+// joinAnd joins "a", "b" and "c" as "a, b and c".
+func joinAnd(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}

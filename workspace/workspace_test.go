@@ -1,0 +1,345 @@
+package workspace
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/report"
+)
+
+func loadLua(t *testing.T) *exercises.Exercise {
+	t.Helper()
+	ex, err := exercises.Load("lua-atomicity")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ex
+}
+
+func TestInitWritesStarterFiles(t *testing.T) {
+	ex := loadLua(t)
+	dir := filepath.Join(t.TempDir(), "work")
+	ws, err := Init(dir, ex, "lua-atomicity")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ws.Dir != dir || ws.State.Exercise != "lua-atomicity" {
+		t.Errorf("workspace %+v", ws)
+	}
+	want := []string{".redisgrade.json", "README.md", "step1.redis", "step2.lua", "step3.redis", "step4.lua"}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Name())
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("files %v, want %v", got, want)
+	}
+	for i := range ex.Steps {
+		s := &ex.Steps[i]
+		data, err := os.ReadFile(filepath.Join(dir, s.File))
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(data)
+		if !Untouched(dir, s) {
+			t.Errorf("%s is not comment-only:\n%s", s.File, text)
+		}
+		prefix := "# "
+		if s.IsScript() {
+			prefix = "-- "
+		}
+		for _, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+			if line != strings.TrimSpace(prefix) && !strings.HasPrefix(line, prefix) {
+				t.Errorf("%s: line %q is not a %q comment", s.File, line, prefix)
+			}
+		}
+		if !strings.Contains(text, s.Title) || !strings.Contains(text, "redisgrade check") {
+			t.Errorf("%s does not say what goes there:\n%s", s.File, text)
+		}
+	}
+	readme, err := os.ReadFile(filepath.Join(dir, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"# " + ex.Title, "## Step 1: Set up the stock and sales keys (`step1.redis`)",
+		"## Step 4: Return the updated values from the script (`step4.lua`)", "redisgrade check --watch",
+		"redisgrade hint", "redisgrade demo lua-atomicity", "stock and sales counters"} {
+		if !strings.Contains(string(readme), want) {
+			t.Errorf("README lacks %q:\n%s", want, readme)
+		}
+	}
+	for _, line := range strings.Split(string(readme), "\n") {
+		if len([]rune(line)) > textWidth {
+			t.Errorf("README line over %d runes: %q", textWidth, line)
+		}
+	}
+}
+
+func TestInitRefusesToOverwrite(t *testing.T) {
+	ex := loadLua(t)
+	for _, existing := range []string{"step2.lua", "README.md", StateFile} {
+		t.Run(existing, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, existing)
+			if err := os.WriteFile(path, []byte("my work"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Init(dir, ex, "lua-atomicity")
+			var exists *ExistsError
+			if !errors.As(err, &exists) || !reflect.DeepEqual(exists.Files, []string{existing}) {
+				t.Fatalf("err = %v, want an ExistsError naming %s", err, existing)
+			}
+			if !strings.Contains(err.Error(), filepath.Join(dir, existing)) || !strings.Contains(err.Error(), "will not overwrite") {
+				t.Errorf("message %q", err)
+			}
+			if data, _ := os.ReadFile(path); string(data) != "my work" {
+				t.Errorf("%s was overwritten: %q", existing, data)
+			}
+			entries, _ := os.ReadDir(dir)
+			if len(entries) != 1 {
+				t.Errorf("init wrote files although it refused: %v", entries)
+			}
+		})
+	}
+}
+
+func TestStateRoundTrip(t *testing.T) {
+	ex := loadLua(t)
+	dir := t.TempDir()
+	ws, err := Init(dir, ex, "lua-atomicity")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws.State.HintsSeen = map[string]int{"setup": 1, "script": 2}
+	ws.State.LastStep = "script"
+	if err := ws.Save(); err != nil {
+		t.Fatal(err)
+	}
+	sub := filepath.Join(dir, "notes", "deeper")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Open(sub) // found from a folder below, as git finds its repository
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Dir != dir || !reflect.DeepEqual(again.State, ws.State) || again.State.Version != 1 {
+		t.Errorf("read back %+v from %s, wrote %+v", again.State, again.Dir, ws.State)
+	}
+	if _, err := again.Exercise(); err != nil {
+		t.Errorf("exercise: %v", err)
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".tmp") {
+			t.Errorf("save left %s behind", e.Name())
+		}
+	}
+	raw, _ := os.ReadFile(filepath.Join(dir, StateFile))
+	for _, want := range []string{`"exercise": "lua-atomicity"`, `"script": 2`, `"last_step": "script"`} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("state file lacks %s:\n%s", want, raw)
+		}
+	}
+}
+
+func TestInitRecordsSpecPathAbsolute(t *testing.T) {
+	ex := loadLua(t)
+	dir := t.TempDir()
+	t.Chdir(dir)
+	ws, err := Init("w", ex, "specs/mine.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(dir, "specs", "mine.yaml"); ws.State.Exercise != want {
+		t.Errorf("exercise %q, want %q", ws.State.Exercise, want)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Open(dir); !errors.Is(err, ErrNoWorkspace) || !strings.Contains(err.Error(), "redisgrade init") {
+		t.Errorf("empty folder: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, StateFile), []byte("{not json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), StateFile) {
+		t.Errorf("bad state file: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, StateFile), []byte(`{"version": 1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "names no exercise") {
+		t.Errorf("state without exercise: %v", err)
+	}
+	if _, err := Open(filepath.Join(dir, "missing")); err == nil {
+		t.Error("a missing folder opened")
+	}
+}
+
+func TestStepLookup(t *testing.T) {
+	ex := loadLua(t)
+	for name, want := range map[string]int{"1": 0, "script": 1, "step3.redis": 2, "RETURN-VALUES": 3} {
+		if got, err := Step(ex, name); err != nil || got != want {
+			t.Errorf("Step(%q) = %d, %v; want %d", name, got, err, want)
+		}
+	}
+	if _, err := Step(ex, "5"); err == nil || !strings.Contains(err.Error(), "1 (setup, step1.redis)") {
+		t.Errorf("Step(5): %v", err)
+	}
+}
+
+func TestLuaOnlyComments(t *testing.T) {
+	tests := map[string]bool{
+		"":                                   true,
+		"-- a comment\n":                     true,
+		"\uFEFF  -- x\n\n   -- y":            true,
+		"--[[ long\ncomment ]] \n-- more":    true,
+		"--[==[ a ]] still ]==]\n":           true,
+		"--[[ never closed":                  true,
+		"return 1":                           false,
+		"-- c\nreturn 1":                     false,
+		"--[[ c ]] return 1":                 false,
+		"--[==[ a ]] b ]==] redis.call('x')": false,
+		"-- [[ not long\nx = 1":              false,
+	}
+	for src, want := range tests {
+		if got := luaOnlyComments(src); got != want {
+			t.Errorf("luaOnlyComments(%q) = %v, want %v", src, got, want)
+		}
+	}
+}
+
+func TestWrap(t *testing.T) {
+	got := wrap("one two three four five six", 9)
+	want := []string{"one two", "three", "four five", "six"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("wrap = %q, want %q", got, want)
+	}
+}
+
+func TestProgressBar(t *testing.T) {
+	if got := ProgressBar(2, 4, false); got != "[■■□□] 2/4 steps" {
+		t.Errorf("ProgressBar = %q", got)
+	}
+	if got := ProgressBar(1, 2, true); !strings.Contains(got, "\x1b[") || !strings.HasSuffix(got, "1/2 steps") {
+		t.Errorf("coloured ProgressBar = %q", got)
+	}
+}
+
+// A report with a step run from several states: the check screen shows the
+// first failing case in full and names the others, says each why once, and
+// shows expected and actual and the keys left behind.
+func TestRenderCheckFirstUnfinishedInFull(t *testing.T) {
+	ex := loadLua(t)
+	dir := t.TempDir()
+	ws, err := Init(dir, ex, "lua-atomicity")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "step2.lua"), []byte("return redis.call('SET', 'stock', 99)\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	why := "The task is for the script to call DECR and INCR."
+	rep := &report.Report{
+		Exercise: "lua-atomicity", Title: ex.Title, DurationMS: 12,
+		Steps: []report.Step{
+			{ID: "setup", Title: ex.Steps[0].Title, File: "step1.redis", Passed: true, Score: 1, MaxScore: 1},
+			{ID: "script", Title: ex.Steps[1].Title, File: "step2.lua", MaxScore: 1, Keyspace: "sales (string) \"0\"\nstock (string) \"99\"",
+				Checks: []report.Check{
+					{Name: "[stock=100 sales=0] commands run without errors", Passed: true},
+					{Name: "[stock=100 sales=0] stock and sales change by -1 and 1", Message: "stock changed by -1, sales by 0",
+						Expected: "stock -1 sales +1", Actual: "stock -1 sales 0"},
+					{Name: "[stock=100 sales=0] calls decr 1 incr 1", Message: "the server ran SET once", Why: why},
+					{Name: "[stock=7 sales=3] calls decr 1 incr 1", Message: "the server ran SET once", Why: why},
+					{Name: "[stock=1 sales=41] calls decr 1 incr 1", Message: "the server ran SET once", Why: why},
+				}},
+			{ID: "run-atomically", Title: ex.Steps[2].Title, File: "step3.redis", MaxScore: 1},
+			{ID: "return-values", Title: ex.Steps[3].Title, File: "step4.lua", Passed: true, Score: 1, MaxScore: 1},
+		},
+	}
+	var out bytes.Buffer
+	if err := ws.RenderCheck(&out, ex, rep, false); err != nil {
+		t.Fatal(err)
+	}
+	screen := out.String()
+	for _, want := range []string{
+		"✔ Step 1: Set up the stock and sales keys\n",
+		"✘ Step 2: Write a Lua script that updates stock and sales (step2.lua)",
+		"In step2.lua, write a Lua script",
+		"Starting from stock=100 sales=0:",
+		"✘ stock and sales change by -1 and 1",
+		"expected: stock -1 sales +1",
+		"actual:   stock -1 sales 0",
+		"why: The task is for the script to call DECR and INCR.",
+		"What your commands left in Redis:\n        sales (string) \"0\"\n        stock (string) \"99\"",
+		"Also failing when starting from stock=7 sales=3 and stock=1 sales=41.",
+		"Stuck? Run redisgrade hint for a hint.",
+		"· Step 3: Run the script atomically with EVAL (step3.redis)",
+		"✔ Step 4: Return the updated values from the script\n",
+		"[■■□□] 2/4 steps",
+	} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("screen lacks %q:\n%s", want, screen)
+		}
+	}
+	if n := strings.Count(screen, "why:"); n != 1 {
+		t.Errorf("why said %d times:\n%s", n, screen)
+	}
+	if strings.Contains(screen, "commands run without errors") || strings.Contains(screen, ex.Steps[1].Hint) {
+		t.Errorf("screen shows a passing check or gives the hint away:\n%s", screen)
+	}
+}
+
+func TestRenderCheckAllDone(t *testing.T) {
+	ex := loadLua(t)
+	ws := &Workspace{Dir: t.TempDir()}
+	rep := &report.Report{Exercise: "lua-atomicity", Title: ex.Title}
+	for _, s := range ex.Steps {
+		rep.Steps = append(rep.Steps, report.Step{ID: s.ID, Title: s.Title, File: s.File, Passed: true})
+	}
+	var out bytes.Buffer
+	if err := ws.RenderCheck(&out, ex, rep, false); err != nil {
+		t.Fatal(err)
+	}
+	if s := out.String(); !strings.Contains(s, "[■■■■] 4/4 steps  all steps done!") || !strings.Contains(s, "redisgrade demo lua-atomicity") ||
+		strings.Contains(s, "✘") {
+		t.Errorf("screen:\n%s", s)
+	}
+}
+
+// Every shipped exercise gets a workspace whose step files hold only
+// comments the grader reads as "not done yet".
+func TestInitEveryShippedExercise(t *testing.T) {
+	for _, name := range exercises.Shipped() {
+		t.Run(name, func(t *testing.T) {
+			ex, err := exercises.Load(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			if _, err := Init(dir, ex, name); err != nil {
+				t.Fatal(err)
+			}
+			for i := range ex.Steps {
+				if !Untouched(dir, &ex.Steps[i]) {
+					t.Errorf("%s is not comment-only", ex.Steps[i].File)
+				}
+			}
+			if _, err := Open(dir); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
