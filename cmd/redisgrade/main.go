@@ -92,6 +92,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newExerciseCmd(), newListCmd(), newShowCmd())
 	root.AddCommand(newBatchCmd(), newBenchCmd())
 	root.AddCommand(newBundleCmd())
+	root.AddCommand(newServeCmd(), newWorkerCmd())
 	return root
 }
 

@@ -1,0 +1,279 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/redisgrade/redisgrade/grader"
+	"github.com/redisgrade/redisgrade/service"
+)
+
+// tokenEnv is the environment variable that holds the API token: better
+// than --token, which other users of the machine can see in ps.
+const tokenEnv = "REDISGRADE_TOKEN"
+
+// gradingFlags are the engine and time-limit flags of serve, worker and
+// loadtest: the shared engine flags, plus the grader's limits.
+type gradingFlags struct {
+	engineFlags
+	timeout  time.Duration
+	deadline time.Duration
+	verbose  bool
+}
+
+func (f *gradingFlags) add(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	f.engineFlags.register(fl)
+	fl.DurationVar(&f.timeout, "timeout", 0, "time limit for one case's commands (default: the spec's, else 2s)")
+	fl.DurationVar(&f.deadline, "deadline", grader.DefaultDeadline, "time limit for grading one submission")
+	fl.BoolVarP(&f.verbose, "verbose", "v", false, "say which engine was chosen and why")
+}
+
+func (f *gradingFlags) options() (grader.Options, error) {
+	if f.timeout < 0 {
+		return grader.Options{}, usageError(errors.New("--timeout must be positive"))
+	}
+	if f.deadline <= 0 {
+		return grader.Options{}, usageError(errors.New("--deadline must be positive"))
+	}
+	return grader.Options{Timeout: f.timeout, Deadline: f.deadline}, nil
+}
+
+type serveFlags struct {
+	gradingFlags
+	addr           string
+	token          string
+	jobs           int
+	maxWaiting     int
+	maxBody        int64
+	requestTimeout time.Duration
+	queue          string
+	stream         string
+	resultTTL      time.Duration
+	maxBacklog     int64
+}
+
+func newServeCmd() *cobra.Command {
+	var f serveFlags
+	cmd := &cobra.Command{
+		Use:   "serve [--addr 127.0.0.1:8080] [--token T] [-j N] [--queue redis://...]",
+		Short: "Grade submissions over HTTP (POST /v1/grade)",
+		Long: "serve grades submissions sent over HTTP: POST /v1/grade with JSON {\"exercise\": ..., \"files\": {...}}\n" +
+			"or a multipart form, GET /v1/exercises, GET /healthz. With --queue it enqueues each submission on a\n" +
+			"Redis Stream for `redisgrade worker` instead of grading it, and answers 202 with a job id\n" +
+			"(GET /v1/jobs/{id}). Set the token in " + tokenEnv + " rather than with --token.",
+		Example: "  " + tokenEnv + "=s3cret redisgrade serve --addr 127.0.0.1:8080 -j 4\n" +
+			"  curl -H 'Authorization: Bearer s3cret' -F exercise=lua-atomicity -F submission=@work.zip http://127.0.0.1:8080/v1/grade",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, f) },
+	}
+	f.gradingFlags.add(cmd)
+	fl := cmd.Flags()
+	fl.StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fl.StringVar(&f.token, "token", "", "require Authorization: Bearer TOKEN (default: $"+tokenEnv+")")
+	fl.IntVarP(&f.jobs, "jobs", "j", runtime.NumCPU(), "gradings at once, each on its own warm Redis")
+	fl.IntVar(&f.maxWaiting, "max-waiting", 0, "requests that may wait for a grader before 429 (default 4×jobs)")
+	fl.Int64Var(&f.maxBody, "max-body", service.DefaultMaxBody, "largest request body, in bytes")
+	fl.DurationVar(&f.requestTimeout, "request-timeout", service.DefaultRequestTimeout, "time limit for one request, waiting included")
+	fl.StringVar(&f.queue, "queue", "", "enqueue for workers on this Redis (redis://host:port/db) instead of grading")
+	fl.StringVar(&f.stream, "stream", service.DefaultStream, "with --queue: the jobs stream")
+	fl.DurationVar(&f.resultTTL, "result-ttl", service.DefaultResultTTL, "with --queue: how long a job is kept")
+	fl.Int64Var(&f.maxBacklog, "max-backlog", service.DefaultMaxBacklog, "with --queue: jobs waiting before 429")
+	cmd.AddCommand(newLoadtestCmd())
+	return cmd
+}
+
+func tokenFrom(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	return os.Getenv(tokenEnv)
+}
+
+func runServe(cmd *cobra.Command, f serveFlags) error {
+	stderr := cmd.ErrOrStderr()
+	opts, err := f.options()
+	if err != nil {
+		return err
+	}
+	switch {
+	case f.jobs <= 0:
+		return usageError(errors.New("-j must be at least 1"))
+	case f.maxWaiting < 0:
+		return usageError(errors.New("--max-waiting must not be negative"))
+	case f.maxBody <= 0:
+		return usageError(errors.New("--max-body must be positive"))
+	case f.requestTimeout <= 0:
+		return usageError(errors.New("--request-timeout must be positive"))
+	}
+	logger := log.New(stderr, "redisgrade: ", log.LstdFlags)
+	cfg := service.Config{
+		Jobs: f.jobs, MaxWaiting: f.maxWaiting, Token: tokenFrom(f.token), MaxBody: f.maxBody,
+		RequestTimeout: f.requestTimeout, Grade: opts, Log: logger,
+	}
+	what := ""
+	if f.queue != "" {
+		q, err := openQueue(cmd.Context(), f.queue, service.QueueConfig{Stream: f.stream, ResultTTL: f.resultTTL, MaxBacklog: f.maxBacklog})
+		if err != nil {
+			return err
+		}
+		defer q.Close()
+		cfg.Queue = q
+		what = "enqueueing on " + q.Stream() + " for workers"
+	} else {
+		eng, cleanup, err := f.open(f.verbose, stderr)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		cfg.Engine = eng
+		what = fmt.Sprintf("%s engine, %d gradings at once", eng.Kind(), f.jobs)
+	}
+	srv, err := service.New(cfg)
+	if err != nil {
+		return usageError(err)
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return usageError(fmt.Errorf("--addr: %w", err))
+	}
+	if cfg.Token == "" && !isLoopback(ln.Addr()) {
+		fmt.Fprintf(stderr, "redisgrade: warning: listening on %s with no token: anyone who can reach it can grade (set %s)\n", ln.Addr(), tokenEnv)
+	}
+	fmt.Fprintf(stderr, "redisgrade: serving on http://%s (%s)\n", ln.Addr(), what)
+	ctx := cmd.Context()
+	go announceShutdown(ctx, stderr)
+	if err := srv.Serve(ctx, ln); err != nil {
+		return &exitError{code: exitInfra, err: err}
+	}
+	fmt.Fprintln(stderr, "redisgrade: stopped")
+	return nil
+}
+
+// announceShutdown says what happens on the first Ctrl-C/SIGTERM, and
+// lets a second one kill the process the ordinary way.
+func announceShutdown(ctx context.Context, stderr io.Writer) {
+	<-ctx.Done()
+	fmt.Fprintln(stderr, "redisgrade: shutting down: finishing the work in hand (Ctrl-C again to stop at once)")
+	signal.Reset(os.Interrupt, syscall.SIGTERM)
+}
+
+func isLoopback(a net.Addr) bool {
+	tcp, ok := a.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}
+
+// openQueue connects to the queue's Redis and checks that it answers.
+func openQueue(ctx context.Context, url string, cfg service.QueueConfig) (*service.Queue, error) {
+	q, err := service.OpenQueue(url, cfg)
+	if err != nil {
+		return nil, usageError(fmt.Errorf("--queue: %w", err))
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := q.Ping(pctx); err != nil {
+		q.Close()
+		return nil, &exitError{code: exitInfra, err: fmt.Errorf("--queue %s: %w", url, err)}
+	}
+	return q, nil
+}
+
+type loadtestFlags struct {
+	gradingFlags
+	url         string
+	token       string
+	concurrency int
+	requests    int
+	duration    time.Duration
+	jobs        int
+}
+
+func newLoadtestCmd() *cobra.Command {
+	var f loadtestFlags
+	cmd := &cobra.Command{
+		Use:   "loadtest [--url http://127.0.0.1:8080] [-c 8] [-n 200]",
+		Short: "Drive a grading server on this machine with concurrent requests; report throughput and latency",
+		Long: "loadtest sends -n requests, -c at a time, alternating the correct lua-atomicity submission (4/4)\n" +
+			"and a wrong one (DECR and INCR as two commands, 3/4), and reports throughput and p50/p90/p99 latency.\n" +
+			"Without --url it starts its own server on 127.0.0.1 with -j graders. It only drives loopback\n" +
+			"addresses, and stops after -n requests or --duration, whichever comes first.",
+		Example: "  redisgrade serve loadtest -j 2 -c 8 -n 200\n" +
+			"  redisgrade serve loadtest --url http://127.0.0.1:8080 -c 16 -n 1000",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runLoadtest(cmd, f) },
+	}
+	f.gradingFlags.add(cmd)
+	fl := cmd.Flags()
+	fl.StringVar(&f.url, "url", "", "a running server on a loopback address (default: start one)")
+	fl.StringVar(&f.token, "token", "", "bearer token for --url (default: $"+tokenEnv+")")
+	fl.IntVarP(&f.concurrency, "concurrency", "c", 8, "requests in flight at once")
+	fl.IntVarP(&f.requests, "requests", "n", 200, "requests in all")
+	fl.DurationVar(&f.duration, "duration", time.Minute, "stop after this long, whatever is left")
+	fl.IntVarP(&f.jobs, "jobs", "j", runtime.NumCPU(), "without --url: gradings at once in the server started")
+	return cmd
+}
+
+func runLoadtest(cmd *cobra.Command, f loadtestFlags) error {
+	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	if f.concurrency <= 0 || f.requests <= 0 || f.duration <= 0 || f.jobs <= 0 {
+		return usageError(errors.New("-c, -n, --duration and -j must be positive"))
+	}
+	ctx := cmd.Context()
+	cfg := service.LoadConfig{URL: f.url, Token: tokenFrom(f.token), Concurrency: f.concurrency, Requests: f.requests, Duration: f.duration}
+	if f.url != "" {
+		if err := service.CheckLoopback(f.url); err != nil {
+			return usageError(err)
+		}
+	} else {
+		opts, err := f.options()
+		if err != nil {
+			return err
+		}
+		eng, cleanup, err := f.open(f.verbose, stderr)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		srv, err := service.New(service.Config{Engine: eng, Jobs: f.jobs, Grade: opts})
+		if err != nil {
+			return usageError(err)
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return &exitError{code: exitInfra, err: err}
+		}
+		sctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		done := make(chan error, 1)
+		go func() { done <- srv.Serve(sctx, ln) }()
+		defer func() {
+			stop()
+			<-done
+		}()
+		cfg.URL = "http://" + ln.Addr().String()
+		fmt.Fprintf(stderr, "redisgrade: load test on a server at %s (%s engine, -j %d)\n", cfg.URL, eng.Kind(), f.jobs)
+	}
+	res, err := service.LoadTest(ctx, cfg)
+	if res != nil {
+		if werr := res.Write(stdout); werr != nil {
+			return &exitError{code: exitInfra, err: werr}
+		}
+	}
+	if err != nil {
+		return &exitError{code: exitInfra, err: err}
+	}
+	if err := res.Failed(); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	return nil
+}

@@ -1,0 +1,530 @@
+// Package service grades submissions over HTTP (redisgrade serve) and from a
+// Redis Stream shared by many machines (redisgrade worker).
+//
+// A Server either grades itself, on a pool of warm grader sessions with a
+// bounded wait queue in front, or, given a Queue, validates each request and
+// enqueues it for the workers. Every request body is untrusted: it is read
+// with a size limit, file names must be plain names, and the submission is
+// opened with the submissions package's own bounds before anything runs.
+package service
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"math"
+	"net"
+	"net/http"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/redisgrade/redisgrade/engine"
+	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/grader"
+	"github.com/redisgrade/redisgrade/report"
+)
+
+// Defaults for Config.
+const (
+	DefaultMaxBody        = 8 << 20 // bytes in one request body
+	DefaultMaxFiles       = 64      // loose files in one request
+	DefaultRequestTimeout = 2 * time.Minute
+	// waitFactor sizes the wait queue: 4 requests waiting per grader.
+	waitFactor = 4
+)
+
+// Config configures a Server. Engine is required unless Queue is set.
+type Config struct {
+	// Engine starts the servers gradings run on. Unused with Queue.
+	Engine engine.Engine
+	// Jobs is how many gradings run at once (default runtime.NumCPU()).
+	Jobs int
+	// MaxWaiting bounds the requests waiting for a grader; beyond it a
+	// request gets 429 (default 4×Jobs).
+	MaxWaiting int
+	// Token, when set, is required as "Authorization: Bearer <token>" on
+	// every route but /healthz.
+	Token string
+	// MaxBody bounds a request body in bytes (default 8 MiB).
+	MaxBody int64
+	// MaxFiles bounds the loose files in one request (default 64).
+	MaxFiles int
+	// RequestTimeout bounds one request: waiting for a grader and grading
+	// (default 2m). Grade.Deadline should be well under it.
+	RequestTimeout time.Duration
+	// Grade is passed to every grading.
+	Grade grader.Options
+	// Queue, when set, makes the server enqueue submissions for workers
+	// (202 and a job id) instead of grading them.
+	Queue *Queue
+	// TempDir is where uploads are materialized ("" = os.TempDir()).
+	TempDir string
+	// Log gets one line per request and the errors of the grader; nil = none.
+	Log *log.Logger
+}
+
+// Server is the HTTP API. It is an http.Handler; Serve runs it on a
+// listener with a graceful shutdown.
+type Server struct {
+	cfg     Config
+	pool    *Pool
+	admit   chan struct{} // a token per admitted grading request: running or waiting
+	mux     *http.ServeMux
+	token   [sha256.Size]byte
+	shipped []string
+	// avgNanos is a moving average of grading times, for Retry-After.
+	avgNanos atomic.Int64
+
+	// testHookGrading runs when a request got a grader, before it grades.
+	testHookGrading func()
+}
+
+// New returns a Server for cfg.
+func New(cfg Config) (*Server, error) {
+	if cfg.Queue == nil && cfg.Engine == nil {
+		return nil, errors.New("service: an engine or a queue is needed")
+	}
+	if cfg.Jobs <= 0 {
+		cfg.Jobs = runtime.NumCPU()
+	}
+	if cfg.MaxWaiting <= 0 {
+		cfg.MaxWaiting = waitFactor * cfg.Jobs
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.MaxFiles <= 0 {
+		cfg.MaxFiles = DefaultMaxFiles
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	if cfg.Log == nil {
+		cfg.Log = log.New(io.Discard, "", 0)
+	}
+	s := &Server{
+		cfg:     cfg,
+		admit:   make(chan struct{}, cfg.Jobs+cfg.MaxWaiting),
+		mux:     http.NewServeMux(),
+		token:   sha256.Sum256([]byte(cfg.Token)),
+		shipped: exercises.Shipped(),
+	}
+	if cfg.Queue == nil {
+		s.pool = NewPool(cfg.Engine, cfg.Jobs)
+	}
+	s.avgNanos.Store(int64(time.Second))
+	s.mux.HandleFunc("GET /healthz", s.handleHealth)
+	s.mux.HandleFunc("GET /v1/exercises", s.handleExercises)
+	s.mux.HandleFunc("POST /v1/grade", s.handleGrade)
+	if cfg.Queue != nil {
+		s.mux.HandleFunc("GET /v1/jobs/{id}", s.handleJob)
+	}
+	return s, nil
+}
+
+// Pool is the server's session pool (nil in queue mode).
+func (s *Server) Pool() *Pool { return s.pool }
+
+// Close closes the pool's sessions. Call it once no request is in flight
+// (Serve does).
+func (s *Server) Close() {
+	if s.pool != nil {
+		s.pool.Close()
+	}
+}
+
+// Serve serves HTTP on ln until ctx is done, then shuts down gracefully: it
+// stops accepting, lets the requests in flight finish (for at most the
+// request timeout and a margin), and closes the sessions. It returns nil
+// after a clean shutdown.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		WriteTimeout:      s.cfg.RequestTimeout + 30*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          s.cfg.Log,
+		// Request contexts do not end with ctx: a shutdown lets the
+		// gradings in flight finish.
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(ln) }()
+	select {
+	case err := <-done:
+		s.Close()
+		return err
+	case <-ctx.Done():
+	}
+	grace, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout+10*time.Second)
+	defer cancel()
+	err := hs.Shutdown(grace)
+	if err != nil {
+		hs.Close()
+	}
+	<-done // http.ErrServerClosed
+	s.Close()
+	if err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	return nil
+}
+
+// ServeHTTP checks the token, then routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	began := time.Now()
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	if r.URL.Path != "/healthz" && !s.authorized(r) {
+		rec.Header().Set("WWW-Authenticate", `Bearer realm="redisgrade"`)
+		writeError(rec, http.StatusUnauthorized, "a valid bearer token is needed: Authorization: Bearer <token>")
+	} else {
+		s.mux.ServeHTTP(rec, r)
+	}
+	s.cfg.Log.Printf("%s %s %d %s", r.Method, r.URL.Path, rec.status, time.Since(began).Round(time.Millisecond))
+}
+
+// authorized compares the bearer token in constant time (both sides hashed,
+// so that the comparison does not leak the token's length either).
+func (s *Server) authorized(r *http.Request) bool {
+	if s.cfg.Token == "" {
+		return true
+	}
+	auth := r.Header.Get("Authorization")
+	scheme, given, ok := strings.Cut(auth, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return false
+	}
+	sum := sha256.Sum256([]byte(strings.TrimSpace(given)))
+	return subtle.ConstantTimeCompare(sum[:], s.token[:]) == 1
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// httpError is a request's failure: a status and a message for the client.
+type httpError struct {
+	status     int
+	msg        string
+	retryAfter int // seconds; 0 = no header
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+func errorf(status int, format string, args ...any) *httpError {
+	return &httpError{status: status, msg: fmt.Sprintf(format, args...)}
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]any{"error": msg, "status": status})
+}
+
+func (e *httpError) write(w http.ResponseWriter) {
+	if e.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.retryAfter))
+	}
+	writeError(w, e.status, e.msg)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	body := map[string]any{"status": "ok"}
+	status := http.StatusOK
+	if s.pool != nil {
+		st := s.pool.Stats()
+		body["engine"] = s.cfg.Engine.Kind()
+		body["grading"] = st.Busy
+		body["waiting"] = max(0, len(s.admit)-st.Busy)
+		body["jobs"] = s.cfg.Jobs
+		body["max_waiting"] = s.cfg.MaxWaiting
+	} else {
+		body["queue"] = s.cfg.Queue.Stream()
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.cfg.Queue.Ping(ctx); err != nil {
+			status = http.StatusServiceUnavailable
+			body["status"] = "queue unreachable"
+			body["error"] = err.Error()
+		}
+	}
+	writeJSON(w, status, body)
+}
+
+// ExerciseInfo describes a shipped exercise for GET /v1/exercises.
+type ExerciseInfo struct {
+	ID       string     `json:"id"`
+	Title    string     `json:"title"`
+	Summary  string     `json:"summary,omitempty"`
+	MaxScore float64    `json:"max_score"`
+	Steps    []StepInfo `json:"steps"`
+}
+
+// StepInfo is one step of an ExerciseInfo.
+type StepInfo struct {
+	ID     string  `json:"id"`
+	Title  string  `json:"title"`
+	File   string  `json:"file"`
+	Points float64 `json:"points"`
+}
+
+func (s *Server) handleExercises(w http.ResponseWriter, r *http.Request) {
+	out := []ExerciseInfo{}
+	for _, id := range s.shipped {
+		ex, err := exercises.Load(id)
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, err.Error())
+			return
+		}
+		info := ExerciseInfo{ID: ex.ID, Title: ex.Title, Summary: ex.Summary, MaxScore: ex.MaxScore(), Steps: []StepInfo{}}
+		for _, st := range ex.Steps {
+			info.Steps = append(info.Steps, StepInfo{ID: st.ID, Title: st.Title, File: st.File, Points: st.Points})
+		}
+		out = append(out, info)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"exercises": out})
+}
+
+// loadExercise loads a shipped exercise by name. Paths are never accepted
+// from a request.
+func loadExercise(shipped []string, id string) (*exercises.Exercise, *httpError) {
+	if id == "" {
+		return nil, errorf(http.StatusBadRequest, "no exercise given (shipped: %s)", strings.Join(shipped, ", "))
+	}
+	if !slices.Contains(shipped, id) {
+		return nil, errorf(http.StatusNotFound, "no exercise named %q (shipped: %s)", id, strings.Join(shipped, ", "))
+	}
+	ex, err := exercises.Load(id)
+	if err != nil {
+		return nil, errorf(http.StatusInternalServerError, "load exercise: %v", err)
+	}
+	return ex, nil
+}
+
+// lookupFormat returns the writer for ?format= (default json).
+func lookupFormat(format string) (string, report.Writer, *httpError) {
+	if format == "" {
+		format = "json"
+	}
+	w, err := report.Lookup(format)
+	if err != nil {
+		return "", nil, errorf(http.StatusBadRequest, "format: %v", err)
+	}
+	return format, w, nil
+}
+
+// contentTypes gives the media type of the formats that are not JSON;
+// anything else is sniffed.
+var contentTypes = map[string]string{
+	"text":  "text/plain; charset=utf-8",
+	"tap":   "text/plain; charset=utf-8",
+	"csv":   "text/csv; charset=utf-8",
+	"junit": "application/xml",
+	"html":  "text/html; charset=utf-8",
+}
+
+func writeReport(w http.ResponseWriter, format string, write report.Writer, rep *report.Report) {
+	var buf bytes.Buffer
+	if err := write(&buf, rep, report.Options{}); err != nil {
+		writeError(w, http.StatusInternalServerError, "write report: "+err.Error())
+		return
+	}
+	ct, ok := contentTypes[format]
+	switch {
+	case ok:
+	case json.Valid(buf.Bytes()):
+		ct = "application/json"
+	default:
+		ct = http.DetectContentType(buf.Bytes())
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func (s *Server) handleGrade(w http.ResponseWriter, r *http.Request) {
+	if s.pool != nil {
+		// Admission before the body is read: a full queue costs nothing.
+		select {
+		case s.admit <- struct{}{}:
+			defer func() { <-s.admit }()
+		default:
+			e := errorf(http.StatusTooManyRequests, "the grader is busy: %d gradings running and %d waiting; try again later", s.cfg.Jobs, s.cfg.MaxWaiting)
+			e.retryAfter = s.retryAfter()
+			e.write(w)
+			return
+		}
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+	defer cancel()
+
+	format, write, herr := lookupFormat(r.URL.Query().Get("format"))
+	if herr != nil {
+		herr.write(w)
+		return
+	}
+	job, herr := readRequest(w, r, s.cfg.MaxBody, s.cfg.MaxFiles)
+	if herr != nil {
+		herr.write(w)
+		return
+	}
+	job.Format = format
+	ex, herr := loadExercise(s.shipped, job.Exercise)
+	if herr != nil {
+		herr.write(w)
+		return
+	}
+	sub, herr := job.open(s.cfg.TempDir, s.cfg.MaxFiles)
+	if herr != nil {
+		herr.write(w)
+		return
+	}
+
+	if s.cfg.Queue != nil {
+		s.enqueue(ctx, w, job)
+		return
+	}
+
+	began := time.Now()
+	rep, err := s.pool.Grade(ctx, ex, sub, s.cfg.Grade, s.testHookGrading)
+	if err != nil {
+		s.gradeError(ctx, r, err).write(w)
+		return
+	}
+	s.observe(time.Since(began))
+	writeReport(w, format, write, rep)
+}
+
+// gradeError turns a grading's error into a response. None of them is the
+// student's fault.
+func (s *Server) gradeError(ctx context.Context, r *http.Request, err error) *httpError {
+	switch {
+	case r.Context().Err() != nil:
+		// The client went away: nobody reads this.
+		return errorf(http.StatusServiceUnavailable, "the request was cancelled")
+	case ctx.Err() != nil:
+		e := errorf(http.StatusServiceUnavailable, "not graded within the request's %s; try again later", s.cfg.RequestTimeout)
+		e.retryAfter = s.retryAfter()
+		return e
+	case grader.IsInfra(err) || errors.Is(err, ErrPoolClosed):
+		s.cfg.Log.Printf("grader: %v", err)
+		e := errorf(http.StatusServiceUnavailable, "the grader could not grade this submission (not your fault): %v", err)
+		e.retryAfter = 5
+		return e
+	default:
+		s.cfg.Log.Printf("grader: %v", err)
+		return errorf(http.StatusInternalServerError, "could not grade: %v", err)
+	}
+}
+
+func (s *Server) enqueue(ctx context.Context, w http.ResponseWriter, job *Job) {
+	job.ID = newJobID()
+	job.Enqueued = time.Now().UTC()
+	if err := s.cfg.Queue.Enqueue(ctx, job); err != nil {
+		if errors.Is(err, ErrBacklogFull) {
+			e := errorf(http.StatusTooManyRequests, "%v; try again later", err)
+			e.retryAfter = 5
+			e.write(w)
+			return
+		}
+		s.cfg.Log.Printf("enqueue: %v", err)
+		e := errorf(http.StatusServiceUnavailable, "could not queue the submission: %v", err)
+		e.retryAfter = 5
+		e.write(w)
+		return
+	}
+	loc := "/v1/jobs/" + job.ID
+	w.Header().Set("Location", loc)
+	writeJSON(w, http.StatusAccepted, map[string]any{"job": job.ID, "status": "queued", "url": loc})
+}
+
+func (s *Server) handleJob(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if !validJobID(id) {
+		writeError(w, http.StatusNotFound, "no job "+strconv.Quote(id))
+		return
+	}
+	res, queued, err := s.cfg.Queue.Result(r.Context(), id)
+	if err != nil {
+		s.cfg.Log.Printf("job %s: %v", id, err)
+		e := errorf(http.StatusServiceUnavailable, "could not read the job: %v", err)
+		e.retryAfter = 5
+		e.write(w)
+		return
+	}
+	switch {
+	case res == nil && queued:
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusAccepted, map[string]any{"job": id, "status": "queued"})
+		return
+	case res == nil:
+		writeError(w, http.StatusNotFound, "no job "+strconv.Quote(id)+" (results are kept for a limited time)")
+		return
+	}
+	w.Header().Set("X-Redisgrade-Worker", res.Worker)
+	switch res.Status {
+	case StatusGraded:
+		fmtName := r.URL.Query().Get("format")
+		if fmtName == "" {
+			fmtName = res.Format
+		}
+		format, write, herr := lookupFormat(fmtName)
+		if herr != nil {
+			herr.write(w)
+			return
+		}
+		writeReport(w, format, write, res.Report)
+	case StatusRejected:
+		// 422 whatever the cause: a 404 would read as "no such job".
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"job": id, "status": res.Status, "error": res.Error})
+	default:
+		writeJSON(w, http.StatusInternalServerError, map[string]any{"job": id, "status": res.Status, "error": res.Error})
+	}
+}
+
+// observe folds one grading's time into the moving average.
+func (s *Server) observe(d time.Duration) {
+	for {
+		old := s.avgNanos.Load()
+		next := old + (int64(d)-old)/8
+		if s.avgNanos.CompareAndSwap(old, next) {
+			return
+		}
+	}
+}
+
+// retryAfter estimates in seconds when a grader will be free: the queue
+// ahead divided among the graders, at the average grading time.
+func (s *Server) retryAfter() int {
+	ahead := float64(len(s.admit)) / float64(s.cfg.Jobs)
+	secs := math.Ceil(ahead * time.Duration(s.avgNanos.Load()).Seconds())
+	return int(min(max(secs, 1), 300))
+}
