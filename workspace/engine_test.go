@@ -76,7 +76,7 @@ func TestStarterFilesAreNotDoneYet(t *testing.T) {
 			}
 			for _, want := range []string{"✘ Step 1: Set up the stock and sales keys (step1.redis)", "    In step1.redis, write the Redis commands",
 				"step1.redis holds only comments so far: write your commands below\n      them, then save.",
-				"Stuck? Run redisgrade hint for a hint.", "· Step 2:", "[□□□□] 0/4 steps"} {
+				"Stuck? Run redisgrade hint for a hint (2 in all, one at a time).", "· Step 2:", "[□□□□] 0/4 steps"} {
 				if !strings.Contains(out.String(), want) {
 					t.Errorf("screen lacks %q:\n%s", want, out.String())
 				}

@@ -285,7 +285,7 @@ func TestRenderCheckFirstUnfinishedInFull(t *testing.T) {
 		"why: The task is for the script to call DECR and INCR.",
 		"What your commands left in Redis:\n        sales (string) \"0\"\n        stock (string) \"99\"",
 		"Also failing when starting from stock=7 sales=3 and stock=1 sales=41.",
-		"Stuck? Run redisgrade hint for a hint.",
+		"Stuck? Run redisgrade hint for a hint (2 in all, one at a time).",
 		"· Step 3: Run the script atomically with EVAL (step3.redis)",
 		"✔ Step 4: Return the updated values from the script\n",
 		"[■■□□] 2/4 steps",

@@ -78,7 +78,7 @@ func TestStudentFlowInTerminal(t *testing.T) {
 		"✘ Step 1: Set up the stock and sales keys (step1.redis)",
 		"In step1.redis, write the Redis commands that create two keys",
 		"step1.redis holds only comments so far",
-		"Stuck? Run redisgrade hint for a hint.",
+		"Stuck? Run redisgrade hint for a hint (2 in all, one at a time).",
 		"· Step 2: Write a Lua script that updates stock and sales (step2.lua)",
 		"[□□□□] 0/4 steps")
 	if strings.Contains(out, step1Hint) {
@@ -175,17 +175,17 @@ func TestStudentFlowInTerminal(t *testing.T) {
 	if code != 0 {
 		t.Errorf("hint: exit %d", code)
 	}
-	mustContain(t, "the first hint", out, "Step 4: Return the updated values from the script (step4.lua)", "Hint 1 of 1:", step4HintOpening)
+	mustContain(t, "the first hint", out, "Step 4: Return the updated values from the script (step4.lua)", "Hint 1 of 2:", step4HintOpening)
 	second, code := term.run("redisgrade hint --engine process", 30*time.Second)
 	if code != 0 {
 		t.Errorf("second hint: exit %d", code)
 	}
-	mustContain(t, "the second hint", second, "No more hints for this step", step4HintOpening)
+	mustContain(t, "the second hint", second, "Hint 2 of 2:", "then return {stock, sales}")
 	if second == out {
 		t.Error("the second hint says the same as the first")
 	}
 	state, err := os.ReadFile(filepath.Join(ws, ".redisgrade.json"))
-	if err != nil || !strings.Contains(string(state), `"return-values": 1`) {
+	if err != nil || !strings.Contains(string(state), `"return-values": 2`) {
 		t.Errorf("hints seen not remembered: %s %v", state, err)
 	}
 	out, _ = term.run("redisgrade hint 1", 10*time.Second)
