@@ -239,38 +239,17 @@ type dockerServer struct {
 	ctr   *testcontainers.DockerContainer
 	id    string
 	image string
-	admin *redis.Client // the grader's own connection, for Reset
-	info  Info
-
-	adminOpts, studentOpts *redis.Options // set by lockDown
+	realServer
 
 	closeOnce sync.Once
 	closeErr  error
 }
 
-func (s *dockerServer) Info() Info { return s.info }
-
-func (s *dockerServer) Options() *redis.Options { return cloneOptions(s.adminOpts) }
-
-func (s *dockerServer) StudentOptions() *redis.Options { return cloneOptions(s.studentOpts) }
-
-func (s *dockerServer) adminOptions() *redis.Options {
-	o := s.Options()
-	o.PoolSize = 1
-	o.MaxRetries = -1 // a reset that failed half-way must be reported, not replayed
-	return o
-}
-
-// Reset empties the server exactly as the process engine does (see resetRedis in sandbox.go).
-func (s *dockerServer) Reset(ctx context.Context) error { return resetRedis(ctx, s.admin) }
-
 // Close removes the container at once (SIGKILL, then removal with its anonymous volumes). Idempotent; a
 // container that is already gone is not an error.
 func (s *dockerServer) Close() error {
 	s.closeOnce.Do(func() {
-		if s.admin != nil {
-			s.admin.Close()
-		}
+		s.closeAdmin()
 		if s.ctr == nil {
 			return
 		}

@@ -105,26 +105,10 @@ type processServer struct {
 	sock   string
 	out    *tailBuffer
 	exited chan struct{} // closed once the process has been reaped
-	admin  *redis.Client // the grader's own connection, for Reset
-	info   Info
-
-	adminOpts, studentOpts *redis.Options // set by lockDown
+	realServer
 
 	closeOnce sync.Once
 	closeErr  error
-}
-
-func (s *processServer) Info() Info { return s.info }
-
-func (s *processServer) Options() *redis.Options { return cloneOptions(s.adminOpts) }
-
-func (s *processServer) StudentOptions() *redis.Options { return cloneOptions(s.studentOpts) }
-
-func (s *processServer) adminOptions() *redis.Options {
-	o := s.Options()
-	o.PoolSize = 1
-	o.MaxRetries = -1 // a reset that failed half-way must be reported, not replayed
-	return o
 }
 
 // waitReady polls PING on the socket until it answers, the process exits, or the time is up.
@@ -175,7 +159,6 @@ func rawPing(ctx context.Context, sock string) error {
 
 // Reset empties the server. A script still running from the last student (BUSY) is killed first; if it has
 // already written (UNKILLABLE), Reset fails and the caller should Close and Start a new server.
-func (s *processServer) Reset(ctx context.Context) error { return resetRedis(ctx, s.admin) }
 
 // doUnbusy runs one command, killing a running script or function whenever the server answers BUSY.
 func doUnbusy(ctx context.Context, c *redis.Client, args []any) error {
@@ -202,9 +185,7 @@ func doUnbusy(ctx context.Context, c *redis.Client, args []any) error {
 
 func (s *processServer) Close() error {
 	s.closeOnce.Do(func() {
-		if s.admin != nil {
-			s.admin.Close()
-		}
+		s.closeAdmin()
 		killGroup(s.cmd.Process)
 		<-s.exited
 		s.closeErr = os.RemoveAll(s.dir)

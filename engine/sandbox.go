@@ -57,6 +57,38 @@ var realResetSteps = [][]any{
 	{"config", "resetstat"},
 }
 
+// realServer is what the process and docker servers share: a real Redis
+// locked down by lockDown, and the grader's own connection to reset it.
+type realServer struct {
+	admin *redis.Client // the grader's own connection, for Reset
+	info  Info
+
+	adminOpts, studentOpts *redis.Options // set by lockDown
+}
+
+func (s *realServer) Info() Info { return s.info }
+
+func (s *realServer) Options() *redis.Options { return cloneOptions(s.adminOpts) }
+
+func (s *realServer) StudentOptions() *redis.Options { return cloneOptions(s.studentOpts) }
+
+// Reset empties the server as resetRedis does.
+func (s *realServer) Reset(ctx context.Context) error { return resetRedis(ctx, s.admin) }
+
+func (s *realServer) adminOptions() *redis.Options {
+	o := s.Options()
+	o.PoolSize = 1
+	o.MaxRetries = -1 // a reset that failed half-way must be reported, not replayed
+	return o
+}
+
+// closeAdmin closes the grader's connection, if it was opened.
+func (s *realServer) closeAdmin() {
+	if s.admin != nil {
+		s.admin.Close()
+	}
+}
+
 // resetRedis returns a real Redis to a freshly started state as a student
 // can observe it, in one round trip: the steps are pipelined. A script
 // still running answers BUSY; then the steps go one at a time, killing it.

@@ -9,13 +9,15 @@ import (
 	"github.com/fatih/color"
 )
 
-// palette holds the colours of one rendering; each is switched on or off
-// from Options, never through fatih/color's global NoColor.
-type palette struct {
-	pass, fail, dim, bold, hint *color.Color
+// Palette holds the colours of one rendering; each is switched on or off
+// from the caller's setting, never through fatih/color's global NoColor.
+// The student's check screen uses it too, so both look alike.
+type Palette struct {
+	Pass, Fail, Dim, Bold, Hint, Warn *color.Color
 }
 
-func newPalette(on bool) palette {
+// NewPalette returns the colours, on or off.
+func NewPalette(on bool) Palette {
 	mk := func(attrs ...color.Attribute) *color.Color {
 		c := color.New(attrs...)
 		if on {
@@ -25,22 +27,23 @@ func newPalette(on bool) palette {
 		}
 		return c
 	}
-	return palette{
-		pass: mk(color.FgGreen, color.Bold),
-		fail: mk(color.FgRed, color.Bold),
-		dim:  mk(color.Faint),
-		bold: mk(color.Bold),
-		hint: mk(color.FgYellow),
+	return Palette{
+		Pass: mk(color.FgGreen, color.Bold),
+		Fail: mk(color.FgRed, color.Bold),
+		Dim:  mk(color.Faint),
+		Bold: mk(color.Bold),
+		Hint: mk(color.FgYellow),
+		Warn: mk(color.FgRed),
 	}
 }
 
 func writeText(w io.Writer, r *Report, opts Options) error {
-	p := newPalette(opts.Color)
+	p := NewPalette(opts.Color)
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s\n", p.bold.Sprint(r.Title), p.dim.Sprintf("(%s)", r.Exercise))
+	fmt.Fprintf(&b, "%s %s\n", p.Bold.Sprint(r.Title), p.Dim.Sprintf("(%s)", r.Exercise))
 	if !r.Gradable() {
-		fmt.Fprintf(&b, "%s\n\n%s\n", p.dim.Sprint(r.Submission), p.fail.Sprint("✘ ")+unreadableText(r))
-		fmt.Fprintf(&b, "\nScore: %s/%s · %s\n", p.bold.Sprint("0"), num(r.MaxScore), p.fail.Sprint("not graded"))
+		fmt.Fprintf(&b, "%s\n\n%s\n", p.Dim.Sprint(r.Submission), p.Fail.Sprint("✘ ")+unreadableText(r))
+		fmt.Fprintf(&b, "\nScore: %s/%s · %s\n", p.Bold.Sprint("0"), num(r.MaxScore), p.Fail.Sprint("not graded"))
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
@@ -48,28 +51,28 @@ func writeText(w io.Writer, r *Report, opts Options) error {
 	if r.Engine.Emulator {
 		engineLine = r.Engine.Kind + " engine, " + r.Engine.Version + ": an emulator, not a real Redis"
 	}
-	fmt.Fprintf(&b, "%s\n\n", p.dim.Sprintf("%s · %s", r.Submission, engineLine))
+	fmt.Fprintf(&b, "%s\n\n", p.Dim.Sprintf("%s · %s", r.Submission, engineLine))
 
 	for i, s := range r.Steps {
-		mark, pts := p.pass.Sprint("✔"), p.pass.Sprintf("%s/%s", num(s.Score), num(s.MaxScore))
+		mark, pts := p.Pass.Sprint("✔"), p.Pass.Sprintf("%s/%s", num(s.Score), num(s.MaxScore))
 		if !s.Passed {
-			mark, pts = p.fail.Sprint("✘"), p.fail.Sprintf("%s/%s", num(s.Score), num(s.MaxScore))
+			mark, pts = p.Fail.Sprint("✘"), p.Fail.Sprintf("%s/%s", num(s.Score), num(s.MaxScore))
 		}
-		fmt.Fprintf(&b, "%s Step %d: %s %s %s\n", mark, i+1, s.Title, p.dim.Sprintf("(%s)", s.File), pts)
+		fmt.Fprintf(&b, "%s Step %d: %s %s %s\n", mark, i+1, s.Title, p.Dim.Sprintf("(%s)", s.File), pts)
 		for _, c := range s.Checks {
 			switch {
 			case !c.Passed:
-				fmt.Fprintf(&b, "    %s %s\n", p.fail.Sprint("✘"), c.Name)
+				fmt.Fprintf(&b, "    %s %s\n", p.Fail.Sprint("✘"), c.Name)
 				writeIndented(&b, "        ", c.Message)
 				// Say expected and actual unless the message already did.
 				if (c.Expected != "" || c.Actual != "") && !strings.Contains(c.Message, c.Expected) {
-					fmt.Fprintf(&b, "        %s %s\n", p.dim.Sprint("expected:"), c.Expected)
-					fmt.Fprintf(&b, "        %s   %s\n", p.dim.Sprint("actual:"), c.Actual)
+					fmt.Fprintf(&b, "        %s %s\n", p.Dim.Sprint("expected:"), c.Expected)
+					fmt.Fprintf(&b, "        %s   %s\n", p.Dim.Sprint("actual:"), c.Actual)
 				}
 			case opts.Verbose || c.Message != "":
-				fmt.Fprintf(&b, "    %s %s\n", p.pass.Sprint("✔"), c.Name)
+				fmt.Fprintf(&b, "    %s %s\n", p.Pass.Sprint("✔"), c.Name)
 				if c.Message != "" {
-					writeIndented(&b, "        ", p.dim.Sprint(c.Message))
+					writeIndented(&b, "        ", p.Dim.Sprint(c.Message))
 				}
 			}
 		}
@@ -78,18 +81,18 @@ func writeText(w io.Writer, r *Report, opts Options) error {
 		for _, c := range s.Checks {
 			if !c.Passed && c.Why != "" && !seen[c.Why] {
 				seen[c.Why] = true
-				writeIndented(&b, "    ", p.hint.Sprint("why: ")+c.Why)
+				writeIndented(&b, "    ", p.Hint.Sprint("why: ")+c.Why)
 			}
 		}
 		if s.Note != "" {
-			writeIndented(&b, "    ", p.dim.Sprint("note: "+s.Note))
+			writeIndented(&b, "    ", p.Dim.Sprint("note: "+s.Note))
 		}
 		if !s.Passed && s.Hint != "" {
-			writeIndented(&b, "    ", p.hint.Sprint("hint: ")+s.Hint)
+			writeIndented(&b, "    ", p.Hint.Sprint("hint: ")+s.Hint)
 		}
 	}
 
-	verdict := p.pass.Sprint("all steps passed")
+	verdict := p.Pass.Sprint("all steps passed")
 	if !r.Passed() {
 		failed := 0
 		for _, s := range r.Steps {
@@ -97,10 +100,10 @@ func writeText(w io.Writer, r *Report, opts Options) error {
 				failed++
 			}
 		}
-		verdict = p.fail.Sprintf("%d of %d steps failed", failed, len(r.Steps))
+		verdict = p.Fail.Sprintf("%d of %d steps failed", failed, len(r.Steps))
 	}
-	fmt.Fprintf(&b, "\nScore: %s/%s · %s %s\n", p.bold.Sprint(num(r.Score)), num(r.MaxScore), verdict,
-		p.dim.Sprintf("(%d ms)", r.DurationMS))
+	fmt.Fprintf(&b, "\nScore: %s/%s · %s %s\n", p.Bold.Sprint(num(r.Score)), num(r.MaxScore), verdict,
+		p.Dim.Sprintf("(%d ms)", r.DurationMS))
 	_, err := io.WriteString(w, b.String())
 	return err
 }

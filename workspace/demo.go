@@ -3,6 +3,7 @@ package workspace
 import (
 	"context"
 	"fmt"
+	"github.com/redisgrade/redisgrade/report"
 	"io"
 	"strconv"
 	"strings"
@@ -79,7 +80,7 @@ func abs(n int64) int64 {
 // Run races each way in turn, each from stock d.Stock and sales 0 (set with
 // admin), on connections from connect, and writes a line per way as it goes.
 func (d Demo) Run(ctx context.Context, admin *redis.Client, connect func() *redis.Client, ways []Way) ([]DemoResult, error) {
-	p := newPalette(d.Color)
+	p := report.NewPalette(d.Color)
 	intro := fmt.Sprintf("Selling %d units from %d clients at once, starting from stock %d and sales 0, three ways. "+
 		"One more client samples stock and sales all along (MGET): every sample should add up to %d.",
 		d.Runs, d.Clients, d.Stock, d.Stock)
@@ -120,7 +121,7 @@ func (d Demo) Run(ctx context.Context, admin *redis.Client, connect func() *redi
 	return results, nil
 }
 
-func (d Demo) liveLine(p palette, i int, way Way, o atomicity.Observation) string {
+func (d Demo) liveLine(p report.Palette, i int, way Way, o atomicity.Observation) string {
 	const barWidth = 10
 	filled := 0
 	if d.Runs > 0 {
@@ -139,16 +140,16 @@ func (d Demo) liveLine(p palette, i int, way Way, o atomicity.Observation) strin
 	if plain := []rune(head + bar + runs + reads); len(plain) >= width {
 		return string(plain[:width-1])
 	}
-	style := p.pass
+	style := p.Pass
 	if o.Inconsistent > 0 {
-		style = p.fail
+		style = p.Fail
 	}
-	return head + p.pass.Sprint(bar[:len("█")*filled]) + p.dim.Sprint(bar[len("█")*filled:]) + runs + style.Sprint(reads)
+	return head + p.Pass.Sprint(bar[:len("█")*filled]) + p.Dim.Sprint(bar[len("█")*filled:]) + runs + style.Sprint(reads)
 }
 
 // Summary writes the table of results and two sentences on why.
 func (d Demo) Summary(results []DemoResult) error {
-	p := newPalette(d.Color)
+	p := report.NewPalette(d.Color)
 	ws, wl := d.Want()
 	headers := [][]string{
 		{"", "runs", "samples", "inconsistent", "lost", "final", "final"},
@@ -181,16 +182,16 @@ func (d Demo) Summary(results []DemoResult) error {
 			}
 			switch {
 			case n < len(headers):
-				cell = p.bold.Sprint(cell)
+				cell = p.Bold.Sprint(cell)
 			case c == 3 || c == 4:
 				if strings.TrimSpace(cell) == "0" {
-					cell = p.pass.Sprint(cell)
+					cell = p.Pass.Sprint(cell)
 				} else {
-					cell = p.fail.Sprint(cell)
+					cell = p.Fail.Sprint(cell)
 				}
 			case c == 5 && len(results[n-len(headers)].Obs.Final) == 2 && results[n-len(headers)].Obs.Final[0] != ws,
 				c == 6 && len(results[n-len(headers)].Obs.Final) == 2 && results[n-len(headers)].Obs.Final[1] != wl:
-				cell = p.fail.Sprint(cell)
+				cell = p.Fail.Sprint(cell)
 			}
 			if c > 0 {
 				b.WriteString("  ")
@@ -201,7 +202,7 @@ func (d Demo) Summary(results []DemoResult) error {
 	}
 	expect := fmt.Sprintf("%d runs from stock %d and sales 0 should leave stock %d and sales %d, and every read should see stock + sales = %d.",
 		d.Runs, d.Stock, ws, wl, d.Stock)
-	fmt.Fprintf(&b, "\n%s\n", p.dim.Sprint(strings.Join(wrap(expect, textWidth), "\n")))
+	fmt.Fprintf(&b, "\n%s\n", p.Dim.Sprint(strings.Join(wrap(expect, textWidth), "\n")))
 	why := "Why: without Lua, other clients run between your commands: with GET then SET two clients read the " +
 		"same stock and both write the same new value, so sales are lost, and with DECR then INCR a reader " +
 		"catches a unit that has left stock but not yet reached sales. A Lua script runs on the server as one " +

@@ -2,6 +2,7 @@ package workspace
 
 import (
 	"fmt"
+	"github.com/redisgrade/redisgrade/report"
 	"io"
 	"strings"
 
@@ -41,9 +42,9 @@ func (s *State) NextHint(step *exercises.Step) HintResult {
 
 // RenderHints writes the hints of step i.
 func RenderHints(out io.Writer, i int, step *exercises.Step, h HintResult, colour bool) error {
-	p := newPalette(colour)
+	p := report.NewPalette(colour)
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s\n\n", p.bold.Sprintf("Step %d: %s", i+1, step.Title), p.dim.Sprintf("(%s)", step.File))
+	fmt.Fprintf(&b, "%s %s\n\n", p.Bold.Sprintf("Step %d: %s", i+1, step.Title), p.Dim.Sprintf("(%s)", step.File))
 	if h.Total == 0 {
 		fmt.Fprintf(&b, "%s\n", strings.Join(wrap("This step has no hints. Run redisgrade check to see what is expected and what your file does.", textWidth), "\n"))
 		_, err := io.WriteString(out, b.String())
@@ -51,16 +52,16 @@ func RenderHints(out io.Writer, i int, step *exercises.Step, h HintResult, colou
 	}
 	if !h.Fresh {
 		if h.Total == 1 {
-			b.WriteString(p.hint.Sprint("No more hints for this step: you have seen its only hint. Here it is again:") + "\n\n")
+			b.WriteString(p.Hint.Sprint("No more hints for this step: you have seen its only hint. Here it is again:") + "\n\n")
 		} else {
-			b.WriteString(p.hint.Sprintf("No more hints for this step: you have seen all %d. Here they are again:", h.Total) + "\n\n")
+			b.WriteString(p.Hint.Sprintf("No more hints for this step: you have seen all %d. Here they are again:", h.Total) + "\n\n")
 		}
 	}
 	for n, text := range h.Hints {
 		label := fmt.Sprintf("Hint %d of %d:", n+1, h.Total)
-		style := p.dim
+		style := p.Dim
 		if n == len(h.Hints)-1 && h.Fresh {
-			style = p.hint
+			style = p.Hint
 		}
 		fmt.Fprintf(&b, "%s\n", style.Sprint(label))
 		for _, line := range wrap(text, textWidth-4) {

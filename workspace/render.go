@@ -6,37 +6,9 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/fatih/color"
-
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/report"
 )
-
-// palette holds the colours of one rendering, switched on or off from the
-// caller's setting, never through fatih/color's global NoColor.
-type palette struct {
-	pass, fail, dim, bold, hint, warn *color.Color
-}
-
-func newPalette(on bool) palette {
-	mk := func(attrs ...color.Attribute) *color.Color {
-		c := color.New(attrs...)
-		if on {
-			c.EnableColor()
-		} else {
-			c.DisableColor()
-		}
-		return c
-	}
-	return palette{
-		pass: mk(color.FgGreen, color.Bold),
-		fail: mk(color.FgRed, color.Bold),
-		dim:  mk(color.Faint),
-		bold: mk(color.Bold),
-		hint: mk(color.FgYellow),
-		warn: mk(color.FgRed),
-	}
-}
 
 // FirstUnfinished returns the index of the first step that did not pass, or
 // -1 when every step passed.
@@ -62,8 +34,8 @@ func Done(rep *report.Report) int {
 
 // ProgressBar renders `[■■□□] 2/4 steps`.
 func ProgressBar(done, total int, colour bool) string {
-	p := newPalette(colour)
-	return "[" + p.pass.Sprint(strings.Repeat("■", done)) + p.dim.Sprint(strings.Repeat("□", total-done)) + "] " +
+	p := report.NewPalette(colour)
+	return "[" + p.Pass.Sprint(strings.Repeat("■", done)) + p.Dim.Sprint(strings.Repeat("□", total-done)) + "] " +
 		fmt.Sprintf("%d/%d steps", done, total)
 }
 
@@ -73,25 +45,25 @@ func ProgressBar(done, total int, colour bool) string {
 // the student's commands left), the other steps on one line each, then a
 // progress bar of steps done.
 func (w *Workspace) RenderCheck(out io.Writer, ex *exercises.Exercise, rep *report.Report, colour bool) error {
-	p := newPalette(colour)
+	p := report.NewPalette(colour)
 	var b strings.Builder
 	engineLine := rep.Engine.Kind + " engine, Redis " + rep.Engine.Version
 	if rep.Engine.Emulator {
 		engineLine = rep.Engine.Kind + " engine (" + rep.Engine.Version + ", an emulator)"
 	}
-	fmt.Fprintf(&b, "%s %s\n", p.bold.Sprint(rep.Title), p.dim.Sprintf("· %s · %s · %d ms", rep.Exercise, engineLine, rep.DurationMS))
+	fmt.Fprintf(&b, "%s %s\n", p.Bold.Sprint(rep.Title), p.Dim.Sprintf("· %s · %s · %d ms", rep.Exercise, engineLine, rep.DurationMS))
 	b.WriteString("\n")
 
 	first := FirstUnfinished(rep)
 	for i, s := range rep.Steps {
 		switch {
 		case s.Passed:
-			fmt.Fprintf(&b, "%s Step %d: %s\n", p.pass.Sprint("✔"), i+1, s.Title)
+			fmt.Fprintf(&b, "%s Step %d: %s\n", p.Pass.Sprint("✔"), i+1, s.Title)
 		case i == first:
 			if i > 0 {
 				b.WriteString("\n")
 			}
-			fmt.Fprintf(&b, "%s Step %d: %s %s\n", p.fail.Sprint("✘"), i+1, p.bold.Sprint(s.Title), p.dim.Sprintf("(%s)", s.File))
+			fmt.Fprintf(&b, "%s Step %d: %s %s\n", p.Fail.Sprint("✘"), i+1, p.Bold.Sprint(s.Title), p.Dim.Sprintf("(%s)", s.File))
 			var step *exercises.Step
 			if i < len(ex.Steps) {
 				step = &ex.Steps[i]
@@ -99,15 +71,15 @@ func (w *Workspace) RenderCheck(out io.Writer, ex *exercises.Exercise, rep *repo
 			w.renderUnfinished(&b, p, step, &s)
 			b.WriteString("\n")
 		default:
-			fmt.Fprintf(&b, "%s %s\n", p.dim.Sprint("·"), p.dim.Sprintf("Step %d: %s (%s)", i+1, s.Title, s.File))
+			fmt.Fprintf(&b, "%s %s\n", p.Dim.Sprint("·"), p.Dim.Sprintf("Step %d: %s (%s)", i+1, s.Title, s.File))
 		}
 	}
 
 	b.WriteString("\n" + ProgressBar(Done(rep), len(rep.Steps), colour))
 	if first < 0 {
-		b.WriteString("  " + p.pass.Sprint("all steps done!"))
+		b.WriteString("  " + p.Pass.Sprint("all steps done!"))
 		if HasDemo(ex.ID) {
-			fmt.Fprintf(&b, "\nSee why it matters: %s", p.bold.Sprint("redisgrade demo "+ex.ID))
+			fmt.Fprintf(&b, "\nSee why it matters: %s", p.Bold.Sprint("redisgrade demo "+ex.ID))
 		}
 	}
 	b.WriteString("\n")
@@ -126,7 +98,7 @@ func splitCase(name string) (label, rest string) {
 	return "", name
 }
 
-func (w *Workspace) renderUnfinished(b *strings.Builder, p palette, step *exercises.Step, s *report.Step) {
+func (w *Workspace) renderUnfinished(b *strings.Builder, p report.Palette, step *exercises.Step, s *report.Step) {
 	const in = "    "
 	if step != nil && step.Task != "" {
 		for _, line := range wrap(step.Task, textWidth-len(in)) {
@@ -142,7 +114,7 @@ func (w *Workspace) renderUnfinished(b *strings.Builder, p palette, step *exerci
 		msg := fmt.Sprintf("%s holds only comments so far: write your %s below them, then save.", s.File, what)
 		for i, line := range wrap(msg, textWidth-len(in)-2) {
 			if i == 0 {
-				fmt.Fprintf(b, "%s%s %s\n", in, p.hint.Sprint("→"), line)
+				fmt.Fprintf(b, "%s%s %s\n", in, p.Hint.Sprint("→"), line)
 			} else {
 				fmt.Fprintf(b, "%s  %s\n", in, line)
 			}
@@ -174,20 +146,20 @@ func (w *Workspace) renderUnfinished(b *strings.Builder, p palette, step *exerci
 		}
 	}
 	if firstLabel != "" {
-		fmt.Fprintf(b, "%sStarting from %s:\n", in, p.bold.Sprint(firstLabel))
+		fmt.Fprintf(b, "%sStarting from %s:\n", in, p.Bold.Sprint(firstLabel))
 	}
 	whys := map[string]bool{}
 	var whyList []string
 	for _, c := range failing {
-		fmt.Fprintf(b, "%s%s %s\n", in, p.fail.Sprint("✘"), c.Name)
+		fmt.Fprintf(b, "%s%s %s\n", in, p.Fail.Sprint("✘"), c.Name)
 		if c.Message != "" {
 			for _, line := range strings.Split(c.Message, "\n") {
 				indent(b, in+"    ", strings.Join(wrap(line, textWidth-len(in)-4), "\n"))
 			}
 		}
 		if (c.Expected != "" || c.Actual != "") && !strings.Contains(c.Message, c.Expected) {
-			fmt.Fprintf(b, "%s    %s %s\n", in, p.dim.Sprint("expected:"), c.Expected)
-			fmt.Fprintf(b, "%s    %s   %s\n", in, p.dim.Sprint("actual:"), c.Actual)
+			fmt.Fprintf(b, "%s    %s %s\n", in, p.Dim.Sprint("expected:"), c.Expected)
+			fmt.Fprintf(b, "%s    %s   %s\n", in, p.Dim.Sprint("actual:"), c.Actual)
 		}
 		if c.Why != "" && !whys[c.Why] {
 			whys[c.Why] = true
@@ -198,21 +170,21 @@ func (w *Workspace) renderUnfinished(b *strings.Builder, p palette, step *exerci
 		b.WriteString("\n")
 		for i, line := range wrap(why, textWidth-len(in)-5) {
 			if i == 0 {
-				fmt.Fprintf(b, "%s%s %s\n", in, p.hint.Sprint("why:"), line)
+				fmt.Fprintf(b, "%s%s %s\n", in, p.Hint.Sprint("why:"), line)
 			} else {
 				fmt.Fprintf(b, "%s     %s\n", in, line)
 			}
 		}
 	}
 	if s.Keyspace != "" {
-		fmt.Fprintf(b, "\n%s%s\n", in, p.dim.Sprint("What your commands left in Redis:"))
+		fmt.Fprintf(b, "\n%s%s\n", in, p.Dim.Sprint("What your commands left in Redis:"))
 		indent(b, in+"    ", s.Keyspace)
 	}
 	if len(otherLabels) > 0 {
-		fmt.Fprintf(b, "\n%s%s\n", in, p.dim.Sprintf("Also failing when starting from %s.", joinAnd(otherLabels)))
+		fmt.Fprintf(b, "\n%s%s\n", in, p.Dim.Sprintf("Also failing when starting from %s.", joinAnd(otherLabels)))
 	}
 	if s.Note != "" {
-		fmt.Fprintf(b, "\n%s%s\n", in, p.dim.Sprint("note: "+s.Note))
+		fmt.Fprintf(b, "\n%s%s\n", in, p.Dim.Sprint("note: "+s.Note))
 	}
 	if step != nil {
 		w.renderHintLine(b, p, step, in)
@@ -220,7 +192,7 @@ func (w *Workspace) renderUnfinished(b *strings.Builder, p palette, step *exerci
 }
 
 // renderHintLine points to `redisgrade hint` without giving the hint away.
-func (w *Workspace) renderHintLine(b *strings.Builder, p palette, step *exercises.Step, in string) {
+func (w *Workspace) renderHintLine(b *strings.Builder, p report.Palette, step *exercises.Step, in string) {
 	total := len(step.AllHints())
 	if total == 0 {
 		return
@@ -237,7 +209,7 @@ func (w *Workspace) renderHintLine(b *strings.Builder, p palette, step *exercise
 	default:
 		msg = fmt.Sprintf("Hints seen: all %d. Run redisgrade hint to read them again.", total)
 	}
-	fmt.Fprintf(b, "\n%s%s\n", in, p.hint.Sprint(msg))
+	fmt.Fprintf(b, "\n%s%s\n", in, p.Hint.Sprint(msg))
 }
 
 func indent(b *strings.Builder, in, text string) {
