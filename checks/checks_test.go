@@ -147,3 +147,20 @@ func TestNoErrorsExplainsLuaErrors(t *testing.T) {
 		t.Errorf("got %q", r.Message)
 	}
 }
+
+func TestSentCheckRepeatCountsOnce(t *testing.T) {
+	c := SentCheck{Sent: "EVAL", Times: ptr[int64](1)}
+	r := c.Evaluate(context.Background(), &Env{File: "s.redis", Sent: []submissions.Command{cmd(1, "EVAL", "x", "0"), cmd(1, "EVAL", "x", "0")}})
+	if r.Passed || r.Message != "s.redis sends EVAL 2 times (line 1), expected once" {
+		t.Errorf("got %v %q", r.Passed, r.Message)
+	}
+}
+
+func TestReplyCheckOnAnError(t *testing.T) {
+	env := &Env{File: "s.lua", Sent: []submissions.Command{cmd(0, "EVAL", "x", "0")},
+		Replies: []Value{{Type: Error, Str: "ERR user_script:1: Attempt to modify a readonly table"}}}
+	r := (&ReplyCheck{Reply: Arr(Int(99), Int(1))}).Evaluate(context.Background(), env)
+	if r.Passed || r.Message != "an error came back instead of [99, 1] (the error is shown above)" {
+		t.Errorf("got %v %q", r.Passed, r.Message)
+	}
+}

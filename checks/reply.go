@@ -45,6 +45,10 @@ func (c *ReplyCheck) Evaluate(_ context.Context, env *Env) Result {
 		return res
 	}
 	res.Message = "the reply was " + got.String() + ", expected " + c.Reply.String()
+	if got.Type == Error && c.Reply.Type != Error {
+		// The error itself is already reported by the no-errors check.
+		res.Message = "an error came back instead of " + c.Reply.String() + " (the error is shown above)"
+	}
 	if note := explainMismatch(got, c.Reply); note != "" {
 		res.Message += ": " + note
 	}

@@ -52,11 +52,16 @@ func (c *SentCheck) Name() string {
 func (c *SentCheck) Evaluate(_ context.Context, env *Env) Result {
 	name := strings.ToUpper(c.Sent)
 	var lines []string
+	var count int64
 	for _, cmd := range env.Sent {
 		if cmd.Name() != name {
 			continue
 		}
-		lines = append(lines, strconv.Itoa(cmd.Line))
+		// A repeat count (`2 EVAL ...`) sends several commands from one line.
+		if l := strconv.Itoa(cmd.Line); len(lines) == 0 || lines[len(lines)-1] != l {
+			lines = append(lines, l)
+		}
+		count++
 		for i, want := range c.Args {
 			got := ""
 			if i+1 < len(cmd.Args) {
@@ -72,7 +77,7 @@ func (c *SentCheck) Evaluate(_ context.Context, env *Env) Result {
 			}
 		}
 	}
-	n := int64(len(lines))
+	n := count
 	if c.Times == nil {
 		if n == 0 {
 			return fail("%s sends no %s command", env.File, name)
