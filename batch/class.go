@@ -10,10 +10,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/redisgrade/redisgrade/submissions"
 )
 
 // Entry is one student's submission in a class.
@@ -213,7 +214,7 @@ func extractClassZip(zipPath, dir string) (root string, problems map[string]erro
 	tops := map[string]bool{}
 	topFiles := 0
 	for _, zf := range zr.File {
-		name, ok := cleanName(zf.Name)
+		name, ok := submissions.CleanEntryName(zf.Name)
 		if !ok {
 			continue
 		}
@@ -321,21 +322,6 @@ func extractFile(zf *zip.File, dst string, nestedArchive bool, budget int64) (in
 	// A file whose header understated its size ends over MaxFileSize here,
 	// and is reported too large as it should be.
 	return n, out.Close()
-}
-
-// cleanName turns a zip entry name into a safe relative path, or reports
-// false for names that are absolute or climb out with "..". Backslashes
-// count as separators, as some Windows tools write them.
-func cleanName(raw string) (string, bool) {
-	name := strings.ReplaceAll(raw, `\`, "/")
-	if strings.HasPrefix(name, "/") {
-		return "", false
-	}
-	name = path.Clean(name)
-	if name == "." || !fs.ValidPath(name) {
-		return "", false
-	}
-	return name, true
 }
 
 // cappedReaderAt fails reads once left bytes have been read; left < 0

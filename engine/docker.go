@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -270,7 +269,7 @@ func (s *dockerServer) waitReady(ctx context.Context, addr string, timeout time.
 	defer tick.Stop()
 	lastState := time.Now()
 	for {
-		err := tcpPing(ctx, addr)
+		err := rawPing(ctx, "tcp", addr)
 		if err == nil {
 			return nil
 		}
@@ -316,32 +315,6 @@ func (s *dockerServer) logs() string {
 	out := &tailBuffer{max: outputTail}
 	_, _ = io.Copy(out, rc)
 	return out.String()
-}
-
-// tcpPing sends one PING and waits for Redis's reply: PONG, or NOAUTH before the password is given.
-func tcpPing(ctx context.Context, addr string) error {
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	deadline := time.Now().Add(time.Second)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
-	}
-	conn.SetDeadline(deadline)
-	if _, err := conn.Write([]byte("*1\r\n$4\r\nPING\r\n")); err != nil {
-		return err
-	}
-	line, err := bufio.NewReader(conn).ReadString('\n')
-	if err != nil {
-		return err
-	}
-	if line != "+PONG\r\n" && !strings.HasPrefix(line, "-NOAUTH") {
-		return fmt.Errorf("ping: unexpected reply %q", strings.TrimSpace(line))
-	}
-	return nil
 }
 
 // ownLabels are the labels of this process's containers.

@@ -118,7 +118,7 @@ func (s *processServer) waitReady(ctx context.Context, timeout time.Duration) er
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if err := rawPing(ctx, s.sock); err == nil {
+		if err := rawPing(ctx, "unix", s.sock); err == nil {
 			return nil
 		}
 		select {
@@ -132,9 +132,10 @@ func (s *processServer) waitReady(ctx context.Context, timeout time.Duration) er
 }
 
 // rawPing sends one PING without go-redis, whose pool backs off after failed dials and would slow startup.
-func rawPing(ctx context.Context, sock string) error {
+// A NOAUTH reply counts as alive: the docker engine starts Redis with a one-time password.
+func rawPing(ctx context.Context, network, addr string) error {
 	var d net.Dialer
-	conn, err := d.DialContext(ctx, "unix", sock)
+	conn, err := d.DialContext(ctx, network, addr)
 	if err != nil {
 		return err
 	}
@@ -151,7 +152,7 @@ func rawPing(ctx context.Context, sock string) error {
 	if err != nil {
 		return err
 	}
-	if line != "+PONG\r\n" {
+	if line != "+PONG\r\n" && !strings.HasPrefix(line, "-NOAUTH") {
 		return fmt.Errorf("ping: unexpected reply %q", strings.TrimSpace(line))
 	}
 	return nil

@@ -31,10 +31,10 @@ type archiveEntry struct {
 	file    *file     // tar: read while streaming (nil if not needed)
 }
 
-// cleanName turns an archive entry name into a safe relative path, or
+// CleanEntryName turns an archive entry name into a safe relative path, or
 // reports false for names that are absolute or climb out with "..".
 // Backslashes count as separators, as some Windows tools write them.
-func cleanName(raw string) (string, bool) {
+func CleanEntryName(raw string) (string, bool) {
 	name := strings.ReplaceAll(raw, `\`, "/")
 	if strings.HasPrefix(name, "/") {
 		return "", false
@@ -115,7 +115,7 @@ func readZip(p string) (map[string]*file, error) {
 	}
 	var entries []archiveEntry
 	for _, zf := range zr.File {
-		name, ok := cleanName(zf.Name)
+		name, ok := CleanEntryName(zf.Name)
 		if !ok {
 			continue
 		}
@@ -205,7 +205,7 @@ func readTarEntries(tr *tar.Reader) ([]archiveEntry, error) {
 		if n >= maxEntries {
 			return nil, tooManyEntries()
 		}
-		name, ok := cleanName(hdr.Name)
+		name, ok := CleanEntryName(hdr.Name)
 		if !ok {
 			continue
 		}
