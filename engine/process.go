@@ -63,14 +63,17 @@ func (e *processEngine) Start(ctx context.Context) (Server, error) {
 		return nil, fmt.Errorf("start redis-server: %w", err)
 	}
 	s := &processServer{cmd: cmd, dir: dir, sock: sock, out: out, exited: make(chan struct{})}
+	// Set the ceiling before any client can connect, so even the first command is bounded. It comes before
+	// anything reaps the child: a server that already exited is still a zombie, so prlimit cannot fail with
+	// ESRCH nor reach a process that reused its pid.
+	limitErr := limitMemory(cmd.Process.Pid, memoryCeiling(e.maxBytes))
 	go func() {
 		_ = cmd.Wait() // the exit status is reported through out and exited
 		close(s.exited)
 	}()
-	// Set the ceiling before any client can connect, so even the first command is bounded.
-	if err := limitMemory(cmd.Process.Pid, memoryCeiling(e.maxBytes)); err != nil {
+	if limitErr != nil {
 		s.Close()
-		return nil, fmt.Errorf("start redis-server: limit memory: %w", err)
+		return nil, fmt.Errorf("start redis-server: limit memory: %w", limitErr)
 	}
 
 	if err := s.waitReady(ctx, e.opts.StartTimeout); err != nil {
