@@ -305,14 +305,14 @@ type failingServer struct {
 	e *failingEngine
 }
 
-func (s *failingServer) Reset(ctx context.Context) error {
+func (s *failingServer) Reset(ctx context.Context, given ...string) error {
 	s.e.mu.Lock()
 	fail := s.e.failReset
 	s.e.mu.Unlock()
 	if fail {
 		return errors.New("reset refused")
 	}
-	return s.Server.Reset(ctx)
+	return s.Server.Reset(ctx, given...)
 }
 
 // TestGraderFailures: a server that fails under grading is replaced and the

@@ -184,16 +184,21 @@ func (s *embeddedServer) adminOptions() *redis.Options {
 	return o
 }
 
+var embeddedResetSteps = [][]any{
+	{"flushall"},
+	{"script", "flush"},
+	{"config", "resetstat"},
+}
+
 // Reset empties the emulator. miniredis has no functions, so there is no FUNCTION FLUSH; a runaway script
 // blocks every command until ctx ends, and then the caller should Close and Start a new server.
-func (s *embeddedServer) Reset(ctx context.Context) error {
+func (s *embeddedServer) Reset(ctx context.Context, given ...string) error {
+	steps, err := resetSteps(embeddedResetSteps, given)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := withResetDeadline(ctx)
 	defer cancel()
-	steps := [][]any{
-		{"flushall"},
-		{"script", "flush"},
-		{"config", "resetstat"},
-	}
 	for _, args := range steps {
 		if err := s.admin.Do(ctx, args...).Err(); err != nil {
 			return fmt.Errorf("reset: %v: %w", args, err)

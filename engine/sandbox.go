@@ -73,7 +73,9 @@ func (s *realServer) Options() *redis.Options { return cloneOptions(s.adminOpts)
 func (s *realServer) StudentOptions() *redis.Options { return cloneOptions(s.studentOpts) }
 
 // Reset empties the server as resetRedis does.
-func (s *realServer) Reset(ctx context.Context) error { return resetRedis(ctx, s.admin) }
+func (s *realServer) Reset(ctx context.Context, given ...string) error {
+	return resetRedis(ctx, s.admin, given)
+}
 
 func (s *realServer) adminOptions() *redis.Options {
 	o := s.Options()
@@ -90,13 +92,18 @@ func (s *realServer) closeAdmin() {
 }
 
 // resetRedis returns a real Redis to a freshly started state as a student
-// can observe it, in one round trip: the steps are pipelined. A script
+// can observe it and sets the given keys, in one round trip: the steps are
+// pipelined. A script
 // still running answers BUSY; then the steps go one at a time, killing it.
-func resetRedis(ctx context.Context, admin *redis.Client) error {
+func resetRedis(ctx context.Context, admin *redis.Client, given []string) error {
+	steps, err := resetSteps(realResetSteps, given)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := withResetDeadline(ctx)
 	defer cancel()
 	pipe := admin.Pipeline()
-	for _, args := range realResetSteps {
+	for _, args := range steps {
 		pipe.Do(ctx, args...)
 	}
 	cmds, err := pipe.Exec(ctx)
@@ -112,7 +119,7 @@ func resetRedis(ctx context.Context, admin *redis.Client) error {
 	if !busy {
 		return fmt.Errorf("reset: %w", err)
 	}
-	for _, args := range realResetSteps {
+	for _, args := range steps {
 		if err := doUnbusy(ctx, admin, args); err != nil {
 			return fmt.Errorf("reset: %w", err)
 		}

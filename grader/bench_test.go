@@ -34,3 +34,33 @@ func BenchmarkGrade(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSessionGrade measures grading the correct lua-atomicity example on
+// a warm session, as a batch worker does:
+//
+//	go test -run '^$' -bench SessionGrade ./grader
+func BenchmarkSessionGrade(b *testing.B) {
+	ex, err := exercises.Load("lua-atomicity")
+	if err != nil {
+		b.Fatal(err)
+	}
+	sub, err := submissions.Open(filepath.Join("..", "submissions", "examples", "lua-atomicity", "correct"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, kind := range engineKinds {
+		b.Run(kind, func(b *testing.B) {
+			sess, err := NewSession(context.Background(), testEngine(b, kind))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer sess.Close()
+			for b.Loop() {
+				rep, err := sess.Grade(context.Background(), ex, sub, Options{})
+				if err != nil || !rep.Passed() {
+					b.Fatalf("grade: %v", err)
+				}
+			}
+		})
+	}
+}
