@@ -33,7 +33,7 @@ func TestThreeWays(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer srv.Close()
-			connect := func() *redis.Client { return redis.NewClient(srv.StudentOptions()) }
+			connect := Dial(srv.StudentOptions())
 			admin := redis.NewClient(srv.Options())
 			defer admin.Close()
 

@@ -41,8 +41,11 @@ func (f *Floor) Total() time.Duration { return f.Straight + f.Resets + f.Dials }
 
 // Capture is what one grading sent.
 type Capture struct {
-	Commands    [][]string // in order, connection set-up (HELLO, AUTH) left out
-	Connections int
+	Commands [][]string // in order, connection set-up (HELLO, AUTH) left out
+	// Trips groups Commands by the write that sent them: a pipeline is one
+	// round trip of several commands.
+	Trips       [][][]string
+	Connections int // opened during the grading, not reused from an earlier one
 	Resets      int
 }
 
@@ -111,11 +114,14 @@ func MeasureFloor(ctx context.Context, ex *exercises.Exercise, dir string, eng e
 	plainOpts.PoolSize = 1
 	plain := redis.NewClient(plainOpts)
 	defer plain.Close()
-	cmds := make([][]any, len(f.Capture.Commands))
-	for i, c := range f.Capture.Commands {
-		cmds[i] = make([]any, len(c))
-		for j, a := range c {
-			cmds[i][j] = a
+	trips := make([][][]any, len(f.Capture.Trips))
+	for i, trip := range f.Capture.Trips {
+		for _, c := range trip {
+			args := make([]any, len(c))
+			for j, a := range c {
+				args[j] = a
+			}
+			trips[i] = append(trips[i], args)
 		}
 	}
 	dials := func() error {
@@ -140,8 +146,17 @@ func MeasureFloor(ctx context.Context, ex *exercises.Exercise, dir string, eng e
 		func() error {
 			// Replies are not checked: the commands need not succeed again
 			// (an EVAL only the student may run), only cost the same.
-			for _, c := range cmds {
-				if err := plain.Do(ctx, c...).Err(); err != nil && ctx.Err() != nil {
+			for _, trip := range trips {
+				if len(trip) == 1 {
+					plain.Do(ctx, trip[0]...)
+				} else {
+					pipe := plain.Pipeline()
+					for _, c := range trip {
+						pipe.Do(ctx, c...)
+					}
+					pipe.Exec(ctx)
+				}
+				if err := ctx.Err(); err != nil {
 					return err
 				}
 			}
@@ -182,18 +197,18 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Micros
 // Print writes the floor's lines.
 func (f *Floor) Print(w io.Writer) {
 	c, np := &f.Capture, &f.NoProbe
-	fmt.Fprintf(w, "\nfloor: one grading of %s sends %d commands on %d connections, and resets the server %d times\n",
-		f.Submission, len(c.Commands), c.Connections, c.Resets)
+	fmt.Fprintf(w, "\nfloor: one grading of %s sends %d commands in %d round trips, opens %d new connections (the others are reused), and resets the server %d times\n",
+		f.Submission, len(c.Commands), len(c.Trips), c.Connections, c.Resets)
 	fmt.Fprintf(w, "  commands: %s\n", strings.Join(c.ByName(), ", "))
 	fmt.Fprintf(w, "  grading it, warm, alone (median of %d):  %s\n", f.Runs, ms(f.Grading))
-	fmt.Fprintf(w, "  the same sent straight to the same server: %s (commands one at a time on one connection %s, %d resets %s, %d connections %s)\n",
+	fmt.Fprintf(w, "  the same sent straight to the same server: %s (the same round trips on one connection %s, %d resets %s, %d connections %s)\n",
 		ms(f.Total()), ms(f.Straight), c.Resets, ms(f.Resets), c.Connections, ms(f.Dials))
 	over := f.Grading - f.Total()
 	fmt.Fprintf(w, "  grader overhead: %s (%.0f%% of the grading; the grading sends the probe's runs from its clients at once, the floor one at a time)\n",
 		ms(over), 100*over.Seconds()/f.Grading.Seconds())
 	probeCmds, probeConns := len(c.Commands)-len(np.Commands), c.Connections-np.Connections
 	probeTime := f.Grading - f.GradingNoProbe
-	fmt.Fprintf(w, "  the atomicity probe: %d of the %d commands and %d of the %d connections; %s of the %s grading (%.0f%%; without it: %s)\n",
+	fmt.Fprintf(w, "  the atomicity probe: %d of the %d commands and %d of the %d new connections; %s of the %s grading (%.0f%%; without it: %s)\n",
 		probeCmds, len(c.Commands), probeConns, c.Connections, ms(probeTime), ms(f.Grading), 100*probeTime.Seconds()/f.Grading.Seconds(), ms(f.GradingNoProbe))
 }
 
@@ -303,6 +318,16 @@ func (c *recConn) Write(p []byte) (int, error) {
 		return c.Conn.Write(p)
 	}
 	c.buf = append(c.buf, p...)
+	var trip [][]string
+	defer func() {
+		if len(trip) > 0 {
+			c.rec.mu.Lock()
+			if c.rec.on {
+				c.rec.cur.Trips = append(c.rec.cur.Trips, trip)
+			}
+			c.rec.mu.Unlock()
+		}
+	}()
 	for {
 		cmd, rest, ok := parseRESPCommand(c.buf)
 		if !ok {
@@ -316,6 +341,7 @@ func (c *recConn) Write(p []byte) (int, error) {
 		c.rec.mu.Lock()
 		if c.rec.on && name != "HELLO" && name != "AUTH" {
 			c.rec.cur.Commands = append(c.rec.cur.Commands, cmd)
+			trip = append(trip, cmd)
 		}
 		c.rec.mu.Unlock()
 	}

@@ -34,6 +34,14 @@ func signed(n int64) string {
 	return strconv.FormatInt(n, 10)
 }
 
+func (c *ChangeCheck) ReadsKeys() []string {
+	keys := make([]string, len(c.Change))
+	for i, ch := range c.Change {
+		keys[i] = ch.Name
+	}
+	return keys
+}
+
 func (c *ChangeCheck) Evaluate(ctx context.Context, env *Env) Result {
 	var wrong, exp, act []string
 	for _, ch := range c.Change {
@@ -42,7 +50,7 @@ func (c *ChangeCheck) Evaluate(ctx context.Context, env *Env) Result {
 		if err != nil {
 			return fail("the spec's given value of %s is not an integer", k)
 		}
-		after, err := readInt(ctx, env.Admin, k)
+		after, err := readInt(ctx, env, k)
 		if err != nil {
 			wrong = append(wrong, err.Error())
 			continue
@@ -73,8 +81,8 @@ func intValue(s State, key string) (int64, error) {
 }
 
 // readInt reads an integer key; a missing key is 0.
-func readInt(ctx context.Context, c *redis.Client, key string) (int64, error) {
-	s, err := c.Get(ctx, key).Result()
+func readInt(ctx context.Context, env *Env, key string) (int64, error) {
+	s, err := env.getString(ctx, key)
 	if errors.Is(err, redis.Nil) {
 		return 0, nil
 	}

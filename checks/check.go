@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/redisgrade/redisgrade/atomicity"
 	"github.com/redisgrade/redisgrade/internal/yamlstrict"
 	"github.com/redisgrade/redisgrade/submissions"
 )
@@ -49,14 +50,17 @@ func fail(format string, args ...any) Result {
 
 // Env is what a check can see of one run of a case.
 type Env struct {
-	File    string                                   // the submission file that ran, e.g. step3.redis
-	Given   State                                    // the keys set before the run
-	Sent    []submissions.Command                    // what was sent on the student's behalf, in order
-	Replies []Value                                  // one reply per command in Sent
-	Stats   map[string]int64                         // INFO commandstats calls right after the run
-	Admin   *redis.Client                            // inspects the server; never the student's connection
-	Connect func() *redis.Client                     // a new connection as the student, for probes
-	Restore func(ctx context.Context, s State) error // a clean server holding just s
+	File    string                // the submission file that ran, e.g. step3.redis
+	Given   State                 // the keys set before the run
+	Sent    []submissions.Command // what was sent on the student's behalf, in order
+	Replies []Value               // one reply per command in Sent
+	Stats   map[string]int64      // INFO commandstats calls right after the run
+	// Snapshot, if set, holds the keys the checks name as they were right
+	// after the run (TakeSnapshot); checks read the server for the rest.
+	Snapshot *Snapshot
+	Admin    *redis.Client                            // inspects the server; never the student's connection
+	Connect  atomicity.Connect                        // a connection as the student, for probes; release it when done
+	Restore  func(ctx context.Context, s State) error // a clean server holding just s
 }
 
 // KV is one key of a state.

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/redis/go-redis/v9"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/redisgrade/redisgrade/internal/yamlstrict"
@@ -100,8 +99,10 @@ func (c *KeyCheck) expected() string {
 	return "a " + c.Type
 }
 
+func (c *KeyCheck) ReadsKeys() []string { return []string{c.Key} }
+
 func (c *KeyCheck) Evaluate(ctx context.Context, env *Env) Result {
-	typ, err := env.Admin.Type(ctx, c.Key).Result()
+	typ, err := env.keyType(ctx, c.Key)
 	if err != nil {
 		return fail("could not read key %s: %v", c.Key, err)
 	}
@@ -125,7 +126,7 @@ func (c *KeyCheck) Evaluate(ctx context.Context, env *Env) Result {
 		res.Actual, res.Message = "a "+typ, "key "+c.Key+" holds a "+typ+", not a "+want
 		return res
 	}
-	got, err := c.actual(ctx, env.Admin, typ)
+	got, err := c.actual(ctx, env, typ)
 	if err != nil {
 		return fail("could not read key %s: %v", c.Key, err)
 	}
@@ -139,10 +140,11 @@ func (c *KeyCheck) Evaluate(ctx context.Context, env *Env) Result {
 }
 
 // actual renders the key's value in the same canonical form as expected.
-func (c *KeyCheck) actual(ctx context.Context, r *redis.Client, typ string) (string, error) {
+func (c *KeyCheck) actual(ctx context.Context, env *Env, typ string) (string, error) {
+	r := env.Admin
 	switch typ {
 	case "string":
-		v, err := r.Get(ctx, c.Key).Result()
+		v, err := env.getString(ctx, c.Key)
 		return strconv.Quote(v), err
 	case "list":
 		v, err := r.LRange(ctx, c.Key, 0, -1).Result()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/redisgrade/redisgrade/atomicity"
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/submissions"
 )
@@ -37,7 +38,7 @@ func serverEnv(t *testing.T, kind string) *Env {
 	return &Env{
 		File:    "step3.redis",
 		Admin:   admin,
-		Connect: func() *redis.Client { return redis.NewClient(srv.Options()) },
+		Connect: atomicity.Dial(srv.Options()),
 		Restore: func(ctx context.Context, s State) error {
 			if err := srv.Reset(ctx); err != nil {
 				return err
@@ -257,6 +258,66 @@ func TestAtomicProbeIsDeterministic(t *testing.T) {
 				{Line: 3, Args: []string{"INCR", "sales"}}, {Line: 4, Args: []string{"EXEC"}}}
 			if r := c.Evaluate(ctx, env); !r.Passed {
 				t.Errorf("MULTI/EXEC is atomic too: %s", r.Message)
+			}
+		})
+	}
+}
+
+// Checks read the snapshot the grader takes after the run exactly as they
+// would read the server, for every shape of key, passing and failing; and
+// the snapshot's own reads are not in its statistics.
+func TestSnapshotAgreesWithServer(t *testing.T) {
+	for _, kind := range []string{engine.KindProcess, engine.KindEmbedded} {
+		t.Run(kind, func(t *testing.T) {
+			env := serverEnv(t, kind)
+			ctx := context.Background()
+			if err := env.Restore(ctx, State{{"stock", "99"}, {"word", "lots"}}); err != nil {
+				t.Fatal(err)
+			}
+			env.Given = State{{"stock", "100"}, {"sales", "0"}}
+			env.Admin.Set(ctx, "limited", "1", 45*time.Second)
+			env.Admin.RPush(ctx, "queue", "a", "b")
+			env.Admin.SAdd(ctx, "tags", "x", "y")
+			env.Admin.ZAdd(ctx, "board", redis.Z{Member: "alice", Score: 30})
+			env.Admin.HSet(ctx, "user", "name", "ann")
+			if err := env.Admin.ConfigResetStat(ctx).Err(); err != nil {
+				t.Fatal(err)
+			}
+			env.Admin.Incr(ctx, "n")
+			i := func(n int64) *int64 { return &n }
+			list := List{
+				&KeyCheck{Key: "stock", Equals: ptr("99")},
+				&KeyCheck{Key: "stock", Equals: ptr("100")},
+				&KeyCheck{Key: "missing", Equals: ptr("1")},
+				&KeyCheck{Key: "missing", Absent: true},
+				&KeyCheck{Key: "queue", Equals: ptr("x")},
+				&KeyCheck{Key: "queue", List: []string{"a", "b"}},
+				&KeyCheck{Key: "tags", Set: []string{"x"}},
+				&KeyCheck{Key: "board", Zset: Scores{{"alice", 30}}},
+				&KeyCheck{Key: "user", Hash: map[string]string{"name": "bob"}},
+				&KeyCheck{Key: "user", Type: "hash"},
+				&ChangeCheck{Change: Counts{{"stock", -1}, {"sales", 1}}},
+				&ChangeCheck{Change: Counts{{"word", 1}}},
+				&ChangeCheck{Change: Counts{{"queue", 1}}},
+				&TTLCheck{Key: "limited", Min: i(1), Max: i(60)},
+				&TTLCheck{Key: "limited", None: true},
+				&TTLCheck{Key: "stock", None: true},
+				&TTLCheck{Key: "missing", Min: i(1)},
+			}
+			snap, err := TakeSnapshot(ctx, env.Admin, KeysOf(list))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if snap.Stats["incr"] != 1 || snap.Stats["type"] != 0 || snap.Stats["get"] != 0 || snap.Stats["ttl"] != 0 {
+				t.Errorf("snapshot statistics = %v; want incr 1 and none of the snapshot's own reads", snap.Stats)
+			}
+			for _, c := range list {
+				live := c.Evaluate(ctx, env)
+				withSnap := *env
+				withSnap.Snapshot = snap
+				if got := c.Evaluate(ctx, &withSnap); got != live {
+					t.Errorf("%s:\nfrom the snapshot %+v\nfrom the server   %+v", c.Name(), got, live)
+				}
 			}
 		})
 	}

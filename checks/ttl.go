@@ -46,8 +46,10 @@ func (c *TTLCheck) Name() string {
 	return sprintf("key %s expires within %d s", c.Key, *c.Max)
 }
 
+func (c *TTLCheck) ReadsKeys() []string { return []string{c.Key} }
+
 func (c *TTLCheck) Evaluate(ctx context.Context, env *Env) Result {
-	ttl, err := env.Admin.Do(ctx, "TTL", c.Key).Int64()
+	ttl, err := env.ttl(ctx, c.Key)
 	if err != nil {
 		return fail("could not read the TTL of %s: %v", c.Key, err)
 	}

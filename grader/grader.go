@@ -321,19 +321,20 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 		return []report.Check{{Name: name, Message: msg}}, nil, nil
 	}
 
-	stats, err := g.sess.stats(ctx)
+	snap, err := g.sess.snapshot(ctx, checks.KeysOf(c.Checks))
 	if err != nil {
 		return nil, nil, &InfraError{Err: err}
 	}
 	env := &checks.Env{
-		File:    s.File,
-		Given:   c.Given,
-		Sent:    cmds,
-		Replies: replies,
-		Stats:   stats,
-		Admin:   g.sess.admin,
-		Connect: g.sess.student,
-		Restore: g.sess.prepare,
+		File:     s.File,
+		Given:    c.Given,
+		Sent:     cmds,
+		Replies:  replies,
+		Stats:    snap.Stats,
+		Snapshot: snap,
+		Admin:    g.sess.admin,
+		Connect:  g.sess.student,
+		Restore:  g.sess.prepare,
 	}
 	results, space := g.evaluate(ctx, c, env, limit)
 	g.keyspace = space
@@ -344,17 +345,13 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 // would: an error reply does not stop the rest; a timeout or a broken
 // connection does, and is returned.
 func (g *grading) send(ctx context.Context, cmds []submissions.Command, limit time.Duration) ([]checks.Value, error) {
-	conn := g.sess.student()
-	defer conn.Close()
+	conn, release := g.sess.student()
+	defer release()
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	replies := make([]checks.Value, 0, len(cmds))
 	for _, cmd := range cmds {
-		args := make([]any, len(cmd.Args))
-		for i, a := range cmd.Args {
-			args[i] = a
-		}
-		res, err := conn.Do(ctx, args...).Result()
+		res, err := conn.Do(ctx, cmd.Any()...).Result()
 		v, ok := checks.FromReply(res, err)
 		if !ok {
 			return replies, err
@@ -417,6 +414,9 @@ func (g *grading) evaluate(ctx context.Context, c exercises.Case, env *checks.En
 	}
 	for _, i := range probes {
 		run(i, all[i])
+		if out[i].Passed {
+			continue // every command it sent was answered: the server is fine
+		}
 		if _, err := g.sess.recover(ctx); err != nil {
 			out[i].Message += "; the server had to be replaced afterwards"
 		}

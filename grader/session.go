@@ -22,9 +22,10 @@ const adminTimeout = 5 * time.Second
 // submissions: every case starts from a reset, proven to look like a fresh
 // server, and a server a student's code left stuck or dead is replaced.
 type Session struct {
-	eng   engine.Engine
-	srv   engine.Server
-	admin *redis.Client
+	eng      engine.Engine
+	srv      engine.Server
+	admin    *redis.Client
+	students *studentConns // the student's connections to srv, kept between cases
 }
 
 // NewSession starts a server on eng. Its error is an *InfraError.
@@ -48,7 +49,14 @@ func (s *Session) start(ctx context.Context) error {
 	opts.PoolSize = 4
 	opts.MaxRetries = -1   // a retried command could run twice
 	opts.DialerRetries = 1 // a server that refuses a dial is dead: no backoff
-	s.srv, s.admin = srv, redis.NewClient(opts)
+	admin := redis.NewClient(opts)
+	students, err := newStudentConns(ctx, srv, admin)
+	if err != nil {
+		admin.Close()
+		srv.Close()
+		return fmt.Errorf("start %s engine: %w", s.eng.Kind(), err)
+	}
+	s.srv, s.admin, s.students = srv, admin, students
 	return nil
 }
 
@@ -63,26 +71,21 @@ func (s *Session) replace(ctx context.Context) error {
 
 // Close stops the server. The session cannot grade afterwards.
 func (s *Session) Close() {
+	if s.students != nil {
+		s.students.close()
+	}
 	if s.admin != nil {
 		s.admin.Close()
 	}
 	if s.srv != nil {
 		s.srv.Close()
 	}
-	s.srv, s.admin = nil, nil
+	s.srv, s.admin, s.students = nil, nil, nil
 }
 
-// student opens a connection for the student's commands, as the sandboxed
-// student user: one connection, so that SELECT or MULTI carry from one line
-// to the next as in redis-cli, and no retries, so no command runs twice.
-func (s *Session) student() *redis.Client {
-	opts := s.srv.StudentOptions()
-	opts.PoolSize = 1
-	opts.MaxRetries = -1
-	opts.DialerRetries = 1
-	opts.DialTimeout = adminTimeout
-	return redis.NewClient(opts)
-}
+// student gives a connection as the student (see studentConns); release
+// hands it back.
+func (s *Session) student() (conn *redis.Client, release func()) { return s.students.get() }
 
 // prepare gives a case a clean server holding just the given keys, with
 // command statistics zeroed after the keys were written: one round trip.
@@ -99,15 +102,12 @@ func (s *Session) prepare(ctx context.Context, given checks.State) error {
 	return nil
 }
 
-// stats reads how many times each command ran since prepare.
-func (s *Session) stats(ctx context.Context) (map[string]int64, error) {
+// snapshot reads the command statistics since prepare and the keys the
+// checks name, in one round trip.
+func (s *Session) snapshot(ctx context.Context, keys []string) (*checks.Snapshot, error) {
 	ctx, cancel := context.WithTimeout(ctx, adminTimeout)
 	defer cancel()
-	info, err := s.admin.Info(ctx, "commandstats").Result()
-	if err != nil {
-		return nil, fmt.Errorf("read command statistics: %w", err)
-	}
-	return engine.ParseCommandStats(info), nil
+	return checks.TakeSnapshot(ctx, s.admin, keys)
 }
 
 // healthy reports whether the server answers at once.

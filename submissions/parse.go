@@ -23,6 +23,15 @@ type Command struct {
 	Args []string // Args[0] is the command name as written
 }
 
+// Any returns Args as go-redis takes a command's arguments.
+func (c Command) Any() []any {
+	args := make([]any, len(c.Args))
+	for i, a := range c.Args {
+		args[i] = a
+	}
+	return args
+}
+
 // Name returns Args[0] upper-cased. Only ASCII letters change, as Redis
 // compares command names with strcasecmp; other bytes are kept as they are.
 func (c Command) Name() string {

@@ -79,7 +79,7 @@ func abs(n int64) int64 {
 
 // Run races each way in turn, each from stock d.Stock and sales 0 (set with
 // admin), on connections from connect, and writes a line per way as it goes.
-func (d Demo) Run(ctx context.Context, admin *redis.Client, connect func() *redis.Client, ways []Way) ([]DemoResult, error) {
+func (d Demo) Run(ctx context.Context, admin *redis.Client, connect atomicity.Connect, ways []Way) ([]DemoResult, error) {
 	p := report.NewPalette(d.Color)
 	intro := fmt.Sprintf("Selling %d units from %d clients at once, starting from stock %d and sales 0, three ways. "+
 		"One more client samples stock and sales all along (MGET): every sample should add up to %d.",

@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/redisgrade/redisgrade/atomicity"
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/grader"
 	"github.com/redisgrade/redisgrade/report"
@@ -136,7 +137,7 @@ func TestDemo(t *testing.T) {
 			defer srv.Close()
 			admin := redis.NewClient(srv.Options())
 			defer admin.Close()
-			connect := func() *redis.Client { return redis.NewClient(srv.StudentOptions()) }
+			connect := atomicity.Dial(srv.StudentOptions())
 
 			for _, live := range []bool{false, true} {
 				var out bytes.Buffer

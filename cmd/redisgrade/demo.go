@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
+	"github.com/redisgrade/redisgrade/atomicity"
 	"github.com/redisgrade/redisgrade/workspace"
 )
 
@@ -57,12 +58,10 @@ func newDemoCmd() *cobra.Command {
 			defer srv.Close()
 			admin := redis.NewClient(srv.Options())
 			defer admin.Close()
-			connect := func() *redis.Client {
-				opts := srv.StudentOptions()
-				opts.PoolSize = 1
-				opts.MaxRetries = -1 // a retried update would sell twice
-				return redis.NewClient(opts)
-			}
+			opts := srv.StudentOptions()
+			opts.PoolSize = 1
+			opts.MaxRetries = -1 // a retried update would sell twice
+			connect := atomicity.Dial(opts)
 			info := srv.Info()
 			what := "Redis " + info.Version
 			if info.Emulator {

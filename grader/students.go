@@ -1,0 +1,170 @@
+package grader
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/redisgrade/redisgrade/engine"
+)
+
+// maxIdleStudents bounds the connections a session keeps for reuse: enough
+// for an atomicity probe's clients and its watcher.
+const maxIdleStudents = 16
+
+// studentConns opens the student's connections to one server and keeps them
+// from one case to the next. Opening one costs a dial and an AUTH, and the
+// atomicity probe alone needs ten per case: before reuse, that was the
+// largest part of a warm grading.
+//
+// A connection is kept only while nothing it ran can have left state on it:
+// one that sent a command of @connection, @transaction or @pubsub (SELECT,
+// MULTI, WATCH, CLIENT SETNAME, HELLO, SUBSCRIBE...) is closed when handed
+// back, so the next case never inherits a database, a transaction, a name or
+// a subscription. The list comes from the server itself (ACL CAT), so a
+// newer Redis's commands are covered. Scripts cannot change their caller's
+// connection: SELECT in Lua stays in the script, and the connection commands
+// cannot be called from one. go-redis drops a connection that timed out or
+// broke, and dials a new one on the next command. The emulator's connections
+// are never kept.
+type studentConns struct {
+	srv      engine.Server
+	stateful map[string]bool // nil: keep nothing
+
+	mu   sync.Mutex
+	idle []*studentConn
+}
+
+// studentConn is a connection with the hook that watches what it sends.
+type studentConn struct {
+	*redis.Client
+	hook *stateHook
+}
+
+// stateCategories are the ACL categories whose commands change the state of
+// the connection that sends them.
+var stateCategories = []string{"connection", "transaction", "pubsub"}
+
+// newStudentConns asks the server which commands change a connection's state.
+// Where it cannot tell (the emulator), no connection is kept.
+func newStudentConns(ctx context.Context, srv engine.Server, admin *redis.Client) (*studentConns, error) {
+	sc := &studentConns{srv: srv}
+	if srv.Info().Emulator {
+		return sc, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, adminTimeout)
+	defer cancel()
+	pipe := admin.Pipeline()
+	cats := make([]*redis.StringSliceCmd, len(stateCategories))
+	for i, cat := range stateCategories {
+		cats[i] = pipe.ACLCatArgs(ctx, &redis.ACLCatArgs{Category: cat})
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("list the commands that change a connection's state: %w", err)
+	}
+	sc.stateful = map[string]bool{}
+	for _, cat := range cats {
+		for _, name := range cat.Val() {
+			// "client|setname": the hook sees the command's first word.
+			name, _, _ = strings.Cut(name, "|")
+			sc.stateful[strings.ToLower(name)] = true
+		}
+	}
+	return sc, nil
+}
+
+// get returns a connection as the student, reused where one is idle:
+// one connection, so that SELECT or MULTI carry from one line to the next as
+// in redis-cli, and no retries, so no command runs twice. release hands it
+// back; it may be called more than once.
+func (sc *studentConns) get() (conn *redis.Client, release func()) {
+	sc.mu.Lock()
+	var c *studentConn
+	if n := len(sc.idle); n > 0 {
+		c, sc.idle = sc.idle[n-1], sc.idle[:n-1]
+	}
+	sc.mu.Unlock()
+	if c == nil {
+		opts := sc.srv.StudentOptions()
+		opts.PoolSize = 1
+		opts.MaxRetries = -1
+		opts.DialerRetries = 1
+		opts.DialTimeout = adminTimeout
+		hook := &stateHook{stateful: sc.stateful, password: opts.Password}
+		c = &studentConn{Client: redis.NewClient(opts), hook: hook}
+		c.AddHook(hook)
+	}
+	var once sync.Once
+	return c.Client, func() { once.Do(func() { sc.put(c) }) }
+}
+
+// put takes a connection back: kept if nothing it ran can have changed it.
+func (sc *studentConns) put(c *studentConn) {
+	if sc.stateful == nil || c.hook.changed.Load() {
+		c.Close()
+		return
+	}
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if len(sc.idle) >= maxIdleStudents {
+		c.Close()
+		return
+	}
+	sc.idle = append(sc.idle, c)
+}
+
+// close closes the idle connections; the server is going away.
+func (sc *studentConns) close() {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	for _, c := range sc.idle {
+		c.Close()
+	}
+	sc.idle = nil
+}
+
+// stateHook notes a command that changes the connection's state. The HELLO
+// (or AUTH) go-redis sends on each new connection carries the student's
+// password, which only the grader knows: that one is the grader's own.
+type stateHook struct {
+	stateful map[string]bool
+	password string
+	changed  atomic.Bool
+}
+
+func (h *stateHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *stateHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		h.note(cmd)
+		return next(ctx, cmd)
+	}
+}
+
+func (h *stateHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		for _, cmd := range cmds {
+			h.note(cmd)
+		}
+		return next(ctx, cmds)
+	}
+}
+
+func (h *stateHook) note(cmd redis.Cmder) {
+	name := cmd.Name()
+	if !h.stateful[name] {
+		return
+	}
+	if (name == "hello" || name == "auth") && h.password != "" {
+		for _, a := range cmd.Args() {
+			if a == any(h.password) {
+				return // go-redis authenticating a new connection
+			}
+		}
+	}
+	h.changed.Store(true)
+}
