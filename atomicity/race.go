@@ -38,6 +38,9 @@ type Race struct {
 	// Progress, if set, is called now and then from the sampling goroutine
 	// (never concurrently with itself) with the observation so far.
 	Progress func(Observation)
+	// Start, if set, is what the keys hold when Run is called, known to the
+	// caller; otherwise Run reads them first.
+	Start []int64
 	// Queue, if set, queues one run of the update on a pipeline, and each
 	// client then sends its runs a few to a round trip. Only for an update
 	// that is one command: Redis runs a command whole, so no reader can see
@@ -47,7 +50,7 @@ type Race struct {
 }
 
 // runsPerTrip is how many runs a client sends in one round trip with Queue.
-const runsPerTrip = 4
+const runsPerTrip = 8
 
 // Observation is what a race saw.
 type Observation struct {
@@ -69,8 +72,10 @@ func (r Race) Run(ctx context.Context, connect Connect, update Update) (Observat
 	defer release()
 	var obs Observation
 	var err error
-	if obs.Start, err = r.Read(ctx, watcher); err != nil {
-		return obs, err
+	if obs.Start = r.Start; obs.Start == nil {
+		if obs.Start, err = r.Read(ctx, watcher); err != nil {
+			return obs, err
+		}
 	}
 	total := sum(obs.Start)
 

@@ -3,6 +3,7 @@ package checks
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
@@ -81,7 +82,7 @@ func (c *AtomicCheck) Evaluate(ctx context.Context, env *Env) Result {
 	if err := env.Restore(ctx, from); err != nil {
 		return fail("could not prepare the probe: %v", err)
 	}
-	start, err := race.Read(ctx, env.Admin)
+	start, err := startOf(c.Keys, from)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -112,6 +113,7 @@ func (c *AtomicCheck) Evaluate(ctx context.Context, env *Env) Result {
 	if err := putBack(ctx, env.Admin, c.Keys, from); err != nil {
 		return fail("could not prepare the probe: %v", err)
 	}
+	race.Start = start
 	obs, err := race.Run(ctx, env.Connect, update)
 	if err != nil {
 		return fail("the concurrent replay failed: %v", err)
@@ -196,6 +198,24 @@ func stepThrough(ctx context.Context, env *Env, race atomicity.Race, cmds []subm
 		}
 	}
 	return torn, nil
+}
+
+// startOf is what reading the keys gives right after from was set: from's
+// values, 0 for a key from does not hold.
+func startOf(keys []string, from State) ([]int64, error) {
+	out := make([]int64, len(keys))
+	for i, k := range keys {
+		v, ok := from.Get(k)
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return nil, errors.New("key " + k + " is " + strconv.Quote(v) + ", not an integer")
+		}
+		out[i] = n
+	}
+	return out, nil
 }
 
 // putBack deletes keys, then sets from's keys, in one round trip.

@@ -16,6 +16,9 @@ type CallsCheck struct {
 	Meta  `yaml:",inline"`
 }
 
+// ReadsStats marks the check as one that reads Env.Stats.
+func (c *CallsCheck) ReadsStats() {}
+
 func (c *CallsCheck) Name() string {
 	parts := []string{}
 	for _, call := range c.Calls {

@@ -304,7 +304,12 @@ func TestSnapshotAgreesWithServer(t *testing.T) {
 				&TTLCheck{Key: "stock", None: true},
 				&TTLCheck{Key: "missing", Min: i(1)},
 			}
-			snap, err := TakeSnapshot(ctx, env.Admin, KeysOf(list))
+			list = append(list, &CallsCheck{Calls: Counts{{"incr", 1}}})
+			reads := ReadsOf(list)
+			if !reads.Stats {
+				t.Error("a calls check should ask for the statistics")
+			}
+			snap, err := TakeSnapshot(ctx, env.Admin, reads)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -16,6 +16,13 @@ type KeyReader interface {
 	ReadsKeys() []string
 }
 
+// StatsReader is a check that reads Env.Stats, which the grader then reads
+// with the keys.
+type StatsReader interface {
+	Check
+	ReadsStats()
+}
+
 // Snapshot is what the server held right after the student's commands, read
 // in one round trip: the command statistics and, for each key a check
 // names, its type, its value if it is a string, and its TTL. A grading
@@ -24,7 +31,7 @@ type KeyReader interface {
 // hash's fields) from the server, which still holds the same state: probes,
 // the only checks that change it, run last.
 type Snapshot struct {
-	Stats map[string]int64 // INFO commandstats calls, by lower-case command name
+	Stats map[string]int64 // INFO commandstats calls, by lower-case command name; nil unless asked for
 	keys  map[string]keyRead
 }
 
@@ -35,30 +42,39 @@ type keyRead struct {
 	ttl    int64  // TTL's reply: -2 no key, -1 no expiry
 }
 
-// TakeSnapshot reads the statistics first, so that its own reads are not in
-// them, then each key's TYPE, GET and TTL. A GET of a key that is not a
+// TakeSnapshot reads the statistics first (if asked for), so that its own
+// reads are not in them, then each key's TYPE, GET and TTL. A GET of a key that is not a
 // string answers WRONGTYPE, kept as the checks would have seen it.
-func TakeSnapshot(ctx context.Context, admin *redis.Client, keys []string) (*Snapshot, error) {
+func TakeSnapshot(ctx context.Context, admin *redis.Client, r Reads) (*Snapshot, error) {
 	pipe := admin.Pipeline()
-	info := pipe.Info(ctx, "commandstats")
+	var info *redis.StringCmd
+	if r.Stats {
+		info = pipe.Info(ctx, "commandstats")
+	}
 	type reads struct {
 		typ *redis.StatusCmd
 		get *redis.StringCmd
 		ttl *redis.Cmd
 	}
 	rs := map[string]reads{}
-	for _, k := range keys {
+	for _, k := range r.Keys {
 		if _, ok := rs[k]; ok {
 			continue
 		}
 		rs[k] = reads{typ: pipe.Type(ctx, k), get: pipe.Get(ctx, k), ttl: pipe.Do(ctx, "TTL", k)}
 	}
+	s := &Snapshot{keys: map[string]keyRead{}}
+	if pipe.Len() == 0 {
+		return s, nil
+	}
 	// Exec's error is the first failed command's: a GET of a list, or redis.Nil.
 	_, _ = pipe.Exec(ctx)
-	if err := info.Err(); err != nil {
-		return nil, fmt.Errorf("read command statistics: %w", err)
+	if info != nil {
+		if err := info.Err(); err != nil {
+			return nil, fmt.Errorf("read command statistics: %w", err)
+		}
+		s.Stats = engine.ParseCommandStats(info.Val())
 	}
-	s := &Snapshot{Stats: engine.ParseCommandStats(info.Val()), keys: map[string]keyRead{}}
 	for k, r := range rs {
 		typ, err := r.typ.Result()
 		if err != nil {
@@ -77,15 +93,24 @@ func TakeSnapshot(ctx context.Context, admin *redis.Client, keys []string) (*Sna
 	return s, nil
 }
 
-// KeysOf lists the keys the checks read, for TakeSnapshot.
-func KeysOf(cs List) []string {
-	var keys []string
+// Reads is what a case's checks read after the run.
+type Reads struct {
+	Keys  []string
+	Stats bool // INFO commandstats
+}
+
+// ReadsOf says what the checks read, for TakeSnapshot.
+func ReadsOf(cs List) Reads {
+	var r Reads
 	for _, c := range cs {
 		if kr, ok := c.(KeyReader); ok {
-			keys = append(keys, kr.ReadsKeys()...)
+			r.Keys = append(r.Keys, kr.ReadsKeys()...)
+		}
+		if _, ok := c.(StatsReader); ok {
+			r.Stats = true
 		}
 	}
-	return keys
+	return r
 }
 
 // keyType is the key's TYPE, from the snapshot where it holds the key.

@@ -321,7 +321,7 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 		return []report.Check{{Name: name, Message: msg}}, nil, nil
 	}
 
-	snap, err := g.sess.snapshot(ctx, checks.KeysOf(c.Checks))
+	snap, err := g.sess.snapshot(ctx, checks.ReadsOf(c.Checks))
 	if err != nil {
 		return nil, nil, &InfraError{Err: err}
 	}

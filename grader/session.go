@@ -102,12 +102,12 @@ func (s *Session) prepare(ctx context.Context, given checks.State) error {
 	return nil
 }
 
-// snapshot reads the command statistics since prepare and the keys the
-// checks name, in one round trip.
-func (s *Session) snapshot(ctx context.Context, keys []string) (*checks.Snapshot, error) {
+// snapshot reads what the checks read (the command statistics since prepare,
+// the keys they name) in one round trip.
+func (s *Session) snapshot(ctx context.Context, r checks.Reads) (*checks.Snapshot, error) {
 	ctx, cancel := context.WithTimeout(ctx, adminTimeout)
 	defer cancel()
-	return checks.TakeSnapshot(ctx, s.admin, keys)
+	return checks.TakeSnapshot(ctx, s.admin, r)
 }
 
 // healthy reports whether the server answers at once.
