@@ -42,10 +42,11 @@ type Race struct {
 	// caller; otherwise Run reads them first.
 	Start []int64
 	// Queue, if set, queues one run of the update on a pipeline, and each
-	// client then sends its runs a few to a round trip. Only for an update
-	// that is one command: Redis runs a command whole, so no reader can see
-	// more between commands sent one at a time than between commands sent
-	// together, and a race costs a fraction of its round trips.
+	// client then sends its runs a few to a round trip, each followed by an
+	// MGET sample. Only for an update that is one command: Redis runs a
+	// command whole, so no reader can see more between commands sent one at
+	// a time than between commands sent together, and a race costs a
+	// fraction of its round trips.
 	Queue func(ctx context.Context, pipe redis.Pipeliner)
 }
 
@@ -70,14 +71,14 @@ func (o Observation) Sum() int64 { return sum(o.Start) }
 func (r Race) Run(ctx context.Context, connect Connect, update Update) (Observation, error) {
 	watcher, release := connect()
 	defer release()
-	var obs Observation
-	var err error
-	if obs.Start = r.Start; obs.Start == nil {
-		if obs.Start, err = r.Read(ctx, watcher); err != nil {
-			return obs, err
+	start := r.Start
+	if start == nil {
+		var err error
+		if start, err = r.Read(ctx, watcher); err != nil {
+			return Observation{Start: start}, err
 		}
 	}
-	total := sum(obs.Start)
+	t := &tally{obs: Observation{Start: start}, total: sum(start)}
 
 	var (
 		next, done atomic.Int64
@@ -94,7 +95,7 @@ func (r Race) Run(ctx context.Context, connect Connect, update Update) (Observat
 			conn, release := connect()
 			defer release()
 			if r.Queue != nil {
-				if err := r.runQueued(ctx, conn, &next, &done); err != nil {
+				if err := r.runQueued(ctx, conn, &next, &done, t); err != nil {
 					fail(err)
 				}
 				return
@@ -122,14 +123,8 @@ func (r Race) Run(ctx context.Context, connect Connect, update Update) (Observat
 				fail(err)
 				return
 			}
-			obs.Samples++
-			if sum(vals) != total {
-				obs.Inconsistent++
-				if obs.Example == nil {
-					obs.Example = vals
-				}
-			}
-			if r.Progress != nil && obs.Samples%16 == 0 {
+			if n := t.record(vals); r.Progress != nil && n%16 == 0 {
+				obs := t.observation()
 				obs.Runs = done.Load()
 				r.Progress(obs)
 			}
@@ -138,10 +133,12 @@ func (r Race) Run(ctx context.Context, connect Connect, update Update) (Observat
 	wg.Wait()
 	close(finished)
 	<-sampled
+	obs := t.observation()
 	obs.Runs = done.Load()
 	if firstErr != nil {
 		return obs, firstErr
 	}
+	var err error
 	obs.Final, err = r.Read(ctx, watcher)
 	if r.Progress != nil {
 		r.Progress(obs)
@@ -149,10 +146,39 @@ func (r Race) Run(ctx context.Context, connect Connect, update Update) (Observat
 	return obs, err
 }
 
-// runQueued takes runs a few at a time and sends each few in one pipeline.
-// An error reply ends the race, as it does run by run (a nil reply is not
-// an error).
-func (r Race) runQueued(ctx context.Context, conn *redis.Client, next, done *atomic.Int64) error {
+// tally counts the samples, from the watcher and from queued runs.
+type tally struct {
+	mu    sync.Mutex
+	obs   Observation
+	total int64
+}
+
+// record counts one sample and returns how many there are.
+func (t *tally) record(vals []int64) int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.obs.Samples++
+	if sum(vals) != t.total {
+		t.obs.Inconsistent++
+		if t.obs.Example == nil {
+			t.obs.Example = vals
+		}
+	}
+	return t.obs.Samples
+}
+
+func (t *tally) observation() Observation {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.obs
+}
+
+// runQueued takes runs a few at a time and sends each few in one pipeline,
+// with an MGET of the keys after each run: a sample between runs, as good as
+// the watcher's (no command is ever seen half-run) and costing no round
+// trip. An error reply ends the race, as it does run by run (a nil reply is
+// not an error).
+func (r Race) runQueued(ctx context.Context, conn *redis.Client, next, done *atomic.Int64, t *tally) error {
 	for {
 		n := 0
 		for n < runsPerTrip && next.Add(1) <= int64(r.Runs) {
@@ -162,8 +188,10 @@ func (r Race) runQueued(ctx context.Context, conn *redis.Client, next, done *ato
 			return nil
 		}
 		pipe := conn.Pipeline()
-		for range n {
+		samples := make([]*redis.SliceCmd, n)
+		for i := range n {
 			r.Queue(ctx, pipe)
+			samples[i] = pipe.MGet(ctx, r.Keys...)
 		}
 		cmds, err := pipe.Exec(ctx)
 		for _, c := range cmds {
@@ -175,6 +203,13 @@ func (r Race) runQueued(ctx context.Context, conn *redis.Client, next, done *ato
 			return err
 		}
 		done.Add(int64(n))
+		for _, s := range samples {
+			vals, err := r.ints(s.Val())
+			if err != nil {
+				return err
+			}
+			t.record(vals)
+		}
 	}
 }
 
@@ -184,6 +219,11 @@ func (r Race) Read(ctx context.Context, conn *redis.Client) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
+	return r.ints(vals)
+}
+
+// ints reads an MGET reply as integers; a missing key is 0.
+func (r Race) ints(vals []any) ([]int64, error) {
 	out := make([]int64, len(vals))
 	for i, v := range vals {
 		s, ok := v.(string)

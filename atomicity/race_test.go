@@ -78,3 +78,48 @@ func TestThreeWays(t *testing.T) {
 		})
 	}
 }
+
+// Runs of a one-command update go a few to a round trip, each followed by a
+// sample: every run is counted once, every sample is real (an update that
+// breaks the sum shows in them), and a script stays consistent.
+func TestQueuedRuns(t *testing.T) {
+	eng, _, err := engine.New(engine.KindProcess, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv, err := eng.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	admin := redis.NewClient(srv.Options())
+	defer admin.Close()
+	connect := Dial(srv.StudentOptions())
+
+	race := func(cmd ...any) Observation {
+		t.Helper()
+		if err := admin.MSet(ctx, "stock", 1000, "sales", 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+		r := Race{Keys: []string{"stock", "sales"}, Clients: 8, Runs: 50, Start: []int64{1000, 0},
+			Queue: func(ctx context.Context, pipe redis.Pipeliner) { pipe.Do(ctx, cmd...) }}
+		obs, err := r.Run(ctx, connect, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if obs.Runs != 50 || obs.Samples < 50 {
+			t.Errorf("%v: %d runs and %d samples; want 50 runs and a sample after each at least", cmd, obs.Runs, obs.Samples)
+		}
+		return obs
+	}
+	lua := race("EVAL", "redis.call('DECR', 'stock') redis.call('INCR', 'sales')", "0")
+	if lua.Inconsistent != 0 || lua.Final[0] != 950 || lua.Final[1] != 50 {
+		t.Errorf("the script: %+v; want no inconsistent sample and 950/50", lua)
+	}
+	half := race("DECR", "stock")
+	if half.Inconsistent < 50 || half.Final[0] != 950 {
+		t.Errorf("DECR alone: %+v; want every sample after a run inconsistent, and stock 950", half)
+	}
+}

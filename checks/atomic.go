@@ -128,8 +128,12 @@ func (c *AtomicCheck) Evaluate(ctx context.Context, env *Env) Result {
 		}
 	}
 	total := strings.Join(c.Keys, " + ")
-	seen := sprintf("%d runs of %s from %d clients at once, with %s MGET samples taken alongside",
-		c.Runs, strings.Join(names(cmds), " "), c.Clients, thousands(obs.Samples))
+	samples := "MGET samples"
+	if obs.Samples == 1 {
+		samples = "MGET sample"
+	}
+	seen := sprintf("%d runs of %s from %d clients at once, with %s %s taken alongside",
+		c.Runs, strings.Join(names(cmds), " "), c.Clients, thousands(obs.Samples), samples)
 	res := Result{
 		Expected: sprintf("every sample %s = %d; final %s", total, obs.Sum(), race.State(want)),
 		Actual:   sprintf("%d inconsistent samples; final %s", obs.Inconsistent, race.State(obs.Final)),

@@ -42,40 +42,57 @@ type keyRead struct {
 	ttl    int64  // TTL's reply: -2 no key, -1 no expiry
 }
 
-// TakeSnapshot reads the statistics first (if asked for), so that its own
-// reads are not in them, then each key's TYPE, GET and TTL. A GET of a key that is not a
-// string answers WRONGTYPE, kept as the checks would have seen it.
-func TakeSnapshot(ctx context.Context, admin *redis.Client, r Reads) (*Snapshot, error) {
-	pipe := admin.Pipeline()
-	var info *redis.StringCmd
+// TakeSnapshot reads the snapshot in one round trip on c.
+func TakeSnapshot(ctx context.Context, c *redis.Client, r Reads) (*Snapshot, error) {
+	pipe := c.Pipeline()
+	pending := QueueSnapshot(ctx, pipe, r)
+	if pipe.Len() > 0 {
+		// Exec's error is the first failed command's: a GET of a list, or
+		// redis.Nil; Snapshot looks at each reply.
+		_, _ = pipe.Exec(ctx)
+	}
+	return pending.Snapshot()
+}
+
+// PendingSnapshot is a snapshot's reads, queued on a pipeline.
+type PendingSnapshot struct {
+	info *redis.StringCmd
+	keys map[string]pendingKey
+}
+
+type pendingKey struct {
+	typ *redis.StatusCmd
+	get *redis.StringCmd
+	ttl *redis.Cmd
+}
+
+// QueueSnapshot queues the reads on pipe, where they can follow the
+// student's last command: the statistics first (if asked for), so that the
+// reads are not in them, then each key's TYPE, GET and TTL. A GET of a key
+// that is not a string answers WRONGTYPE, kept as the checks would see it.
+func QueueSnapshot(ctx context.Context, pipe redis.Pipeliner, r Reads) *PendingSnapshot {
+	p := &PendingSnapshot{keys: map[string]pendingKey{}}
 	if r.Stats {
-		info = pipe.Info(ctx, "commandstats")
+		p.info = pipe.Info(ctx, "commandstats")
 	}
-	type reads struct {
-		typ *redis.StatusCmd
-		get *redis.StringCmd
-		ttl *redis.Cmd
-	}
-	rs := map[string]reads{}
 	for _, k := range r.Keys {
-		if _, ok := rs[k]; ok {
-			continue
+		if _, ok := p.keys[k]; !ok {
+			p.keys[k] = pendingKey{typ: pipe.Type(ctx, k), get: pipe.Get(ctx, k), ttl: pipe.Do(ctx, "TTL", k)}
 		}
-		rs[k] = reads{typ: pipe.Type(ctx, k), get: pipe.Get(ctx, k), ttl: pipe.Do(ctx, "TTL", k)}
 	}
+	return p
+}
+
+// Snapshot builds the snapshot once the pipeline ran.
+func (p *PendingSnapshot) Snapshot() (*Snapshot, error) {
 	s := &Snapshot{keys: map[string]keyRead{}}
-	if pipe.Len() == 0 {
-		return s, nil
-	}
-	// Exec's error is the first failed command's: a GET of a list, or redis.Nil.
-	_, _ = pipe.Exec(ctx)
-	if info != nil {
-		if err := info.Err(); err != nil {
+	if p.info != nil {
+		if err := p.info.Err(); err != nil {
 			return nil, fmt.Errorf("read command statistics: %w", err)
 		}
-		s.Stats = engine.ParseCommandStats(info.Val())
+		s.Stats = engine.ParseCommandStats(p.info.Val())
 	}
-	for k, r := range rs {
+	for k, r := range p.keys {
 		typ, err := r.typ.Result()
 		if err != nil {
 			return nil, fmt.Errorf("read the type of key %s: %w", k, err)
@@ -85,8 +102,6 @@ func TakeSnapshot(ctx context.Context, admin *redis.Client, r Reads) (*Snapshot,
 			return nil, fmt.Errorf("read the TTL of key %s: %w", k, err)
 		}
 		kr := keyRead{typ: typ, ttl: ttl}
-		// GET's reply as the checks would have had it: the value, redis.Nil,
-		// or WRONGTYPE for a key of another type.
 		kr.str, kr.strErr = r.get.Result()
 		s.keys[k] = kr
 	}

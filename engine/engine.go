@@ -54,8 +54,9 @@ type Engine interface {
 type Server interface {
 	Info() Info
 	// Options returns go-redis options for a new connection to this server: Network/Addr, Protocol 2 (RESP2,
-	// always), ContextTimeoutEnabled (so a context deadline bounds every call) and DisableIdentity (so no
-	// CLIENT SETINFO shows up in a student's command statistics). Callers set their own timeouts/pool sizes on
+	// always), ContextTimeoutEnabled (so a context deadline bounds every call), DisableIdentity (so no
+	// CLIENT SETINFO shows up in a student's command statistics) and no separate pipeline pool (so a pipeline
+	// runs on the same connection as the client's other commands). Callers set their own timeouts/pool sizes on
 	// the copy.
 	Options() *redis.Options
 	// StudentOptions returns options for a connection as the sandboxed student (StudentUser): no @admin or
@@ -204,6 +205,11 @@ func baseOptions(network, addr string) *redis.Options {
 		Protocol:              2,
 		ContextTimeoutEnabled: true,
 		DisableIdentity:       true,
+		// go-redis sends pipelines on connections of their own by default. A
+		// pipeline must run on the connection its client's other commands
+		// ran on: after the student's SELECT, say, or as the student's last
+		// command followed by the grader's reads.
+		PipelinePoolSize: -1,
 	}
 }
 

@@ -196,3 +196,28 @@ func TestResetLooksFresh(t *testing.T) {
 		})
 	}
 }
+
+// A pipeline runs on the connection the client's other commands ran on (go-redis
+// would otherwise give pipelines connections of their own): the student's
+// SELECT holds for a pipeline that follows it.
+func TestPipelineSharesTheConnection(t *testing.T) {
+	for _, kind := range kinds {
+		t.Run(kind, func(t *testing.T) {
+			srv := start(t, kind, Options{})
+			for name, opts := range map[string]*redis.Options{"admin": srv.Options(), "student": srv.StudentOptions()} {
+				opts.PoolSize = 1
+				c := redis.NewClient(opts)
+				ctx := bg(t)
+				must(t, c.Do(ctx, "SELECT", "2").Err())
+				must(t, c.Set(ctx, "k", "v", 0).Err())
+				pipe := c.Pipeline()
+				get := pipe.Get(ctx, "k")
+				_, err := pipe.Exec(ctx)
+				if err != nil || get.Val() != "v" {
+					t.Errorf("%s: GET k in a pipeline after SELECT 2 and SET k v = %q, %v; want v from database 2", name, get.Val(), err)
+				}
+				c.Close()
+			}
+		})
+	}
+}

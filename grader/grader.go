@@ -292,7 +292,8 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 	}
 
 	limit := g.timeout(s)
-	replies, runErr := g.send(ctx, cmds, limit)
+	reads := checks.ReadsOf(c.Checks)
+	replies, snap, runErr := g.send(ctx, cmds, limit, reads)
 	if expired(ctx) {
 		return nil, nil, context.DeadlineExceeded
 	}
@@ -321,9 +322,10 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 		return []report.Check{{Name: name, Message: msg}}, nil, nil
 	}
 
-	snap, err := g.sess.snapshot(ctx, checks.ReadsOf(c.Checks))
-	if err != nil {
-		return nil, nil, &InfraError{Err: err}
+	if snap == nil {
+		if snap, err = g.sess.snapshot(ctx, reads); err != nil {
+			return nil, nil, &InfraError{Err: err}
+		}
 	}
 	env := &checks.Env{
 		File:     s.File,
@@ -343,22 +345,41 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 
 // send runs the student's commands in order on one connection, as redis-cli
 // would: an error reply does not stop the rest; a timeout or a broken
-// connection does, and is returned.
-func (g *grading) send(ctx context.Context, cmds []submissions.Command, limit time.Duration) ([]checks.Value, error) {
-	conn, release := g.sess.student()
-	defer release()
+// connection does, and is returned. Where the connection is still as new
+// before the last command, the checks' reads follow that command in the same
+// round trip, and send returns their snapshot; otherwise snap is nil.
+func (g *grading) send(ctx context.Context, cmds []submissions.Command, limit time.Duration, reads checks.Reads) (replies []checks.Value, snap *checks.Snapshot, err error) {
+	students := g.sess.students
+	conn := students.acquire()
+	defer students.put(conn)
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	replies := make([]checks.Value, 0, len(cmds))
-	for _, cmd := range cmds {
+	replies = make([]checks.Value, 0, len(cmds))
+	for i, cmd := range cmds {
+		if i == len(cmds)-1 && students.plainAfter(conn, cmd) {
+			pipe := conn.Pipeline()
+			last := pipe.Do(ctx, cmd.Any()...)
+			pending := checks.QueueSnapshot(ctx, pipe, reads)
+			_, _ = pipe.Exec(ctx) // each reply is looked at below
+			v, ok := checks.FromReply(last.Result())
+			if !ok {
+				return replies, nil, last.Err()
+			}
+			replies = append(replies, v)
+			if snap, err = pending.Snapshot(); err != nil {
+				// Not the student's doing: the grader reads again its own way.
+				return replies, nil, nil
+			}
+			return replies, snap, nil
+		}
 		res, err := conn.Do(ctx, cmd.Any()...).Result()
 		v, ok := checks.FromReply(res, err)
 		if !ok {
-			return replies, err
+			return replies, nil, err
 		}
 		replies = append(replies, v)
 	}
-	return replies, nil
+	return replies, nil, nil
 }
 
 // evaluate runs the case's checks, with the grader's own no-errors check

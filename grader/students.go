@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/redisgrade/redisgrade/engine"
+	"github.com/redisgrade/redisgrade/submissions"
 )
 
 // maxIdleStudents bounds the connections a session keeps for reuse: enough
@@ -82,6 +83,12 @@ func newStudentConns(ctx context.Context, srv engine.Server, admin *redis.Client
 // in redis-cli, and no retries, so no command runs twice. release hands it
 // back; it may be called more than once.
 func (sc *studentConns) get() (conn *redis.Client, release func()) {
+	c := sc.acquire()
+	var once sync.Once
+	return c.Client, func() { once.Do(func() { sc.put(c) }) }
+}
+
+func (sc *studentConns) acquire() *studentConn {
 	sc.mu.Lock()
 	var c *studentConn
 	if n := len(sc.idle); n > 0 {
@@ -98,8 +105,14 @@ func (sc *studentConns) get() (conn *redis.Client, release func()) {
 		c = &studentConn{Client: redis.NewClient(opts), hook: hook}
 		c.AddHook(hook)
 	}
-	var once sync.Once
-	return c.Client, func() { once.Do(func() { sc.put(c) }) }
+	return c
+}
+
+// plainAfter tells whether the connection will still be as new once cmd has
+// run on it: then the grader's reads can follow cmd on it, in the same round
+// trip, and see what any new connection would.
+func (sc *studentConns) plainAfter(c *studentConn, cmd submissions.Command) bool {
+	return sc.stateful != nil && !c.hook.changed.Load() && len(cmd.Args) > 0 && !sc.stateful[strings.ToLower(cmd.Args[0])]
 }
 
 // put takes a connection back: kept if nothing it ran can have changed it.
