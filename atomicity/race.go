@@ -204,7 +204,7 @@ func (r Race) runQueued(ctx context.Context, conn *redis.Client, next, done *ato
 		}
 		done.Add(int64(n))
 		for _, s := range samples {
-			vals, err := r.ints(s.Val())
+			vals, err := r.Ints(s.Val())
 			if err != nil {
 				return err
 			}
@@ -219,11 +219,11 @@ func (r Race) Read(ctx context.Context, conn *redis.Client) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	return r.ints(vals)
+	return r.Ints(vals)
 }
 
-// ints reads an MGET reply as integers; a missing key is 0.
-func (r Race) ints(vals []any) ([]int64, error) {
+// Ints reads an MGET reply as integers; a missing key is 0.
+func (r Race) Ints(vals []any) ([]int64, error) {
 	out := make([]int64, len(vals))
 	for i, v := range vals {
 		s, ok := v.(string)

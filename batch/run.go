@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -101,7 +100,7 @@ const stopAfterGraderErrors = 3
 // Summary.Err set when grading stopped early.
 func Run(ctx context.Context, class *Class, opts Options) (*Summary, error) {
 	if opts.Workers <= 0 {
-		opts.Workers = runtime.NumCPU()
+		opts.Workers = grader.DefaultJobs()
 	}
 	if opts.Grace <= 0 {
 		opts.Grace = 10 * time.Second

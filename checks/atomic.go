@@ -3,6 +3,7 @@ package checks
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -97,7 +98,10 @@ func (c *AtomicCheck) Evaluate(ctx context.Context, env *Env) Result {
 	if err := runOnce(ctx, env.Connect, update); err != nil {
 		return fail("replaying your commands failed: %v", err)
 	}
-	twice, err := race.Read(ctx, env.Admin)
+	// The keys after the second run, then put back for the race: it only
+	// watches its keys, so that is enough, and a whole reset would cost more
+	// than the rest of the probe.
+	twice, err := readThenPutBack(ctx, env.Admin, race, from)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -106,12 +110,6 @@ func (c *AtomicCheck) Evaluate(ctx context.Context, env *Env) Result {
 		if want := after[i] + (after[i] - start[i]); twice[i] != want {
 			overwritten = append(overwritten, sprintf("%s=%d, not %d", k, twice[i], want))
 		}
-	}
-
-	// The race only watches its keys, so putting them back is enough: a
-	// whole reset would cost more than the rest of the probe.
-	if err := putBack(ctx, env.Admin, c.Keys, from); err != nil {
-		return fail("could not prepare the probe: %v", err)
 	}
 	race.Start = start
 	obs, err := race.Run(ctx, env.Connect, update)
@@ -222,10 +220,12 @@ func startOf(keys []string, from State) ([]int64, error) {
 	return out, nil
 }
 
-// putBack deletes keys, then sets from's keys, in one round trip.
-func putBack(ctx context.Context, admin *redis.Client, keys []string, from State) error {
+// readThenPutBack reads the race's keys, then deletes them and sets from's
+// keys, in one round trip.
+func readThenPutBack(ctx context.Context, admin *redis.Client, race atomicity.Race, from State) ([]int64, error) {
 	pipe := admin.Pipeline()
-	pipe.Del(ctx, keys...)
+	read := pipe.MGet(ctx, race.Keys...)
+	pipe.Del(ctx, race.Keys...)
 	if len(from) > 0 {
 		pairs := make([]any, 0, 2*len(from))
 		for _, kv := range from {
@@ -233,8 +233,10 @@ func putBack(ctx context.Context, admin *redis.Client, keys []string, from State
 		}
 		pipe.MSet(ctx, pairs...)
 	}
-	_, err := pipe.Exec(ctx)
-	return err
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("could not prepare the probe: %w", err)
+	}
+	return race.Ints(read.Val())
 }
 
 func runOnce(ctx context.Context, connect atomicity.Connect, update atomicity.Update) error {

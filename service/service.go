@@ -21,7 +21,6 @@ import (
 	"math"
 	"net"
 	"net/http"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,7 +46,7 @@ const (
 type Config struct {
 	// Engine starts the servers gradings run on. Unused with Queue.
 	Engine engine.Engine
-	// Jobs is how many gradings run at once (default runtime.NumCPU()).
+	// Jobs is how many gradings run at once (default grader.DefaultJobs()).
 	Jobs int
 	// MaxWaiting bounds the requests waiting for a grader; beyond it a
 	// request gets 429 (default 4×Jobs).
@@ -95,7 +94,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("service: an engine or a queue is needed")
 	}
 	if cfg.Jobs <= 0 {
-		cfg.Jobs = runtime.NumCPU()
+		cfg.Jobs = grader.DefaultJobs()
 	}
 	if cfg.MaxWaiting <= 0 {
 		cfg.MaxWaiting = waitFactor * cfg.Jobs

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -54,7 +53,7 @@ func newBatchCmd() *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVarP(&f.exercise, "exercise", "e", "", "exercise name ("+strings.Join(exercises.Shipped(), ", ")+") or path to a spec .yaml")
 	fl.StringVarP(&f.out, "out", "o", "", "output folder for results.jsonl, grades.csv, feedback/ and report.html")
-	fl.IntVarP(&f.jobs, "jobs", "j", runtime.NumCPU(), "submissions graded in parallel, each worker on its own server")
+	fl.IntVarP(&f.jobs, "jobs", "j", grader.DefaultJobs(), "submissions graded in parallel, each worker on its own server (default: cores + 1)")
 	fl.BoolVar(&f.resume, "resume", false, "continue the batch in --out: skip the students already in results.jsonl")
 	fl.BoolVar(&f.fresh, "fresh", false, "start a new server for every submission instead of resetting a warm one")
 	f.engine.register(fl)

@@ -12,6 +12,7 @@ import (
 	"github.com/redisgrade/redisgrade/batch"
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/grader"
 )
 
 type benchFlags struct {
@@ -49,7 +50,7 @@ func newBenchCmd() *cobra.Command {
 	fl.IntVarP(&f.n, "n", "n", 1000, "submissions graded with the warm pool")
 	fl.IntVar(&f.freshN, "fresh-n", 100, "submissions graded with a fresh redis-server each")
 	fl.IntVar(&f.dockerN, "docker-n", 20, "submissions graded with a fresh container each")
-	fl.IntVarP(&f.jobs, "jobs", "j", runtime.NumCPU(), "workers")
+	fl.IntVarP(&f.jobs, "jobs", "j", grader.DefaultJobs(), "workers (default: cores + 1)")
 	fl.StringVar(&f.keep, "keep", "", "keep the generated classes and results in this folder (default: a temp folder, removed)")
 	fl.StringVar(&f.image, "image", "", "docker engine: the Redis image (default: the engine's)")
 	return cmd

@@ -82,7 +82,7 @@ func newServeCmd() *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fl.StringVar(&f.token, "token", "", "require Authorization: Bearer TOKEN (default: $"+tokenEnv+")")
-	fl.IntVarP(&f.jobs, "jobs", "j", runtime.NumCPU(), "gradings at once, each on its own warm Redis")
+	fl.IntVarP(&f.jobs, "jobs", "j", grader.DefaultJobs(), "gradings at once, each on its own warm Redis")
 	fl.IntVar(&f.maxWaiting, "max-waiting", 0, "requests that may wait for a grader before 429 (default 4×jobs)")
 	fl.Int64Var(&f.maxBody, "max-body", service.DefaultMaxBody, "largest request body, in bytes")
 	fl.DurationVar(&f.requestTimeout, "request-timeout", service.DefaultRequestTimeout, "time limit for one request, waiting included")

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"runtime"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/redisgrade/redisgrade/grader"
 	"github.com/redisgrade/redisgrade/service"
 )
 
@@ -45,7 +45,7 @@ func newWorkerCmd() *cobra.Command {
 	fl.StringVar(&f.stream, "stream", service.DefaultStream, "the jobs stream")
 	fl.StringVar(&f.group, "group", service.DefaultGroup, "the consumer group")
 	fl.StringVar(&f.consumer, "consumer", "", "this worker's name in the group (default: hostname-pid)")
-	fl.IntVarP(&f.jobs, "jobs", "j", runtime.NumCPU(), "gradings at once, each on its own warm Redis")
+	fl.IntVarP(&f.jobs, "jobs", "j", grader.DefaultJobs(), "gradings at once, each on its own warm Redis")
 	fl.DurationVar(&f.claimIdle, "claim-idle", service.DefaultClaimIdle, "take over a job left this long without a heartbeat")
 	fl.Int64Var(&f.maxDeliveries, "max-deliveries", service.DefaultMaxDeliveries, "tries before a job is recorded as failed")
 	fl.DurationVar(&f.resultTTL, "result-ttl", service.DefaultResultTTL, "how long results are kept")
