@@ -70,7 +70,10 @@ func (c *AtomicCheck) Evaluate(ctx context.Context, env *Env) Result {
 	}
 	race := atomicity.Race{Keys: c.Keys, Clients: c.Clients, Runs: c.Runs}
 	update := replay(cmds)
-	if len(cmds) == 1 {
+	// One command that leaves its connection as it was can be pipelined with
+	// reads after it: Redis runs it whole, so nothing is hidden.
+	oneCommand := len(cmds) == 1 && env.KeepsConnection != nil && env.KeepsConnection(cmds[0])
+	if oneCommand {
 		args := cmds[0].Any()
 		race.Queue = func(ctx context.Context, pipe redis.Pipeliner) { pipe.Do(ctx, args...) }
 	}
@@ -80,20 +83,28 @@ func (c *AtomicCheck) Evaluate(ctx context.Context, env *Env) Result {
 	// and is a certain witness of an update another client can catch
 	// half-done. A second run must add as much again: runs that write fixed
 	// values overwrite each other. The race then shows it all in action.
-	if err := env.Restore(ctx, from); err != nil {
+	if err := restoreKeys(ctx, env.Admin, from); err != nil {
 		return fail("could not prepare the probe: %v", err)
 	}
 	start, err := startOf(c.Keys, from)
 	if err != nil {
 		return fail("%v", err)
 	}
-	torn, err := stepThrough(ctx, env, race, cmds, atomicity.Observation{Start: start}.Sum())
-	if err != nil {
-		return fail("replaying your commands failed: %v", err)
-	}
-	after, err := race.Read(ctx, env.Admin)
-	if err != nil {
-		return fail("%v", err)
+	var torn *tornRead
+	var after []int64
+	if oneCommand {
+		// Nothing to read between commands: the keys right after it, in the
+		// same round trip.
+		if after, err = runAndRead(ctx, env, race, cmds[0]); err != nil {
+			return fail("replaying your commands failed: %v", err)
+		}
+	} else {
+		if torn, err = stepThrough(ctx, env, race, cmds, atomicity.Observation{Start: start}.Sum()); err != nil {
+			return fail("replaying your commands failed: %v", err)
+		}
+		if after, err = race.Read(ctx, env.Admin); err != nil {
+			return fail("%v", err)
+		}
 	}
 	if err := runOnce(ctx, env.Connect, update); err != nil {
 		return fail("replaying your commands failed: %v", err)
@@ -200,6 +211,41 @@ func stepThrough(ctx context.Context, env *Env, race atomicity.Race, cmds []subm
 		}
 	}
 	return torn, nil
+}
+
+// runAndRead runs one command on a student's connection and reads the keys
+// right after it on the same connection, in one round trip.
+func runAndRead(ctx context.Context, env *Env, race atomicity.Race, cmd submissions.Command) ([]int64, error) {
+	conn, release := env.Connect()
+	defer release()
+	pipe := conn.Pipeline()
+	run := pipe.Do(ctx, cmd.Any()...)
+	read := pipe.MGet(ctx, race.Keys...)
+	_, _ = pipe.Exec(ctx) // each reply is looked at below
+	if err := run.Err(); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, err
+	}
+	if err := read.Err(); err != nil {
+		return nil, err
+	}
+	return race.Ints(read.Val())
+}
+
+// restoreKeys empties the server's keys and sets from's, in one round trip.
+// The probe needs no more: its runs are the same student's commands as the
+// case's, and it looks only at keys.
+func restoreKeys(ctx context.Context, admin *redis.Client, from State) error {
+	pipe := admin.Pipeline()
+	pipe.FlushAll(ctx)
+	if len(from) > 0 {
+		pairs := make([]any, 0, 2*len(from))
+		for _, kv := range from {
+			pairs = append(pairs, kv.Key, kv.Value)
+		}
+		pipe.MSet(ctx, pairs...)
+	}
+	_, err := pipe.Exec(ctx)
+	return err
 }
 
 // startOf is what reading the keys gives right after from was set: from's

@@ -58,9 +58,11 @@ type Env struct {
 	// Snapshot, if set, holds the keys the checks name as they were right
 	// after the run (TakeSnapshot); checks read the server for the rest.
 	Snapshot *Snapshot
-	Admin    *redis.Client                            // inspects the server; never the student's connection
-	Connect  atomicity.Connect                        // a connection as the student, for probes; release it when done
-	Restore  func(ctx context.Context, s State) error // a clean server holding just s
+	Admin    *redis.Client     // inspects the server; never the student's connection
+	Connect  atomicity.Connect // a connection as the student, for probes; release it when done
+	// KeepsConnection reports whether a command leaves the connection that
+	// sends it as it was (not SELECT, MULTI, SUBSCRIBE...). Nil: assume not.
+	KeepsConnection func(submissions.Command) bool
 }
 
 // KV is one key of a state.

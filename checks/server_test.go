@@ -39,24 +39,13 @@ func serverEnv(t *testing.T, kind string) *Env {
 		File:    "step3.redis",
 		Admin:   admin,
 		Connect: atomicity.Dial(srv.Options()),
-		Restore: func(ctx context.Context, s State) error {
-			if err := srv.Reset(ctx); err != nil {
-				return err
-			}
-			for _, kv := range s {
-				if err := admin.Set(ctx, kv.Key, kv.Value, 0).Err(); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
 	}
 }
 
 func TestKeyCheck(t *testing.T) {
 	env := serverEnv(t, engine.KindProcess)
 	ctx := context.Background()
-	if err := env.Restore(ctx, State{{"stock", "99"}}); err != nil {
+	if err := restoreKeys(ctx, env.Admin, State{{"stock", "99"}}); err != nil {
 		t.Fatal(err)
 	}
 	env.Admin.RPush(ctx, "list", "x")
@@ -88,13 +77,13 @@ func TestChangeCheck(t *testing.T) {
 	if got := c.Name(); got != "changes stock -1, sales +1" {
 		t.Errorf("name = %q", got)
 	}
-	if err := env.Restore(ctx, State{{"stock", "6"}, {"sales", "4"}}); err != nil {
+	if err := restoreKeys(ctx, env.Admin, State{{"stock", "6"}, {"sales", "4"}}); err != nil {
 		t.Fatal(err)
 	}
 	if r := c.Evaluate(ctx, env); !r.Passed {
 		t.Errorf("6/4 from 7/3 should pass: %s", r.Message)
 	}
-	if err := env.Restore(ctx, State{{"stock", "99"}, {"sales", "1"}}); err != nil {
+	if err := restoreKeys(ctx, env.Admin, State{{"stock", "99"}, {"sales", "1"}}); err != nil {
 		t.Fatal(err)
 	}
 	r := c.Evaluate(ctx, env)
@@ -102,7 +91,7 @@ func TestChangeCheck(t *testing.T) {
 	if r.Passed || r.Message != want {
 		t.Errorf("got %v %q\nwant %q", r.Passed, r.Message, want)
 	}
-	if err := env.Restore(ctx, State{{"stock", "lots"}}); err != nil {
+	if err := restoreKeys(ctx, env.Admin, State{{"stock", "lots"}}); err != nil {
 		t.Fatal(err)
 	}
 	if r := c.Evaluate(ctx, env); r.Passed || !strings.Contains(r.Message, `key stock is "lots", not an integer`) {
@@ -114,10 +103,35 @@ var atomicEval = submissions.Command{Line: 1, Args: []string{"EVAL", "redis.call
 
 // The probe passes a script and catches the same update sent as two
 // commands: a reader sees stock lowered before sales is raised.
-func TestAtomicProbe(t *testing.T) {
+// keepsConnection stands in for the grader's list of commands that change
+// their connection: with it, a one-command update is pipelined.
+func keepsConnection(c submissions.Command) bool {
+	switch c.Name() {
+	case "MULTI", "EXEC", "SELECT", "SUBSCRIBE", "CLIENT":
+		return false
+	}
+	return true
+}
+
+// probeModes runs f with the probe sending a one-command update one run at
+// a time (as on the emulator) and pipelined (as on a real server).
+func probeModes(t *testing.T, f func(t *testing.T, kind string, env *Env)) {
 	for _, kind := range []string{engine.KindProcess, engine.KindEmbedded} {
-		t.Run(kind, func(t *testing.T) {
-			env := serverEnv(t, kind)
+		for _, mode := range []string{"one-at-a-time", "pipelined"} {
+			t.Run(kind+"/"+mode, func(t *testing.T) {
+				env := serverEnv(t, kind)
+				if mode == "pipelined" {
+					env.KeepsConnection = keepsConnection
+				}
+				f(t, kind, env)
+			})
+		}
+	}
+}
+
+func TestAtomicProbe(t *testing.T) {
+	probeModes(t, func(t *testing.T, kind string, env *Env) {
+		{
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			c := &AtomicCheck{Keys: []string{"stock", "sales"}, Clients: 8, Runs: 200, From: State{{"stock", "1000"}, {"sales", "0"}}}
@@ -148,8 +162,8 @@ func TestAtomicProbe(t *testing.T) {
 			if r = c.Evaluate(ctx, env); r.Passed {
 				t.Errorf("a hard-coded SET should fail: %s", r.Message)
 			}
-		})
-	}
+		}
+	})
 }
 
 func TestAtomicProbeReplaysOnlyNamedCommands(t *testing.T) {
@@ -169,7 +183,7 @@ func TestAtomicProbeReplaysOnlyNamedCommands(t *testing.T) {
 func TestKeyShapes(t *testing.T) {
 	env := serverEnv(t, engine.KindProcess)
 	ctx := context.Background()
-	if err := env.Restore(ctx, nil); err != nil {
+	if err := restoreKeys(ctx, env.Admin, nil); err != nil {
 		t.Fatal(err)
 	}
 	env.Admin.RPush(ctx, "queue", "a", "b")
@@ -203,7 +217,7 @@ func TestKeyShapes(t *testing.T) {
 func TestTTLAndKeysChecks(t *testing.T) {
 	env := serverEnv(t, engine.KindProcess)
 	ctx := context.Background()
-	if err := env.Restore(ctx, State{{"persistent", "1"}}); err != nil {
+	if err := restoreKeys(ctx, env.Admin, State{{"persistent", "1"}}); err != nil {
 		t.Fatal(err)
 	}
 	env.Admin.Set(ctx, "limited", "1", 45*time.Second)
@@ -237,9 +251,8 @@ func TestTTLAndKeysChecks(t *testing.T) {
 // catch anything by chance, two commands and fixed writes are still caught,
 // every time, on every engine.
 func TestAtomicProbeIsDeterministic(t *testing.T) {
-	for _, kind := range []string{engine.KindProcess, engine.KindEmbedded} {
-		t.Run(kind, func(t *testing.T) {
-			env := serverEnv(t, kind)
+	probeModes(t, func(t *testing.T, kind string, env *Env) {
+		{
 			ctx := context.Background()
 			c := &AtomicCheck{Keys: []string{"stock", "sales"}, Clients: 2, Runs: 2, From: State{{"stock", "1000"}, {"sales", "0"}}}
 			for i := 0; i < 20; i++ {
@@ -259,8 +272,8 @@ func TestAtomicProbeIsDeterministic(t *testing.T) {
 			if r := c.Evaluate(ctx, env); !r.Passed {
 				t.Errorf("MULTI/EXEC is atomic too: %s", r.Message)
 			}
-		})
-	}
+		}
+	})
 }
 
 // Checks read the snapshot the grader takes after the run exactly as they
@@ -271,7 +284,7 @@ func TestSnapshotAgreesWithServer(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			env := serverEnv(t, kind)
 			ctx := context.Background()
-			if err := env.Restore(ctx, State{{"stock", "99"}, {"word", "lots"}}); err != nil {
+			if err := restoreKeys(ctx, env.Admin, State{{"stock", "99"}, {"word", "lots"}}); err != nil {
 				t.Fatal(err)
 			}
 			env.Given = State{{"stock", "100"}, {"sales", "0"}}

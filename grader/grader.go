@@ -328,15 +328,15 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 		}
 	}
 	env := &checks.Env{
-		File:     s.File,
-		Given:    c.Given,
-		Sent:     cmds,
-		Replies:  replies,
-		Stats:    snap.Stats,
-		Snapshot: snap,
-		Admin:    g.sess.admin,
-		Connect:  g.sess.student,
-		Restore:  g.sess.prepare,
+		File:            s.File,
+		Given:           c.Given,
+		Sent:            cmds,
+		Replies:         replies,
+		Stats:           snap.Stats,
+		Snapshot:        snap,
+		Admin:           g.sess.admin,
+		Connect:         g.sess.student,
+		KeepsConnection: g.sess.students.keeps,
 	}
 	results, space := g.evaluate(ctx, c, env, limit)
 	g.keyspace = space

@@ -108,11 +108,17 @@ func (sc *studentConns) acquire() *studentConn {
 	return c
 }
 
+// keeps tells whether cmd leaves the connection that sends it as it was, as
+// far as the server says (ACL CAT); on the emulator, never.
+func (sc *studentConns) keeps(cmd submissions.Command) bool {
+	return sc.stateful != nil && len(cmd.Args) > 0 && !sc.stateful[strings.ToLower(cmd.Args[0])]
+}
+
 // plainAfter tells whether the connection will still be as new once cmd has
 // run on it: then the grader's reads can follow cmd on it, in the same round
 // trip, and see what any new connection would.
 func (sc *studentConns) plainAfter(c *studentConn, cmd submissions.Command) bool {
-	return sc.stateful != nil && !c.hook.changed.Load() && len(cmd.Args) > 0 && !sc.stateful[strings.ToLower(cmd.Args[0])]
+	return !c.hook.changed.Load() && sc.keeps(cmd)
 }
 
 // put takes a connection back: kept if nothing it ran can have changed it.
