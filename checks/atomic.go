@@ -238,14 +238,19 @@ func restoreKeys(ctx context.Context, admin *redis.Client, from State) error {
 	pipe := admin.Pipeline()
 	pipe.FlushAll(ctx)
 	if len(from) > 0 {
-		pairs := make([]any, 0, 2*len(from))
-		for _, kv := range from {
-			pairs = append(pairs, kv.Key, kv.Value)
-		}
-		pipe.MSet(ctx, pairs...)
+		pipe.MSet(ctx, from.pairs()...)
 	}
 	_, err := pipe.Exec(ctx)
 	return err
+}
+
+// pairs are the state's keys and values, as MSET takes them.
+func (s State) pairs() []any {
+	out := make([]any, 0, 2*len(s))
+	for _, kv := range s {
+		out = append(out, kv.Key, kv.Value)
+	}
+	return out
 }
 
 // startOf is what reading the keys gives right after from was set: from's
@@ -273,11 +278,7 @@ func readThenPutBack(ctx context.Context, admin *redis.Client, race atomicity.Ra
 	read := pipe.MGet(ctx, race.Keys...)
 	pipe.Del(ctx, race.Keys...)
 	if len(from) > 0 {
-		pairs := make([]any, 0, 2*len(from))
-		for _, kv := range from {
-			pairs = append(pairs, kv.Key, kv.Value)
-		}
-		pipe.MSet(ctx, pairs...)
+		pipe.MSet(ctx, from.pairs()...)
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, fmt.Errorf("could not prepare the probe: %w", err)

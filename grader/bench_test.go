@@ -14,14 +14,7 @@ import (
 //
 //	go test -run '^$' -bench Grade ./grader
 func BenchmarkGrade(b *testing.B) {
-	ex, err := exercises.Load("lua-atomicity")
-	if err != nil {
-		b.Fatal(err)
-	}
-	sub, err := submissions.Open(filepath.Join("..", "submissions", "examples", "lua-atomicity", "correct"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	ex, sub := benchSubmission(b)
 	for _, kind := range engineKinds {
 		b.Run(kind, func(b *testing.B) {
 			eng := testEngine(b, kind)
@@ -40,14 +33,7 @@ func BenchmarkGrade(b *testing.B) {
 //
 //	go test -run '^$' -bench SessionGrade ./grader
 func BenchmarkSessionGrade(b *testing.B) {
-	ex, err := exercises.Load("lua-atomicity")
-	if err != nil {
-		b.Fatal(err)
-	}
-	sub, err := submissions.Open(filepath.Join("..", "submissions", "examples", "lua-atomicity", "correct"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	ex, sub := benchSubmission(b)
 	for _, kind := range engineKinds {
 		b.Run(kind, func(b *testing.B) {
 			sess, err := NewSession(context.Background(), testEngine(b, kind))
@@ -63,4 +49,17 @@ func BenchmarkSessionGrade(b *testing.B) {
 			}
 		})
 	}
+}
+
+// benchSubmission is lua-atomicity and its correct example.
+func benchSubmission(b *testing.B) (*exercises.Exercise, *submissions.Submission) {
+	ex, err := exercises.Load("lua-atomicity")
+	if err != nil {
+		b.Fatal(err)
+	}
+	sub, err := submissions.Open(filepath.Join("..", "submissions", "examples", "lua-atomicity", "correct"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ex, sub
 }
