@@ -228,36 +228,44 @@ func TestShutdownIsRefused(t *testing.T) {
 	}
 }
 
-// dyingEngine starts real servers that die when a student connects, the
-// first `deaths` times: a crash the student did not cause.
-type dyingEngine struct {
+// studentOptsEngine starts real servers whose student connections get their
+// options through edit: a test can watch or break them.
+type studentOptsEngine struct {
 	engine.Engine
-	deaths int
+	edit func(srv engine.Server, opts *redis.Options)
 }
 
-func (e *dyingEngine) Start(ctx context.Context) (engine.Server, error) {
+func (e *studentOptsEngine) Start(ctx context.Context) (engine.Server, error) {
 	srv, err := e.Engine.Start(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &dyingServer{Server: srv, eng: e}, nil
+	return &studentOptsServer{Server: srv, edit: e.edit}, nil
 }
 
-type dyingServer struct {
+type studentOptsServer struct {
 	engine.Server
-	eng *dyingEngine
+	edit func(srv engine.Server, opts *redis.Options)
 }
 
-func (s *dyingServer) StudentOptions() *redis.Options {
+func (s *studentOptsServer) StudentOptions() *redis.Options {
 	opts := s.Server.StudentOptions()
-	if s.eng.deaths > 0 {
-		s.eng.deaths--
-		opts.OnConnect = func(context.Context, *redis.Conn) error {
-			s.Server.Close()
-			return nil
-		}
-	}
+	s.edit(s.Server, opts)
 	return opts
+}
+
+// dyingEngine starts real servers that die when a student connects, the
+// first `deaths` times: a crash the student did not cause.
+func dyingEngine(eng engine.Engine, deaths int) engine.Engine {
+	return &studentOptsEngine{Engine: eng, edit: func(srv engine.Server, opts *redis.Options) {
+		if deaths > 0 {
+			deaths--
+			opts.OnConnect = func(context.Context, *redis.Conn) error {
+				srv.Close()
+				return nil
+			}
+		}
+	}}
 }
 
 // A server that dies under the student's commands is replaced and the case
@@ -272,7 +280,7 @@ func TestServerDeathIsRetriedOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	rep, err := Grade(context.Background(), ex, sub, &dyingEngine{Engine: testEngine(t, engine.KindProcess), deaths: 1}, Options{})
+	rep, err := Grade(context.Background(), ex, sub, dyingEngine(testEngine(t, engine.KindProcess), 1), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +288,7 @@ func TestServerDeathIsRetriedOnce(t *testing.T) {
 		t.Errorf("one death should be retried and noted: note %q\n%s", rep.Steps[0].Note, failures(rep.Steps[0]))
 	}
 
-	rep, err = Grade(context.Background(), ex, sub, &dyingEngine{Engine: testEngine(t, engine.KindProcess), deaths: 2}, Options{})
+	rep, err = Grade(context.Background(), ex, sub, dyingEngine(testEngine(t, engine.KindProcess), 2), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,33 +13,15 @@ import (
 	"github.com/redisgrade/redisgrade/submissions"
 )
 
-// dialCounter counts the student connections its servers open.
-type dialCounter struct {
-	engine.Engine
-	dials atomic.Int64
-}
-
-func (e *dialCounter) Start(ctx context.Context) (engine.Server, error) {
-	srv, err := e.Engine.Start(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &dialCountingServer{Server: srv, e: e}, nil
-}
-
-type dialCountingServer struct {
-	engine.Server
-	e *dialCounter
-}
-
-func (s *dialCountingServer) StudentOptions() *redis.Options {
-	opts := s.Server.StudentOptions()
-	var d net.Dialer
-	opts.Dialer = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		s.e.dials.Add(1)
-		return d.DialContext(ctx, network, addr)
-	}
-	return opts
+// countDials counts the student connections eng's servers open.
+func countDials(eng engine.Engine, dials *atomic.Int64) engine.Engine {
+	return &studentOptsEngine{Engine: eng, edit: func(_ engine.Server, opts *redis.Options) {
+		var d net.Dialer
+		opts.Dialer = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			dials.Add(1)
+			return d.DialContext(ctx, network, addr)
+		}
+	}}
 }
 
 // A warm session opens the student's connections once: never more than the
@@ -55,8 +37,8 @@ func TestStudentConnectionsAreReused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := &dialCounter{Engine: testEngine(t, engine.KindProcess)}
-	sess, err := NewSession(context.Background(), eng)
+	var dials atomic.Int64
+	sess, err := NewSession(context.Background(), countDials(testEngine(t, engine.KindProcess), &dials))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +50,7 @@ func TestStudentConnectionsAreReused(t *testing.T) {
 			t.Fatalf("grading %d: %v", i+1, err)
 		}
 	}
-	if n := eng.dials.Load(); n > 9 {
+	if n := dials.Load(); n > 9 {
 		t.Errorf("%d gradings opened %d student connections; want at most 9", gradings, n)
 	}
 }
