@@ -22,20 +22,7 @@ func TestMain(m *testing.M) {
 func TestThreeWays(t *testing.T) {
 	for _, kind := range []string{engine.KindProcess, engine.KindEmbedded} {
 		t.Run(kind, func(t *testing.T) {
-			eng, _, err := engine.New(kind, engine.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			srv, err := eng.Start(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer srv.Close()
-			connect := Dial(srv.StudentOptions())
-			admin := redis.NewClient(srv.Options())
-			defer admin.Close()
+			ctx, admin, connect := startServer(t, kind)
 
 			race := Race{Keys: []string{"stock", "sales"}, Clients: 8, Runs: 400}
 			run := func(u Update) Observation {
@@ -83,20 +70,7 @@ func TestThreeWays(t *testing.T) {
 // sample: every run is counted once, every sample is real (an update that
 // breaks the sum shows in them), and a script stays consistent.
 func TestQueuedRuns(t *testing.T) {
-	eng, _, err := engine.New(engine.KindProcess, engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	srv, err := eng.Start(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	admin := redis.NewClient(srv.Options())
-	defer admin.Close()
-	connect := Dial(srv.StudentOptions())
+	ctx, admin, connect := startServer(t, engine.KindProcess)
 
 	race := func(cmd ...any) Observation {
 		t.Helper()
@@ -122,4 +96,23 @@ func TestQueuedRuns(t *testing.T) {
 	if half.Inconsistent < 50 || half.Final[0] != 950 {
 		t.Errorf("DECR alone: %+v; want every sample after a run inconsistent, and stock 950", half)
 	}
+}
+
+// startServer starts a server of kind for the test, with an admin client and
+// student connections; ctx bounds the test to a minute.
+func startServer(t *testing.T, kind string) (context.Context, *redis.Client, Connect) {
+	t.Helper()
+	eng, _, err := engine.New(kind, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	srv, err := eng.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := redis.NewClient(srv.Options())
+	t.Cleanup(func() { admin.Close(); srv.Close() })
+	return ctx, admin, Dial(srv.StudentOptions())
 }
