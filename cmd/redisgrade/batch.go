@@ -51,7 +51,7 @@ func newBatchCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error { return runBatch(cmd, f, args[0]) },
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&f.exercise, "exercise", "e", "", "exercise name ("+strings.Join(exercises.Shipped(), ", ")+") or path to a spec .yaml")
+	exerciseFlag(fl, &f.exercise)
 	fl.StringVarP(&f.out, "out", "o", "", "output folder for results.jsonl, grades.csv, feedback/ and report.html")
 	fl.IntVarP(&f.jobs, "jobs", "j", grader.DefaultJobs(), "submissions graded in parallel, each worker on its own server (default: cores + 1)")
 	fl.BoolVar(&f.resume, "resume", false, "continue the batch in --out: skip the students already in results.jsonl")

@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/redisgrade/redisgrade/bundle"
-	"github.com/redisgrade/redisgrade/exercises"
 )
 
 type bundleFlags struct {
@@ -82,7 +80,7 @@ func bundleSubcommand(platform, out, short, example string, write func(*bundle.B
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&f.exercise, "exercise", "e", "", "exercise name ("+strings.Join(exercises.Shipped(), ", ")+") or path to a spec .yaml")
+	exerciseFlag(fl, &f.exercise)
 	fl.StringVarP(&f.output, "output", "o", "", "where to write: "+out)
 	fl.StringVar(&f.binary, "binary", "", "the redisgrade to ship, a linux/amd64 build (default: this executable)")
 	_ = cmd.MarkFlagRequired("exercise")

@@ -44,7 +44,7 @@ func newGradeCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error { return runGrade(cmd, f, args[0]) },
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&f.exercise, "exercise", "e", "", "exercise name ("+strings.Join(exercises.Shipped(), ", ")+") or path to a spec .yaml")
+	exerciseFlag(fl, &f.exercise)
 	f.engine.register(fl)
 	fl.StringVarP(&f.format, "format", "f", "text", "output format: "+strings.Join(report.Formats(), ", "))
 	fl.StringVar(&f.color, "color", "auto", "colour the text output: auto (when stdout is a terminal and NO_COLOR is unset), always, never")

@@ -9,12 +9,15 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/redisgrade/redisgrade/engine"
+	"github.com/redisgrade/redisgrade/exercises"
 )
 
 // Exit codes, as documented in the README.
@@ -39,6 +42,11 @@ func (e *exitError) Error() string {
 }
 
 func usageError(err error) error { return &exitError{code: exitUsage, err: err} }
+
+// exerciseFlag registers --exercise (-e): a shipped exercise's name or a spec file.
+func exerciseFlag(fl *pflag.FlagSet, p *string) {
+	fl.StringVarP(p, "exercise", "e", "", "exercise name ("+strings.Join(exercises.Shipped(), ", ")+") or path to a spec .yaml")
+}
 
 func main() {
 	// The embedded engine re-executes this binary to serve miniredis in a
