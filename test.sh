@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# The one way to run redisgrade's tests, on a fresh Debian machine or a set-up one:
+#
+#   ./test.sh            set up what is missing, then go vet, go test -race ./... and short fuzz runs
+#   ./test.sh --setup    set up only, and leave a Docker engine running for `go test` by hand
+#
+# Set-up installs only what is missing, so a second run installs nothing:
+#   - Debian packages: redis-server (the process engine and end-to-end tests), chromium (the class report and
+#     web pages are checked in a headless browser), tmux (student commands are tested in a real terminal),
+#     docker.io (the docker engine), libxml2-utils (xmllint validates the JUnit output), perl's prove (reads
+#     the TAP output). As root, else through sudo; otherwise it names the packages to install and stops.
+#   - a Docker engine: one already answering is used as it is; otherwise dockerd is started for the run and
+#     stopped after it (only the one this script started).
+#   - the Redis test image, built offline from the local redis-server (testdata/redis-image/README.md).
+#   - npm packages from the committed lock file, where a package-lock.json exists.
+set -euo pipefail
+cd "$(dirname "$0")"
+export PATH="$PATH:/usr/local/go/bin"
+export DEBIAN_FRONTEND=noninteractive
+
+setup_only=false
+case "${1:-}" in
+"") ;;
+--setup) setup_only=true ;;
+-h | --help)
+  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+  exit 0
+  ;;
+*)
+  echo "test.sh: unknown argument $1 (try --help)" >&2
+  exit 2
+  ;;
+esac
+
+began=$SECONDS
+say() { echo "--- $*"; }
+
+# --- Debian packages, where missing
+missing=()
+need() { command -v "$1" >/dev/null 2>&1 || missing+=("$2"); }
+need redis-server redis-server
+need chromium chromium
+need tmux tmux
+need dockerd docker.io
+need docker docker.io
+need xmllint libxml2-utils
+need prove perl
+if ((${#missing[@]})); then
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+  if ((EUID == 0)); then
+    as_root=()
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    as_root=(sudo -n)
+  else
+    echo "test.sh: the tests need these Debian packages, and this user cannot install them (not root, no sudo):" >&2
+    echo "  apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+  say "apt-get install ${missing[*]}"
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+redis-server --version
+
+# --- a Docker engine: the docker engine's tests need one, and a Redis image (no registry is reachable here, so
+# the image is built from the redis-server above).
+docker_up() { timeout 5 docker info >/dev/null 2>&1; }
+dockerd_pid=""
+stop_dockerd() {
+  if [[ -n $dockerd_pid ]]; then
+    kill "$dockerd_pid" 2>/dev/null || true
+    wait "$dockerd_pid" 2>/dev/null || true
+    dockerd_pid=""
+  fi
+}
+if ! docker_up; then
+  if ((EUID != 0)); then
+    echo "test.sh: no Docker engine answers, and only root can start one here: start dockerd (or join the docker group)" >&2
+    exit 1
+  fi
+  say "start a Docker engine"
+  # Pid files of a dockerd or containerd killed with an earlier run: dockerd refuses to start while the pid in
+  # them is alive, and after a reboot it may be someone else's.
+  for pidfile in /var/run/docker.pid:dockerd /var/run/docker/containerd/containerd.pid:containerd; do
+    file=${pidfile%%:*} name=${pidfile##*:}
+    if [[ -f $file ]] && [[ $(cat "/proc/$(cat "$file")/comm" 2>/dev/null) != "$name" ]]; then
+      rm -f "$file"
+    fi
+  done
+  $setup_only || trap stop_dockerd EXIT
+  log=${TMPDIR:-/tmp}/redisgrade-dockerd.log
+  # Plain flags work on most machines; the others are for machines without overlayfs or iptables.
+  for flags in "" "--storage-driver=vfs" "--storage-driver=vfs --iptables=false"; do
+    # shellcheck disable=SC2086
+    if $setup_only; then
+      nohup dockerd $flags >"$log" 2>&1 &
+    else
+      dockerd $flags >"$log" 2>&1 &
+    fi
+    dockerd_pid=$!
+    for _ in $(seq 1 60); do
+      if docker_up || ! kill -0 "$dockerd_pid" 2>/dev/null; then break; fi
+      sleep 0.5
+    done
+    if docker_up; then
+      echo "dockerd ${flags:-(default flags)} is up"
+      break
+    fi
+    echo "dockerd ${flags:-(default flags)} did not come up:"
+    tail -n 15 "$log"
+    stop_dockerd
+  done
+  if ! docker_up; then
+    echo "test.sh: no Docker engine answers and none could be started (see $log)" >&2
+    exit 1
+  fi
+  if $setup_only; then
+    echo "dockerd (pid $dockerd_pid) stays up for tests run by hand; stop it with: kill $dockerd_pid"
+  fi
+fi
+docker version --format 'Docker engine {{.Server.Version}} (API {{.Server.APIVersion}})'
+REDISGRADE_TEST_IMAGE=$(testdata/redis-image/build.sh)
+export REDISGRADE_TEST_IMAGE
+echo "test image: $REDISGRADE_TEST_IMAGE"
+
+# --- npm packages, from the committed lock file
+if [[ -f package-lock.json ]]; then
+  if [[ ! -d node_modules ]] || ! npm ls --silent >/dev/null 2>&1; then
+    say "npm ci"
+    npm ci --no-audit --no-fund
+  fi
+fi
+go mod download
+echo "set-up took $((SECONDS - began)) s"
+if $setup_only; then
+  echo "set up: run the tests with REDISGRADE_TEST_IMAGE=$REDISGRADE_TEST_IMAGE go test -race ./..."
+  exit 0
+fi
+
+tests_began=$SECONDS
+say "go vet"
+go vet ./...
+
+say "go test -race ./..."
+go test -race -count=1 ./...
+
+say "fuzz briefly"
+go test -run='^$' -fuzz=FuzzParseCommands -fuzztime=15s ./submissions
+go test -run='^$' -fuzz=FuzzParseSpec -fuzztime=15s ./exercises
+echo "tests took $((SECONDS - tests_began)) s (set-up $((tests_began - began)) s)"
