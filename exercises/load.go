@@ -2,9 +2,7 @@ package exercises
 
 import (
 	"embed"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path"
 	"regexp"
@@ -12,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/redisgrade/redisgrade/internal/suggest"
 	"github.com/redisgrade/redisgrade/internal/yamlstrict"
 )
 
@@ -40,14 +39,43 @@ func Load(nameOrPath string) (*Exercise, error) {
 		}
 		return Parse(nameOrPath, data)
 	}
-	data, err := shipped.ReadFile(nameOrPath + ".yaml")
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("no exercise named %q (shipped: %s; or give a path to a .yaml file)", nameOrPath, strings.Join(Shipped(), ", "))
+	name, err := shippedName(nameOrPath)
+	if err != nil {
+		return nil, err
 	}
+	data, err := shipped.ReadFile(name + ".yaml")
 	if err != nil {
 		return nil, fmt.Errorf("load exercise %s: %w", nameOrPath, err)
 	}
-	return Parse("exercises/"+nameOrPath+".yaml", data)
+	return Parse("exercises/"+name+".yaml", data)
+}
+
+// UnknownError is Load's error for a name no shipped exercise has.
+type UnknownError struct {
+	Name    string
+	Meant   string // the nearest shipped name, if one is near enough
+	Shipped []string
+}
+
+func (e *UnknownError) Error() string {
+	meant := ""
+	if e.Meant != "" {
+		meant = fmt.Sprintf(" (did you mean %q?)", e.Meant)
+	}
+	return fmt.Sprintf("no exercise named %q%s; shipped: %s; or give a path to a .yaml file", e.Name, meant, strings.Join(e.Shipped, ", "))
+}
+
+// shippedName finds the shipped exercise a user named, ignoring case; an
+// unknown name's error suggests the nearest one.
+func shippedName(name string) (string, error) {
+	all := Shipped()
+	for _, s := range all {
+		if strings.EqualFold(s, name) {
+			return s, nil
+		}
+	}
+	meant, _ := suggest.Closest(name, all)
+	return "", &UnknownError{Name: name, Meant: meant, Shipped: all}
 }
 
 func isPath(s string) bool {

@@ -1,6 +1,7 @@
 package exercises
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -158,6 +159,23 @@ func TestLoadByPathAndName(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(t.TempDir(), "missing.yaml")); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+func TestLoadNamesIgnoreCaseAndSuggest(t *testing.T) {
+	ex, err := Load("Lua-Atomicity")
+	if err != nil || ex.ID != "lua-atomicity" || ex.Source != "exercises/lua-atomicity.yaml" {
+		t.Fatalf("Load(Lua-Atomicity) = %v, %v", ex, err)
+	}
+	_, err = Load("lua-atomicty")
+	var unknown *UnknownError
+	if !errors.As(err, &unknown) || unknown.Meant != "lua-atomicity" ||
+		!strings.Contains(err.Error(), `no exercise named "lua-atomicty" (did you mean "lua-atomicity"?)`) {
+		t.Errorf("a typo: %v", err)
+	}
+	_, err = Load("nothing-like-it")
+	if !errors.As(err, &unknown) || unknown.Meant != "" || strings.Contains(err.Error(), "did you mean") {
+		t.Errorf("far from every name: %v", err)
 	}
 }
 

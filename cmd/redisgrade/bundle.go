@@ -65,6 +65,9 @@ func bundleSubcommand(platform, out, short, example string, write func(*bundle.B
 				}
 				binary = exe
 			}
+			if err := outputFolderExists(f.output); err != nil {
+				return usageError(err)
+			}
 			b, err := bundle.New(f.exercise, binary)
 			if err != nil {
 				return usageError(err)
@@ -86,6 +89,22 @@ func bundleSubcommand(platform, out, short, example string, write func(*bundle.B
 	_ = cmd.MarkFlagRequired("exercise")
 	_ = cmd.MarkFlagRequired("output")
 	return cmd
+}
+
+// outputFolderExists refuses an -o whose folder is not there: a typo in a
+// path is the user's to fix (exit 2), not the grader failing (exit 3).
+func outputFolderExists(out string) error {
+	dir := filepath.Dir(filepath.Clean(out))
+	info, err := os.Stat(dir)
+	switch {
+	case err != nil && errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("-o %s: the folder %s does not exist", out, dir)
+	case err != nil:
+		return fmt.Errorf("-o %s: %w", out, err)
+	case !info.IsDir():
+		return fmt.Errorf("-o %s: %s is not a folder", out, dir)
+	}
+	return nil
 }
 
 // writeGradescopeZip writes the zip through a temporary file renamed into

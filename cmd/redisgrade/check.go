@@ -44,11 +44,12 @@ func (f *studentFlags) add(cmd *cobra.Command, withDir bool) {
 // newEngine picks the engine: an unknown kind is bad input (exit 2), an
 // engine that cannot be had is the grader's failure (exit 3).
 func (f *studentFlags) newEngine(stderr io.Writer) (engine.Engine, error) {
-	eng, reason, err := engine.New(f.engine, engine.Options{RedisServer: f.redisPath})
+	kind, err := chooseEngine(f.engine)
 	if err != nil {
-		if strings.HasPrefix(err.Error(), "unknown engine") {
-			return nil, usageError(fmt.Errorf("--engine: %w", err))
-		}
+		return nil, err
+	}
+	eng, reason, err := engine.New(kind, engine.Options{RedisServer: f.redisPath})
+	if err != nil {
 		return nil, &exitError{code: exitInfra, err: err}
 	}
 	if f.verbose {
@@ -104,6 +105,9 @@ func runCheck(cmd *cobra.Command, f studentFlags, watch bool) error {
 	useColor, err := colorWanted(f.color, stdout)
 	if err != nil {
 		return usageError(err)
+	}
+	if _, err := chooseEngine(f.engine); err != nil {
+		return err // before the workspace: every flag is checked first
 	}
 	ws, ex, err := openWorkspace(f.dir)
 	if err != nil {

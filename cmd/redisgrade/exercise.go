@@ -10,6 +10,7 @@ import (
 
 	"github.com/redisgrade/redisgrade/authoring"
 	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/internal/words"
 	"github.com/redisgrade/redisgrade/grader"
 )
 
@@ -43,9 +44,9 @@ func newExerciseLintCmd() *cobra.Command {
 				}
 			}
 			if problems > 0 {
-				return usageError(fmt.Errorf("%d problems", problems))
+				return usageError(errors.New(words.Count(problems, "problem")))
 			}
-			fmt.Fprintf(out, "%d specs: no problems\n", len(args))
+			fmt.Fprintf(out, "%s: no problems\n", words.Count(len(args), "spec"))
 			return nil
 		},
 	}
@@ -151,7 +152,7 @@ func newListCmd() *cobra.Command {
 				if err != nil {
 					return &exitError{code: exitInfra, err: err}
 				}
-				fmt.Fprintf(out, "%-22s %d steps, %g points  %s\n", ex.ID, len(ex.Steps), ex.MaxScore(), ex.Title)
+				fmt.Fprintf(out, "%-22s %s, %s  %s\n", ex.ID, words.Count(len(ex.Steps), "step"), words.Points(ex.MaxScore()), ex.Title)
 			}
 			return nil
 		},
@@ -180,7 +181,7 @@ func newShowCmd() *cobra.Command {
 				fmt.Fprintf(out, "%s\n", ex.Summary)
 			}
 			for i, s := range ex.Steps {
-				fmt.Fprintf(out, "\nStep %d: %s  [%s, %g points]\n", i+1, s.Title, s.File, s.Points)
+				fmt.Fprintf(out, "\nStep %d: %s  [%s, %s]\n", i+1, s.Title, s.File, words.Points(s.Points))
 				if s.Task != "" {
 					fmt.Fprintf(out, "  %s\n", s.Task)
 				}

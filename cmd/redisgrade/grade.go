@@ -57,7 +57,11 @@ func newGradeCmd() *cobra.Command {
 
 func runGrade(cmd *cobra.Command, f gradeFlags, path string) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	write, err := report.Lookup(f.format)
+	format, err := chooseFormat(f.format)
+	if err != nil {
+		return err
+	}
+	write, err := report.Lookup(format)
 	if err != nil {
 		return usageError(fmt.Errorf("--format: %w", err))
 	}
@@ -80,7 +84,7 @@ func runGrade(cmd *cobra.Command, f gradeFlags, path string) error {
 	if err != nil {
 		// An LMS reads a result document, not our stderr: tell the student
 		// why nothing was graded (PrairieLearn then charges no attempt).
-		if report.HandlesUnreadable(f.format) {
+		if report.HandlesUnreadable(format) {
 			rep := report.Unreadable(ex.ID, filepath.Base(path), readProblems(err))
 			rep.Title, rep.MaxScore = ex.Title, ex.MaxScore()
 			if werr := write(stdout, rep, report.Options{Color: useColor, Verbose: f.verbose}); werr != nil {
@@ -117,6 +121,10 @@ func runGrade(cmd *cobra.Command, f gradeFlags, path string) error {
 // colorWanted decides on colour: never for a pipe or a file, never with
 // NO_COLOR set (https://no-color.org), unless forced with --color always.
 func colorWanted(mode string, out io.Writer) (bool, error) {
+	mode, err := choose("color", "colour mode", mode, colorModes)
+	if err != nil {
+		return false, err
+	}
 	switch mode {
 	case "always":
 		return true, nil
@@ -129,7 +137,7 @@ func colorWanted(mode string, out io.Writer) (bool, error) {
 		file, ok := out.(*os.File)
 		return ok && (isatty.IsTerminal(file.Fd()) || isatty.IsCygwinTerminal(file.Fd())), nil
 	}
-	return false, fmt.Errorf("--color must be auto, always or never, not %q", mode)
+	return false, nil
 }
 
 // readProblems says why a submission could not be read, for the student:
