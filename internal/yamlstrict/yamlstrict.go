@@ -5,9 +5,7 @@
 //
 // yaml.v3's own KnownFields(true) does report every unknown field, but as
 // lines of text in one error ("line 3: field idd not found in type ..."),
-// without columns, and it takes a scalar of the wrong kind where Go can hold
-// it (`id: 100` into a string, `hidden: yes` rejected but only as text).
-// What this package adds: one Error value per problem with line and column,
+// without columns, and its type errors are text too. What this package adds: one Error value per problem with line and column,
 // every problem of a file in one pass (types, unknown fields, duplicate keys,
 // durations, finite numbers), messages that name the known fields and what
 // was found, and the position of each mapping kept (Pos) for the checks that

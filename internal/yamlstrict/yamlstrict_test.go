@@ -115,9 +115,8 @@ given: [a]
 
 // TestWhatYAMLv3Gives pins down why this package exists. yaml.v3's
 // KnownFields(true) does report every unknown field, but as text in one
-// error, by line only; it takes a wrong type in silence where the Go type
-// allows it (`id: 100` into a string), and it has no notion of a position
-// to hand to later validation. If yaml.v3 starts giving columns, this test
+// error, by line only, and has no notion of a position to hand to later
+// validation. If yaml.v3 starts giving columns, this test
 // says so and the package's doc comment must change.
 func TestWhatYAMLv3Gives(t *testing.T) {
 	src := "titel: a\nsteps:\n  - idd: one\n"
