@@ -21,10 +21,10 @@ type step struct {
 }
 
 type spec struct {
-	ID    string            `yaml:"id"`
-	Tags  []string          `yaml:"tags"`
-	Given map[string]string `yaml:"given"`
-	Steps []step            `yaml:"steps"`
+	ID     string            `yaml:"id"`
+	Tags   []string          `yaml:"tags"`
+	Given  map[string]string `yaml:"given"`
+	Steps  []step            `yaml:"steps"`
 	Common `yaml:",inline"`
 }
 
