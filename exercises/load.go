@@ -113,12 +113,13 @@ func Parse(file string, data []byte) (*Exercise, error) {
 	return &ex, nil
 }
 
-var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+// IDPattern is what exercise and step ids look like.
+var IDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
 // validate reports what the types alone cannot: required fields, unique ids,
 // and combinations that make no sense.
 func validate(d *yamlstrict.Decoder, ex *Exercise) {
-	if !idPattern.MatchString(ex.ID) {
+	if !IDPattern.MatchString(ex.ID) {
 		d.ErrorAt(ex.Pos, "the exercise needs an id of lower-case letters, digits and dashes, such as lua-atomicity")
 	}
 	if ex.Title == "" {
@@ -137,7 +138,7 @@ func validate(d *yamlstrict.Decoder, ex *Exercise) {
 		s := &ex.Steps[i]
 		label := "step " + strconv.Itoa(i+1)
 		switch first, dup := firstID[s.ID]; {
-		case !idPattern.MatchString(s.ID):
+		case !IDPattern.MatchString(s.ID):
 			d.ErrorAt(s.Pos, "%s needs an id of lower-case letters, digits and dashes", label)
 		case dup:
 			d.ErrorAt(s.Pos, "duplicate step id %q (first at line %d)", s.ID, first.Line)
