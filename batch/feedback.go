@@ -19,6 +19,13 @@ func writeFeedback(w io.Writer, ex *exercises.Exercise, r *Result) error {
 
 	p("# %s\n\n", mdText(ex.Title))
 	p("Exercise `%s` · submission **%s**\n\n", ex.ID, mdText(r.Student))
+	if len(r.Notes) > 0 {
+		p("Left out of your submission:\n\n")
+		for _, n := range r.Notes {
+			p("- %s\n", mdText(n))
+		}
+		p("\n")
+	}
 	if r.Status != StatusGraded {
 		p("**Not graded.** ")
 		if r.ErrorKind == ErrorGrader {

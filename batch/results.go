@@ -36,14 +36,17 @@ const (
 
 // Result is one line of results.jsonl: one student's outcome.
 type Result struct {
-	Student   string         `json:"student"`
-	Status    string         `json:"status"`
-	Score     float64        `json:"score"`
-	MaxScore  float64        `json:"max_score"`
-	Error     string         `json:"error,omitempty"`
-	ErrorKind string         `json:"error_kind,omitempty"`
-	GradedAt  time.Time      `json:"graded_at"`
-	Report    *report.Report `json:"report,omitempty"`
+	Student   string  `json:"student"`
+	Status    string  `json:"status"`
+	Score     float64 `json:"score"`
+	MaxScore  float64 `json:"max_score"`
+	Error     string  `json:"error,omitempty"`
+	ErrorKind string  `json:"error_kind,omitempty"`
+	// Notes say what of the student's entry was left out, and why (a
+	// skipped .git, a symlink, a name that climbs out of the archive).
+	Notes    []string       `json:"notes,omitempty"`
+	GradedAt time.Time      `json:"graded_at"`
+	Report   *report.Report `json:"report,omitempty"`
 }
 
 // final reports whether --resume should keep the result rather than grade

@@ -337,16 +337,17 @@ func (w *worker) close() {
 // grade returns the student's result, nil when a hard stop cut the grading
 // short (nothing to save), or an error when no server can be started.
 func (w *worker) grade(ctx context.Context, e Entry) (*Result, error) {
-	res := &Result{Student: e.Student, MaxScore: w.opts.Exercise.MaxScore()}
+	res := &Result{Student: e.Student, MaxScore: w.opts.Exercise.MaxScore(), Notes: e.Notes}
 	if e.Err != nil {
 		return w.failed(res, ErrorSubmission, e.Err.Error()), nil
 	}
 	sub, err := submissions.Open(e.Path)
 	if err != nil {
 		// Name the entry as the instructor knows it, not a temp path.
-		msg := strings.ReplaceAll(err.Error(), e.Path, filepath.Base(e.Path))
+		msg := strings.ReplaceAll(err.Error(), e.Path, StudentID(filepath.Base(e.Path)))
 		return w.failed(res, ErrorSubmission, msg), nil
 	}
+	res.Notes = append(res.Notes, sub.Notes()...)
 	var last error
 	for try := 0; try < 2; try++ {
 		rep, err := w.gradeOnce(ctx, sub)

@@ -271,7 +271,7 @@ func readZip(p string) (map[string]*file, []string, error) {
 		if dir && skippedFolder(baseName(name)) {
 			continue // the folder's own entry: its contents are noted
 		}
-		entries = append(entries, archiveEntry{name: name, dir: dir, regular: !dir && mode.IsRegular(), kind: fileKind(mode), zf: zf})
+		entries = append(entries, archiveEntry{name: name, dir: dir, regular: !dir && mode.IsRegular(), kind: FileKind(mode), zf: zf})
 	}
 	if len(entries)+len(notes) > maxEntries {
 		return nil, nil, tooManyEntries()

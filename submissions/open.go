@@ -308,7 +308,7 @@ func folderEntryNote(e fs.DirEntry, why string) string {
 	case e.IsDir():
 		why = whyNested
 	default:
-		why = fileKind(e.Type()) + ", not a regular file"
+		why = FileKind(e.Type()) + ", not a regular file"
 	}
 	name := e.Name()
 	if e.IsDir() {
@@ -317,8 +317,8 @@ func folderEntryNote(e fs.DirEntry, why string) string {
 	return fmt.Sprintf("skipped %s %q: %s", kind, name, why)
 }
 
-// fileKind names a non-regular file.
-func fileKind(mode fs.FileMode) string {
+// FileKind names a non-regular file: "a symlink", "a named pipe" ...
+func FileKind(mode fs.FileMode) string {
 	switch {
 	case mode&fs.ModeSymlink != 0:
 		return "a symlink"
