@@ -28,9 +28,12 @@ func writeFeedback(w io.Writer, ex *exercises.Exercise, r *Result) error {
 	}
 	if r.Status != StatusGraded {
 		p("**Not graded.** ")
-		if r.ErrorKind == ErrorGrader {
+		switch {
+		case r.ErrorKind == ErrorGrader && r.final():
+			p("The grader failed on this submission in %d runs; it is not your mistake, and your instructor will grade it another way.\n\n", maxGraderRuns)
+		case r.ErrorKind == ErrorGrader:
 			p("The grader failed on this submission; it is not your mistake, and it will be graded again.\n\n")
-		} else {
+		default:
 			p("Your submission could not be read:\n\n")
 		}
 		p("%s\n", codeBlock(r.Error))

@@ -29,10 +29,16 @@ const (
 	// ErrorSubmission: the student's entry cannot be read (a broken
 	// archive, not a folder). It is final: --resume does not retry it.
 	ErrorSubmission = "submission"
-	// ErrorGrader: the grader failed twice on it (a server that would not
-	// start). It is no grade: --resume grades the student again.
+	// ErrorGrader: the grader failed twice on it (a server that went wrong
+	// under grading). It is no grade: --resume grades the student again,
+	// until the grader has failed on it in maxGraderRuns runs.
 	ErrorGrader = "grader"
 )
+
+// maxGraderRuns bounds the runs that grade a student the grader fails on:
+// after that many, --resume keeps the grader error rather than try again,
+// so that a batch can finish.
+const maxGraderRuns = 3
 
 // Result is one line of results.jsonl: one student's outcome.
 type Result struct {
@@ -42,6 +48,9 @@ type Result struct {
 	MaxScore  float64 `json:"max_score"`
 	Error     string  `json:"error,omitempty"`
 	ErrorKind string  `json:"error_kind,omitempty"`
+	// GraderRuns counts, for a grader error, the runs that failed on the
+	// student so far (a line without it counts as one).
+	GraderRuns int `json:"grader_runs,omitempty"`
 	// Notes say what of the student's entry was left out, and why (a
 	// skipped .git, a symlink, a name that climbs out of the archive).
 	Notes    []string       `json:"notes,omitempty"`
@@ -52,7 +61,8 @@ type Result struct {
 // final reports whether --resume should keep the result rather than grade
 // the student again.
 func (r *Result) final() bool {
-	return r.Status == StatusGraded || r.ErrorKind == ErrorSubmission
+	return r.Status == StatusGraded || r.ErrorKind == ErrorSubmission ||
+		(r.ErrorKind == ErrorGrader && max(r.GraderRuns, 1) >= maxGraderRuns)
 }
 
 func (r *Result) validate() error {
@@ -78,6 +88,9 @@ type ResultsLog struct {
 	goodLen, size int64
 	// lines and unique count the lines read and the students they hold.
 	lines int
+	// graderRuns is set by prepareResume: for each grader error it
+	// dropped, in how many runs the grader failed on that student.
+	graderRuns map[string]int
 }
 
 // ByStudent indexes the results.
@@ -156,9 +169,12 @@ func prepareResume(path string) (*ResultsLog, error) {
 		return nil, err
 	}
 	kept := log.Results[:0:0]
+	log.graderRuns = map[string]int{}
 	for _, r := range log.Results {
 		if r.final() {
 			kept = append(kept, r)
+		} else if r.ErrorKind == ErrorGrader {
+			log.graderRuns[r.Student] = max(r.GraderRuns, 1)
 		}
 	}
 	if len(kept) == log.lines && log.goodLen == log.size {
