@@ -30,7 +30,7 @@ func writeFeedback(w io.Writer, ex *exercises.Exercise, r *Result) error {
 		p("**Not graded.** ")
 		switch {
 		case r.ErrorKind == ErrorGrader && r.final():
-			p("The grader failed on this submission in %d runs; it is not your mistake, and your instructor will grade it another way.\n\n", maxGraderRuns)
+			p("The grader failed on this submission in %d runs; it is not your mistake, and your instructor will grade it another way.\n\n", MaxGraderRuns)
 		case r.ErrorKind == ErrorGrader:
 			p("The grader failed on this submission; it is not your mistake, and it will be graded again.\n\n")
 		default:

@@ -31,14 +31,14 @@ const (
 	ErrorSubmission = "submission"
 	// ErrorGrader: the grader failed twice on it (a server that went wrong
 	// under grading). It is no grade: --resume grades the student again,
-	// until the grader has failed on it in maxGraderRuns runs.
+	// until the grader has failed on it in MaxGraderRuns runs.
 	ErrorGrader = "grader"
 )
 
-// maxGraderRuns bounds the runs that grade a student the grader fails on:
+// MaxGraderRuns bounds the runs that grade a student the grader fails on:
 // after that many, --resume keeps the grader error rather than try again,
 // so that a batch can finish.
-const maxGraderRuns = 3
+const MaxGraderRuns = 3
 
 // Result is one line of results.jsonl: one student's outcome.
 type Result struct {
@@ -62,7 +62,7 @@ type Result struct {
 // the student again.
 func (r *Result) final() bool {
 	return r.Status == StatusGraded || r.ErrorKind == ErrorSubmission ||
-		(r.ErrorKind == ErrorGrader && max(r.GraderRuns, 1) >= maxGraderRuns)
+		(r.ErrorKind == ErrorGrader && max(r.GraderRuns, 1) >= MaxGraderRuns)
 }
 
 func (r *Result) validate() error {

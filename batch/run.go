@@ -77,8 +77,9 @@ type Summary struct {
 	// SubmissionErrors are students whose entry could not be read;
 	// GraderErrors students the grader failed on in this run. GaveUp
 	// counts, in the whole results.jsonl, the students the grader failed
-	// on in maxGraderRuns runs: --resume grades the others again, not them.
-	SubmissionErrors, GraderErrors, GaveUp int
+	// on in MaxGraderRuns runs: --resume grades the others again, not them.
+	// ToRetry counts those --resume will grade again.
+	SubmissionErrors, GraderErrors, GaveUp, ToRetry int
 	// Probes counts the reference solution's gradings run to tell a
 	// broken engine from students the grader fails on.
 	Probes int
@@ -172,8 +173,12 @@ func Run(ctx context.Context, class *Class, opts Options) (*Summary, error) {
 		return sum, fmt.Errorf("read back %s: %w", resultsPath, err)
 	}
 	for _, r := range log.Results {
-		if r.ErrorKind == ErrorGrader && r.final() {
+		switch {
+		case r.ErrorKind != ErrorGrader:
+		case r.final():
 			sum.GaveUp++
+		default:
+			sum.ToRetry++
 		}
 	}
 	if opts.SkipOutputs {

@@ -385,7 +385,7 @@ func (s poisonServer) Reset(ctx context.Context, given ...string) error {
 // TestGraderErrorsOfStudents: grader errors in a row do not stop a batch
 // while the reference solution grades fine on a fresh server: later
 // students are graded. --resume tries such a student again in at most
-// maxGraderRuns runs in all, then keeps its grader error.
+// MaxGraderRuns runs in all, then keeps its grader error.
 func TestGraderErrorsOfStudents(t *testing.T) {
 	extra := map[string][]byte{}
 	for i := range probeAfterGraderErrors + 1 {
@@ -408,7 +408,7 @@ func TestGraderErrorsOfStudents(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts.Exercise, opts.Out = loadExercise(t), filepath.Join(dir, "out")
-	for run := 1; run <= maxGraderRuns+1; run++ {
+	for run := 1; run <= MaxGraderRuns+1; run++ {
 		opts.Resume = run > 1
 		sum, err := Run(context.Background(), class, opts)
 		if err != nil {
@@ -419,11 +419,11 @@ func TestGraderErrorsOfStudents(t *testing.T) {
 			t.Fatalf("run %d: %d results, %v", run, len(log.Results), err)
 		}
 		r := log.Results[0]
-		wantRuns, wantSaved, wantGaveUp := min(run, maxGraderRuns), 1, 0
-		if run > maxGraderRuns {
+		wantRuns, wantSaved, wantGaveUp := min(run, MaxGraderRuns), 1, 0
+		if run > MaxGraderRuns {
 			wantSaved = 0
 		}
-		if run >= maxGraderRuns {
+		if run >= MaxGraderRuns {
 			wantGaveUp = 1
 		}
 		if r.ErrorKind != ErrorGrader || r.GraderRuns != wantRuns || sum.Saved != wantSaved || sum.GaveUp != wantGaveUp {
