@@ -15,7 +15,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/redisgrade/redisgrade/submissions"
@@ -188,25 +187,10 @@ func listFolder(dir string) ([]Entry, []string, error) {
 }
 
 // StudentID is the id of a student whose entry is called name (without its
-// archive extension): the name itself, except that bytes that are not
-// UTF-8, control characters and "%" are written %XX (ana\xff is ana%FF),
-// so that an id survives JSON, a terminal and a spreadsheet, two names
-// never share an id, and url.PathUnescape gives the name back.
-func StudentID(name string) string {
-	var b strings.Builder
-	for i := 0; i < len(name); {
-		r, n := utf8.DecodeRuneInString(name[i:])
-		if (r == utf8.RuneError && n == 1) || r == '%' || unicode.IsControl(r) {
-			for _, c := range []byte(name[i : i+n]) {
-				fmt.Fprintf(&b, "%%%02X", c)
-			}
-		} else {
-			b.WriteString(name[i : i+n])
-		}
-		i += n
-	}
-	return b.String()
-}
+// archive extension): submissions.EscapeName of it (ana\xff is ana%FF), so
+// that an id survives JSON, a terminal and a spreadsheet, two names never
+// share an id, and url.PathUnescape gives the name back.
+func StudentID(name string) string { return submissions.EscapeName(name) }
 
 // uniqueIDs makes ids unique, whatever the names: while two entries share
 // an id, those of them whose id is not their full name (an archive's, with

@@ -120,8 +120,29 @@ func trimPathError(err error, path string) error {
 }
 
 // Name is the submission's name: the base name of the path without
-// .zip/.tar.gz/.tgz.
-func (s *Submission) Name() string { return s.name }
+// .zip/.tar.gz/.tgz, through EscapeName.
+func (s *Submission) Name() string { return EscapeName(s.name) }
+
+// EscapeName makes a file name into text that names it alone: the name
+// itself, except that bytes that are not UTF-8, control characters and
+// "%" are written %XX ("ana\xff" is "ana%FF", "100%" is "100%25"). The
+// result is valid UTF-8 (it survives JSON), prints as it is, two names
+// never share it, and url.PathUnescape gives the name back.
+func EscapeName(name string) string {
+	var b strings.Builder
+	for i := 0; i < len(name); {
+		r, n := utf8.DecodeRuneInString(name[i:])
+		if (r == utf8.RuneError && n == 1) || r == '%' || unicode.IsControl(r) {
+			for _, c := range []byte(name[i : i+n]) {
+				fmt.Fprintf(&b, "%%%02X", c)
+			}
+		} else {
+			b.WriteString(name[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
 
 // Notes says, one line each, what Open left out and why: entries with
 // unsafe names, symlinks and other non-regular files, folders it did not

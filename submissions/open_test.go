@@ -95,6 +95,8 @@ func TestName(t *testing.T) {
 		{writeTarGz(t, filepath.Join(dir, "bob.TGZ"), fileEntry("a", "x")), "bob"},
 		{writeTarGz(t, filepath.Join(dir, "eve.v2.Tar.Gz"), fileEntry("a", "x")), "eve.v2"},
 		{writeFolder(t, filepath.Join(dir, "dave.zip.d"), fileEntry("a", "x")) + string(filepath.Separator), "dave.zip.d"},
+		// Not UTF-8, a control character, a "%": escaped, so it survives JSON.
+		{writeZip(t, filepath.Join(dir, "ana\xff\x1b[2J100%.zip"), fileEntry("a", "x")), "ana%FF%1B[2J100%25"},
 	}
 	for _, tt := range tests {
 		if got := mustOpen(t, tt.path).Name(); got != tt.want {
