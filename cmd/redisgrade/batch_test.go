@@ -407,3 +407,16 @@ func TestBench(t *testing.T) {
 		t.Errorf("bench found wrong results:\n%s", stdout)
 	}
 }
+
+// TestBatchSaysWhatItSkips: what belongs to no student is named on stderr.
+func TestBatchSaysWhatItSkips(t *testing.T) {
+	class, _ := generateClass(t, 1)
+	if err := os.WriteFile(filepath.Join(class, ".DS_Store"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := runCLI(t, "batch", "-e", "lua-atomicity", class, "--out", out, "--engine", "process")
+	if code != exitPassed || !strings.Contains(stderr, `redisgrade: skipped ".DS_Store": names starting with a dot and __MACOSX are never a student`) {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+	}
+}
