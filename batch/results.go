@@ -86,11 +86,8 @@ type ResultsLog struct {
 	// goodLen is the length of the file up to the last good line; size is
 	// the file's.
 	goodLen, size int64
-	// lines and unique count the lines read and the students they hold.
+	// lines counts the lines read.
 	lines int
-	// graderRuns is set by prepareResume: for each grader error it
-	// dropped, in how many runs the grader failed on that student.
-	graderRuns map[string]int
 }
 
 // ByStudent indexes the results.
@@ -157,9 +154,11 @@ func ReadResults(path string) (*ResultsLog, error) {
 }
 
 // prepareResume makes a results log ready to be appended to after a crash
-// or an interruption: a torn last line is cut off, and grader errors (to be
-// graded again) and older duplicate lines are dropped, by writing the file
-// anew and renaming it over the old one. It returns the results kept.
+// or an interruption: a torn last line is cut off, and older duplicate
+// lines are dropped, by writing the file anew and renaming it over the old
+// one. It returns the results kept. Grader errors are kept, so that the
+// count of runs that failed on a student survives a run interrupted before
+// it got to them; the caller grades them again (see Result.final).
 func prepareResume(path string) (*ResultsLog, error) {
 	log, err := ReadResults(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -168,29 +167,30 @@ func prepareResume(path string) (*ResultsLog, error) {
 	if err != nil {
 		return nil, err
 	}
-	kept := log.Results[:0:0]
-	log.graderRuns = map[string]int{}
-	for _, r := range log.Results {
-		if r.final() {
-			kept = append(kept, r)
-		} else if r.ErrorKind == ErrorGrader {
-			log.graderRuns[r.Student] = max(r.GraderRuns, 1)
-		}
-	}
-	if len(kept) == log.lines && log.goodLen == log.size {
-		return log, nil // nothing to change
-	}
-	if len(kept) == log.lines {
-		// Only a torn tail: cut it off.
-		if err := os.Truncate(path, log.goodLen); err != nil {
-			return nil, fmt.Errorf("cut the torn last line of %s: %w", path, err)
-		}
-	} else if err := rewriteResults(path, kept); err != nil {
+	if err := compactResults(path, log); err != nil {
 		return nil, err
 	}
-	log.Results = kept
-	log.lines = len(kept)
 	return log, nil
+}
+
+// compactResults leaves one line per student in the log's file (the one
+// read, the last), and no torn line.
+func compactResults(path string, log *ResultsLog) error {
+	switch {
+	case len(log.Results) == log.lines && log.goodLen == log.size:
+		return nil // nothing to change
+	case len(log.Results) == log.lines:
+		// Only a torn tail: cut it off.
+		if err := os.Truncate(path, log.goodLen); err != nil {
+			return fmt.Errorf("cut the torn last line of %s: %w", path, err)
+		}
+	default:
+		if err := rewriteResults(path, log.Results); err != nil {
+			return err
+		}
+	}
+	log.lines, log.size, log.goodLen = len(log.Results), -1, -1 // the file now holds just them
+	return nil
 }
 
 // rewriteResults replaces the log with just these results, atomically.

@@ -139,18 +139,26 @@ func Run(ctx context.Context, class *Class, opts Options) (*Summary, error) {
 			return nil, &InputError{Err: fmt.Errorf("%s holds results of exercise %q, not %q: choose another --out", resultsPath, r.Report.Exercise, opts.Exercise.ID)}
 		}
 	}
-	done := before.ByStudent()
+	done := map[string]bool{}
+	opts.graderRuns = map[string]int{}
+	for _, r := range before.Results {
+		switch {
+		case r.final():
+			done[r.Student] = true
+		case r.ErrorKind == ErrorGrader:
+			opts.graderRuns[r.Student] = max(r.GraderRuns, 1) // graded again
+		}
+	}
 
 	sum := &Summary{Students: len(class.Entries), Workers: opts.Workers}
 	var todo []Entry
 	for _, e := range class.Entries {
-		if done[e.Student] != nil {
+		if done[e.Student] {
 			sum.Skipped++
 			continue
 		}
 		todo = append(todo, e)
 	}
-	opts.graderRuns = before.graderRuns
 
 	app, err := openAppender(resultsPath)
 	if err != nil {
@@ -171,6 +179,11 @@ func Run(ctx context.Context, class *Class, opts Options) (*Summary, error) {
 	log, err := ReadResults(resultsPath)
 	if err != nil {
 		return sum, fmt.Errorf("read back %s: %w", resultsPath, err)
+	}
+	// A student graded again after a grader error has two lines: keep the
+	// last, so that each student is in the file once.
+	if err := compactResults(resultsPath, log); err != nil {
+		return sum, fmt.Errorf("compact %s: %w", resultsPath, err)
 	}
 	for _, r := range log.Results {
 		switch {
