@@ -288,11 +288,11 @@ func TestBatchInterrupt(t *testing.T) {
 	}
 	waitNoServers(t, tmp)
 	msg := stderr.String()
-	i := strings.Index(msg, "resume with:\n  ")
+	i := strings.Index(msg, "resume with:\nredisgrade:   ")
 	if !strings.Contains(msg, "interrupted:") || i < 0 {
 		t.Fatalf("stderr does not say how to resume:\n%s", msg)
 	}
-	resume := strings.TrimSpace(msg[i+len("resume with:\n  "):])
+	resume := strings.TrimSpace(msg[i+len("resume with:\nredisgrade:   "):])
 	want := "redisgrade batch --exercise lua-atomicity --out '" + out + "' --jobs 2 --engine process --resume " + class
 	if resume != want {
 		t.Errorf("resume command\n  %s\nwant\n  %s", resume, want)
