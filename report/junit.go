@@ -65,6 +65,8 @@ const junitMessageChars = 500
 func writeJUnit(w io.Writer, r *Report, _ Options) error { return writeJUnitWithin(w, r, junitLimit) }
 
 func writeJUnitWithin(w io.Writer, r *Report, limit int) error {
+	// CI logs print failures; and XML 1.0 cannot hold most control characters.
+	r = r.Printable()
 	suite := junitSuite{Name: r.Exercise, Time: seconds(r.DurationMS)}
 	for _, p := range [][2]string{
 		{"title", r.Title}, {"submission", r.Submission},

@@ -39,6 +39,7 @@ type tapCheck struct {
 }
 
 func writeTAP(w io.Writer, r *Report, _ Options) error {
+	r = r.Printable() // harnesses print diagnostics to a terminal
 	var b strings.Builder
 	b.WriteString("TAP version 14\n")
 	if !r.Gradable() {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/report"
 )
 
 // Exit codes, as documented in the README.
@@ -74,12 +75,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintf(stderr, "redisgrade: %v\n", ee.err)
+			// Errors quote submissions (entry names, replies): never raw to a terminal.
+			fmt.Fprintf(stderr, "redisgrade: %s\n", report.Visible(ee.err.Error()))
 		}
 		return ee.code
 	}
 	// cobra's own errors: unknown flags, wrong argument counts.
-	fmt.Fprintf(stderr, "redisgrade: %v\n", err)
+	fmt.Fprintf(stderr, "redisgrade: %s\n", report.Visible(err.Error()))
 	return exitUsage
 }
 

@@ -97,3 +97,16 @@ func TestTextColour(t *testing.T) {
 		t.Error("--color always gave no colour")
 	}
 }
+
+// A submission's name and what is wrong with it reach stderr: its control
+// characters are shown as escapes, not sent to the terminal.
+func TestErrorsShowControlsAsEscapes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x\x1b]52;c;cHduZWQ=\x07\x1b[2J.zip")
+	if err := os.WriteFile(path, []byte("not a zip"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, "grade", "-e", "lua-atomicity", path)
+	if code != exitUsage || !strings.Contains(stderr, `x\x1b]52;c;cHduZWQ=\x07\x1b[2J.zip`) || strings.ContainsAny(stderr+stdout, "\x1b\x07") {
+		t.Errorf("exit %d, stderr %q, stdout %q", code, stderr, stdout)
+	}
+}
