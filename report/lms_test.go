@@ -538,12 +538,12 @@ func TestJUnitNamesUnique(t *testing.T) {
 
 var tapPoint = regexp.MustCompile(`^(not )?ok (\d+) - (.*)$`)
 
-// tapParse reads a TAP 14 stream: its plan, its test points and the YAML
+// tapParse reads a TAP 13 stream: its plan, its test points and the YAML
 // block after each, failing the test on anything a harness would reject.
 func tapParse(t *testing.T, out string) (plan int, points []string, blocks map[int]map[string]any) {
 	t.Helper()
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	if lines[0] != "TAP version 14" {
+	if lines[0] != "TAP version 13" {
 		t.Fatalf("first line %q", lines[0])
 	}
 	if _, err := fmt.Sscanf(lines[1], "1..%d", &plan); err != nil {
