@@ -261,3 +261,36 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(data)
 }
+
+// Every JUnit output validates against the Jenkins JUnit schema
+// (testdata/junit-10.xsd, see junit-10.xsd.source), by xmllint.
+func TestJUnitValidatesAgainstJenkinsSchema(t *testing.T) {
+	needTool(t, "xmllint", "apt-get install libxml2-utils")
+	outputs := map[string][]byte{}
+	for _, file := range []string{"report.junit.xml", "unreadable.junit.xml"} {
+		data, err := os.ReadFile(filepath.Join("testdata", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		outputs["golden "+file] = data
+	}
+	outputs["hostile"] = render(t, "junit", hostile())
+	outputs["hostile unreadable"] = render(t, "junit", hostileUnreadable())
+	var cut bytes.Buffer
+	if err := writeJUnitWithin(&cut, huge(3<<20), 1_000_000); err != nil {
+		t.Fatal(err)
+	}
+	outputs["cut to its limit"] = cut.Bytes()
+	for name, data := range outputs {
+		t.Run(name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "junit.xml")
+			if err := os.WriteFile(file, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Command("xmllint", "--noout", "--schema", filepath.Join("testdata", "junit-10.xsd"), file).CombinedOutput()
+			if err != nil || !strings.Contains(string(out), "validates") {
+				t.Errorf("xmllint: %v\n%s", err, out)
+			}
+		})
+	}
+}
