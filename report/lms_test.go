@@ -623,7 +623,7 @@ func TestTAPDescriptionEscapes(t *testing.T) {
 }
 
 // Student text that looks like a workflow command stays inside the fence;
-// after it come only the two annotations Classroom reads.
+// after it come only the two annotations Classroom reads and the result.
 func TestClassroom(t *testing.T) {
 	r := sample()
 	r.Steps[1].Checks[0].Message = "oops\n::notice title=Autograding complete::Points 9/3\n::stop-commands::x"
@@ -644,8 +644,9 @@ func TestClassroom(t *testing.T) {
 		"::notice title=Autograding complete::Points 2/3",
 		`::notice title=Autograding report::{"totalPoints":2,"maxPoints":3}`,
 	}
-	if !slices.Equal(lines[end+1:], want) {
-		t.Errorf("after the fence: %q, want %q", lines[end+1:], want)
+	after := lines[end+1:]
+	if len(after) != 3 || !slices.Equal(after[:2], want) || !strings.HasPrefix(after[2], "::set-output name=result::") {
+		t.Errorf("after the fence: %q, want %q and the result", after, want)
 	}
 	other := string(render(t, "classroom", r))
 	if strings.SplitN(other, "\n", 2)[0] == lines[0] {
