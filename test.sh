@@ -24,7 +24,7 @@ case "${1:-}" in
 "") ;;
 --setup) setup_only=true ;;
 -h | --help)
-  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
   exit 0
   ;;
 *)
