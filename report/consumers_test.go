@@ -277,8 +277,11 @@ func TestJUnitValidatesAgainstJenkinsSchema(t *testing.T) {
 	outputs["hostile"] = render(t, "junit", hostile())
 	outputs["hostile unreadable"] = render(t, "junit", hostileUnreadable())
 	var cut bytes.Buffer
-	if err := writeJUnitWithin(&cut, huge(3<<20), 1_000_000); err != nil {
+	if err := writeJUnitWithin(&cut, huge(400_000), 100_000); err != nil {
 		t.Fatal(err)
+	}
+	if !bytes.Contains(cut.Bytes(), []byte("bytes over the limit)")) {
+		t.Fatal("the long output was not cut")
 	}
 	outputs["cut to its limit"] = cut.Bytes()
 	for name, data := range outputs {
