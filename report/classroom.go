@@ -53,8 +53,8 @@ func writeClassroom(w io.Writer, r *Report, opts Options) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(&b, "::notice title=Autograding complete::%s\n", workflowData(fmt.Sprintf("Points %s/%s", num(score), num(r.MaxScore))))
-	fmt.Fprintf(&b, "::notice title=Autograding report::%s\n", workflowData(string(summary)))
+	fmt.Fprintf(&b, "::notice title=%s::%s\n", workflowProperty("Autograding complete"), workflowData(fmt.Sprintf("Points %s/%s", num(score), num(r.MaxScore))))
+	fmt.Fprintf(&b, "::notice title=%s::%s\n", workflowProperty("Autograding report"), workflowData(string(summary)))
 	result, err := classroomResult(r)
 	if err != nil {
 		return err
@@ -149,7 +149,13 @@ func noWorkflowCommands(s string) string {
 	return strings.Join(lines, "\n")
 }
 
-// workflowData escapes a workflow command's message.
+// workflowData escapes a workflow command's message, and workflowProperty
+// the value of one of its properties (title=...), as GitHub's runner reads
+// them (actions/toolkit, command.ts: escapeData and escapeProperty).
 func workflowData(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+func workflowProperty(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
 }

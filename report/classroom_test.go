@@ -154,3 +154,13 @@ func TestClassroomResultHoldsNoCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestWorkflowEscapes(t *testing.T) {
+	in := "50% done:\r\nnext, ::error::x"
+	if got, want := workflowData(in), "50%25 done:%0D%0Anext, ::error::x"; got != want {
+		t.Errorf("workflowData = %q, want %q", got, want)
+	}
+	if got, want := workflowProperty(in), "50%25 done%3A%0D%0Anext%2C %3A%3Aerror%3A%3Ax"; got != want {
+		t.Errorf("workflowProperty = %q, want %q", got, want)
+	}
+}
