@@ -97,8 +97,8 @@ type classroomTest struct {
 }
 
 // classroomResult is the runner result, base64-encoded as the command grader
-// encodes it. The reporter prints the messages to the log without a fence:
-// they hold no workflow command.
+// encodes it. The reporter prints messages and test code to the log without a
+// fence: they hold no workflow command.
 func classroomResult(r *Report) (string, error) {
 	p := r.Printable()
 	res := classroomRunResult{Version: 1, Status: "pass", MaxScore: p.MaxScore, Tests: []classroomTest{}}
@@ -112,7 +112,7 @@ func classroomResult(r *Report) (string, error) {
 	for i, s := range p.Steps {
 		t := classroomTest{
 			Name: stepName(i, s), Status: "pass", Score: s.Score, Message: noWorkflowCommands(stepDetail(s)),
-			TestCode: exercismTestCode(s), Filename: s.File,
+			TestCode: noWorkflowCommands(exercismTestCode(s)), Filename: s.File,
 		}
 		switch {
 		case s.NotGradable:

@@ -3,6 +3,9 @@ package report
 import (
 	"bytes"
 	"encoding/base64"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -162,5 +165,55 @@ func TestWorkflowEscapes(t *testing.T) {
 	}
 	if got, want := workflowProperty(in), "50%25 done%3A%0D%0Anext%2C %3A%3Aerror%3A%3Ax"; got != want {
 		t.Errorf("workflowProperty = %q, want %q", got, want)
+	}
+}
+
+// GitHub Classroom's grading reporter, its own code (testdata/grading-reporter),
+// prints the result to the log: each step, the points, and no line a
+// workflow command, however hostile the student's replies.
+func TestClassroomResultReadByGradingReporter(t *testing.T) {
+	needTool(t, "node", "apt-get install nodejs npm")
+	if _, err := os.Stat(filepath.Join("..", "node_modules", "cli-table3", "package.json")); err != nil {
+		t.Fatal("cli-table3, which the grading reporter needs, is not installed: run npm ci at the repository root (./test.sh does)")
+	}
+	r := hostile()
+	r.Steps[1].Checks[0].Message = "oops\n::error title=x::pwned\n  ::add-mask::secret\nsee ##[error]x"
+	for _, tt := range []struct {
+		name string
+		r    *Report
+		want []string
+	}{
+		{"graded", r, []string{"🔄 Processing: redisgrade", "✅ Step 1: Set up the keys", "❌ Step 2: Return the values",
+			"Test code:\nstep4.lua\n- [stock=7 sales=3] reply is [6, 4]", "Total points for redisgrade: 2.00/3", "Grand total tests passed: 2/3"}},
+		{"unreadable", hostileUnreadable(), []string{"Error: Your submission could not be read, so nothing was graded:",
+			"not a regular file", "Total points for redisgrade: 0.00/4"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			encoded, err := classroomResult(tt.r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command("node", filepath.Join("testdata", "grading-reporter", "run.js"))
+			cmd.Env = append(os.Environ(), "RUNNERS=redisgrade", "REDISGRADE_RESULTS="+encoded)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("the grading reporter: %v\n%s", err, out)
+			}
+			log := string(out)
+			for _, want := range tt.want {
+				if !strings.Contains(log, want) {
+					t.Errorf("the log lacks %q:\n%s", want, log)
+				}
+			}
+			for _, line := range strings.Split(log, "\n") {
+				if strings.HasPrefix(strings.TrimLeftFunc(line, unicode.IsSpace), "::") || strings.Contains(line, "##[") {
+					t.Errorf("a workflow command in the log: %q", line)
+				}
+			}
+			// The reporter's own colours, and nothing of the student's.
+			if err := reporttest.CheckInert(out, true); err != nil {
+				t.Errorf("%v\n%s", err, log)
+			}
+		})
 	}
 }
