@@ -102,6 +102,10 @@ func (r *Report) Complete() bool {
 type Options struct {
 	Color   bool // ANSI colour in the text format
 	Verbose bool // text: list every check, not only the failing ones
+	// GitHubOutput, for the classroom format, is the step's output file
+	// ($GITHUB_OUTPUT) the runner result is appended to; nil writes it as a
+	// set-output command in the log, as @actions/core does without one.
+	GitHubOutput io.Writer
 }
 
 // Writer renders a report in one format.

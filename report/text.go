@@ -38,6 +38,7 @@ func NewPalette(on bool) Palette {
 }
 
 func writeText(w io.Writer, r *Report, opts Options) error {
+	r = r.Printable()
 	p := NewPalette(opts.Color)
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s\n", p.Bold.Sprint(r.Title), p.Dim.Sprintf("(%s)", r.Exercise))

@@ -21,6 +21,7 @@ import (
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/report"
+	"github.com/redisgrade/redisgrade/report/reporttest"
 )
 
 const token = "s3cret-token"
@@ -117,6 +118,27 @@ func TestGrade(t *testing.T) {
 		}
 		if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
 			t.Errorf("Content-Type %q", ct)
+		}
+	})
+
+	t.Run("format text, hostile student", func(t *testing.T) {
+		files := map[string]string{}
+		for n, c := range wrong {
+			files[n] = c
+		}
+		// An error reply with a screen clear, a clipboard write, a C1 CSI and
+		// a byte that is not UTF-8.
+		files["step2.lua"] = `return redis.error_reply("\27[2J\27]52;c;cHduZWQ=\7 \194\155 \255")` + "\n"
+		r := do(t, http.MethodPost, ts.URL+"/v1/grade?format=text", token, "application/json",
+			jsonBody(t, map[string]any{"exercise": "lua-atomicity", "name": "mallory", "files": files}))
+		if r.status != 200 {
+			t.Fatalf("text report: %s", r)
+		}
+		if err := reporttest.CheckInert(r.body, false); err != nil {
+			t.Errorf("%v\n%s", err, r.body)
+		}
+		if !strings.Contains(string(r.body), `\x1b[2J\x1b]52;c;cHduZWQ=\x07 \u009b \xff`) {
+			t.Errorf("the student's error is not shown escaped:\n%s", r.body)
 		}
 	})
 

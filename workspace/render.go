@@ -45,6 +45,7 @@ func ProgressBar(done, total int, colour bool) string {
 // the student's commands left), the other steps on one line each, then a
 // progress bar of steps done.
 func (w *Workspace) RenderCheck(out io.Writer, ex *exercises.Exercise, rep *report.Report, colour bool) error {
+	rep = rep.Printable()
 	p := report.NewPalette(colour)
 	var b strings.Builder
 	engineLine := rep.Engine.Kind + " engine, Redis " + rep.Engine.Version

@@ -16,6 +16,7 @@ import (
 	"github.com/redisgrade/redisgrade/batch"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
+	"github.com/redisgrade/redisgrade/report"
 )
 
 type batchFlags struct {
@@ -151,7 +152,7 @@ func runBatch(cmd *cobra.Command, f batchFlags, classPath string) error {
 		if sum == nil {
 			return &exitError{code: exitInfra, err: err}
 		}
-		fmt.Fprintf(stderr, "redisgrade: %v\n", err)
+		fmt.Fprintf(stderr, "redisgrade: %s\n", report.Visible(err.Error()))
 	}
 	printSummary(stdout, ex.ID, sum)
 

@@ -19,15 +19,15 @@ type bundleFlags struct {
 
 func newBundleCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "bundle gradescope|prairielearn --exercise NAME|FILE -o OUT",
-		Short: "Package an autograder: a Gradescope zip, or a PrairieLearn external-grader image recipe",
+		Use:   "bundle gradescope|prairielearn|exercism --exercise NAME|FILE -o OUT",
+		Short: "Package an autograder: a Gradescope zip, a PrairieLearn external-grader or an Exercism test runner",
 		Long: "bundle packages redisgrade, redis-server's installation and an exercise for a learning platform.\n" +
 			"The grader binary shipped is this one, or --binary: it must be a linux/amd64 build.",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return usageError(errors.New("bundle needs a platform: gradescope or prairielearn"))
+				return usageError(errors.New("bundle needs a platform: gradescope, prairielearn or exercism"))
 			}
-			return usageError(fmt.Errorf("unknown platform %q (known: gradescope, prairielearn)", args[0]))
+			return usageError(fmt.Errorf("unknown platform %q (known: gradescope, prairielearn, exercism)", args[0]))
 		},
 		RunE: func(*cobra.Command, []string) error { return nil },
 	}
@@ -40,6 +40,10 @@ func newBundleCmd() *cobra.Command {
 			"Write a PrairieLearn external-grader image recipe: Dockerfile, entrypoint, grader and spec",
 			"  redisgrade bundle prairielearn --exercise lua-atomicity -o pl-grader",
 			func(b *bundle.Bundle, dir string) error { return b.PrairieLearn(dir) }),
+		bundleSubcommand("exercism", "DIR",
+			"Write an Exercism test runner: bin/run.sh, the grader, the spec and a Dockerfile",
+			"  redisgrade bundle exercism --exercise lua-atomicity -o exercism-runner",
+			func(b *bundle.Bundle, dir string) error { return b.Exercism(dir) }),
 	)
 	return cmd
 }

@@ -199,7 +199,7 @@ func watchWorkspace(ctx context.Context, ws *workspace.Workspace, ex *exercises.
 		}
 		sub, err := submissions.Open(ws.Dir)
 		if err != nil {
-			fmt.Fprintf(&screen, "\nredisgrade: %v\n", err)
+			fmt.Fprintf(&screen, "\nredisgrade: %s\n", report.Visible(err.Error()))
 			return
 		}
 		rep, err := sess.Grade(ctx, ex, sub, grader.Options{})
@@ -208,7 +208,7 @@ func watchWorkspace(ctx context.Context, ws *workspace.Workspace, ex *exercises.
 				screen.Reset()
 				return
 			}
-			fmt.Fprintf(&screen, "\nredisgrade: could not grade: %v\nSave a file to try again.\n", err)
+			fmt.Fprintf(&screen, "\nredisgrade: could not grade: %s\nSave a file to try again.\n", report.Visible(err.Error()))
 			sess.Close()
 			sess = nil
 			return

@@ -80,6 +80,16 @@ func runGrade(cmd *cobra.Command, f gradeFlags, path string) error {
 	if err != nil {
 		return usageError(err)
 	}
+	opts := report.Options{Color: useColor, Verbose: f.verbose}
+	if out := os.Getenv("GITHUB_OUTPUT"); f.format == "classroom" && out != "" {
+		// The step output file GitHub Actions reads the runner result from.
+		file, err := os.OpenFile(out, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			return &exitError{code: exitInfra, err: fmt.Errorf("GITHUB_OUTPUT: %w", err)}
+		}
+		defer file.Close()
+		opts.GitHubOutput = file
+	}
 	sub, err := submissions.Open(path)
 	if err != nil {
 		// An LMS reads a result document, not our stderr: tell the student
@@ -87,7 +97,7 @@ func runGrade(cmd *cobra.Command, f gradeFlags, path string) error {
 		if report.HandlesUnreadable(format) {
 			rep := report.Unreadable(ex.ID, filepath.Base(path), readProblems(err))
 			rep.Title, rep.MaxScore = ex.Title, ex.MaxScore()
-			if werr := write(stdout, rep, report.Options{Color: useColor, Verbose: f.verbose}); werr != nil {
+			if werr := write(stdout, rep, opts); werr != nil {
 				return &exitError{code: exitInfra, err: fmt.Errorf("write report: %w", werr)}
 			}
 		}
@@ -106,7 +116,7 @@ func runGrade(cmd *cobra.Command, f gradeFlags, path string) error {
 		}
 		return &exitError{code: exitInfra, err: fmt.Errorf("could not grade %s: %w", sub.Name(), err)}
 	}
-	if err := write(stdout, rep, report.Options{Color: useColor, Verbose: f.verbose}); err != nil {
+	if err := write(stdout, rep, opts); err != nil {
 		return &exitError{code: exitInfra, err: fmt.Errorf("write report: %w", err)}
 	}
 	if !rep.Passed() {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/report"
 )
 
 // Exit codes, as documented in the README.
@@ -85,10 +86,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // printError writes err with "redisgrade: " before each of its lines, so
 // that every line a log collects says where it came from. Indented lines
-// (a command to run, a list) keep their indent after the prefix.
+// (a command to run, a list) keep their indent after the prefix. Errors
+// quote submissions (entry names, replies): never raw to a terminal.
 func printError(w io.Writer, err error) {
 	for _, line := range strings.Split(strings.TrimRight(err.Error(), "\n"), "\n") {
-		fmt.Fprintf(w, "redisgrade: %s\n", line)
+		fmt.Fprintf(w, "redisgrade: %s\n", report.Visible(line))
 	}
 }
 
