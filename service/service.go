@@ -21,6 +21,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,6 +39,9 @@ const (
 	DefaultMaxBody        = 8 << 20 // bytes in one request body
 	DefaultMaxFiles       = 64      // loose files in one request
 	DefaultRequestTimeout = 2 * time.Minute
+	DefaultUploadTimeout  = 30 * time.Second
+	// readHeaderTimeout bounds a request's headers; UploadTimeout then bounds its body.
+	readHeaderTimeout = 10 * time.Second
 	// waitFactor sizes the wait queue: 4 requests waiting per grader.
 	waitFactor = 4
 )
@@ -58,9 +62,13 @@ type Config struct {
 	MaxBody int64
 	// MaxFiles bounds the loose files in one request (default 64).
 	MaxFiles int
-	// RequestTimeout bounds one request: waiting for a grader and grading
-	// (default 2m). Grade.Deadline should be well under it.
+	// RequestTimeout bounds one request once its body is in: waiting for a
+	// grader and grading (default 2m). Grade.Deadline should be well under it.
 	RequestTimeout time.Duration
+	// UploadTimeout bounds the time a request's body may take to arrive,
+	// however it trickles in (default 30s). A body being received holds no
+	// grading slot.
+	UploadTimeout time.Duration
 	// Grade is passed to every grading.
 	Grade grader.Options
 	// Queue, when set, makes the server enqueue submissions for workers
@@ -75,17 +83,19 @@ type Config struct {
 // Server is the HTTP API. It is an http.Handler; Serve runs it on a
 // listener with a graceful shutdown.
 type Server struct {
-	cfg     Config
-	pool    *Pool
-	admit   chan struct{} // a token per admitted grading request: running or waiting
-	mux     *http.ServeMux
-	token   [sha256.Size]byte
-	shipped []string
+	cfg   Config
+	pool  *Pool
+	admit chan struct{} // a token per admitted grading request: running or waiting
+	// uploading counts the request bodies being received.
+	uploading atomic.Int64
+	mux       *http.ServeMux
+	token     [sha256.Size]byte
+	shipped   []string
 	// avgNanos is a moving average of grading times, for Retry-After.
 	avgNanos atomic.Int64
 
 	// testHookGrading runs when a request got a grader, before it grades.
-	testHookGrading func()
+	testHookGrading func(context.Context)
 }
 
 // New returns a Server for cfg.
@@ -107,6 +117,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	if cfg.UploadTimeout <= 0 {
+		cfg.UploadTimeout = DefaultUploadTimeout
 	}
 	if cfg.Log == nil {
 		cfg.Log = log.New(io.Discard, "", 0)
@@ -144,17 +157,19 @@ func (s *Server) Close() {
 
 // Serve serves HTTP on ln until ctx is done, then shuts down gracefully: it
 // stops accepting, lets the requests in flight finish (for at most the
-// request timeout and a margin), and closes the sessions. It returns nil
-// after a clean shutdown.
+// upload and request timeouts and a margin), and closes the sessions. It
+// returns nil after a clean shutdown.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       time.Minute,
-		WriteTimeout:      s.cfg.RequestTimeout + 30*time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          s.cfg.Log,
+		ReadHeaderTimeout: readHeaderTimeout,
+		// A backstop: POST /v1/grade sets its body's own deadline.
+		ReadTimeout: readHeaderTimeout + s.cfg.UploadTimeout,
+		// The write deadline counts from the headers: upload, wait and grading.
+		WriteTimeout:   s.cfg.UploadTimeout + s.cfg.RequestTimeout + 30*time.Second,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       s.cfg.Log,
 		// Request contexts do not end with ctx: a shutdown lets the
 		// gradings in flight finish.
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
@@ -167,7 +182,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	grace, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout+10*time.Second)
+	grace, cancel := context.WithTimeout(context.Background(), s.cfg.UploadTimeout+s.cfg.RequestTimeout+10*time.Second)
 	defer cancel()
 	err := hs.Shutdown(grace)
 	if err != nil {
@@ -219,6 +234,9 @@ func (r *statusRecorder) WriteHeader(code int) {
 	r.ResponseWriter.WriteHeader(code)
 }
 
+// Unwrap lets http.ResponseController reach the connection (read deadlines).
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
 // httpError is a request's failure: a status and a message for the client.
 type httpError struct {
 	status     int
@@ -262,6 +280,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		body["engine"] = s.cfg.Engine.Kind()
 		body["grading"] = st.Busy
 		body["waiting"] = max(0, len(s.admit)-st.Busy)
+		body["uploading"] = s.uploading.Load()
 		body["jobs"] = s.cfg.Jobs
 		body["max_waiting"] = s.cfg.MaxWaiting
 	} else {
@@ -370,27 +389,19 @@ func writeReport(w http.ResponseWriter, format string, write report.Writer, rep 
 }
 
 func (s *Server) handleGrade(w http.ResponseWriter, r *http.Request) {
-	if s.pool != nil {
-		// Admission before the body is read: a full queue costs nothing.
-		select {
-		case s.admit <- struct{}{}:
-			defer func() { <-s.admit }()
-		default:
-			e := errorf(http.StatusTooManyRequests, "the grader is busy: %d gradings running and %d waiting; try again later", s.cfg.Jobs, s.cfg.MaxWaiting)
-			e.retryAfter = s.retryAfter()
-			e.write(w)
-			return
-		}
+	// A full grader refuses at once, before the body is read: a full queue
+	// costs nothing. The slot itself is taken only once the body is in, so
+	// a slow upload never holds one.
+	if s.pool != nil && len(s.admit) == cap(s.admit) {
+		s.busy().write(w)
+		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
-	defer cancel()
-
 	format, write, herr := lookupFormat(r.URL.Query().Get("format"))
 	if herr != nil {
 		herr.write(w)
 		return
 	}
-	job, herr := readRequest(w, r, s.cfg.MaxBody, s.cfg.MaxFiles)
+	job, herr := s.receive(w, r)
 	if herr != nil {
 		herr.write(w)
 		return
@@ -407,11 +418,19 @@ func (s *Server) handleGrade(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+	defer cancel()
 	if s.cfg.Queue != nil {
 		s.enqueue(ctx, w, job)
 		return
 	}
-
+	select {
+	case s.admit <- struct{}{}:
+		defer func() { <-s.admit }()
+	default:
+		s.busy().write(w)
+		return
+	}
 	began := time.Now()
 	rep, err := s.pool.Grade(ctx, ex, sub, s.cfg.Grade, s.testHookGrading)
 	if err != nil {
@@ -420,6 +439,51 @@ func (s *Server) handleGrade(w http.ResponseWriter, r *http.Request) {
 	}
 	s.observe(time.Since(began))
 	writeReport(w, format, write, rep)
+}
+
+func (s *Server) busy() *httpError {
+	e := errorf(http.StatusTooManyRequests, "the grader is busy: %d gradings running and %d waiting; try again later", s.cfg.Jobs, s.cfg.MaxWaiting)
+	e.retryAfter = s.retryAfter()
+	return e
+}
+
+// receive reads the request's body within the upload timeout, counted from
+// the end of its headers: a client that sends a byte now and then is cut off
+// at the same time as one that sends nothing.
+func (s *Server) receive(w http.ResponseWriter, r *http.Request) (*Job, *httpError) {
+	body := &uploadBody{ReadCloser: r.Body}
+	// No body: net/http is already reading ahead for the next request, and a
+	// deadline would end that read and cancel this request.
+	if r.Body != http.NoBody {
+		if err := http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.cfg.UploadTimeout)); err != nil {
+			return nil, errorf(http.StatusInternalServerError, "bound the upload time: %v", err)
+		}
+		r.Body = body
+		s.uploading.Add(1)
+		defer s.uploading.Add(-1)
+	}
+	job, herr := readRequest(w, r, s.cfg.MaxBody, s.cfg.MaxFiles)
+	if body.timedOut {
+		return nil, errorf(http.StatusRequestTimeout, "the request body did not arrive within the upload limit of %s (%d bytes came); send it in one go", s.cfg.UploadTimeout, body.n)
+	}
+	return job, herr
+}
+
+// uploadBody counts a body's bytes and notes a read that hit the deadline,
+// however the JSON or multipart reader above it words the error.
+type uploadBody struct {
+	io.ReadCloser
+	n        int64
+	timedOut bool
+}
+
+func (b *uploadBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.n += int64(n)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		b.timedOut = true
+	}
+	return n, err
 }
 
 // gradeError turns a grading's error into a response. None of them is the
