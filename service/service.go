@@ -135,13 +135,24 @@ func New(cfg Config) (*Server, error) {
 		s.pool = NewPool(cfg.Engine, cfg.Jobs)
 	}
 	s.avgNanos.Store(int64(time.Second))
-	s.mux.HandleFunc("GET /healthz", s.handleHealth)
-	s.mux.HandleFunc("GET /v1/exercises", s.handleExercises)
-	s.mux.HandleFunc("POST /v1/grade", s.handleGrade)
-	if cfg.Queue != nil {
-		s.mux.HandleFunc("GET /v1/jobs/{id}", s.handleJob)
+	for pattern, handler := range s.routes() {
+		s.mux.HandleFunc(pattern, handler)
 	}
 	return s, nil
+}
+
+// routes are the server's routes by pattern; openapi.json describes each.
+func (s *Server) routes() map[string]http.HandlerFunc {
+	routes := map[string]http.HandlerFunc{
+		"GET /healthz":      s.handleHealth,
+		"GET /openapi.json": handleOpenAPI,
+		"GET /v1/exercises": s.handleExercises,
+		"POST /v1/grade":    s.handleGrade,
+	}
+	if s.cfg.Queue != nil {
+		routes["GET /v1/jobs/{id}"] = s.handleJob
+	}
+	return routes
 }
 
 // Pool is the server's session pool (nil in queue mode).
@@ -196,17 +207,53 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
+// public are the routes that never need the token.
+var public = map[string]bool{"/healthz": true, "/openapi.json": true}
+
 // ServeHTTP checks the token, then routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	began := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	if r.URL.Path != "/healthz" && !s.authorized(r) {
+	if !public[r.URL.Path] && !s.authorized(r) {
 		rec.Header().Set("WWW-Authenticate", `Bearer realm="redisgrade"`)
 		writeError(rec, http.StatusUnauthorized, "a valid bearer token is needed: Authorization: Bearer <token>")
+	} else if h, pattern := s.mux.Handler(r); pattern == "" {
+		routeError(rec, r, h)
 	} else {
 		s.mux.ServeHTTP(rec, r)
 	}
 	s.cfg.Log.Printf("%s %s %d %s", r.Method, r.URL.Path, rec.status, time.Since(began).Round(time.Millisecond))
+}
+
+// routeError answers a request no route takes in JSON, as every error: the
+// mux's own answer (404, or 405 with Allow) is only asked for its status.
+func routeError(w http.ResponseWriter, r *http.Request, muxAnswer http.Handler) {
+	probe := &headerProbe{header: http.Header{}}
+	muxAnswer.ServeHTTP(probe, r)
+	if probe.status == http.StatusMethodNotAllowed {
+		allow := probe.header.Get("Allow")
+		w.Header().Set("Allow", allow)
+		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s %s: this route takes %s", r.Method, r.URL.Path, allow))
+		return
+	}
+	writeError(w, http.StatusNotFound, fmt.Sprintf("no route %s %s (see GET /openapi.json)", r.Method, r.URL.Path))
+}
+
+// headerProbe records a handler's status and headers, and drops its body.
+type headerProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *headerProbe) Header() http.Header { return p.header }
+func (p *headerProbe) WriteHeader(status int) {
+	if p.status == 0 {
+		p.status = status
+	}
+}
+func (p *headerProbe) Write(b []byte) (int, error) {
+	p.WriteHeader(http.StatusOK)
+	return len(b), nil
 }
 
 // authorized compares the bearer token in constant time (both sides hashed,
