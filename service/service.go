@@ -69,6 +69,11 @@ type Config struct {
 	// however it trickles in (default 30s). A body being received holds no
 	// grading slot.
 	UploadTimeout time.Duration
+	// MaxReceiving bounds the bytes of request bodies held at once, counted
+	// as they arrive and until their request ends (default 2 × (Jobs +
+	// MaxWaiting) × MaxBody): uploads hold no grading slot, so it is what
+	// bounds their memory. A body that would go over it gets 503.
+	MaxReceiving int64
 	// Grade is passed to every grading.
 	Grade grader.Options
 	// Queue, when set, makes the server enqueue submissions for workers
@@ -88,9 +93,11 @@ type Server struct {
 	admit chan struct{} // a token per admitted grading request: running or waiting
 	// uploading counts the request bodies being received.
 	uploading atomic.Int64
-	mux       *http.ServeMux
-	token     [sha256.Size]byte
-	shipped   []string
+	// received counts the bytes of the bodies of the requests in flight.
+	received atomic.Int64
+	mux      *http.ServeMux
+	token    [sha256.Size]byte
+	shipped  []string
 	// avgNanos is a moving average of grading times, for Retry-After.
 	avgNanos atomic.Int64
 
@@ -120,6 +127,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.UploadTimeout <= 0 {
 		cfg.UploadTimeout = DefaultUploadTimeout
+	}
+	if cfg.MaxReceiving <= 0 {
+		cfg.MaxReceiving = 2 * int64(cfg.Jobs+cfg.MaxWaiting) * cfg.MaxBody
 	}
 	if cfg.Log == nil {
 		cfg.Log = log.New(io.Discard, "", 0)
@@ -448,7 +458,8 @@ func (s *Server) handleGrade(w http.ResponseWriter, r *http.Request) {
 		herr.write(w)
 		return
 	}
-	job, herr := s.receive(w, r)
+	job, held, herr := s.receive(w, r)
+	defer s.received.Add(-held) // the job's bytes are held until the request ends
 	if herr != nil {
 		herr.write(w)
 		return
@@ -497,36 +508,55 @@ func (s *Server) busy() *httpError {
 // receive reads the request's body within the upload timeout, counted from
 // the end of its headers: a client that sends a byte now and then is cut off
 // at the same time as one that sends nothing.
-func (s *Server) receive(w http.ResponseWriter, r *http.Request) (*Job, *httpError) {
-	body := &uploadBody{ReadCloser: r.Body}
+//
+// It returns the bytes received, which count against MaxReceiving until the
+// caller gives them back.
+func (s *Server) receive(w http.ResponseWriter, r *http.Request) (*Job, int64, *httpError) {
+	body := &uploadBody{ReadCloser: r.Body, received: &s.received, max: s.cfg.MaxReceiving}
 	// No body: net/http is already reading ahead for the next request, and a
 	// deadline would end that read and cancel this request.
 	if r.Body != http.NoBody {
 		if err := http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.cfg.UploadTimeout)); err != nil {
-			return nil, errorf(http.StatusInternalServerError, "bound the upload time: %v", err)
+			return nil, 0, errorf(http.StatusInternalServerError, "bound the upload time: %v", err)
 		}
 		r.Body = body
 		s.uploading.Add(1)
 		defer s.uploading.Add(-1)
 	}
 	job, herr := readRequest(w, r, s.cfg.MaxBody, s.cfg.MaxFiles)
-	if body.timedOut {
-		return nil, errorf(http.StatusRequestTimeout, "the request body did not arrive within the upload limit of %s (%d bytes came); send it in one go", s.cfg.UploadTimeout, body.n)
+	switch {
+	case body.timedOut:
+		return nil, body.n, errorf(http.StatusRequestTimeout, "the request body did not arrive within the upload limit of %s (%d bytes came); send it in one go", s.cfg.UploadTimeout, body.n)
+	case body.over:
+		e := errorf(http.StatusServiceUnavailable, "the server is receiving too many uploads at once (at most %s held); try again later", sizeText(s.cfg.MaxReceiving))
+		e.retryAfter = 5
+		return nil, body.n, e
 	}
-	return job, herr
+	return job, body.n, herr
 }
 
-// uploadBody counts a body's bytes and notes a read that hit the deadline,
-// however the JSON or multipart reader above it words the error.
+// errReceivingFull ends a body's read when the server holds MaxReceiving.
+var errReceivingFull = errors.New("the server holds too many request bodies")
+
+// uploadBody counts a body's bytes against the server's total, and notes a
+// read that hit the deadline or the total, however the JSON or multipart
+// reader above it words the error.
 type uploadBody struct {
 	io.ReadCloser
+	received *atomic.Int64
+	max      int64
 	n        int64
 	timedOut bool
+	over     bool
 }
 
 func (b *uploadBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	b.n += int64(n)
+	if b.received.Add(int64(n)) > b.max {
+		b.over = true
+		return n, errReceivingFull
+	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		b.timedOut = true
 	}

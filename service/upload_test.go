@@ -145,3 +145,39 @@ func TestSlowUploadCut(t *testing.T) {
 		t.Errorf("after the cut uploads: score %g", got)
 	}
 }
+
+// TestUploadMemoryBounded: uploads hold no grading slot, so the bytes of the
+// bodies held at once are bounded on their own: the body that would go over
+// gets 503 with Retry-After, and the bytes come back when requests end.
+func TestUploadMemoryBounded(t *testing.T) {
+	const held = 900_000 // each slow upload sends this much, then trickles
+	srv, err := New(Config{Engine: processEngine(t), Jobs: 1, MaxWaiting: 1, MaxBody: 1 << 20, MaxReceiving: 3 * (held + 1000), UploadTimeout: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := runServer(t, srv)
+	start := jsonStart + strings.Repeat("a", held-len(jsonStart))
+	var slow []*dripper
+	for range 3 {
+		slow = append(slow, startDrip(t, ts, "", "application/json", start, 200*time.Millisecond))
+	}
+	eventually(t, 30*time.Second, "three slow uploads hold their bytes", func() bool { return srv.received.Load() >= 3*held })
+
+	r := startDrip(t, ts, "", "application/json", start, 200*time.Millisecond).response(t, time.Minute)
+	if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" {
+		t.Fatalf("a fourth upload over the bound: %s, want 503 with Retry-After", r)
+	}
+	if msg, _ := r.json(t)["error"].(string); !strings.Contains(msg, "receiving too many uploads at once") {
+		t.Errorf("503 message %q", msg)
+	}
+	for _, d := range slow {
+		d.close()
+	}
+	eventually(t, 30*time.Second, "the bytes of ended requests are given back", func() bool { return srv.received.Load() == 0 })
+	if got, _ := score(t, gradeJSON(t, ts, "", map[string]any{"exercise": "lua-atomicity", "files": exampleFiles(t, "correct")})); got != 4 {
+		t.Errorf("score %g", got)
+	}
+	if n := srv.received.Load(); n != 0 {
+		t.Errorf("%d bytes still counted after every request ended", n)
+	}
+}
