@@ -71,9 +71,9 @@ func newServeCmd() *cobra.Command {
 		Use:   "serve [--addr 127.0.0.1:8080] [--token T] [-j N] [--queue redis://...]",
 		Short: "Grade submissions over HTTP (POST /v1/grade)",
 		Long: "serve grades submissions sent over HTTP: POST /v1/grade with JSON {\"exercise\": ..., \"files\": {...}}\n" +
-			"or a multipart form, GET /v1/exercises, GET /healthz. With --queue it enqueues each submission on a\n" +
-			"Redis Stream for `redisgrade worker` instead of grading it, and answers 202 with a job id\n" +
-			"(GET /v1/jobs/{id}). Set the token in " + tokenEnv + " rather than with --token.",
+			"or a multipart form, GET /v1/exercises, GET /healthz, GET /openapi.json (the API, OpenAPI 3.1). With\n" +
+			"--queue it enqueues each submission on a Redis Stream for `redisgrade worker` instead of grading it,\n" +
+			"and answers 202 with a job id (GET /v1/jobs/{id}). Set the token in " + tokenEnv + " rather than with --token.",
 		Example: "  " + tokenEnv + "=s3cret redisgrade serve --addr 127.0.0.1:8080 -j 4\n" +
 			"  curl -H 'Authorization: Bearer s3cret' -F exercise=lua-atomicity -F submission=@work.zip http://127.0.0.1:8080/v1/grade",
 		Args: cobra.NoArgs,
