@@ -366,11 +366,16 @@ func TestHostileCommands(t *testing.T) {
 		})
 		t.Run(kind+" lua memory bomb", func(t *testing.T) {
 			srv := start(t, kind, Options{MaxMemory: "8mb"})
+			// What is tested is that the server dies, not how soon: the bomb
+			// builds 512 MB (the memory ceiling), which a loaded machine
+			// stretches well past the 20 s this once allowed. The bound only
+			// keeps a server that never dies from hanging the test.
+			const bound = 3 * time.Minute
 			o := srv.Options()
-			o.ReadTimeout, o.MaxRetries = 20*time.Second, -1
+			o.ReadTimeout, o.MaxRetries = bound, -1
 			c := redis.NewClient(o)
 			defer c.Close()
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), bound)
 			defer cancel()
 			began := time.Now()
 			err := c.Eval(ctx, "local t, s = {}, 'x' while true do s = s .. s t[#t+1] = s end", nil).Err()
