@@ -212,8 +212,11 @@ func (s *embeddedServer) Close() error {
 		if s.admin != nil {
 			s.admin.Close()
 		}
+		// The child exits by itself on its stdin's EOF, even with a script looping in another goroutine: that
+		// is how the children of a grader that died go. Close does not leave it to that: it SIGKILLs first, as
+		// the other engines do (closing stdin first would race the kill), so the child is gone at once.
+		killGroup(s.cmd.Process)
 		s.stdin.Close()
-		killGroup(s.cmd.Process) // at once: a child stuck in Lua would never read its stdin's EOF
 		<-s.exited
 	})
 	return nil
