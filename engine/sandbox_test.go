@@ -134,6 +134,7 @@ func TestEmbeddedDenylistMatchesRedis(t *testing.T) {
 type redisCommand struct {
 	name  string
 	arity int
+	flags []string
 }
 
 // redisCommands lists every command and subcommand the server runs, from COMMAND (Redis 7: an entry's tenth
@@ -153,7 +154,11 @@ func redisCommands(t testing.TB, c *redis.Client) []redisCommand {
 				add(subs)
 				continue
 			}
-			out = append(out, redisCommand{name: info[0].(string), arity: int(info[1].(int64))})
+			var flags []string
+			for _, f := range info[2].([]any) {
+				flags = append(flags, f.(string))
+			}
+			out = append(out, redisCommand{name: info[0].(string), arity: int(info[1].(int64)), flags: flags})
 		}
 	}
 	add(all)
