@@ -185,6 +185,7 @@ func (s *embeddedServer) adminOptions() *redis.Options {
 }
 
 var embeddedResetSteps = [][]any{
+	{fidelityCommand}, // forgets what the last student did
 	{"flushall"},
 	{"script", "flush"},
 	{"config", "resetstat"},
@@ -205,6 +206,16 @@ func (s *embeddedServer) Reset(ctx context.Context, given ...string) error {
 		}
 	}
 	return nil
+}
+
+// unfaithful asks the child what the student's commands did since the last Reset that miniredis cannot
+// answer as Redis would (see Unfaithful).
+func (s *embeddedServer) unfaithful(ctx context.Context) ([]string, error) {
+	reasons, err := s.admin.Do(ctx, fidelityCommand).StringSlice()
+	if err != nil {
+		return nil, fmt.Errorf("ask the emulator what it could not emulate: %w", err)
+	}
+	return reasons, nil
 }
 
 func (s *embeddedServer) Close() error {
