@@ -148,6 +148,8 @@ func runBatch(cmd *cobra.Command, f batchFlags, classPath string) error {
 		return &exitError{code: exitInfra}
 	case sum.GraderErrors > 0:
 		return &exitError{code: exitInfra, err: fmt.Errorf("the grader failed on %d students (see %s); grade them again with:\n  %s", sum.GraderErrors, sum.Outputs[0], resume)}
+	case sum.NotGraded > 0:
+		return &exitError{code: exitInfra, err: fmt.Errorf("%d students have steps the %s engine cannot grade (see %s): grade the class with --engine process or docker", sum.NotGraded, sum.Engine.Kind, sum.Outputs[0])}
 	}
 	return nil
 }
@@ -160,6 +162,9 @@ func printSummary(w io.Writer, exercise string, s *batch.Summary) {
 	}
 	fmt.Fprintf(w, ")\n")
 	fmt.Fprintf(w, "  %d graded (%d with a failing step), %d could not be read, %d grader errors", s.Graded, s.Failed, s.SubmissionErrors, s.GraderErrors)
+	if s.NotGraded > 0 {
+		fmt.Fprintf(w, ", %d with steps this engine cannot grade", s.NotGraded)
+	}
 	if s.Skipped > 0 {
 		fmt.Fprintf(w, ", %d graded before", s.Skipped)
 	}
