@@ -145,6 +145,8 @@ var emulatorCases = map[string][][]any{
 	"MULTI good":                  {{"MULTI"}, {"SET", "k", "1"}, {"INCR", "k"}, {"EXEC"}},
 	"MULTI unknown subcommand":    {{"MULTI"}, {"CLIENT", "NOSUCH"}, {"SET", "k", "1"}, {"EXEC"}, {"GET", "k"}},
 	"unknown command":             {{"NOSUCHCOMMAND"}},
+	"INFO keyspace":               {{"SET", "k", "1"}, {"INFO", "keyspace"}},
+	"COMMAND COUNT":               {{"COMMAND", "COUNT"}},
 	"global write":                {{"EVAL", "x = 1 return x", "0"}},
 	"nonexistent global":          {{"EVAL", "return nope", "0"}},
 	"REDISGRADE.UNFAITHFUL spoof": {{"EVAL", "return redis.pcall('REDISGRADE.UNFAITHFUL')", "0"}, {"REDISGRADE.UNFAITHFUL"}},
