@@ -74,6 +74,9 @@ type Summary struct {
 	Saved    int // results saved by this run
 	Graded   int // of them, graded
 	Failed   int // of them, graded with a failing step
+	// NotGraded are graded students with a step this engine could not grade
+	// (their score is not their grade).
+	NotGraded int
 	// SubmissionErrors are students whose entry could not be read;
 	// GraderErrors students the grader failed on in this run. GaveUp
 	// counts, in the whole results.jsonl, the students the grader failed
@@ -352,7 +355,10 @@ func runWorkers(ctx context.Context, todo []Entry, opts Options, app *appender, 
 			switch {
 			case r.Status == StatusGraded:
 				sum.Graded++
-				if !r.Report.Passed() {
+				switch {
+				case !r.Report.Complete():
+					sum.NotGraded++
+				case !r.Report.Passed():
 					sum.Failed++
 				}
 			case r.ErrorKind == ErrorGrader:

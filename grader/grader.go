@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -151,9 +152,7 @@ func (g *grading) timeout(s *exercises.Step) time.Duration {
 func (g *grading) step(ctx context.Context, s *exercises.Step) (report.Step, error) {
 	out := report.Step{ID: s.ID, Title: s.Title, File: s.File, MaxScore: s.Points, Hint: s.Hint, Hidden: s.Hidden}
 	if g.ex.NeedsFunctions(s) && g.sess.srv.Info().Emulator {
-		out.NotGradable = true
-		out.Note = "this engine (" + g.sess.srv.Info().Version + ") has no Redis Functions: grade with the process or docker engine"
-		return out, nil
+		return g.notGradable(out, "has no Redis Functions"), nil
 	}
 	cases := s.RunCases()
 	for _, c := range cases {
@@ -170,6 +169,10 @@ func (g *grading) step(ctx context.Context, s *exercises.Step) (report.Step, err
 		results, note, err := g.runCase(ctx, s, c, cmds)
 		if err != nil {
 			return out, err
+		}
+		// An emulator that could not answer the student's commands as Redis would gives no verdict.
+		if reasons, err := engine.Unfaithful(ctx, g.sess.srv); err == nil && len(reasons) > 0 {
+			return g.notGradable(out, "cannot grade this faithfully: the student's code "+strings.Join(reasons, "; ")), nil
 		}
 		if out.Keyspace == "" {
 			out.Keyspace = g.keyspace
@@ -195,6 +198,14 @@ func (g *grading) step(ctx context.Context, s *exercises.Step) (report.Step, err
 		out.Score = s.Points
 	}
 	return out, nil
+}
+
+// notGradable is the verdict of a step this engine cannot grade: none.
+func (g *grading) notGradable(out report.Step, why string) report.Step {
+	out.Checks, out.Passed, out.Score, out.Keyspace = nil, false, 0, ""
+	out.NotGradable = true
+	out.Note = "not graded: this engine (" + g.sess.srv.Info().Version + ") " + why + ": grade with the process or docker engine"
+	return out
 }
 
 // caseLabel names a case in check names: its name, else its given keys.

@@ -171,6 +171,8 @@ func runBatch(cmd *cobra.Command, f batchFlags, classPath string) error {
 	case sum.GaveUp > 0:
 		return &exitError{code: exitInfra, err: fmt.Errorf("the grader failed on %d students in %d runs each, and --resume will not try them again: grade them another way (see %s)",
 			sum.GaveUp, batch.MaxGraderRuns, sum.Outputs[0])}
+	case sum.NotGraded > 0:
+		return &exitError{code: exitInfra, err: fmt.Errorf("%d students have steps the %s engine cannot grade (see %s): grade the class with --engine process or docker", sum.NotGraded, sum.Engine.Kind, sum.Outputs[0])}
 	}
 	return nil
 }
@@ -185,6 +187,9 @@ func printSummary(w io.Writer, exercise string, s *batch.Summary) {
 	fmt.Fprintf(w, "  %d graded (%d with a failing step), %d could not be read, %d grader errors", s.Graded, s.Failed, s.SubmissionErrors, s.GraderErrors)
 	if s.GaveUp > 0 {
 		fmt.Fprintf(w, " (%d given up after %d runs)", s.GaveUp, batch.MaxGraderRuns)
+	}
+	if s.NotGraded > 0 {
+		fmt.Fprintf(w, ", %d with steps this engine cannot grade", s.NotGraded)
 	}
 	if s.Skipped > 0 {
 		fmt.Fprintf(w, ", %d graded before", s.Skipped)

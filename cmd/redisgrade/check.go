@@ -136,10 +136,7 @@ func runCheck(cmd *cobra.Command, f studentFlags, watch bool) error {
 		return &exitError{code: exitInfra, err: err}
 	}
 	recordLastStep(ws, rep, stderr)
-	if !rep.Passed() {
-		return &exitError{code: exitFailed}
-	}
-	return nil
+	return verdictExit(rep)
 }
 
 // recordLastStep remembers the first unfinished step, for hint.

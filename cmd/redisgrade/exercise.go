@@ -60,7 +60,8 @@ func newExerciseTestCmd() *cobra.Command {
 		Short: "Grade each spec's reference (must pass every step) and mutants (each must fail its step)",
 		Long: "exercise test grades each spec's reference solution, which must pass every step, and each of its\n" +
 			"mutants, which must fail the step it names. Every step also gets a mutant made here: its file left\n" +
-			"empty. It prints a mutation score per exercise and exits 1 on any surprise.",
+			"empty. It prints a mutation score per exercise and exits 1 on any surprise, 3 when the engine cannot\n" +
+			"grade some step (Redis Functions on the emulator): the exercise is then not proven.",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
@@ -82,7 +83,7 @@ func newExerciseTestCmd() *cobra.Command {
 				return &exitError{code: exitInfra, err: err}
 			}
 			defer sess.Close()
-			surprises := 0
+			surprises, untested := 0, 0
 			for _, ex := range exs {
 				res, err := authoring.Test(cmd.Context(), ex, sess, grader.Options{})
 				if err != nil {
@@ -93,9 +94,13 @@ func newExerciseTestCmd() *cobra.Command {
 				}
 				printOutcome(out, ex, res, verbose)
 				surprises += len(res.Surprises)
+				untested += len(res.Skipped)
 			}
 			if surprises > 0 {
 				return &exitError{code: exitFailed, err: fmt.Errorf("%d surprises", surprises)}
+			}
+			if untested > 0 {
+				return &exitError{code: exitInfra, err: fmt.Errorf("%d steps or mutants could not be graded on the %s engine, so the exercise is not proven: test with --engine process or docker", untested, eng.Kind())}
 			}
 			return nil
 		},
@@ -117,14 +122,14 @@ func printOutcome(w io.Writer, ex *exercises.Exercise, res *authoring.Outcome, v
 			passed++
 		}
 	}
-	score := 100.0
+	mutation := "no mutant graded"
 	if total > 0 {
-		score = 100 * float64(killed) / float64(total)
+		mutation = fmt.Sprintf("mutation score %.0f%%", 100*float64(killed)/float64(total))
 	}
-	fmt.Fprintf(w, "%s: reference passes %d/%d steps; %d/%d mutants caught (mutation score %.0f%%)\n",
-		ex.ID, passed, gradable, killed, total, score)
+	fmt.Fprintf(w, "%s: reference passes %d/%d steps graded; %d/%d mutants caught (%s)\n",
+		ex.ID, passed, gradable, killed, total, mutation)
 	if len(res.Skipped) > 0 {
-		fmt.Fprintf(w, "  not gradable on the %s engine, skipped: %s\n", res.Reference.Engine.Kind, strings.Join(res.Skipped, ", "))
+		fmt.Fprintf(w, "  NOT TESTED: not gradable on the %s engine: %s\n", res.Reference.Engine.Kind, strings.Join(res.Skipped, ", "))
 	}
 	if verbose {
 		for _, m := range res.Mutants {

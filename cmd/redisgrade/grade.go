@@ -119,11 +119,18 @@ func runGrade(cmd *cobra.Command, f gradeFlags, path string) error {
 	if err := write(stdout, rep, opts); err != nil {
 		return &exitError{code: exitInfra, err: fmt.Errorf("write report: %w", err)}
 	}
+	return verdictExit(rep)
+}
+
+// verdictExit is the exit of a command that graded one submission: 0 when every step passed, exitFailed when
+// some step failed, exitInfra when some step could not be graded on this engine (its score is not the grade).
+func verdictExit(rep *report.Report) error {
+	if n := rep.NotGraded(); n > 0 {
+		return &exitError{code: exitInfra, err: fmt.Errorf("%d of %d steps cannot be graded on the %s engine (see the report): grade with --engine process or docker",
+			n, len(rep.Steps), rep.Engine.Kind)}
+	}
 	if !rep.Passed() {
 		return &exitError{code: exitFailed}
-	}
-	if !rep.Complete() {
-		return &exitError{code: exitInfra, err: fmt.Errorf("some steps cannot be graded on the %s engine (see the report)", rep.Engine.Kind)}
 	}
 	return nil
 }
