@@ -19,6 +19,7 @@ type adversary struct {
 	Description string              `yaml:"description"`
 	Steps       map[string]string   `yaml:"steps"`
 	Messages    map[string][]string `yaml:"messages"`
+	Keyspace    map[string][]string `yaml:"keyspace"` // what "the keys your commands left" must show, all of it
 	Generate    map[string]int64    `yaml:"generate"` // file name: size, made by the test
 }
 
@@ -78,6 +79,11 @@ func TestAdversarialSubmissions(t *testing.T) {
 					}
 					if subs := want.Messages[st.ID]; len(subs) > 0 && !mentionsAny(failures(st), subs) {
 						t.Errorf("step %s: the failure should mention one of %q:\n%s", st.ID, subs, failures(st))
+					}
+					for _, sub := range want.Keyspace[st.ID] {
+						if !strings.Contains(st.Keyspace, sub) {
+							t.Errorf("step %s: the keys left should show %q:\n%s", st.ID, sub, st.Keyspace)
+						}
 					}
 				}
 				t.Logf("%s in %s", want.Description, took.Round(time.Millisecond))

@@ -324,6 +324,13 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 
 	if snap == nil {
 		if snap, err = g.sess.snapshot(ctx, reads); err != nil {
+			if !g.sess.healthy(ctx) {
+				// The student's commands may have left the server dying: a
+				// second try on a fresh server tells (see runCase).
+				return nil, fmt.Errorf("the server stopped answering after %s's commands: %v", s.File, err), nil
+			}
+			// The reads are bounded (checks.MaxStringRead): a healthy
+			// server that fails them is the grader's trouble.
 			return nil, nil, &InfraError{Err: err}
 		}
 	}

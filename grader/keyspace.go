@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/redisgrade/redisgrade/checks"
 )
 
 // keyspaceLimit bounds how many keys a report shows.
@@ -50,11 +52,17 @@ func keyspace(ctx context.Context, admin *redis.Client) string {
 func describeKey(ctx context.Context, c *redis.Client, key, typ string) string {
 	switch typ {
 	case "string":
-		v, err := c.Get(ctx, key).Result()
-		if err != nil {
+		// Its size, then at most a prefix: a student's value can be 40 MB.
+		const shown = 80
+		pipe := c.Pipeline()
+		size, prefix := pipe.StrLen(ctx, key), pipe.GetRange(ctx, key, 0, shown-1)
+		if _, err := pipe.Exec(ctx); err != nil {
 			return "?"
 		}
-		return strconv.Quote(clip(v, 80))
+		if size.Val() > shown {
+			return fmt.Sprintf("%s… (%s bytes)", strconv.Quote(prefix.Val()), checks.Thousands(size.Val()))
+		}
+		return strconv.Quote(prefix.Val())
 	case "list":
 		return fmt.Sprintf("%d elements", c.LLen(ctx, key).Val())
 	case "set":
