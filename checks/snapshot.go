@@ -118,14 +118,6 @@ type Reads struct {
 	Stats bool // INFO commandstats
 }
 
-// ReplyBytes bounds the size of the snapshot's replies on the wire: a
-// connection that reads them may expect that much beyond the reply before.
-func (r Reads) ReplyBytes() int64 {
-	const perKey = MaxStringRead + 256 // the prefix, its header, TYPE, STRLEN, TTL
-	const stats = 64 << 10             // INFO commandstats: a line per command ever run
-	return int64(len(r.Keys))*perKey + stats
-}
-
 // ReadsOf says what the checks read, for TakeSnapshot.
 func ReadsOf(cs List) Reads {
 	var r Reads

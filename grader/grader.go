@@ -292,6 +292,7 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 	}
 
 	limit := g.timeout(s)
+	g.sess.students.setLimit(limit)
 	reads := checks.ReadsOf(c.Checks)
 	replies, snap, runErr := g.send(ctx, cmds, limit, reads)
 	if expired(ctx) {
@@ -307,11 +308,23 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 			return nil, nil, &InfraError{Err: fmt.Errorf("replace the server: %w", rerr)}
 		}
 		name, msg := timeoutCheckName(limit), fmt.Sprintf("%s did not finish: timed out after %s", at, limit)
-		if isConnLost(runErr) {
-			// The server is up but dropped this client: Redis does that to a
-			// client whose replies pile up past the output buffer limit.
+		switch {
+		case errors.Is(runErr, errReplyTooLarge), errors.Is(runErr, errRepliesTooLarge):
+			name = "replies fit in what the grader reads"
+			msg = fmt.Sprintf("%s: %v", at, runErr)
+		case errors.Is(runErr, errConnClosed):
 			name = "the connection stays open"
-			msg = fmt.Sprintf("%s: the server closed the connection (%v); a reply over 16 MiB is refused", at, runErr)
+			msg = fmt.Sprintf("%s never ran: the server had closed the connection", at)
+			if n := len(replies); n > 0 {
+				msg += " after " + describe(s.File, cmds[n-1])
+			}
+			msg += ", and the grader does not reconnect in the middle of a file, so the commands from there on never ran"
+		case isConnLost(runErr):
+			// The server is up but dropped this client: Redis does that to a
+			// client whose replies pile up past the output buffer limit. The
+			// grader's own reads on it are bounded (checks.MaxStringRead).
+			name = "the connection stays open"
+			msg = fmt.Sprintf("%s: the server closed the connection while answering it (%v); Redis disconnects a client whose replies pass 16 MiB", at, runErr)
 		}
 		switch how {
 		case killedScript:
@@ -362,6 +375,7 @@ func (g *grading) send(ctx context.Context, cmds []submissions.Command, limit ti
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	replies = make([]checks.Value, 0, len(cmds))
+	var kept int64 // bytes of replies kept, at most MaxKeptReplies
 	for i, cmd := range cmds {
 		if i == len(cmds)-1 && students.plainAfter(conn, cmd) {
 			pipe := conn.Pipeline()
@@ -383,6 +397,9 @@ func (g *grading) send(ctx context.Context, cmds []submissions.Command, limit ti
 		v, ok := checks.FromReply(res, err)
 		if !ok {
 			return replies, nil, err
+		}
+		if kept += v.Size(); kept > MaxKeptReplies {
+			return replies, nil, errRepliesTooLarge
 		}
 		replies = append(replies, v)
 	}
