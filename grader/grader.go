@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -187,6 +188,12 @@ func (g *grading) step(ctx context.Context, s *exercises.Step) (report.Step, err
 			break
 		}
 	}
+	if note := g.fileNote(s); note != "" {
+		if out.Note != "" {
+			note += "; " + out.Note
+		}
+		out.Note = note
+	}
 	out.Passed = true
 	for _, c := range out.Checks {
 		out.Passed = out.Passed && c.Passed
@@ -219,14 +226,44 @@ func (g *grading) commands(s *exercises.Step, c exercises.Case) ([]submissions.C
 	if s.IsScript() {
 		return scriptCommands(s, c, text), nil
 	}
-	cmds, err := submissions.ParseCommands(s.File, text)
+	parsed, err := submissions.Parse(s.File, text)
 	if err != nil {
 		return nil, &report.Check{Name: s.File + " parses as redis-cli commands", Message: err.Error()}
 	}
-	if len(cmds) == 0 {
-		return nil, &report.Check{Name: s.File + " has commands", Message: s.File + " holds only comments and blank lines"}
+	if len(parsed.Commands) == 0 {
+		msg := s.File + " holds only comments and blank lines"
+		if len(parsed.Local) > 0 {
+			msg = s.File + " sends no command to Redis: " + localNotes(parsed.Local)
+		}
+		return nil, &report.Check{Name: s.File + " has commands", Message: msg}
 	}
-	return cmds, nil
+	return parsed.Commands, nil
+}
+
+// localNotes says what redis-cli does with the lines it handles itself.
+func localNotes(locals []submissions.Local) string {
+	notes := make([]string, len(locals))
+	for i, l := range locals {
+		notes[i] = l.Note()
+	}
+	return strings.Join(notes, "; ")
+}
+
+// fileNote is what a step's feedback says about its .redis file beyond the
+// checks: the lines redis-cli handles itself.
+func (g *grading) fileNote(s *exercises.Step) string {
+	if s.IsScript() {
+		return ""
+	}
+	text, err := g.sub.Text(s.File)
+	if err != nil {
+		return ""
+	}
+	parsed, err := submissions.Parse(s.File, text)
+	if err != nil || len(parsed.Commands) == 0 {
+		return "" // the step's one check already says it
+	}
+	return localNotes(parsed.Local)
 }
 
 // scriptCommands is how the grader runs a .lua file: EVAL it, or load it as

@@ -257,3 +257,36 @@ func TestKeptRepliesAreBounded(t *testing.T) {
 		t.Errorf("step 1 should fail saying %q:\n%s", want, clipFailures(rep.Steps[0]))
 	}
 }
+
+// redis-cli's own commands are never sent, and the step's feedback says
+// what redis-cli does with them.
+func TestRedisCliLocalCommands(t *testing.T) {
+	ex, err := exercises.Load("lua-atomicity")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		step1, note, message string
+		pass                 bool
+	}{
+		{"SET stock 100\nquit\nSET sales 0\n", "quit on line 2: redis-cli stops there, so line 3 never ran", "key sales does not exist", false},
+		{"SET stock 100\nSET sales 0\nEXIT\n# end\nGET stock\nGET sales\n", "EXIT on line 3: redis-cli stops there, so lines 4-6 never ran", "", true},
+		{"help\nSET stock 100\n? SET\nSET sales 0\n", "help on line 1 is redis-cli's own help: it is never sent to Redis; ? on line 3 is redis-cli's own help: it is never sent to Redis", "", true},
+		{"quit\nSET stock 100\nSET sales 0\n", "", "step1.redis sends no command to Redis: quit on line 1: redis-cli stops there, so lines 2-3 never ran", false},
+	} {
+		files := correctFiles(t)
+		files["step1.redis"] = tt.step1
+		sub, err := submissions.Open(writeSubmission(t, files))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := Grade(context.Background(), ex, sub, testEngine(t, engine.KindProcess), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := rep.Steps[0]
+		if st.Passed != tt.pass || st.Note != tt.note || (tt.message != "" && !strings.Contains(failures(st), tt.message)) {
+			t.Errorf("%q: passed %v, note %q\n%s\nwant passed %v, note %q, failure %q", tt.step1, st.Passed, st.Note, failures(st), tt.pass, tt.note, tt.message)
+		}
+	}
+}
