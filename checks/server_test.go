@@ -2,7 +2,10 @@ package checks
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -146,6 +149,15 @@ func TestAtomicProbe(t *testing.T) {
 					t.Errorf("a pass should say what it saw (%q): %s", want, r.Message)
 				}
 			}
+			samples, inconsistent := sampleCounts(t, r)
+			if inconsistent != 0 {
+				t.Errorf("a script: %d inconsistent samples, want 0", inconsistent)
+			}
+			// Pipelined, every run is followed by an MGET on its own
+			// connection, besides the watcher's.
+			if env.KeepsConnection != nil && samples < int64(c.Runs) {
+				t.Errorf("pipelined: %d samples for %d runs; want one after each run at least", samples, c.Runs)
+			}
 
 			env.Sent = []submissions.Command{
 				{Line: 1, Args: []string{"DECR", "stock"}},
@@ -154,6 +166,22 @@ func TestAtomicProbe(t *testing.T) {
 			r = c.Evaluate(ctx, env)
 			if r.Passed || !strings.Contains(r.Message, "≠ 1000") || !strings.Contains(r.Message, "not atomic") {
 				t.Errorf("two commands should be caught half-way: %v %s", r.Passed, r.Message)
+			}
+			samples, inconsistent = sampleCounts(t, r)
+			if inconsistent > samples || !strings.Contains(r.Message, Thousands(inconsistent)+" of them saw it too") {
+				t.Errorf("two commands: %d inconsistent of %d samples, and the message must agree: %s", inconsistent, samples, r.Message)
+			}
+
+			// A script that only raises sales breaks the sum from the first
+			// run on: pipelined, each run's own sample sees it.
+			env.Sent = []submissions.Command{{Line: 1, Args: []string{"EVAL", "redis.call('INCR','sales')", "0"}}}
+			r = c.Evaluate(ctx, env)
+			samples, inconsistent = sampleCounts(t, r)
+			if r.Passed || inconsistent > samples || !strings.Contains(r.Message, Thousands(inconsistent)+" of them saw stock + sales ≠ 1000") {
+				t.Errorf("INCR alone: %d inconsistent of %d samples, and the message must agree: %v %s", inconsistent, samples, r.Passed, r.Message)
+			}
+			if env.KeepsConnection != nil && inconsistent < int64(c.Runs) {
+				t.Errorf("INCR alone, pipelined: %d inconsistent samples for %d runs; each run's own sample is", inconsistent, c.Runs)
 			}
 
 			// A script that sets stock to a fixed value is atomic per run but
@@ -164,6 +192,24 @@ func TestAtomicProbe(t *testing.T) {
 			}
 		}
 	})
+}
+
+// sampleCounts reads the MGET samples a probe took, and how many of them
+// were inconsistent, from its message and its actual.
+func sampleCounts(t *testing.T, r Result) (samples, inconsistent int64) {
+	t.Helper()
+	m := regexp.MustCompile(`with ([0-9,]+) MGET samples? taken`).FindStringSubmatch(r.Message)
+	if m == nil {
+		t.Fatalf("the message should count the samples: %s", r.Message)
+	}
+	samples, err := strconv.ParseInt(strings.ReplaceAll(m[1], ",", ""), 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fmt.Sscanf(r.Actual, "%d inconsistent samples", &inconsistent); err != nil {
+		t.Fatalf("actual %q: %v", r.Actual, err)
+	}
+	return samples, inconsistent
 }
 
 func TestAtomicProbeReplaysOnlyNamedCommands(t *testing.T) {
