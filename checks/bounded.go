@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
@@ -109,4 +110,68 @@ func elementUnit(typ string, n int64) string {
 		unit += "s"
 	}
 	return unit
+}
+
+// maxKeyName is how much of a key's name a scan returns: a student's script
+// can name a key with 40 MB.
+const maxKeyName = 1024
+
+// KeyName is a key as a bounded scan saw it: its name, or the first
+// maxKeyName bytes of a longer one, and the name's length.
+type KeyName struct {
+	Name string
+	Len  int64
+}
+
+// Whole reports whether Name is the key's whole name.
+func (k KeyName) Whole() bool { return int64(len(k.Name)) >= k.Len }
+
+// String renders the name for people: quoted, and where it is long, cut
+// with its length.
+func (k KeyName) String() string {
+	if k.Whole() && len(k.Name) <= maxRenderedString {
+		return strconv.Quote(k.Name)
+	}
+	return strconv.Quote(clipText(k.Name, 60)) + " (a " + Thousands(k.Len) + "-byte name)"
+}
+
+// scanKeysScript is one SCAN step that returns each name's length and at
+// most ARGV[2] bytes of it, so no reply carries a whole huge name: SCAN
+// itself would send it.
+const scanKeysScript = `
+local res = redis.call('SCAN', ARGV[1], 'COUNT', 100)
+local out = {res[1]}
+local max = tonumber(ARGV[2])
+for _, k in ipairs(res[2]) do
+  out[#out + 1] = string.sub(k, 1, max)
+  out[#out + 1] = #k
+end
+return out`
+
+// ScanKeys lists the keys of database 0, at most limit of them (more:
+// truncated is true), with bounded names.
+func ScanKeys(ctx context.Context, c *redis.Client, limit int) (keys []KeyName, truncated bool, err error) {
+	script := redis.NewScript(scanKeysScript)
+	cursor := "0"
+	for {
+		res, err := script.Run(ctx, c, nil, cursor, maxKeyName).Slice()
+		if err != nil {
+			return nil, false, err
+		}
+		if len(res) == 0 {
+			return nil, false, errors.New("SCAN: an empty reply")
+		}
+		cursor = fmt.Sprint(res[0])
+		for i := 1; i+1 < len(res); i += 2 {
+			if len(keys) == limit {
+				return keys, true, nil
+			}
+			name, _ := res[i].(string)
+			n, _ := res[i+1].(int64)
+			keys = append(keys, KeyName{Name: name, Len: n})
+		}
+		if cursor == "0" {
+			return keys, false, nil
+		}
+	}
 }

@@ -37,13 +37,18 @@ func (c *KeysCheck) Evaluate(ctx context.Context, env *Env) Result {
 			Expected: quoteList(sortedCopy(c.Keys)), Actual: Thousands(n) + " keys",
 		}
 	}
-	var got []string
-	iter := env.Admin.Scan(ctx, 0, "*", 100).Iterator()
-	for iter.Next(ctx) && len(got) <= keysLimit {
-		got = append(got, iter.Val())
-	}
-	if err := iter.Err(); err != nil {
+	names, _, err := ScanKeys(ctx, env.Admin, keysLimit+1)
+	if err != nil {
 		return fail("could not list the keys: %v", err)
+	}
+	var got []string
+	for _, k := range names {
+		// A name cut short is not an expected one: it shows with its length.
+		name := k.Name
+		if !k.Whole() {
+			name = clipText(k.Name, 60) + " (a " + Thousands(k.Len) + "-byte name)"
+		}
+		got = append(got, name)
 	}
 	want := map[string]bool{}
 	for _, k := range c.Keys {

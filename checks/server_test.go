@@ -448,3 +448,27 @@ func TestHugeValuesAreNotReadWhole(t *testing.T) {
 		})
 	}
 }
+
+// A key whose name alone passes Redis's 16 MiB output limit is listed by
+// its length and a prefix: SCAN would send the whole name.
+func TestHugeKeyNamesAreNotReadWhole(t *testing.T) {
+	for _, kind := range []string{engine.KindProcess, engine.KindEmbedded} {
+		t.Run(kind, func(t *testing.T) {
+			env := serverEnv(t, kind)
+			ctx := context.Background()
+			if err := restoreKeys(ctx, env.Admin, State{{"stock", "1"}}); err != nil {
+				t.Fatal(err)
+			}
+			if err := env.Admin.Set(ctx, strings.Repeat("k", 17000000), "1", 0).Err(); err != nil {
+				t.Fatal(err)
+			}
+			r := (&KeysCheck{Keys: []string{"stock"}}).Evaluate(ctx, env)
+			if r.Passed || !strings.Contains(r.Message, `unexpected keys "kkkk`) || !strings.Contains(r.Message, "(a 17,000,000-byte name)") {
+				t.Errorf("got %v %q", r.Passed, clipText(r.Message, 400))
+			}
+			if len(r.Message)+len(r.Actual) > 4096 {
+				t.Errorf("%d bytes of message and actual", len(r.Message)+len(r.Actual))
+			}
+		})
+	}
+}

@@ -18,14 +18,24 @@ const keyspaceLimit = 20
 // keyspace renders what is in database 0, so that a student whose check
 // failed sees what their commands left behind: `stock (string) "99"`.
 func keyspace(ctx context.Context, admin *redis.Client) string {
-	keys, _, err := admin.Scan(ctx, 0, "*", 100).Result()
+	// Names are bounded too: a script can name a key with 40 MB.
+	names, _, err := checks.ScanKeys(ctx, admin, 100)
 	if err != nil {
 		return ""
 	}
-	if len(keys) == 0 {
+	if len(names) == 0 {
 		return "(no keys)"
 	}
+	var keys, cut []string
+	for _, k := range names {
+		if k.Whole() {
+			keys = append(keys, k.Name)
+		} else {
+			cut = append(cut, k.String())
+		}
+	}
 	sort.Strings(keys)
+	sort.Strings(cut)
 	more := 0
 	if len(keys) > keyspaceLimit {
 		more, keys = len(keys)-keyspaceLimit, keys[:keyspaceLimit]
@@ -42,6 +52,9 @@ func keyspace(ctx context.Context, admin *redis.Client) string {
 	for i, k := range keys {
 		typ := types[i].Val()
 		fmt.Fprintf(&b, "%s (%s) %s\n", k, typ, describeKey(ctx, admin, k, typ))
+	}
+	for _, k := range cut {
+		fmt.Fprintf(&b, "%s\n", k)
 	}
 	if more > 0 {
 		fmt.Fprintf(&b, "… and %d more keys\n", more)

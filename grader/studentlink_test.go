@@ -290,3 +290,38 @@ func TestRedisCliLocalCommands(t *testing.T) {
 		}
 	}
 }
+
+// The keys shown in feedback are read with bounds: a 20 MB value by its
+// size and beginning, a 17 MB key name by its length (each past Redis's
+// 16 MiB output limit).
+func TestKeyspaceIsBounded(t *testing.T) {
+	for _, kind := range []string{engine.KindProcess, engine.KindEmbedded} {
+		t.Run(kind, func(t *testing.T) {
+			sess, err := NewSession(context.Background(), testEngine(t, kind))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sess.Close()
+			ctx := context.Background()
+			if err := sess.admin.SetRange(ctx, "stock", 20000000, "x").Err(); err != nil {
+				t.Fatal(err)
+			}
+			if err := sess.admin.Set(ctx, strings.Repeat("k", 17000000), "1", 0).Err(); err != nil {
+				t.Fatal(err)
+			}
+			got := keyspace(ctx, sess.admin)
+			for _, want := range []string{`stock (string) "\x00\x00`, "(20,000,001 bytes)", `"kkkk`, "(a 17,000,000-byte name)"} {
+				if !strings.Contains(got, want) {
+					t.Errorf("the keys shown should include %q:\n%s", want, clipText(got, 2000))
+				}
+			}
+		})
+	}
+}
+
+func clipText(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
