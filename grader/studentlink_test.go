@@ -103,19 +103,24 @@ func TestReplyTooLargeFailsItsStep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tt := range []struct{ name, script string }{
-		{"elements", replyScript(MaxReplyElements + 1)},
-		{"bytes", "redis.call('DECR', 'stock') redis.call('INCR', 'sales') return string.rep('x', " + strconv.Itoa(MaxReplyBytes+1) + ")"},
-	} {
-		for _, kind := range engineKinds {
-			t.Run(tt.name+"/"+kind, func(t *testing.T) {
+	for _, kind := range engineKinds {
+		sess, err := NewSession(context.Background(), testEngine(t, kind))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sess.Close()
+		for _, tt := range []struct{ name, script string }{
+			{"elements", replyScript(MaxReplyElements + 1)},
+			{"bytes", "redis.call('DECR', 'stock') redis.call('INCR', 'sales') return string.rep('x', " + strconv.Itoa(MaxReplyBytes+1) + ")"},
+		} {
+			t.Run(kind+"/"+tt.name, func(t *testing.T) {
 				files := correctFiles(t)
 				files["step4.lua"] = tt.script
 				sub, err := submissions.Open(writeSubmission(t, files))
 				if err != nil {
 					t.Fatal(err)
 				}
-				rep, err := Grade(context.Background(), ex, sub, testEngine(t, kind), Options{Timeout: 10 * time.Second})
+				rep, err := sess.Grade(context.Background(), ex, sub, Options{Timeout: 10 * time.Second})
 				if err != nil {
 					t.Fatalf("the grader failed instead of the student: %v", err)
 				}
@@ -198,16 +203,16 @@ func TestCaseTimeLimitEndsCommands(t *testing.T) {
 	// read timeout, and under forever.
 	const bound = 3*limit + time.Second
 	for _, kind := range engineKinds {
+		sess, err := NewSession(context.Background(), testEngine(t, kind))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sess.Close()
 		for _, tt := range []struct{ name, cmd string }{
 			{"runaway script", `EVAL "while true do end" 0`},
 			{"blocked forever", "BLPOP nothing 0"},
 		} {
 			t.Run(kind+"/"+tt.name, func(t *testing.T) {
-				sess, err := NewSession(context.Background(), testEngine(t, kind))
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer sess.Close()
 				cmds, err := submissions.ParseCommands("step.redis", tt.cmd)
 				if err != nil {
 					t.Fatal(err)
