@@ -290,6 +290,9 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 			return nil, nil, &InfraError{Err: err}
 		}
 	}
+	if err := g.setUp(ctx, s); err != nil {
+		return nil, nil, &InfraError{Err: err}
+	}
 
 	limit := g.timeout(s)
 	reads := checks.ReadsOf(c.Checks)
@@ -337,6 +340,7 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 		Admin:           g.sess.admin,
 		Connect:         g.sess.student,
 		KeepsConnection: g.sess.students.keeps,
+		Reference:       g.referenceRun(s, c),
 	}
 	results, space := g.evaluate(ctx, c, env, limit)
 	g.keyspace = space
