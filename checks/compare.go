@@ -140,17 +140,36 @@ func (c *CompareCheck) Evaluate(ctx context.Context, env *Env) Result {
 		return fail("%s", ownedBy(err, "the reference"))
 	}
 
-	var diffs []string
-	diffs = append(diffs, diffStates(mine, refState, c.TTLTolerance)...)
-	diffs = append(diffs, c.diffReplies(env, theirs)...)
+	stateDiffs := diffStates(mine, refState, c.TTLTolerance)
+	replyDiffs := c.diffReplies(env, theirs)
+	diffs := append(append([]string{}, stateDiffs...), replyDiffs...)
 	if c.Commands {
 		diffs = append(diffs, diffStats(env.Stats, stats)...)
 	}
 	if len(diffs) == 0 {
 		return pass("")
 	}
-	msg := strings.Join(limitDiffs(diffs), "; ")
-	return Result{Message: msg, Expected: describeState(refState), Actual: describeState(mine)}
+	res := Result{Message: strings.Join(limitDiffs(diffs), "; ")}
+	// Show what differs: the keys, else the replies.
+	switch {
+	case len(stateDiffs) > 0:
+		res.Expected, res.Actual = describeState(refState), describeState(mine)
+	case len(replyDiffs) > 0:
+		res.Expected, res.Actual = describeReplies(ref.Commands, theirs), describeReplies(env.Sent, env.Replies)
+	}
+	return res
+}
+
+// describeReplies renders replies with their commands: `EVAL → nil`.
+func describeReplies(cmds []submissions.Command, vs []Value) string {
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = v.String()
+		if i < len(cmds) {
+			parts[i] = cmds[i].Name() + " → " + parts[i]
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 func limitDiffs(diffs []string) []string {
@@ -636,7 +655,11 @@ func replyLabel(env *Env, i int) string {
 	}
 	cmd := env.Sent[i]
 	if cmd.Line == 0 {
-		return cmd.Name() + " of your script"
+		// The grader's own EVAL or FCALL of the student's file.
+		if cmd.Name() == "FUNCTION" {
+			return "library (FUNCTION LOAD)"
+		}
+		return "script"
 	}
 	return sprintf("%s (%s:%d)", cmd.Name(), env.File, cmd.Line)
 }
@@ -673,8 +696,8 @@ func explainReply(mine, ref Value) string {
 			return sprintf("returned %d elements, the reference's %d: yours %s, the reference's %s", len(mine.Elems), len(ref.Elems), mine, ref)
 		}
 		for i := range mine.Elems {
-			if d := explainReply(mine.Elems[i], ref.Elems[i]); d != "" {
-				return sprintf("reply differs at element %d: %s", i+1, strings.TrimPrefix(d, "returned "))
+			if explainReply(mine.Elems[i], ref.Elems[i]) != "" {
+				return sprintf("returned %s; the reference's returned %s (element %d differs)", mine, ref, i+1)
 			}
 		}
 	}

@@ -197,10 +197,10 @@ func TestExplainReply(t *testing.T) {
 		want      string
 	}{
 		{"HGETALL (s:1)", Arr(Str("a"), Str("1"), Str("b"), Str("2")), Arr(Str("b"), Str("2"), Str("a"), Str("1")), ""},
-		{"LRANGE (s:1)", Arr(Str("a"), Str("b")), Arr(Str("b"), Str("a")), `your LRANGE (s:1) reply differs at element 1: "a"; the reference's returned "b"`},
+		{"LRANGE (s:1)", Arr(Str("a"), Str("b")), Arr(Str("b"), Str("a")), `your LRANGE (s:1) returned ["a", "b"]; the reference's returned ["b", "a"] (element 1 differs)`},
 		{"GET (s:1)", Str("5"), Int(5), `your GET (s:1) returned a string ("5"); the reference's returned an integer (5)`},
-		{"EVAL of your script", Value{Type: Error, Str: "ERR user_script:1: oops"}, Value{Type: Error, Str: "ERR user_script:3: other"}, ""},
-		{"EVAL of your script", Value{Type: Error, Str: "WRONGTYPE x"}, Value{Type: Error, Str: "ERR y"}, `your EVAL of your script returned (error) WRONGTYPE x; the reference's returned (error) ERR y`},
+		{"script", Value{Type: Error, Str: "ERR user_script:1: oops"}, Value{Type: Error, Str: "ERR user_script:3: other"}, ""},
+		{"script", Value{Type: Error, Str: "WRONGTYPE x"}, Value{Type: Error, Str: "ERR y"}, `your script returned (error) WRONGTYPE x; the reference's returned (error) ERR y`},
 	}
 	for _, tt := range tests {
 		got := strings.Join(diffReply(tt.label, tt.mine, tt.ref), "; ")
