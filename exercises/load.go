@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/redisgrade/redisgrade/checks"
 	"github.com/redisgrade/redisgrade/internal/suggest"
 	"github.com/redisgrade/redisgrade/internal/yamlstrict"
 )
@@ -173,12 +174,24 @@ func validate(d *yamlstrict.Decoder, ex *Exercise) {
 		if s.Points < 0 {
 			d.ErrorAt(s.Pos, "%s: points must not be negative", label)
 		}
+		switch s.Setup {
+		case "":
+		case "reference":
+			if len(ex.Reference) == 0 {
+				d.ErrorAt(s.Pos, "%s: setup: reference runs the reference's earlier steps, but the exercise has no reference", label)
+			}
+		default:
+			d.ErrorAt(s.Pos, "%s: setup can only be reference, not %q", label, s.Setup)
+		}
 		if len(s.Cases) > 0 && len(s.Given) > 0 {
 			d.ErrorAt(s.Pos, "%s has cases: put given in each case instead of the step", label)
 		}
 		for _, c := range s.RunCases() {
 			if len(c.Checks) == 0 {
 				d.ErrorAt(c.Pos, "%s: a case with no checks cannot fail; add checks to the step or the case", label)
+			}
+			if compareAfterProbe(c.Checks) {
+				d.ErrorAt(c.Pos, "%s: put compare before the atomic check: compare reads what the student's commands left, which the atomicity probe changes", label)
 			}
 		}
 	}
@@ -196,6 +209,21 @@ func validate(d *yamlstrict.Decoder, ex *Exercise) {
 	if len(ex.Mutants) > 0 && len(ex.Reference) == 0 {
 		d.ErrorAt(ex.Pos, "mutants need a reference solution to change")
 	}
+}
+
+// compareAfterProbe reports whether a compare check follows another probe,
+// which would have changed the state it compares by then.
+func compareAfterProbe(cs checks.List) bool {
+	probed := false
+	for _, c := range cs {
+		if _, ok := c.(*checks.CompareCheck); ok && probed {
+			return true
+		}
+		if _, ok := c.(checks.Prober); ok {
+			probed = true
+		}
+	}
+	return false
 }
 
 // MinVersion is a lower bound on a server version.

@@ -337,6 +337,9 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 			return nil, nil, &InfraError{Err: err}
 		}
 	}
+	if err := g.setUp(ctx, s); err != nil {
+		return nil, nil, &InfraError{Err: err}
+	}
 
 	limit := g.timeout(s)
 	g.sess.students.setLimit(limit)
@@ -404,6 +407,7 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 		Admin:           g.sess.admin,
 		Connect:         g.sess.student,
 		KeepsConnection: g.sess.students.keeps,
+		Reference:       g.referenceRun(s, c),
 	}
 	results, space := g.evaluate(ctx, c, env, limit)
 	g.keyspace = space

@@ -28,8 +28,12 @@ func choose(flag, what, value string, choices []string) (string, error) {
 	return "", usageError(fmt.Errorf("--%s: unknown %s %q%s; known: %s", flag, what, value, suggest.Hint(value, choices), strings.Join(choices, ", ")))
 }
 
-func chooseFormat(value string) (string, error) { return choose("format", "format", value, report.Formats()) }
-func chooseEngine(value string) (string, error) { return choose("engine", "engine", value, engine.Kinds()) }
+func chooseFormat(value string) (string, error) {
+	return choose("format", "format", value, report.Formats())
+}
+func chooseEngine(value string) (string, error) {
+	return choose("engine", "engine", value, engine.Kinds())
+}
 
 // Shell completion of flag values and arguments: the same lists the flags
 // accept, so a completed value is always a valid one.

@@ -4,14 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/redisgrade/redisgrade/authoring"
 	"github.com/redisgrade/redisgrade/exercises"
-	"github.com/redisgrade/redisgrade/internal/words"
 	"github.com/redisgrade/redisgrade/grader"
+	"github.com/redisgrade/redisgrade/internal/words"
 )
 
 func newExerciseCmd() *cobra.Command {
@@ -19,7 +21,7 @@ func newExerciseCmd() *cobra.Command {
 		Use:   "exercise",
 		Short: "Check exercise specs: lint them, and test them against their reference and mutants",
 	}
-	cmd.AddCommand(newExerciseLintCmd(), newExerciseTestCmd(), newExerciseSchemaCmd())
+	cmd.AddCommand(newExerciseLintCmd(), newExerciseTestCmd(), newExerciseSchemaCmd(), newExerciseImportCmd())
 	return cmd
 }
 
@@ -50,6 +52,54 @@ func newExerciseLintCmd() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+func newExerciseImportCmd() *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "import PAGE.txt [-o SPEC.yaml]",
+		Short: "Turn a learning platform's exercise page (its text) into a spec skeleton graded by compare: reference",
+		Long: "exercise import reads an exercise page in text form (a title, the scenario and goal, then\n" +
+			"`Progress 0 / N steps` and the numbered steps, each with its task and hint) and writes a spec:\n" +
+			"each step keeps the page's title, task and hint, starts from what the reference's earlier steps\n" +
+			"leave, and is graded by comparing with the reference. The reference is left as TODO markers:\n" +
+			"fill it in, and `exercise lint` says what is still missing. It never overwrites a file.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			data, err := os.ReadFile(args[0])
+			if err != nil {
+				return usageError(err)
+			}
+			page, err := authoring.ParsePage(args[0], data)
+			if err != nil {
+				return usageError(err)
+			}
+			spec, err := authoring.Skeleton(page, filepath.Base(args[0]))
+			if err != nil {
+				return err
+			}
+			if output == "" || output == "-" {
+				_, err = cmd.OutOrStdout().Write(spec)
+				return err
+			}
+			f, err := os.OpenFile(output, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+			if err != nil {
+				return usageError(fmt.Errorf("%w: exercise import does not overwrite a spec", err))
+			}
+			if _, err := f.Write(spec); err != nil {
+				f.Close()
+				return err
+			}
+			if err := f.Close(); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "%s: %d steps from %s; fill in its reference, then run redisgrade exercise lint %s\n",
+				output, len(page.Steps), args[0], output)
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "", "the spec file to write (default: standard output)")
+	return cmd
 }
 
 func newExerciseTestCmd() *cobra.Command {
