@@ -71,6 +71,7 @@ func (sess *Session) Grade(ctx context.Context, ex *exercises.Exercise, sub *sub
 		Exercise:   ex.ID,
 		Title:      ex.Title,
 		Submission: sub.Name(),
+		Notes:      sub.Notes(),
 		MaxScore:   ex.MaxScore(),
 		Engine:     info,
 	}
