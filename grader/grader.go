@@ -141,6 +141,8 @@ type grading struct {
 	opts Options
 	// keyspace is what the last case's commands left, when a check failed.
 	keyspace string
+	// timedOut says the last case's commands ran out of their time limit.
+	timedOut bool
 }
 
 func (g *grading) timeout(s *exercises.Step) time.Duration {
@@ -166,7 +168,7 @@ func (g *grading) step(ctx context.Context, s *exercises.Step) (report.Step, err
 		if len(cases) > 1 {
 			label = "[" + caseLabel(c) + "] "
 		}
-		g.keyspace = ""
+		g.keyspace, g.timedOut = "", false
 		results, note, err := g.runCase(ctx, s, c, cmds)
 		if err != nil {
 			return out, err
@@ -187,7 +189,7 @@ func (g *grading) step(ctx context.Context, s *exercises.Step) (report.Step, err
 		}
 		// Code that ran out of time once will again: the other cases would
 		// only make the student wait for the same verdict.
-		if len(results) == 1 && results[0].Name == timeoutCheckName(g.timeout(s)) && !results[0].Passed {
+		if g.timedOut {
 			break
 		}
 	}
@@ -359,11 +361,14 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 			return nil, nil, &InfraError{Err: fmt.Errorf("replace the server: %w", rerr)}
 		}
 		name, msg := timeoutCheckName(limit), fmt.Sprintf("%s did not finish: timed out after %s", at, limit)
+		timedOut := true
 		switch {
 		case errors.Is(runErr, errReplyTooLarge), errors.Is(runErr, errRepliesTooLarge):
+			timedOut = false
 			name = "replies fit in what the grader reads"
 			msg = fmt.Sprintf("%s: %v", at, runErr)
 		case errors.Is(runErr, errConnClosed):
+			timedOut = false
 			name = "the connection stays open"
 			msg = fmt.Sprintf("%s never ran: the server had closed the connection", at)
 			if n := len(replies); n > 0 {
@@ -371,6 +376,7 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 			}
 			msg += ", and the grader does not reconnect in the middle of a file, so the commands from there on never ran"
 		case isConnLost(runErr):
+			timedOut = false
 			// The server is up but dropped this client: Redis does that to a
 			// client whose replies pile up past the output buffer limit. The
 			// grader's own reads on it are bounded (checks.MaxStringRead).
@@ -383,6 +389,7 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 		case replacedServer:
 			msg += "; the grader had to restart the server"
 		}
+		g.timedOut = timedOut
 		return []report.Check{{Name: name, Message: msg}}, nil, nil
 	}
 
