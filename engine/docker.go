@@ -271,16 +271,29 @@ func (s *dockerServer) waitReady(ctx context.Context, addr string, timeout time.
 		}
 		if time.Since(lastState) > 200*time.Millisecond {
 			lastState = time.Now()
-			if exited := s.exited(ctx); exited != nil {
+			if exited := s.exitedNow(ctx); exited != nil {
 				return exited
 			}
 		}
 		select {
 		case <-ctx.Done():
+			// A container that stopped says why, even when the time ran out
+			// first (on a loaded machine the last state check may be late).
+			if exited := s.exitedNow(ctx); exited != nil {
+				return exited
+			}
 			return fmt.Errorf("not ready after %v at %s: %v; output: %s", timeout, addr, err, s.logs())
 		case <-tick.C:
 		}
 	}
+}
+
+// exitedNow is exited with a time of its own: the state is asked for also when ctx, the start's, is
+// nearly or already done (a state query that fails on ctx would take a stopped container for a running one).
+func (s *dockerServer) exitedNow(ctx context.Context) error {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	return s.exited(sctx)
 }
 
 // exited returns an error with the container's output if it is no longer running, else nil.
