@@ -8,7 +8,8 @@
 #   - Debian packages: redis-server (the process engine and end-to-end tests), chromium (the class report and
 #     web pages are checked in a headless browser), tmux (student commands are tested in a real terminal),
 #     docker.io (the docker engine), libxml2-utils (xmllint validates the JUnit output), perl's prove (reads
-#     the TAP output). As root, else through sudo; otherwise it names the packages to install and stops.
+#     the TAP output), nodejs and npm (node's tap-parser reads the TAP output too), zsh and fish (the completion
+#     scripts run in them). As root, else through sudo; otherwise it names the packages to install and stops.
 #   - a Docker engine: one already answering is used as it is; otherwise dockerd is started for the run and
 #     stopped after it (only the one this script started).
 #   - the Redis test image, built offline from the local redis-server (testdata/redis-image/README.md).
@@ -45,6 +46,10 @@ need dockerd docker.io
 need docker docker.io
 need xmllint libxml2-utils
 need prove perl
+need node nodejs
+need npm npm
+need zsh zsh
+need fish fish
 if ((${#missing[@]})); then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
   if ((EUID == 0)); then

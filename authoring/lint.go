@@ -2,10 +2,12 @@ package authoring
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/redisgrade/redisgrade/checks"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/internal/yamlstrict"
+	"github.com/redisgrade/redisgrade/submissions"
 )
 
 // Lint finds what strict loading accepts but a class would trip over: a
@@ -37,6 +39,9 @@ func Lint(ex *exercises.Exercise) yamlstrict.Errors {
 			if _, ok := ex.Reference[s.File]; !ok {
 				at(s.Pos, "%s: the reference solution has no %s", label, s.File)
 			}
+		}
+		if msg := unfinishedReference(ex, &s); msg != "" {
+			at(s.Pos, "%s: %s", label, msg)
 		}
 	}
 	if ex.Points != 0 && ex.Points != total {
@@ -99,6 +104,48 @@ func vacuous(ch checks.Check, given checks.State) bool {
 	case *checks.TTLCheck:
 		_, ok := given.Get(c.Key)
 		return c.None && ok
+	}
+	return false
+}
+
+// unfinishedReference says what a step's reference still lacks, where the
+// step is graded by it: a TODO marker left by exercise import, or no
+// commands at all.
+func unfinishedReference(ex *exercises.Exercise, s *exercises.Step) string {
+	text, ok := ex.Reference[s.File]
+	switch {
+	case !ok:
+		if usesReference(s) && len(ex.Reference) == 0 {
+			return "compare: reference needs a reference solution: add `reference:` with " + s.File
+		}
+		return ""
+	case strings.Contains(text, TODOMarker):
+		what := "commands that solve"
+		if s.IsScript() {
+			what = "Lua script that solves"
+		}
+		return fmt.Sprintf("the reference's %s is still a %s: write the %s the step", s.File, TODOMarker, what)
+	case strings.TrimSpace(text) == "":
+		return fmt.Sprintf("the reference's %s is empty", s.File)
+	case !s.IsScript():
+		if cmds, err := submissions.ParseCommands(s.File, text); err == nil && len(cmds) == 0 {
+			return fmt.Sprintf("the reference's %s holds only comments: write the commands that solve the step", s.File)
+		}
+	}
+	return ""
+}
+
+// usesReference reports whether grading the step runs the reference.
+func usesReference(s *exercises.Step) bool {
+	if s.Setup == "reference" {
+		return true
+	}
+	for _, c := range s.RunCases() {
+		for _, ch := range c.Checks {
+			if _, ok := ch.(*checks.CompareCheck); ok {
+				return true
+			}
+		}
 	}
 	return false
 }

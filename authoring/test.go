@@ -26,9 +26,14 @@ type Outcome struct {
 	// that failed, a mutant that was not caught.
 	Surprises []string
 	// Skipped are the steps the engine could not grade (Functions on the
-	// emulator); their mutants are not counted.
+	// emulator), and the mutants whose step it could not grade: none of them
+	// is counted, and the exercise is not proven on this engine.
 	Skipped []string
 }
+
+// Complete reports whether the engine could grade everything: an outcome
+// with skipped steps or mutants has not shown the exercise holds up.
+func (o Outcome) Complete() bool { return len(o.Skipped) == 0 }
 
 // MutantOutcome is one mutant's fate.
 type MutantOutcome struct {
@@ -108,11 +113,15 @@ func Test(ctx context.Context, ex *exercises.Exercise, sess *grader.Session, opt
 		if err != nil {
 			return nil, err
 		}
-		killed := false
+		killed, graded := false, true
 		for _, s := range rep.Steps {
-			if s.ID == m.fails && !s.Passed {
-				killed = true
+			if s.ID == m.fails {
+				killed, graded = !s.Passed, !s.NotGradable
 			}
+		}
+		if !graded {
+			out.Skipped = append(out.Skipped, "mutant "+m.name)
+			continue
 		}
 		out.Mutants = append(out.Mutants, MutantOutcome{Name: m.name, Fails: m.fails, Killed: killed, Builtin: m.builtin})
 		if !killed {

@@ -9,10 +9,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/redisgrade/redisgrade/submissions"
 )
@@ -27,13 +30,20 @@ type Entry struct {
 	// Err, when set, is why the entry cannot be graded at all; it is
 	// recorded for the student as an error result.
 	Err error
+	// Notes say what of the student's entry was left out extracting the
+	// class zip, and why; they go into the student's result.
+	Notes []string
 }
 
 // Class is the list of a class's submissions. Close removes what List
 // extracted.
 type Class struct {
 	Entries []Entry
-	tmp     string
+	// Notes say what List skipped that belongs to no student (.DS_Store,
+	// __MACOSX, an entry whose name climbs out of the class zip).
+	Notes []string
+	tmp   string
+	lock  *os.File // held while tmp is in use; see CleanStale
 }
 
 // Close removes the temporary folder a class .zip was extracted into.
@@ -41,7 +51,11 @@ func (c *Class) Close() error {
 	if c.tmp == "" {
 		return nil
 	}
-	return os.RemoveAll(c.tmp)
+	err := os.RemoveAll(c.tmp)
+	if c.lock != nil {
+		c.lock.Close()
+	}
+	return err
 }
 
 // Bounds on a class .zip, which holds every student's work: far above any
@@ -91,28 +105,31 @@ func List(classPath string) (*Class, error) {
 		return nil, fmt.Errorf("open class %s: %w", classPath, trimPathErr(err, classPath))
 	}
 	if info.IsDir() {
-		entries, err := listFolder(classPath)
+		entries, notes, err := listFolder(classPath)
 		if err != nil {
 			return nil, fmt.Errorf("open class %s: %w", classPath, err)
 		}
-		return &Class{Entries: entries}, nil
+		return &Class{Entries: entries, Notes: notes}, nil
 	}
 	if !strings.EqualFold(filepath.Ext(classPath), ".zip") {
 		return nil, fmt.Errorf("open class %s: not a folder or a .zip of submissions", classPath)
 	}
-	tmp, err := os.MkdirTemp("", "redisgrade-class-")
+	tmp, lock, err := makeClassTemp()
 	if err != nil {
 		return nil, fmt.Errorf("open class %s: %w", classPath, err)
 	}
-	c := &Class{tmp: tmp}
-	root, problems, err := extractClassZip(classPath, tmp)
+	c := &Class{tmp: tmp, lock: lock}
+	root, x, err := extractClassZip(classPath, filepath.Join(tmp, "class"))
 	if err == nil {
-		c.Entries, err = listFolder(root)
+		c.Entries, c.Notes, err = listFolder(root)
+		c.Notes = append(x.classNotes, c.Notes...)
 	}
 	for i, e := range c.Entries {
-		if p := problems[filepath.Base(e.Path)]; p != nil && e.Err == nil {
+		top := filepath.Base(e.Path)
+		if p := x.problems[top]; p != nil && e.Err == nil {
 			c.Entries[i].Err = p
 		}
+		c.Entries[i].Notes = x.notes[top]
 	}
 	if err != nil {
 		c.Close()
@@ -129,59 +146,88 @@ func trimPathErr(err error, p string) error {
 	return err
 }
 
-// listFolder lists the students in a folder, sorted by id.
-func listFolder(dir string) ([]Entry, error) {
+// listFolder lists the students in a folder, sorted by id, and says what
+// it skipped.
+func listFolder(dir string) ([]Entry, []string, error) {
 	des, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, trimPathErr(err, dir)
+		return nil, nil, trimPathErr(err, dir)
 	}
 	var entries []Entry
+	var names, notes []string
 	for _, de := range des {
 		name := de.Name()
 		if ignored(name) {
+			notes = append(notes, fmt.Sprintf("skipped %q: names starting with a dot and __MACOSX are never a student", name))
 			continue
 		}
 		p := filepath.Join(dir, name)
-		e := Entry{Student: name, Path: p}
+		stem := name
+		var entryErr error
 		// Stat follows a symlink the instructor made to a student's folder.
 		info, err := os.Stat(p)
 		switch {
 		case err != nil:
-			e.Err = fmt.Errorf("%s: %w", name, trimPathErr(err, p))
+			entryErr = fmt.Errorf("%s: %w", StudentID(name), trimPathErr(err, p))
 		case info.IsDir():
 		case info.Mode().IsRegular() && archiveExt(name) != "":
-			e.Student = name[:len(name)-len(archiveExt(name))]
+			stem = name[:len(name)-len(archiveExt(name))]
 		default:
-			e.Err = fmt.Errorf("%s is not a folder, .zip, .tar.gz or .tgz", name)
+			entryErr = fmt.Errorf("%s is not a folder, .zip, .tar.gz or .tgz", StudentID(name))
 		}
-		entries = append(entries, e)
+		entries = append(entries, Entry{Student: StudentID(stem), Path: p, Err: entryErr})
+		names = append(names, name)
 	}
 	if len(entries) == 0 {
-		return nil, errors.New("no submissions in it (one folder, .zip, .tar.gz or .tgz per student)")
+		return nil, notes, errors.New("no submissions in it (one folder, .zip, .tar.gz or .tgz per student)")
 	}
-	uniqueIDs(entries)
+	uniqueIDs(entries, names)
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Student < entries[j].Student })
-	return entries, nil
+	return entries, notes, nil
 }
 
-// uniqueIDs keeps ids unique: when alice/ and alice.zip are both there,
-// the archive keeps its full name as its id.
-func uniqueIDs(entries []Entry) {
-	count := map[string]int{}
-	for _, e := range entries {
-		count[e.Student]++
-	}
-	for i, e := range entries {
-		if base := filepath.Base(e.Path); count[e.Student] > 1 && base != e.Student {
-			entries[i].Student = base
+// StudentID is the id of a student whose entry is called name (without its
+// archive extension): submissions.EscapeName of it (ana\xff is ana%FF), so
+// that an id survives JSON, a terminal and a spreadsheet, two names never
+// share an id, and url.PathUnescape gives the name back.
+func StudentID(name string) string { return submissions.EscapeName(name) }
+
+// uniqueIDs makes ids unique, whatever the names: while two entries share
+// an id, those of them whose id is not their full name (an archive's, with
+// its extension dropped) take their full name. Full names are unique in a
+// folder, and each round moves at least one entry to its full name, so
+// this ends; the outcome does not depend on the order of the entries.
+// names[i] is entries[i]'s file name.
+func uniqueIDs(entries []Entry, names []string) {
+	for {
+		count := map[string]int{}
+		for _, e := range entries {
+			count[e.Student]++
+		}
+		changed := false
+		for i, e := range entries {
+			if full := StudentID(names[i]); count[e.Student] > 1 && e.Student != full {
+				entries[i].Student = full
+				changed = true
+			}
+		}
+		if !changed {
+			return
 		}
 	}
+}
+
+// extracted is what extractClassZip met besides the files it wrote, by
+// the top-level name of the student's entry.
+type extracted struct {
+	problems   map[string]error    // why the student's entry is broken
+	notes      map[string][]string // entries of the student's left out
+	classNotes []string            // entries left out that are no student's
 }
 
 // extractClassZip extracts a class .zip into dir, bounded, and returns the
-// folder that holds the students' entries, and the problems met extracting
-// one student's entry, by the entry's top-level name.
-func extractClassZip(zipPath, dir string) (root string, problems map[string]error, err error) {
+// folder that holds the students' entries, and what it met on the way.
+func extractClassZip(zipPath, dir string) (root string, x *extracted, err error) {
 	f, err := os.Open(zipPath)
 	if err != nil {
 		return "", nil, trimPathErr(err, zipPath)
@@ -204,57 +250,74 @@ func extractClassZip(zipPath, dir string) (root string, problems map[string]erro
 	if len(zr.File) > maxClassEntries {
 		return "", nil, fmt.Errorf("too many entries (%d; the limit is %d)", len(zr.File), maxClassEntries)
 	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", nil, err
+	}
 
 	type item struct {
 		name string
 		dir  bool
 		zf   *zip.File
 	}
+	x = &extracted{problems: map[string]error{}, notes: map[string][]string{}}
 	var items []item
+	var unsafe []string // raw names that CleanEntryName refused
+	skippedTops := map[string]int{}
 	tops := map[string]bool{}
 	topFiles := 0
 	for _, zf := range zr.File {
-		name, ok := submissions.CleanEntryName(zf.Name)
+		raw := submissions.ZipEntryName(&zf.FileHeader)
+		name, ok := submissions.CleanEntryName(raw)
 		if !ok {
+			unsafe = append(unsafe, raw)
 			continue
 		}
 		top, _, nested := strings.Cut(name, "/")
 		if ignored(top) {
+			skippedTops[top]++
 			continue
 		}
-		isDir := strings.HasSuffix(zf.Name, "/") || zf.Mode().IsDir()
+		isDir := strings.HasSuffix(raw, "/") || zf.Mode().IsDir()
 		switch {
 		case nested || isDir:
 			tops[top] = true
 		case zf.Mode().IsRegular():
 			topFiles++
 		}
-		if isDir || zf.Mode().IsRegular() {
-			items = append(items, item{name, isDir, zf})
-		}
+		items = append(items, item{name, isDir, zf})
 	}
-	// An export wrapped in one folder: enter it if it holds only folders
-	// and archives (one student's own folder holds plain files).
+	// An export wrapped in one folder is entered, unless that folder is
+	// one student's own: it holds a .redis or .lua file (every step file
+	// is one). Other plain files in it are then recorded as errors, as
+	// they are at the top level.
 	prefix := ""
 	if topFiles == 0 && len(tops) == 1 {
 		var only string
 		for t := range tops {
 			only = t
 		}
-		plain := false
+		ownFolder := false
 		for _, it := range items {
 			rest, ok := strings.CutPrefix(it.name, only+"/")
-			if ok && !it.dir && !strings.Contains(rest, "/") && archiveExt(rest) == "" && !ignored(rest) {
-				plain = true
+			if ok && !it.dir && !strings.Contains(rest, "/") && isStepFile(rest) {
+				ownFolder = true
 				break
 			}
 		}
-		if !plain {
+		if !ownFolder {
 			prefix = only + "/"
 		}
 	}
-
-	problems = map[string]error{}
+	for _, raw := range unsafe {
+		note := fmt.Sprintf("skipped entry %q of the class zip: its name is absolute, climbs out with .. or is not valid UTF-8", raw)
+		// Tell the student it seems to belong to, or else the instructor.
+		elems := strings.FieldsFunc(strings.TrimPrefix(strings.ReplaceAll(raw, `\`, "/"), prefix), func(r rune) bool { return r == '/' })
+		if len(elems) > 1 && elems[0] != ".." && elems[0] != "." && utf8.ValidString(elems[0]) {
+			x.notes[elems[0]] = append(x.notes[elems[0]], note)
+		} else {
+			x.classNotes = append(x.classNotes, note)
+		}
+	}
 	written := int64(0)
 	for _, it := range items {
 		rel, ok := strings.CutPrefix(it.name, prefix)
@@ -262,18 +325,31 @@ func extractClassZip(zipPath, dir string) (root string, problems map[string]erro
 			continue
 		}
 		student, _, _ := strings.Cut(rel, "/")
-		if ignored(student) || problems[student] != nil {
+		if ignored(student) {
+			skippedTops[prefix+student]++
+			continue
+		}
+		if x.problems[student] != nil {
+			continue // the student's entry is already broken, and says so
+		}
+		if mode := it.zf.Mode(); !it.dir && !mode.IsRegular() {
+			note := fmt.Sprintf("skipped %q of the class zip: %s, not a regular file", it.name, submissions.FileKind(mode))
+			if rel == student {
+				x.classNotes = append(x.classNotes, note) // no student of that name
+			} else {
+				x.notes[student] = append(x.notes[student], note)
+			}
 			continue
 		}
 		dst := filepath.Join(dir, filepath.FromSlash(rel))
 		if it.dir {
 			if err := os.MkdirAll(dst, 0o700); err != nil {
-				problems[student] = fmt.Errorf("extract %s: %w", it.name, err)
+				x.problems[student] = fmt.Errorf("extract %q: %w", it.name, err)
 			}
 			continue
 		}
 		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-			problems[student] = fmt.Errorf("extract %s: %w", it.name, err)
+			x.problems[student] = fmt.Errorf("extract %q: %w", it.name, err)
 			continue
 		}
 		n, err := extractFile(it.zf, dst, !strings.Contains(rel, "/") && archiveExt(rel) != "", maxClassBytes-written)
@@ -283,10 +359,20 @@ func extractClassZip(zipPath, dir string) (root string, problems map[string]erro
 		}
 		if err != nil {
 			// One student's broken entry: recorded for that student.
-			problems[student] = fmt.Errorf("extract %s from the class zip: %w", it.name, err)
+			x.problems[student] = fmt.Errorf("extract %q from the class zip: %w", it.name, err)
 		}
 	}
-	return dir, problems, nil
+	for _, top := range slices.Sorted(maps.Keys(skippedTops)) {
+		x.classNotes = append(x.classNotes, fmt.Sprintf("skipped %q of the class zip (entries: %d): names starting with a dot and __MACOSX are never a student", top, skippedTops[top]))
+	}
+	return dir, x, nil
+}
+
+// isStepFile reports names that can be a step's file (exercises require
+// .redis or .lua).
+func isStepFile(name string) bool {
+	ext := strings.ToLower(filepath.Ext(name))
+	return ext == ".redis" || ext == ".lua"
 }
 
 // extractFile writes one zip entry to dst and returns the bytes written.

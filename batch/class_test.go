@@ -1,11 +1,18 @@
 package batch
 
 import (
+	"archive/zip"
+	"bytes"
+	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
+	"github.com/redisgrade/redisgrade/internal/ziptest"
 	"github.com/redisgrade/redisgrade/submissions"
 )
 
@@ -187,5 +194,172 @@ func TestFeedbackName(t *testing.T) {
 	}
 	if FeedbackName("a b") == FeedbackName("a_b") {
 		t.Error("two ids share a feedback file")
+	}
+}
+
+func idsOf(c *Class) string {
+	var ids []string
+	for _, e := range c.Entries {
+		ids = append(ids, e.Student)
+	}
+	return strings.Join(ids, " ")
+}
+
+// TestListClassZipFromWindows: a class zip made by Windows' "Compressed
+// folder" (CP437 names, no UTF-8 flag), students' folders and archives
+// mixed with ASCII names: every student is listed under the real name.
+func TestListClassZipFromWindows(t *testing.T) {
+	correct := exampleFiles(t, "correct")
+	entries := []ziptest.Entry{
+		{Name: "Müller.zip", Data: string(zipOf(t, correct))},
+		{Name: "Möller.zip", Data: string(zipOf(t, correct))},
+		{Name: "alice/"},
+	}
+	for name, content := range correct {
+		entries = append(entries, ziptest.Entry{Name: "Übung Ünal/" + name, Data: content}, ziptest.Entry{Name: "alice/" + name, Data: content})
+	}
+	data, err := ziptest.Windows(entries...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	class := filepath.Join(t.TempDir(), "class.zip")
+	writeFile(t, class, data)
+	c, err := List(class)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if got, want := idsOf(c), "Möller Müller alice Übung Ünal"; got != want {
+		t.Fatalf("students %q, want %q", got, want)
+	}
+	for _, e := range c.Entries {
+		sub, err := submissions.Open(e.Path)
+		if err != nil || e.Err != nil {
+			t.Errorf("%s: %v %v", e.Student, err, e.Err)
+			continue
+		}
+		if text, err := sub.Text("step4.lua"); err != nil || text != correct["step4.lua"] {
+			t.Errorf("%s: step4.lua = %q, %v", e.Student, text, err)
+		}
+	}
+}
+
+// TestStudentIDs: ids are unique and survive JSON whatever the names:
+// bytes that are not UTF-8 and "%" are escaped reversibly, and names that
+// lose the same extension keep their full names.
+func TestStudentIDs(t *testing.T) {
+	dir := t.TempDir()
+	correct := zipOf(t, exampleFiles(t, "correct"))
+	for _, name := range []string{"ana\xff", "ana\xfe", "ana%FF", "z", "x.zip"} {
+		if err := os.Mkdir(filepath.Join(dir, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{"z.zip", "z.zip.zip", "x.zip.zip", "x.zip.tgz", "bell\a.zip", "y.ZIP"} {
+		writeFile(t, filepath.Join(dir, name), correct)
+	}
+	c, err := List(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "ana%25FF ana%FE ana%FF bell%07 x.zip x.zip.tgz x.zip.zip y z z.zip z.zip.zip"
+	if got := idsOf(c); got != want {
+		t.Fatalf("students %q, want %q", got, want)
+	}
+	for _, e := range c.Entries {
+		name, err := url.PathUnescape(e.Student)
+		if err != nil || !utf8.ValidString(e.Student) {
+			t.Errorf("id %q: not valid UTF-8 or not reversible (%v)", e.Student, err)
+		}
+		// The id is the entry's name, or that name without its extension.
+		if base := filepath.Base(e.Path); name != base && name != base[:len(base)-len(archiveExt(base))] {
+			t.Errorf("id %q is not the name of %s", e.Student, base)
+		}
+	}
+}
+
+// TestListClassZipWrapped: a lone top folder holding students and a stray
+// file is an export to enter (the stray file is an error, as at the top);
+// one holding a step file is one student's own folder.
+func TestListClassZipWrapped(t *testing.T) {
+	correct := exampleFiles(t, "correct")
+	files := map[string]string{
+		"export/alice.zip":   string(zipOf(t, correct)),
+		"export/notes.txt":   "the instructor's notes",
+		"export/bob/x.redis": "PING",
+	}
+	class := filepath.Join(t.TempDir(), "class.zip")
+	writeFile(t, class, zipOf(t, files))
+	c, err := List(class)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if got, want := idsOf(c), "alice bob notes.txt"; got != want {
+		t.Fatalf("students %q, want %q", got, want)
+	}
+	if err := entryMap(c)["notes.txt"].Err; err == nil || !strings.Contains(err.Error(), "not a folder, .zip") {
+		t.Errorf("notes.txt: %v, want an error", err)
+	}
+
+	files = map[string]string{"solo/step1.redis": "PING", "solo/notes.txt": "mine", "solo/tests/a.redis": "x"}
+	writeFile(t, class, zipOf(t, files))
+	c, err = List(class)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if got := idsOf(c); got != "solo" {
+		t.Fatalf("students %q, want solo", got)
+	}
+}
+
+// TestListClassZipNotes: entries of a class zip that are not extracted are
+// named, in the student's notes or else the class's.
+func TestListClassZipNotes(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	add := func(name string, mode fs.FileMode, data string) {
+		h := &zip.FileHeader{Name: name, Method: zip.Deflate}
+		h.SetMode(mode)
+		w, err := zw.CreateHeader(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(data))
+	}
+	add("bob/step1.redis", 0o644, "PING")
+	add("bob/step2.lua", fs.ModeSymlink|0o777, "/etc/passwd")
+	add("bob/../../evil.redis", 0o644, "x")
+	add("../evil.redis", 0o644, "x")
+	add("__MACOSX/bob/._step1.redis", 0o644, "x")
+	add("link", fs.ModeSymlink|0o777, "/etc")
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	class := filepath.Join(t.TempDir(), "class.zip")
+	writeFile(t, class, buf.Bytes())
+	c, err := List(class)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if got := idsOf(c); got != "bob" {
+		t.Fatalf("students %q, want bob", got)
+	}
+	wantBob := []string{
+		`skipped entry "bob/../../evil.redis" of the class zip: its name is absolute, climbs out with .. or is not valid UTF-8`,
+		`skipped "bob/step2.lua" of the class zip: a symlink, not a regular file`,
+	}
+	if got := c.Entries[0].Notes; !slices.Equal(got, wantBob) {
+		t.Errorf("bob's notes:\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(wantBob, "\n  "))
+	}
+	wantClass := []string{
+		`skipped entry "../evil.redis" of the class zip: its name is absolute, climbs out with .. or is not valid UTF-8`,
+		`skipped "link" of the class zip: a symlink, not a regular file`,
+		`skipped "__MACOSX" of the class zip (entries: 1): names starting with a dot and __MACOSX are never a student`,
+	}
+	if got := c.Notes; !slices.Equal(got, wantClass) {
+		t.Errorf("class notes:\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(wantClass, "\n  "))
 	}
 }

@@ -19,11 +19,21 @@ func writeFeedback(w io.Writer, ex *exercises.Exercise, r *Result) error {
 
 	p("# %s\n\n", mdText(ex.Title))
 	p("Exercise `%s` · submission **%s**\n\n", ex.ID, mdText(r.Student))
+	if len(r.Notes) > 0 {
+		p("Left out of your submission:\n\n")
+		for _, n := range r.Notes {
+			p("- %s\n", mdText(n))
+		}
+		p("\n")
+	}
 	if r.Status != StatusGraded {
 		p("**Not graded.** ")
-		if r.ErrorKind == ErrorGrader {
+		switch {
+		case r.ErrorKind == ErrorGrader && r.final():
+			p("The grader failed on this submission in %d runs; it is not your mistake, and your instructor will grade it another way.\n\n", MaxGraderRuns)
+		case r.ErrorKind == ErrorGrader:
 			p("The grader failed on this submission; it is not your mistake, and it will be graded again.\n\n")
-		} else {
+		default:
 			p("Your submission could not be read:\n\n")
 		}
 		p("%s\n", codeBlock(r.Error))

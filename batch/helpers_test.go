@@ -5,6 +5,8 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,7 +20,25 @@ import (
 
 func TestMain(m *testing.M) {
 	engine.ServeEmbeddedIfChild()
+	if os.Getenv(holdClassTempEnv) != "" {
+		holdClassTemp()
+	}
 	os.Exit(m.Run())
+}
+
+// holdClassTempEnv makes the test binary a process that makes a class
+// temp folder, prints its path and waits to be killed.
+const holdClassTempEnv = "REDISGRADE_TEST_HOLD_CLASS_TEMP"
+
+func holdClassTemp() {
+	dir, _, err := makeClassTemp()
+	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+	fmt.Println(dir)
+	io.Copy(io.Discard, os.Stdin) // until killed
+	os.Exit(0)
 }
 
 const examplesDir = "../submissions/examples/lua-atomicity"

@@ -29,27 +29,40 @@ const (
 	// ErrorSubmission: the student's entry cannot be read (a broken
 	// archive, not a folder). It is final: --resume does not retry it.
 	ErrorSubmission = "submission"
-	// ErrorGrader: the grader failed twice on it (a server that would not
-	// start). It is no grade: --resume grades the student again.
+	// ErrorGrader: the grader failed twice on it (a server that went wrong
+	// under grading). It is no grade: --resume grades the student again,
+	// until the grader has failed on it in MaxGraderRuns runs.
 	ErrorGrader = "grader"
 )
 
+// MaxGraderRuns bounds the runs that grade a student the grader fails on:
+// after that many, --resume keeps the grader error rather than try again,
+// so that a batch can finish.
+const MaxGraderRuns = 3
+
 // Result is one line of results.jsonl: one student's outcome.
 type Result struct {
-	Student   string         `json:"student"`
-	Status    string         `json:"status"`
-	Score     float64        `json:"score"`
-	MaxScore  float64        `json:"max_score"`
-	Error     string         `json:"error,omitempty"`
-	ErrorKind string         `json:"error_kind,omitempty"`
-	GradedAt  time.Time      `json:"graded_at"`
-	Report    *report.Report `json:"report,omitempty"`
+	Student   string  `json:"student"`
+	Status    string  `json:"status"`
+	Score     float64 `json:"score"`
+	MaxScore  float64 `json:"max_score"`
+	Error     string  `json:"error,omitempty"`
+	ErrorKind string  `json:"error_kind,omitempty"`
+	// GraderRuns counts, for a grader error, the runs that failed on the
+	// student so far (a line without it counts as one).
+	GraderRuns int `json:"grader_runs,omitempty"`
+	// Notes say what of the student's entry was left out, and why (a
+	// skipped .git, a symlink, a name that climbs out of the archive).
+	Notes    []string       `json:"notes,omitempty"`
+	GradedAt time.Time      `json:"graded_at"`
+	Report   *report.Report `json:"report,omitempty"`
 }
 
 // final reports whether --resume should keep the result rather than grade
 // the student again.
 func (r *Result) final() bool {
-	return r.Status == StatusGraded || r.ErrorKind == ErrorSubmission
+	return r.Status == StatusGraded || r.ErrorKind == ErrorSubmission ||
+		(r.ErrorKind == ErrorGrader && max(r.GraderRuns, 1) >= MaxGraderRuns)
 }
 
 func (r *Result) validate() error {
@@ -73,7 +86,7 @@ type ResultsLog struct {
 	// goodLen is the length of the file up to the last good line; size is
 	// the file's.
 	goodLen, size int64
-	// lines and unique count the lines read and the students they hold.
+	// lines counts the lines read.
 	lines int
 }
 
@@ -141,9 +154,11 @@ func ReadResults(path string) (*ResultsLog, error) {
 }
 
 // prepareResume makes a results log ready to be appended to after a crash
-// or an interruption: a torn last line is cut off, and grader errors (to be
-// graded again) and older duplicate lines are dropped, by writing the file
-// anew and renaming it over the old one. It returns the results kept.
+// or an interruption: a torn last line is cut off, and older duplicate
+// lines are dropped, by writing the file anew and renaming it over the old
+// one. It returns the results kept. Grader errors are kept, so that the
+// count of runs that failed on a student survives a run interrupted before
+// it got to them; the caller grades them again (see Result.final).
 func prepareResume(path string) (*ResultsLog, error) {
 	log, err := ReadResults(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -152,26 +167,30 @@ func prepareResume(path string) (*ResultsLog, error) {
 	if err != nil {
 		return nil, err
 	}
-	kept := log.Results[:0:0]
-	for _, r := range log.Results {
-		if r.final() {
-			kept = append(kept, r)
-		}
-	}
-	if len(kept) == log.lines && log.goodLen == log.size {
-		return log, nil // nothing to change
-	}
-	if len(kept) == log.lines {
-		// Only a torn tail: cut it off.
-		if err := os.Truncate(path, log.goodLen); err != nil {
-			return nil, fmt.Errorf("cut the torn last line of %s: %w", path, err)
-		}
-	} else if err := rewriteResults(path, kept); err != nil {
+	if err := compactResults(path, log); err != nil {
 		return nil, err
 	}
-	log.Results = kept
-	log.lines = len(kept)
 	return log, nil
+}
+
+// compactResults leaves one line per student in the log's file (the one
+// read, the last), and no torn line.
+func compactResults(path string, log *ResultsLog) error {
+	switch {
+	case len(log.Results) == log.lines && log.goodLen == log.size:
+		return nil // nothing to change
+	case len(log.Results) == log.lines:
+		// Only a torn tail: cut it off.
+		if err := os.Truncate(path, log.goodLen); err != nil {
+			return fmt.Errorf("cut the torn last line of %s: %w", path, err)
+		}
+	default:
+		if err := rewriteResults(path, log.Results); err != nil {
+			return err
+		}
+	}
+	log.lines, log.size, log.goodLen = len(log.Results), -1, -1 // the file now holds just them
+	return nil
 }
 
 // rewriteResults replaces the log with just these results, atomically.

@@ -73,7 +73,10 @@ func TestResumeTornWithoutNewline(t *testing.T) {
 	}
 }
 
-func TestResumeDropsGraderErrorsAndDuplicates(t *testing.T) {
+// TestResumeKeepsGraderErrorsDropsDuplicates: a grader error stays in the
+// file (its count of runs must survive a run interrupted before it), and
+// only the last line of a student is kept.
+func TestResumeKeepsGraderErrorsDropsDuplicates(t *testing.T) {
 	path := filepath.Join(t.TempDir(), ResultsFile)
 	writeFile(t, path, []byte(
 		graded("alice", 1)+
@@ -85,12 +88,12 @@ func TestResumeDropsGraderErrorsAndDuplicates(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := log.ByStudent()
-	if len(m) != 2 || m["alice"] == nil || m["alice"].Score != 4 || m["carol"] == nil {
-		t.Fatalf("kept %+v; want alice (4 points, the later line) and carol (a final error), not bob", m)
+	if len(m) != 3 || m["alice"] == nil || m["alice"].Score != 4 || m["carol"] == nil || m["bob"] == nil || m["bob"].final() {
+		t.Fatalf("kept %+v; want alice (4 points, the later line), carol (a final error) and bob (to grade again)", m)
 	}
 	data, _ := os.ReadFile(path)
-	if got := strings.Count(string(data), "\n"); got != 2 || strings.Contains(string(data), `"bob"`) {
-		t.Errorf("rewritten file:\n%s\nwant two lines, no bob", data)
+	if got := strings.Count(string(data), "\n"); got != 3 || !strings.Contains(string(data), `"bob"`) {
+		t.Errorf("rewritten file:\n%s\nwant three lines, bob's kept", data)
 	}
 }
 

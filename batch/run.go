@@ -34,8 +34,11 @@ type Options struct {
 	// of a worker's warm one.
 	Fresh bool
 	// Resume continues the results.jsonl in Out, skipping the students it
-	// holds. Without it, an Out holding results.jsonl is refused.
+	// holds. Without it, an Out holding results.jsonl is refused; with it,
+	// an Out without one is.
 	Resume bool
+	// Force writes into an Out that holds other files than a batch's.
+	Force bool
 	// Grade tunes each grading.
 	Grade grader.Options
 	// Progress receives progress reports (nil: none); Terminal redraws one
@@ -51,6 +54,10 @@ type Options struct {
 	Abort <-chan struct{}
 	// SkipOutputs writes results.jsonl only (the benchmark).
 	SkipOutputs bool
+
+	// graderRuns is, for students with a grader error in results.jsonl,
+	// in how many runs the grader failed on them so far.
+	graderRuns map[string]int
 }
 
 // InputError is a problem with what the user gave (the output folder, an
@@ -67,9 +74,18 @@ type Summary struct {
 	Saved    int // results saved by this run
 	Graded   int // of them, graded
 	Failed   int // of them, graded with a failing step
+	// NotGraded are graded students with a step this engine could not grade
+	// (their score is not their grade).
+	NotGraded int
 	// SubmissionErrors are students whose entry could not be read;
-	// GraderErrors students the grader failed on (--resume grades them again).
-	SubmissionErrors, GraderErrors int
+	// GraderErrors students the grader failed on in this run. GaveUp
+	// counts, in the whole results.jsonl, the students the grader failed
+	// on in MaxGraderRuns runs: --resume grades the others again, not them.
+	// ToRetry counts those --resume will grade again.
+	SubmissionErrors, GraderErrors, GaveUp, ToRetry int
+	// Probes counts the reference solution's gradings run to tell a
+	// broken engine from students the grader fails on.
+	Probes int
 	// Remaining students have no result: the batch was interrupted, or
 	// stopped because the engine failed (Err).
 	Remaining   int
@@ -90,9 +106,11 @@ func (s *Summary) Rate() float64 {
 	return float64(s.Saved) / s.Elapsed.Seconds()
 }
 
-// stopAfterGraderErrors stops a batch whose grader fails on this many
-// submissions in a row: the engine, not the students, is the problem.
-const stopAfterGraderErrors = 3
+// probeAfterGraderErrors grader errors in a row make the batch check the
+// engine: it grades the exercise's reference solution on a fresh server
+// (the probe). Only if that fails too does the batch stop, since then the
+// engine, not the students, is the problem; otherwise it carries on.
+const probeAfterGraderErrors = 3
 
 // Run grades the class into opts.Out. It returns an error only when it
 // could not start (an *InputError for the user's input) or could not write
@@ -108,13 +126,13 @@ func Run(ctx context.Context, class *Class, opts Options) (*Summary, error) {
 	if opts.ProgressEvery <= 0 {
 		opts.ProgressEvery = 2 * time.Second
 	}
+	if err := checkOut(opts.Out, opts.Resume, opts.Force); err != nil {
+		return nil, &InputError{Err: err}
+	}
 	if err := os.MkdirAll(opts.Out, 0o755); err != nil {
 		return nil, &InputError{Err: fmt.Errorf("--out: %w", err)}
 	}
 	resultsPath := filepath.Join(opts.Out, ResultsFile)
-	if _, err := os.Stat(resultsPath); err == nil && !opts.Resume {
-		return nil, &InputError{Err: fmt.Errorf("%s already holds %s from an earlier batch: add --resume to continue it, or choose another --out", opts.Out, ResultsFile)}
-	}
 	before, err := prepareResume(resultsPath)
 	if err != nil {
 		return nil, &InputError{Err: err}
@@ -124,12 +142,21 @@ func Run(ctx context.Context, class *Class, opts Options) (*Summary, error) {
 			return nil, &InputError{Err: fmt.Errorf("%s holds results of exercise %q, not %q: choose another --out", resultsPath, r.Report.Exercise, opts.Exercise.ID)}
 		}
 	}
-	done := before.ByStudent()
+	done := map[string]bool{}
+	opts.graderRuns = map[string]int{}
+	for _, r := range before.Results {
+		switch {
+		case r.final():
+			done[r.Student] = true
+		case r.ErrorKind == ErrorGrader:
+			opts.graderRuns[r.Student] = max(r.GraderRuns, 1) // graded again
+		}
+	}
 
 	sum := &Summary{Students: len(class.Entries), Workers: opts.Workers}
 	var todo []Entry
 	for _, e := range class.Entries {
-		if done[e.Student] != nil {
+		if done[e.Student] {
 			sum.Skipped++
 			continue
 		}
@@ -152,13 +179,26 @@ func Run(ctx context.Context, class *Class, opts Options) (*Summary, error) {
 	sum.Remaining = len(todo) - sum.Saved
 	sum.Engine = stats.engine
 	sum.Outputs = []string{resultsPath}
-	if opts.SkipOutputs {
-		return sum, nil
-	}
-
 	log, err := ReadResults(resultsPath)
 	if err != nil {
 		return sum, fmt.Errorf("read back %s: %w", resultsPath, err)
+	}
+	// A student graded again after a grader error has two lines: keep the
+	// last, so that each student is in the file once.
+	if err := compactResults(resultsPath, log); err != nil {
+		return sum, fmt.Errorf("compact %s: %w", resultsPath, err)
+	}
+	for _, r := range log.Results {
+		switch {
+		case r.ErrorKind != ErrorGrader:
+		case r.final():
+			sum.GaveUp++
+		default:
+			sum.ToRetry++
+		}
+	}
+	if opts.SkipOutputs {
+		return sum, nil
 	}
 	outs, err := WriteOutputs(opts.Out, opts.Exercise, log.Results, RunInfo{
 		Engine: sum.Engine, EngineReason: opts.EngineReason, Workers: opts.Workers, Fresh: opts.Fresh,
@@ -216,6 +256,7 @@ func runWorkers(ctx context.Context, todo []Entry, opts Options, app *appender, 
 		mu          sync.Mutex
 		info        engine.Info
 		graderInRow int
+		probing     bool
 	)
 	var wg sync.WaitGroup
 	for i := 0; i < opts.Workers; i++ {
@@ -242,11 +283,26 @@ func runWorkers(ctx context.Context, todo []Entry, opts Options, app *appender, 
 				} else {
 					graderInRow = 0
 				}
-				tooMany := graderInRow >= stopAfterGraderErrors
+				probe := graderInRow >= probeAfterGraderErrors && !probing
+				if probe {
+					probing = true
+				}
 				mu.Unlock()
 				results <- r
-				if tooMany {
-					stop(fmt.Errorf("the grader failed on %d submissions in a row (last: %s)", stopAfterGraderErrors, r.Error))
+				if !probe {
+					continue
+				}
+				// The others carry on meanwhile.
+				perr := probeEngine(gctx, opts)
+				mu.Lock()
+				probing = false
+				sum.Probes++
+				if perr == nil {
+					graderInRow = 0 // the engine works: those were the students' submissions
+				}
+				mu.Unlock()
+				if perr != nil {
+					stop(fmt.Errorf("the grader failed on %d submissions in a row (last: %s), and on the exercise's reference solution on a fresh server too (%v): the engine is failing, not the students", probeAfterGraderErrors, r.Error, perr))
 					return
 				}
 			}
@@ -299,7 +355,10 @@ func runWorkers(ctx context.Context, todo []Entry, opts Options, app *appender, 
 			switch {
 			case r.Status == StatusGraded:
 				sum.Graded++
-				if !r.Report.Passed() {
+				switch {
+				case !r.Report.Complete():
+					sum.NotGraded++
+				case !r.Report.Passed():
 					sum.Failed++
 				}
 			case r.ErrorKind == ErrorGrader:
@@ -337,16 +396,17 @@ func (w *worker) close() {
 // grade returns the student's result, nil when a hard stop cut the grading
 // short (nothing to save), or an error when no server can be started.
 func (w *worker) grade(ctx context.Context, e Entry) (*Result, error) {
-	res := &Result{Student: e.Student, MaxScore: w.opts.Exercise.MaxScore()}
+	res := &Result{Student: e.Student, MaxScore: w.opts.Exercise.MaxScore(), Notes: e.Notes}
 	if e.Err != nil {
 		return w.failed(res, ErrorSubmission, e.Err.Error()), nil
 	}
 	sub, err := submissions.Open(e.Path)
 	if err != nil {
 		// Name the entry as the instructor knows it, not a temp path.
-		msg := strings.ReplaceAll(err.Error(), e.Path, filepath.Base(e.Path))
+		msg := strings.ReplaceAll(err.Error(), e.Path, StudentID(filepath.Base(e.Path)))
 		return w.failed(res, ErrorSubmission, msg), nil
 	}
+	res.Notes = append(res.Notes, sub.Notes()...)
 	var last error
 	for try := 0; try < 2; try++ {
 		rep, err := w.gradeOnce(ctx, sub)
@@ -370,7 +430,77 @@ func (w *worker) grade(ctx context.Context, e Entry) (*Result, error) {
 		last = err
 		w.close()
 	}
+	res.GraderRuns = w.opts.graderRuns[e.Student] + 1
 	return w.failed(res, ErrorGrader, "the grader could not grade this submission: "+last.Error()), nil
+}
+
+// probeEngine grades the exercise's reference solution on a fresh server
+// and fails unless it gets full marks. An exercise without a reference
+// gets a weaker probe: a fresh server must start.
+func probeEngine(ctx context.Context, opts Options) error {
+	ex := opts.Exercise
+	if len(ex.Reference) == 0 {
+		sess, err := grader.NewSession(ctx, opts.Engine)
+		if err != nil {
+			return fmt.Errorf("no server starts: %w", err)
+		}
+		sess.Close()
+		return nil
+	}
+	dir, err := os.MkdirTemp("", "redisgrade-probe-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	for name, content := range ex.Reference {
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(name)), []byte(content), 0o600); err != nil {
+			return err
+		}
+	}
+	sub, err := submissions.Open(dir)
+	if err != nil {
+		return err
+	}
+	rep, err := grader.Grade(ctx, ex, sub, opts.Engine, opts.Grade)
+	switch {
+	case err != nil:
+		return err
+	case !rep.Passed():
+		return fmt.Errorf("it scored %s of %s", num(rep.Score), num(rep.MaxScore))
+	}
+	return nil
+}
+
+// checkOut refuses an output folder that would lose files: one holding
+// files but no results.jsonl is not a batch's (an instructor's own
+// grades.csv), and --resume needs a results.jsonl to continue.
+func checkOut(out string, resume, force bool) error {
+	des, err := os.ReadDir(out)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("--out %s: %w", out, err)
+	}
+	var names []string
+	isBatch := false
+	for _, de := range des {
+		isBatch = isBatch || de.Name() == ResultsFile
+		names = append(names, de.Name())
+	}
+	switch {
+	case isBatch && !resume:
+		return fmt.Errorf("%s already holds %s from an earlier batch: add --resume to continue it, or choose another --out", out, ResultsFile)
+	case isBatch:
+		return nil
+	case resume:
+		return fmt.Errorf("--resume: %s holds no %s, so there is no batch to continue: leave out --resume to start one", out, ResultsFile)
+	case len(names) > 0 && !force:
+		const shown = 5
+		list := strings.Join(names[:min(len(names), shown)], ", ")
+		if len(names) > shown {
+			list += fmt.Sprintf(" and %d more", len(names)-shown)
+		}
+		return fmt.Errorf("%s is not empty and holds no batch (%s): choose an empty or new --out, or add --force to write %s, %s, %s/ and %s there, over any of that name", out, list, ResultsFile, GradesFile, FeedbackDir, ReportFile)
+	}
+	return nil
 }
 
 // startError is a server that would not start.

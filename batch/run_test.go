@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/redisgrade/redisgrade/engine"
 )
@@ -323,8 +326,9 @@ func TestGraderFailures(t *testing.T) {
 	t.Run("reset keeps failing", func(t *testing.T) {
 		eng := &failingEngine{Engine: processEngine(t), failReset: true}
 		sum, _, out := gradeClass(t, 10, Options{Engine: eng, Workers: 1, SkipOutputs: true}, nil)
-		if sum.GraderErrors != stopAfterGraderErrors || sum.Err == nil || !strings.Contains(sum.Err.Error(), "in a row") {
-			t.Fatalf("summary %+v, err %v: want %d grader errors and a stop", sum, sum.Err, stopAfterGraderErrors)
+		if sum.GraderErrors != probeAfterGraderErrors || sum.Probes != 1 || sum.Err == nil || !strings.Contains(sum.Err.Error(), "in a row") ||
+			!strings.Contains(sum.Err.Error(), "reference solution on a fresh server too (") {
+			t.Fatalf("summary %+v, err %v: want %d grader errors, a failed probe and a stop", sum, sum.Err, probeAfterGraderErrors)
 		}
 		log, err := ReadResults(filepath.Join(out, ResultsFile))
 		if err != nil {
@@ -336,8 +340,13 @@ func TestGraderFailures(t *testing.T) {
 			}
 		}
 		kept, err := prepareResume(filepath.Join(out, ResultsFile))
-		if err != nil || len(kept.Results) != 0 {
-			t.Errorf("resume keeps %d grader errors (%v), want none", len(kept.Results), err)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range kept.Results {
+			if r.final() {
+				t.Errorf("resume would not grade %s again after one run's grader error", r.Student)
+			}
 		}
 	})
 	t.Run("no server starts", func(t *testing.T) {
@@ -351,6 +360,82 @@ func TestGraderFailures(t *testing.T) {
 			t.Errorf("results.jsonl holds %q", data)
 		}
 	})
+}
+
+// poisonEngine's servers fail to reset once a student's commands have
+// set the key "poison": a grader error that the student's data causes
+// (at the reset for the student's next step), whatever the grader does
+// about such data.
+type poisonEngine struct{ engine.Engine }
+
+func (e poisonEngine) Start(ctx context.Context) (engine.Server, error) {
+	srv, err := e.Engine.Start(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return poisonServer{srv}, nil
+}
+
+type poisonServer struct{ engine.Server }
+
+func (s poisonServer) Reset(ctx context.Context, given ...string) error {
+	admin := redis.NewClient(s.Options())
+	defer admin.Close()
+	if n, err := admin.Exists(ctx, "poison").Result(); err != nil || n > 0 {
+		return fmt.Errorf("reset refused: poisoned (%v)", err)
+	}
+	return s.Server.Reset(ctx, given...)
+}
+
+// TestGraderErrorsOfStudents: grader errors in a row do not stop a batch
+// while the reference solution grades fine on a fresh server: later
+// students are graded. --resume tries such a student again in at most
+// MaxGraderRuns runs in all, then keeps its grader error.
+func TestGraderErrorsOfStudents(t *testing.T) {
+	extra := map[string][]byte{}
+	for i := range probeAfterGraderErrors + 1 {
+		extra[fmt.Sprintf("a-poisoned-%d/step1.redis", i)] = []byte("SET poison 1\n")
+		extra[fmt.Sprintf("a-poisoned-%d/step2.lua", i)] = []byte("return 1\n") // its case resets the server
+	}
+	opts := Options{Engine: poisonEngine{processEngine(t)}, Workers: 1, SkipOutputs: true}
+	sum, of, _ := gradeClass(t, 6, opts, extra)
+	if sum.Err != nil || sum.GraderErrors != probeAfterGraderErrors+1 || sum.Graded != len(of) || sum.Probes != 1 {
+		t.Fatalf("summary %+v (err %v): want %d grader errors, one probe that passed, and all %d others graded",
+			sum, sum.Err, probeAfterGraderErrors+1, len(of))
+	}
+
+	// One poisoned student, resumed run after run.
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "class", "poisoned", "step1.redis"), []byte("SET poison 1\n"))
+	writeFile(t, filepath.Join(dir, "class", "poisoned", "step2.lua"), []byte("return 1\n"))
+	class, err := List(filepath.Join(dir, "class"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Exercise, opts.Out = loadExercise(t), filepath.Join(dir, "out")
+	for run := 1; run <= MaxGraderRuns+1; run++ {
+		opts.Resume = run > 1
+		sum, err := Run(context.Background(), class, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		log, err := ReadResults(filepath.Join(opts.Out, ResultsFile))
+		if err != nil || len(log.Results) != 1 || log.lines != 1 {
+			t.Fatalf("run %d: %d results in %d lines, %v; want one line", run, len(log.Results), log.lines, err)
+		}
+		r := log.Results[0]
+		wantRuns, wantSaved, wantGaveUp := min(run, MaxGraderRuns), 1, 0
+		if run > MaxGraderRuns {
+			wantSaved = 0
+		}
+		if run >= MaxGraderRuns {
+			wantGaveUp = 1
+		}
+		if r.ErrorKind != ErrorGrader || r.GraderRuns != wantRuns || sum.Saved != wantSaved || sum.GaveUp != wantGaveUp {
+			t.Errorf("run %d: result %s/%d, saved %d, gave up %d; want a grader error of run %d, saved %d, gave up %d",
+				run, r.ErrorKind, r.GraderRuns, sum.Saved, sum.GaveUp, wantRuns, wantSaved, wantGaveUp)
+		}
+	}
 }
 
 func TestProgressLine(t *testing.T) {
@@ -371,5 +456,45 @@ func TestProgressLine(t *testing.T) {
 	p.stop()
 	if got := buf.String(); !strings.HasPrefix(got, "\r\x1b[K") || !strings.Contains(got, "███████") || !strings.Contains(got, "1/4  25%") || !strings.HasSuffix(got, "\n") {
 		t.Errorf("terminal bar %q", got)
+	}
+}
+
+// TestOutFolder: an --out that holds files but no batch is refused, naming
+// them, unless forced; --resume needs a batch to continue.
+func TestOutFolder(t *testing.T) {
+	class := &Class{Entries: []Entry{{Student: "ana", Err: errors.New("unreadable")}}}
+	opts := Options{Exercise: loadExercise(t), Engine: processEngine(t), Workers: 1, SkipOutputs: true}
+	run := func(out string, resume, force bool) error {
+		o := opts
+		o.Out, o.Resume, o.Force = out, resume, force
+		_, err := Run(context.Background(), class, o)
+		return err
+	}
+	mine := t.TempDir()
+	writeFile(t, filepath.Join(mine, "grades.csv"), []byte("my own grades"))
+	writeFile(t, filepath.Join(mine, "report.html"), []byte("mine"))
+	err := run(mine, false, false)
+	var ie *InputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "is not empty and holds no batch (grades.csv, report.html)") {
+		t.Errorf("non-empty --out: %v, want an InputError naming the files", err)
+	}
+	if data, _ := os.ReadFile(filepath.Join(mine, "grades.csv")); string(data) != "my own grades" {
+		t.Errorf("grades.csv was overwritten: %q", data)
+	}
+	if err := run(mine, false, true); err != nil {
+		t.Errorf("--force: %v", err)
+	}
+	fresh := filepath.Join(t.TempDir(), "new")
+	if err := run(fresh, true, false); !errors.As(err, &ie) || !strings.Contains(err.Error(), "holds no results.jsonl") {
+		t.Errorf("--resume on a new folder: %v, want refused", err)
+	}
+	if err := run(fresh, false, false); err != nil {
+		t.Errorf("a new folder: %v", err)
+	}
+	if err := run(fresh, true, false); err != nil {
+		t.Errorf("--resume on a batch: %v", err)
+	}
+	if err := run(t.TempDir(), false, false); err != nil {
+		t.Errorf("an empty folder: %v", err)
 	}
 }

@@ -12,37 +12,44 @@ import (
 // binary, the spec when the exercise was given by path, and a README with the
 // info.json settings. dir is created if need be; other files in it are left.
 func (b *Bundle) PrairieLearn(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("prairielearn bundle: %w", err)
-	}
 	data := b.data("$here")
-	files := []struct {
-		name    string
-		mode    os.FileMode
-		content []byte
-	}{
+	files := []dirFile{
 		{"Dockerfile", 0o644, render("Dockerfile", data)},
 		{"grade.sh", 0o755, render("grade.sh", data)},
 		{"README.md", 0o644, render("README.md", data)},
 	}
 	if b.Spec != nil {
-		files = append(files, struct {
-			name    string
-			mode    os.FileMode
-			content []byte
-		}{SpecFile, 0o644, b.Spec})
+		files = append(files, dirFile{SpecFile, 0o644, b.Spec})
 	}
-	for _, f := range files {
-		if err := writeFile(filepath.Join(dir, f.name), f.mode, f.content); err != nil {
-			return fmt.Errorf("prairielearn bundle: %w", err)
-		}
+	if err := b.writeDir(dir, files, "redisgrade"); err != nil {
+		return fmt.Errorf("prairielearn bundle: %w", err)
 	}
+	return nil
+}
+
+// dirFile is one file of a bundle written as a folder.
+type dirFile struct {
+	name    string // slash-separated, relative to the folder
+	mode    os.FileMode
+	content []byte
+}
+
+// writeDir writes files into dir, and the grader binary as binName; dir and
+// the folders the names need are created, and other files are left.
+func (b *Bundle) writeDir(dir string, files []dirFile, binName string) error {
 	bin, err := os.ReadFile(b.Binary)
 	if err != nil {
-		return fmt.Errorf("prairielearn bundle: %w", err)
+		return err
 	}
-	if err := writeFile(filepath.Join(dir, "redisgrade"), 0o755, bin); err != nil {
-		return fmt.Errorf("prairielearn bundle: %w", err)
+	files = append(files, dirFile{binName, 0o755, bin})
+	for _, f := range files {
+		path := filepath.Join(dir, filepath.FromSlash(f.name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		if err := writeFile(path, f.mode, f.content); err != nil {
+			return err
+		}
 	}
 	return nil
 }

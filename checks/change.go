@@ -82,13 +82,20 @@ func intValue(s State, key string) (int64, error) {
 
 // readInt reads an integer key; a missing key is 0.
 func readInt(ctx context.Context, env *Env, key string) (int64, error) {
-	s, err := env.getString(ctx, key)
-	if errors.Is(err, redis.Nil) {
+	// The longest int64, "-9223372036854775808", is 20 bytes: a longer
+	// value is not an integer, and is never read whole.
+	const maxIntLen = 20
+	v := env.getString(ctx, key, maxIntLen)
+	if errors.Is(v.err, redis.Nil) {
 		return 0, nil
 	}
-	if err != nil {
-		return 0, errors.New("could not read key " + key + ": " + err.Error())
+	if v.err != nil {
+		return 0, errors.New("could not read key " + key + ": " + v.err.Error())
 	}
+	if v.size > maxIntLen {
+		return 0, errors.New("key " + tooLarge(key, v.size, "bytes") + ", not an integer")
+	}
+	s := v.prefix
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
 		return 0, errors.New("key " + key + " is " + strconv.Quote(s) + ", not an integer")

@@ -63,6 +63,8 @@ type Env struct {
 	// KeepsConnection reports whether a command leaves the connection that
 	// sends it as it was (not SELECT, MULTI, SUBSCRIBE...). Nil: assume not.
 	KeepsConnection func(submissions.Command) bool
+	// Reference runs the spec's reference for the case (compare checks).
+	Reference *ReferenceRun
 }
 
 // KV is one key of a state.
@@ -168,27 +170,29 @@ func decodeInto[T any, P interface {
 
 // registry maps a check's kind, the first key of its mapping, to its decoder.
 var registry = map[string]decoder{
-	"key":    decodeInto[KeyCheck](),
-	"reply":  decodeInto[ReplyCheck](),
-	"change": decodeInto[ChangeCheck](),
-	"calls":  decodeInto[CallsCheck](),
-	"sent":   decodeInto[SentCheck](),
-	"atomic": decodeInto[AtomicCheck](),
-	"ttl":    decodeInto[TTLCheck](),
-	"keys":   decodeInto[KeysCheck](),
+	"key":     decodeInto[KeyCheck](),
+	"reply":   decodeInto[ReplyCheck](),
+	"change":  decodeInto[ChangeCheck](),
+	"calls":   decodeInto[CallsCheck](),
+	"sent":    decodeInto[SentCheck](),
+	"atomic":  decodeInto[AtomicCheck](),
+	"ttl":     decodeInto[TTLCheck](),
+	"keys":    decodeInto[KeysCheck](),
+	"compare": decodeInto[CompareCheck](),
 }
 
 // kindTypes maps each kind to its Go type, for tools that describe the
 // spec format (the JSON Schema).
 var kindTypes = map[string]reflect.Type{
-	"key":    reflect.TypeOf(KeyCheck{}),
-	"reply":  reflect.TypeOf(ReplyCheck{}),
-	"change": reflect.TypeOf(ChangeCheck{}),
-	"calls":  reflect.TypeOf(CallsCheck{}),
-	"sent":   reflect.TypeOf(SentCheck{}),
-	"atomic": reflect.TypeOf(AtomicCheck{}),
-	"ttl":    reflect.TypeOf(TTLCheck{}),
-	"keys":   reflect.TypeOf(KeysCheck{}),
+	"key":     reflect.TypeOf(KeyCheck{}),
+	"reply":   reflect.TypeOf(ReplyCheck{}),
+	"change":  reflect.TypeOf(ChangeCheck{}),
+	"calls":   reflect.TypeOf(CallsCheck{}),
+	"sent":    reflect.TypeOf(SentCheck{}),
+	"atomic":  reflect.TypeOf(AtomicCheck{}),
+	"ttl":     reflect.TypeOf(TTLCheck{}),
+	"keys":    reflect.TypeOf(KeysCheck{}),
+	"compare": reflect.TypeOf(CompareCheck{}),
 }
 
 // KindType returns the Go struct type of a check kind: its yaml tags are

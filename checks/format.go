@@ -18,8 +18,8 @@ func times(n int64) string {
 	return strconv.FormatInt(n, 10) + " times"
 }
 
-// thousands renders 12345 as 12,345.
-func thousands(n int64) string {
+// Thousands renders 12345 as 12,345.
+func Thousands(n int64) string {
 	s := strconv.FormatInt(n, 10)
 	neg := n < 0
 	if neg {

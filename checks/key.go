@@ -34,6 +34,9 @@ type KeyCheck struct {
 
 var keyTypes = []string{"string", "list", "set", "zset", "hash", "stream"}
 
+// collectionTypes are the types a key check can compare element by element.
+var collectionTypes = []string{"list", "set", "zset", "hash"}
+
 func (c *KeyCheck) validate(d *yamlstrict.Decoder, n *yaml.Node) {
 	shapes := 0
 	for _, set := range []bool{c.Equals != nil, c.Absent, c.List != nil, c.Set != nil, c.Zset != nil, c.Hash != nil} {
@@ -126,11 +129,15 @@ func (c *KeyCheck) Evaluate(ctx context.Context, env *Env) Result {
 		res.Actual, res.Message = "a "+typ, "key "+c.Key+" holds a "+typ+", not a "+want
 		return res
 	}
-	got, err := c.actual(ctx, env, typ)
+	got, tooBig, err := c.actual(ctx, env, typ)
 	if err != nil {
 		return fail("could not read key %s: %v", c.Key, err)
 	}
 	res.Actual = got
+	if tooBig != "" && c.impliedType() != "" {
+		res.Message = "key " + tooBig + ": too large to be " + clipText(res.Expected, maxRenderedString)
+		return res
+	}
 	if got != res.Expected && c.impliedType() != "" {
 		res.Message = "key " + c.Key + " is " + got
 		return res
@@ -139,31 +146,64 @@ func (c *KeyCheck) Evaluate(ctx context.Context, env *Env) Result {
 	return res
 }
 
-// actual renders the key's value in the same canonical form as expected.
-func (c *KeyCheck) actual(ctx context.Context, env *Env, typ string) (string, error) {
+// maxElementsRead bounds how many elements of a list, set, sorted set or
+// hash are read: more than any spec expects.
+const maxElementsRead = 10000
+
+// actual renders the key's value in the same canonical form as expected. A
+// value too large to read (see MaxStringRead) is rendered by its size and
+// beginning, and tooBig says how large it is.
+func (c *KeyCheck) actual(ctx context.Context, env *Env, typ string) (got, tooBig string, err error) {
 	r := env.Admin
+	if typ == "string" {
+		limit := int64(MaxStringRead)
+		if c.Equals != nil {
+			limit = int64(len(*c.Equals)) // a longer value is not it, whatever it holds
+		}
+		v := env.getString(ctx, c.Key, limit)
+		if v.err != nil {
+			return "", "", v.err
+		}
+		if !v.whole() {
+			return quoteClipped(v.prefix) + "… (" + Thousands(v.size) + " bytes)", tooLarge(c.Key, v.size, "bytes"), nil
+		}
+		return strconv.Quote(v.prefix), "", nil
+	}
+	if !contains(collectionTypes, typ) {
+		return "a " + typ, "", nil
+	}
+	n, err := collectionSize(ctx, r, c.Key, typ)
+	if err != nil {
+		return "", "", err
+	}
+	if n > maxElementsRead {
+		return "a " + typ + " of " + Thousands(n) + " " + elementUnit(typ, n), tooLarge(c.Key, n, elementUnit(typ, n)), nil
+	}
+	size, err := memoryUsage(ctx, r, c.Key)
+	if err != nil {
+		return "", "", err
+	}
+	if size > maxCollectionRead+2*int64(len(c.expected())) {
+		return "a " + typ + " of " + Thousands(n) + " " + elementUnit(typ, n) + " in " + Thousands(size) + " bytes",
+			tooLarge(c.Key, n, elementUnit(typ, n)) + " taking " + Thousands(size) + " bytes", nil
+	}
 	switch typ {
-	case "string":
-		v, err := env.getString(ctx, c.Key)
-		return strconv.Quote(v), err
 	case "list":
 		v, err := r.LRange(ctx, c.Key, 0, -1).Result()
-		return quoteList(v), err
+		return quoteList(v), "", err
 	case "set":
 		v, err := r.SMembers(ctx, c.Key).Result()
-		return "{" + strings.Join(quoteAll(sortedCopy(v)), ", ") + "}", err
+		return "{" + strings.Join(quoteAll(sortedCopy(v)), ", ") + "}", "", err
 	case "zset":
 		v, err := r.ZRangeWithScores(ctx, c.Key, 0, -1).Result()
 		got := make(Scores, len(v))
 		for i, z := range v {
 			got[i] = Score{Member: fmt.Sprint(z.Member), Score: z.Score}
 		}
-		return got.String(), err
-	case "hash":
-		v, err := r.HGetAll(ctx, c.Key).Result()
-		return renderHash(v), err
+		return got.String(), "", err
 	}
-	return "a " + typ, nil
+	v, err := r.HGetAll(ctx, c.Key).Result()
+	return renderHash(v), "", err
 }
 
 // Score is a sorted-set member and its score.

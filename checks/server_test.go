@@ -2,7 +2,10 @@ package checks
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -146,6 +149,15 @@ func TestAtomicProbe(t *testing.T) {
 					t.Errorf("a pass should say what it saw (%q): %s", want, r.Message)
 				}
 			}
+			samples, inconsistent := sampleCounts(t, r)
+			if inconsistent != 0 {
+				t.Errorf("a script: %d inconsistent samples, want 0", inconsistent)
+			}
+			// Pipelined, every run is followed by an MGET on its own
+			// connection, besides the watcher's.
+			if env.KeepsConnection != nil && samples < int64(c.Runs) {
+				t.Errorf("pipelined: %d samples for %d runs; want one after each run at least", samples, c.Runs)
+			}
 
 			env.Sent = []submissions.Command{
 				{Line: 1, Args: []string{"DECR", "stock"}},
@@ -154,6 +166,22 @@ func TestAtomicProbe(t *testing.T) {
 			r = c.Evaluate(ctx, env)
 			if r.Passed || !strings.Contains(r.Message, "≠ 1000") || !strings.Contains(r.Message, "not atomic") {
 				t.Errorf("two commands should be caught half-way: %v %s", r.Passed, r.Message)
+			}
+			samples, inconsistent = sampleCounts(t, r)
+			if inconsistent > samples || !strings.Contains(r.Message, Thousands(inconsistent)+" of them saw it too") {
+				t.Errorf("two commands: %d inconsistent of %d samples, and the message must agree: %s", inconsistent, samples, r.Message)
+			}
+
+			// A script that only raises sales breaks the sum from the first
+			// run on: pipelined, each run's own sample sees it.
+			env.Sent = []submissions.Command{{Line: 1, Args: []string{"EVAL", "redis.call('INCR','sales')", "0"}}}
+			r = c.Evaluate(ctx, env)
+			samples, inconsistent = sampleCounts(t, r)
+			if r.Passed || inconsistent > samples || !strings.Contains(r.Message, Thousands(inconsistent)+" of them saw stock + sales ≠ 1000") {
+				t.Errorf("INCR alone: %d inconsistent of %d samples, and the message must agree: %v %s", inconsistent, samples, r.Passed, r.Message)
+			}
+			if env.KeepsConnection != nil && inconsistent < int64(c.Runs) {
+				t.Errorf("INCR alone, pipelined: %d inconsistent samples for %d runs; each run's own sample is", inconsistent, c.Runs)
 			}
 
 			// A script that sets stock to a fixed value is atomic per run but
@@ -164,6 +192,24 @@ func TestAtomicProbe(t *testing.T) {
 			}
 		}
 	})
+}
+
+// sampleCounts reads the MGET samples a probe took, and how many of them
+// were inconsistent, from its message and its actual.
+func sampleCounts(t *testing.T, r Result) (samples, inconsistent int64) {
+	t.Helper()
+	m := regexp.MustCompile(`with ([0-9,]+) MGET samples? taken`).FindStringSubmatch(r.Message)
+	if m == nil {
+		t.Fatalf("the message should count the samples: %s", r.Message)
+	}
+	samples, err := strconv.ParseInt(strings.ReplaceAll(m[1], ",", ""), 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fmt.Sscanf(r.Actual, "%d inconsistent samples", &inconsistent); err != nil {
+		t.Fatalf("actual %q: %v", r.Actual, err)
+	}
+	return samples, inconsistent
 }
 
 func TestAtomicProbeReplaysOnlyNamedCommands(t *testing.T) {
@@ -326,7 +372,7 @@ func TestSnapshotAgreesWithServer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if snap.Stats["incr"] != 1 || snap.Stats["type"] != 0 || snap.Stats["get"] != 0 || snap.Stats["ttl"] != 0 {
+			if snap.Stats["incr"] != 1 || snap.Stats["type"] != 0 || snap.Stats["strlen"] != 0 || snap.Stats["getrange"] != 0 || snap.Stats["ttl"] != 0 {
 				t.Errorf("snapshot statistics = %v; want incr 1 and none of the snapshot's own reads", snap.Stats)
 			}
 			for _, c := range list {
@@ -336,6 +382,92 @@ func TestSnapshotAgreesWithServer(t *testing.T) {
 				if got := c.Evaluate(ctx, &withSnap); got != live {
 					t.Errorf("%s:\nfrom the snapshot %+v\nfrom the server   %+v", c.Name(), got, live)
 				}
+			}
+		})
+	}
+}
+
+// A value the student made huge (a 40 MB string, a list of 20,000, two
+// fields of 2 MB) is never read whole: every check that reads it, from the
+// snapshot or from the server, fails saying how large it is. Read whole,
+// the 40 MB string passes Redis's 16 MiB output limit and the server drops
+// the grader's connection.
+func TestHugeValuesAreNotReadWhole(t *testing.T) {
+	for _, kind := range []string{engine.KindProcess, engine.KindEmbedded} {
+		t.Run(kind, func(t *testing.T) {
+			env := serverEnv(t, kind)
+			ctx := context.Background()
+			if err := restoreKeys(ctx, env.Admin, State{{"stock", "100"}}); err != nil {
+				t.Fatal(err)
+			}
+			if err := env.Admin.SetRange(ctx, "stock", 40000000, "x").Err(); err != nil {
+				t.Fatal(err)
+			}
+			long := make([]any, 20000)
+			for i := range long {
+				long[i] = i
+			}
+			env.Admin.RPush(ctx, "queue", long...)
+			big := strings.Repeat("y", 2<<20)
+			env.Admin.HSet(ctx, "user", "name", big, "age", big)
+			env.Given = State{{"stock", "100"}}
+			tests := []struct {
+				check Check
+				msg   string
+			}{
+				{&KeyCheck{Key: "stock", Equals: ptr("100")}, `key stock holds 40,000,001 bytes: too large to be "100"`},
+				{&KeyCheck{Key: "stock", Equals: ptr(strings.Repeat("z", 100000))}, "key stock holds 40,000,001 bytes: too large to be"},
+				{&ChangeCheck{Change: Counts{{"stock", -1}}}, "key stock holds 40,000,001 bytes, not an integer"},
+				{&KeyCheck{Key: "queue", List: []string{"a"}}, `key queue holds 20,000 elements: too large to be ["a"]`},
+				{&KeyCheck{Key: "user", Hash: map[string]string{"name": "ann", "age": "7"}}, "key user holds 2 fields taking "},
+			}
+			reads := ReadsOf(List{tests[0].check, tests[2].check, tests[3].check, tests[4].check})
+			snap, err := TakeSnapshot(ctx, env.Admin, reads)
+			if err != nil {
+				t.Fatalf("the snapshot's reads must be bounded: %v", err)
+			}
+			for _, tt := range tests {
+				for _, withSnap := range []bool{false, true} {
+					e := *env
+					if withSnap {
+						e.Snapshot = snap
+					}
+					r := tt.check.Evaluate(ctx, &e)
+					if r.Passed || !strings.Contains(r.Message, tt.msg) {
+						t.Errorf("%q (snapshot %v): got %v %q, want a failure saying %q", clipText(tt.check.Name(), 60), withSnap, r.Passed, clipText(r.Message, 300), tt.msg)
+					}
+					if len(r.Message)+len(r.Actual) > 4096 {
+						t.Errorf("%q: %d bytes of message and actual", clipText(tt.check.Name(), 60), len(r.Message)+len(r.Actual))
+					}
+				}
+			}
+			// Type checks and small values still read as before.
+			if r := (&KeyCheck{Key: "stock", Type: "string"}).Evaluate(ctx, env); !r.Passed {
+				t.Errorf("type check: %s", r.Message)
+			}
+		})
+	}
+}
+
+// A key whose name alone passes Redis's 16 MiB output limit is listed by
+// its length and a prefix: SCAN would send the whole name.
+func TestHugeKeyNamesAreNotReadWhole(t *testing.T) {
+	for _, kind := range []string{engine.KindProcess, engine.KindEmbedded} {
+		t.Run(kind, func(t *testing.T) {
+			env := serverEnv(t, kind)
+			ctx := context.Background()
+			if err := restoreKeys(ctx, env.Admin, State{{"stock", "1"}}); err != nil {
+				t.Fatal(err)
+			}
+			if err := env.Admin.Set(ctx, strings.Repeat("k", 17000000), "1", 0).Err(); err != nil {
+				t.Fatal(err)
+			}
+			r := (&KeysCheck{Keys: []string{"stock"}}).Evaluate(ctx, env)
+			if r.Passed || !strings.Contains(r.Message, `unexpected keys "kkkk`) || !strings.Contains(r.Message, "(a 17,000,000-byte name)") {
+				t.Errorf("got %v %q", r.Passed, clipText(r.Message, 400))
+			}
+			if len(r.Message)+len(r.Actual) > 4096 {
+				t.Errorf("%d bytes of message and actual", len(r.Message)+len(r.Actual))
 			}
 		})
 	}

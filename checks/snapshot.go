@@ -25,7 +25,8 @@ type StatsReader interface {
 
 // Snapshot is what the server held right after the student's commands, read
 // in one round trip: the command statistics and, for each key a check
-// names, its type, its value if it is a string, and its TTL. A grading
+// names, its type, its size and up to MaxStringRead bytes of it if it is a
+// string, and its TTL. A grading
 // spends most of its time waiting on round trips, and a case's checks used
 // to read these one key at a time. Checks read the rest (a list's items, a
 // hash's fields) from the server, which still holds the same state: probes,
@@ -36,10 +37,9 @@ type Snapshot struct {
 }
 
 type keyRead struct {
-	typ    string
-	str    string // GET's reply: the value, for a string key
-	strErr error  // GET's error: redis.Nil for no key, WRONGTYPE for another type
-	ttl    int64  // TTL's reply: -2 no key, -1 no expiry
+	typ string
+	str stringRead // STRLEN and a bounded GETRANGE
+	ttl int64      // TTL's reply: -2 no key, -1 no expiry
 }
 
 // TakeSnapshot reads the snapshot in one round trip on c.
@@ -47,8 +47,8 @@ func TakeSnapshot(ctx context.Context, c *redis.Client, r Reads) (*Snapshot, err
 	pipe := c.Pipeline()
 	pending := QueueSnapshot(ctx, pipe, r)
 	if pipe.Len() > 0 {
-		// Exec's error is the first failed command's: a GET of a list, or
-		// redis.Nil; Snapshot looks at each reply.
+		// Exec's error is the first failed command's: a STRLEN of a list;
+		// Snapshot looks at each reply.
 		_, _ = pipe.Exec(ctx)
 	}
 	return pending.Snapshot()
@@ -61,15 +61,18 @@ type PendingSnapshot struct {
 }
 
 type pendingKey struct {
-	typ *redis.StatusCmd
-	get *redis.StringCmd
-	ttl *redis.Cmd
+	typ    *redis.StatusCmd
+	size   *redis.IntCmd
+	prefix *redis.StringCmd
+	ttl    *redis.Cmd
 }
 
 // QueueSnapshot queues the reads on pipe, where they can follow the
 // student's last command: the statistics first (if asked for), so that the
-// reads are not in them, then each key's TYPE, GET and TTL. A GET of a key
-// that is not a string answers WRONGTYPE, kept as the checks would see it.
+// reads are not in them, then each key's TYPE, STRLEN, GETRANGE of at most
+// MaxStringRead bytes, and TTL: never a whole value, which could be 40 MB.
+// The replies of a key that is not a string are WRONGTYPE, kept as the
+// checks would see them.
 func QueueSnapshot(ctx context.Context, pipe redis.Pipeliner, r Reads) *PendingSnapshot {
 	p := &PendingSnapshot{keys: map[string]pendingKey{}}
 	if r.Stats {
@@ -77,7 +80,10 @@ func QueueSnapshot(ctx context.Context, pipe redis.Pipeliner, r Reads) *PendingS
 	}
 	for _, k := range r.Keys {
 		if _, ok := p.keys[k]; !ok {
-			p.keys[k] = pendingKey{typ: pipe.Type(ctx, k), get: pipe.Get(ctx, k), ttl: pipe.Do(ctx, "TTL", k)}
+			pk := pendingKey{typ: pipe.Type(ctx, k)}
+			pk.size, pk.prefix = queueString(ctx, pipe, k, MaxStringRead)
+			pk.ttl = pipe.Do(ctx, "TTL", k)
+			p.keys[k] = pk
 		}
 	}
 	return p
@@ -101,9 +107,7 @@ func (p *PendingSnapshot) Snapshot() (*Snapshot, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read the TTL of key %s: %w", k, err)
 		}
-		kr := keyRead{typ: typ, ttl: ttl}
-		kr.str, kr.strErr = r.get.Result()
-		s.keys[k] = kr
+		s.keys[k] = keyRead{typ: typ, ttl: ttl, str: stringResult(typ, r.size, r.prefix)}
 	}
 	return s, nil
 }
@@ -136,12 +140,14 @@ func (env *Env) keyType(ctx context.Context, key string) (string, error) {
 	return env.Admin.Type(ctx, key).Result()
 }
 
-// getString is a string key's value; a missing key is redis.Nil.
-func (env *Env) getString(ctx context.Context, key string) (string, error) {
-	if kr, ok := env.snapshot(key); ok {
-		return kr.str, kr.strErr
+// getString is a string key's size and its first bytes: at least
+// min(size, limit) of them, never more than max(limit, MaxStringRead). A
+// missing key is redis.Nil.
+func (env *Env) getString(ctx context.Context, key string, limit int64) stringRead {
+	if kr, ok := env.snapshot(key); ok && (kr.str.err != nil || kr.str.whole() || int64(len(kr.str.prefix)) >= limit) {
+		return kr.str
 	}
-	return env.Admin.Get(ctx, key).Result()
+	return readString(ctx, env.Admin, key, max(limit, MaxStringRead))
 }
 
 // ttl is the key's TTL in seconds, as the TTL command answers.

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/redis/go-redis/v9"
 	"go.yaml.in/yaml/v3"
@@ -84,6 +85,16 @@ func fromElem(v any) Value {
 	}
 	// RESP2 has no other types; show whatever arrived rather than lose it.
 	return Str(fmt.Sprint(v))
+}
+
+// Size estimates the bytes a value takes in memory: its strings, and a
+// Value struct per element.
+func (v Value) Size() int64 {
+	n := int64(unsafe.Sizeof(v)) + int64(len(v.Str))
+	for _, e := range v.Elems {
+		n += e.Size()
+	}
+	return n
 }
 
 // Matches reports whether the actual reply v satisfies the expectation want.

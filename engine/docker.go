@@ -119,15 +119,11 @@ func (e *dockerEngine) Start(ctx context.Context) (Server, error) {
 		"--port", "6379",
 		"--protected-mode", "no", // the port is published on 127.0.0.1 only, and a password is required
 		"--requirepass", bootPass,
-		"--save", "",
-		"--appendonly", "no",
 		"--daemonize", "no",
-		"--maxmemory", e.opts.MaxMemory,
-		"--maxmemory-policy", "noeviction",
-		"--busy-reply-threshold", "100",
 		"--loglevel", "warning",
 		"--logfile", "",
 	}
+	args = append(args, hardening(e.opts.MaxMemory)...)
 	sctx, cancel := context.WithTimeout(ctx, e.opts.StartTimeout)
 	defer cancel()
 

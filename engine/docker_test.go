@@ -388,11 +388,14 @@ func TestDockerCleanupContainers(t *testing.T) {
 // Servers started at once are separate containers: no shared data, no port mix-up.
 func TestDockerParallelStart(t *testing.T) {
 	requireDocker(t)
-	eng := newEngine(t, KindDocker, dockerOpts(Options{}))
+	// Separation is tested, not start time: four containers starting at once
+	// on a loaded machine take longer than one, so the engine's own start
+	// timeout is what bounds them, generously, not a 5 s context.
+	eng := newEngine(t, KindDocker, dockerOpts(Options{StartTimeout: 2 * time.Minute}))
 	var wg sync.WaitGroup
 	for i := range 4 {
 		wg.Go(func() {
-			srv, err := eng.Start(bg(t))
+			srv, err := eng.Start(t.Context())
 			if err != nil {
 				t.Error(err)
 				return

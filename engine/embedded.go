@@ -185,6 +185,7 @@ func (s *embeddedServer) adminOptions() *redis.Options {
 }
 
 var embeddedResetSteps = [][]any{
+	{fidelityCommand}, // forgets what the last student did
 	{"flushall"},
 	{"script", "flush"},
 	{"config", "resetstat"},
@@ -207,13 +208,26 @@ func (s *embeddedServer) Reset(ctx context.Context, given ...string) error {
 	return nil
 }
 
+// unfaithful asks the child what the student's commands did since the last Reset that miniredis cannot
+// answer as Redis would (see Unfaithful).
+func (s *embeddedServer) unfaithful(ctx context.Context) ([]string, error) {
+	reasons, err := s.admin.Do(ctx, fidelityCommand).StringSlice()
+	if err != nil {
+		return nil, fmt.Errorf("ask the emulator what it could not emulate: %w", err)
+	}
+	return reasons, nil
+}
+
 func (s *embeddedServer) Close() error {
 	s.closeOnce.Do(func() {
 		if s.admin != nil {
 			s.admin.Close()
 		}
+		// The child exits by itself on its stdin's EOF, even with a script looping in another goroutine: that
+		// is how the children of a grader that died go. Close does not leave it to that: it SIGKILLs first, as
+		// the other engines do (closing stdin first would race the kill), so the child is gone at once.
+		killGroup(s.cmd.Process)
 		s.stdin.Close()
-		killGroup(s.cmd.Process) // at once: a child stuck in Lua would never read its stdin's EOF
 		<-s.exited
 	})
 	return nil

@@ -30,6 +30,12 @@ func ServeEmbeddedIfChild() {
 // serveEmbedded runs miniredis on 127.0.0.1:0, announces "LISTEN addr" on stdout and serves until stdin
 // reaches EOF (the parent closed it or died). It returns the exit code.
 func serveEmbedded(stdin io.Reader, stdout, stderr io.Writer, maxHeap int64, creds embeddedCreds) int {
+	token, err := randomPassword()
+	if err != nil {
+		fmt.Fprintf(stderr, "embedded: %v\n", err)
+		return 1
+	}
+	miniredisLuaPrelude = luaPrelude(token) // before any script can run
 	m := miniredis.NewMiniRedis()
 	if creds.admin != "" {
 		m.RequireUserAuth("default", creds.admin)
@@ -42,8 +48,15 @@ func serveEmbedded(stdin io.Reader, stdout, stderr io.Writer, maxHeap int64, cre
 	srv := m.Server()
 	stats := newCommandStats(srv.IsRegisteredCommand)
 	sb := newSandbox(creds.admin)
+	fid := newFidelity(srv, token, creds.admin)
 	srv.SetPreHook(func(c *server.Peer, cmd string, args ...string) bool {
+		if fid.isOwn(c) {
+			return false
+		}
 		if creds.admin != "" && sb.deny(c, cmd, args...) {
+			return true
+		}
+		if fid.hook(c, cmd, args, sb.isAdmin(c)) {
 			return true
 		}
 		return stats.hook(c, cmd, args...)

@@ -70,14 +70,18 @@ func (s *sandbox) deny(c *server.Peer, cmd string, args ...string) bool {
 	if !studentDenied[name] {
 		return false
 	}
-	s.mu.Lock()
-	admin := s.admins[c]
-	s.mu.Unlock()
-	if admin {
+	if s.isAdmin(c) {
 		return false
 	}
 	c.WriteError("NOPERM this user has no permissions to run the '" + name + "' command")
 	return true
+}
+
+// isAdmin reports whether c has authenticated as the administrator.
+func (s *sandbox) isAdmin(c *server.Peer) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.admins[c]
 }
 
 func (s *sandbox) authenticate(c *server.Peer, user, pass string) {

@@ -100,15 +100,15 @@ func Kinds() []string { return []string{KindAuto, KindProcess, KindEmbedded, Kin
 // killed grader left behind (CleanupContainers, for dead processes only); a missing image or daemon is an
 // error from Start.
 func New(kind string, opts Options) (eng Engine, reason string, err error) {
-	dockerOpts := opts
+	if opts.MaxMemory == "" {
+		opts.MaxMemory = defaultMaxMemory
+	}
+	dockerOpts := opts // with its own start timeout: a container takes longer
 	if dockerOpts.StartTimeout <= 0 {
 		dockerOpts.StartTimeout = defaultDockerStartTimeout
 	}
 	if opts.StartTimeout <= 0 {
 		opts.StartTimeout = defaultStartTimeout
-	}
-	if opts.MaxMemory == "" {
-		opts.MaxMemory = defaultMaxMemory
 	}
 	maxBytes, err := parseMemory(opts.MaxMemory)
 	if err != nil {

@@ -24,23 +24,37 @@ var studentRules = []any{
 	"-script|debug",
 }
 
-// hardening is the redis-server configuration every real engine uses for
-// untrusted code: no persistence, bounded data, scripts that answer BUSY
-// after 100 ms (so SCRIPT KILL can reach them), and a client whose replies
-// pile up past 16 MiB (a huge reply) is disconnected rather than filling
-// the grader's memory.
-func hardening(maxMemory string) []string {
-	return []string{
-		"--save", "",
-		"--appendonly", "no",
-		"--maxmemory", maxMemory,
-		"--maxmemory-policy", "noeviction",
-		"--busy-reply-threshold", "100",
-		"--client-output-buffer-limit", "normal 16mb 16mb 0",
-		"--enable-debug-command", "no",
-		"--enable-protected-configs", "no",
-		"--enable-module-command", "no",
+// serverSetting is one redis-server configuration parameter and its value,
+// as given on the command line.
+type serverSetting struct{ name, value string }
+
+// serverSettings is the configuration every real engine (process, docker)
+// uses for untrusted code: no persistence, bounded data, scripts that answer
+// BUSY after 100 ms (so SCRIPT KILL can reach them), a client whose replies
+// pile up past 16 MiB (a huge reply) is disconnected rather than filling the
+// grader's memory, and no DEBUG, MODULE or protected CONFIG for anyone.
+// TestServerSettings reads each back with CONFIG GET on every real engine.
+func serverSettings(maxMemory string) []serverSetting {
+	return []serverSetting{
+		{"save", ""},
+		{"appendonly", "no"},
+		{"maxmemory", maxMemory},
+		{"maxmemory-policy", "noeviction"},
+		{"busy-reply-threshold", "100"},
+		{"client-output-buffer-limit", "normal 16mb 16mb 0"},
+		{"enable-debug-command", "no"},
+		{"enable-protected-configs", "no"},
+		{"enable-module-command", "no"},
 	}
+}
+
+// hardening is serverSettings as redis-server arguments.
+func hardening(maxMemory string) []string {
+	var args []string
+	for _, s := range serverSettings(maxMemory) {
+		args = append(args, "--"+s.name, s.value)
+	}
+	return args
 }
 
 // realResetSteps return a real Redis to what a student could see of it

@@ -2,9 +2,7 @@ package exercises
 
 import (
 	"embed"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path"
 	"regexp"
@@ -12,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/redisgrade/redisgrade/checks"
+	"github.com/redisgrade/redisgrade/internal/suggest"
 	"github.com/redisgrade/redisgrade/internal/yamlstrict"
 )
 
@@ -40,14 +40,43 @@ func Load(nameOrPath string) (*Exercise, error) {
 		}
 		return Parse(nameOrPath, data)
 	}
-	data, err := shipped.ReadFile(nameOrPath + ".yaml")
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("no exercise named %q (shipped: %s; or give a path to a .yaml file)", nameOrPath, strings.Join(Shipped(), ", "))
+	name, err := shippedName(nameOrPath)
+	if err != nil {
+		return nil, err
 	}
+	data, err := shipped.ReadFile(name + ".yaml")
 	if err != nil {
 		return nil, fmt.Errorf("load exercise %s: %w", nameOrPath, err)
 	}
-	return Parse("exercises/"+nameOrPath+".yaml", data)
+	return Parse("exercises/"+name+".yaml", data)
+}
+
+// UnknownError is Load's error for a name no shipped exercise has.
+type UnknownError struct {
+	Name    string
+	Meant   string // the nearest shipped name, if one is near enough
+	Shipped []string
+}
+
+func (e *UnknownError) Error() string {
+	meant := ""
+	if e.Meant != "" {
+		meant = fmt.Sprintf(" (did you mean %q?)", e.Meant)
+	}
+	return fmt.Sprintf("no exercise named %q%s; shipped: %s; or give a path to a .yaml file", e.Name, meant, strings.Join(e.Shipped, ", "))
+}
+
+// shippedName finds the shipped exercise a user named, ignoring case; an
+// unknown name's error suggests the nearest one.
+func shippedName(name string) (string, error) {
+	all := Shipped()
+	for _, s := range all {
+		if strings.EqualFold(s, name) {
+			return s, nil
+		}
+	}
+	meant, _ := suggest.Closest(name, all)
+	return "", &UnknownError{Name: name, Meant: meant, Shipped: all}
 }
 
 func isPath(s string) bool {
@@ -85,12 +114,13 @@ func Parse(file string, data []byte) (*Exercise, error) {
 	return &ex, nil
 }
 
-var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+// IDPattern is what exercise and step ids look like.
+var IDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
 // validate reports what the types alone cannot: required fields, unique ids,
 // and combinations that make no sense.
 func validate(d *yamlstrict.Decoder, ex *Exercise) {
-	if !idPattern.MatchString(ex.ID) {
+	if !IDPattern.MatchString(ex.ID) {
 		d.ErrorAt(ex.Pos, "the exercise needs an id of lower-case letters, digits and dashes, such as lua-atomicity")
 	}
 	if ex.Title == "" {
@@ -109,7 +139,7 @@ func validate(d *yamlstrict.Decoder, ex *Exercise) {
 		s := &ex.Steps[i]
 		label := "step " + strconv.Itoa(i+1)
 		switch first, dup := firstID[s.ID]; {
-		case !idPattern.MatchString(s.ID):
+		case !IDPattern.MatchString(s.ID):
 			d.ErrorAt(s.Pos, "%s needs an id of lower-case letters, digits and dashes", label)
 		case dup:
 			d.ErrorAt(s.Pos, "duplicate step id %q (first at line %d)", s.ID, first.Line)
@@ -144,12 +174,24 @@ func validate(d *yamlstrict.Decoder, ex *Exercise) {
 		if s.Points < 0 {
 			d.ErrorAt(s.Pos, "%s: points must not be negative", label)
 		}
+		switch s.Setup {
+		case "":
+		case "reference":
+			if len(ex.Reference) == 0 {
+				d.ErrorAt(s.Pos, "%s: setup: reference runs the reference's earlier steps, but the exercise has no reference", label)
+			}
+		default:
+			d.ErrorAt(s.Pos, "%s: setup can only be reference, not %q", label, s.Setup)
+		}
 		if len(s.Cases) > 0 && len(s.Given) > 0 {
 			d.ErrorAt(s.Pos, "%s has cases: put given in each case instead of the step", label)
 		}
 		for _, c := range s.RunCases() {
 			if len(c.Checks) == 0 {
 				d.ErrorAt(c.Pos, "%s: a case with no checks cannot fail; add checks to the step or the case", label)
+			}
+			if compareAfterProbe(c.Checks) {
+				d.ErrorAt(c.Pos, "%s: put compare before the atomic check: compare reads what the student's commands left, which the atomicity probe changes", label)
 			}
 		}
 	}
@@ -167,6 +209,21 @@ func validate(d *yamlstrict.Decoder, ex *Exercise) {
 	if len(ex.Mutants) > 0 && len(ex.Reference) == 0 {
 		d.ErrorAt(ex.Pos, "mutants need a reference solution to change")
 	}
+}
+
+// compareAfterProbe reports whether a compare check follows another probe,
+// which would have changed the state it compares by then.
+func compareAfterProbe(cs checks.List) bool {
+	probed := false
+	for _, c := range cs {
+		if _, ok := c.(*checks.CompareCheck); ok && probed {
+			return true
+		}
+		if _, ok := c.(checks.Prober); ok {
+			probed = true
+		}
+	}
+	return false
 }
 
 // MinVersion is a lower bound on a server version.

@@ -1,6 +1,7 @@
 package exercises
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -91,7 +92,7 @@ steps:
 		`bad.yaml:4:1: unknown field "colour" (known: id, title, summary, requires, timeout, points, steps, reference, mutants)`,
 		`bad.yaml:9:13: expected a number, found "many"`,
 		`bad.yaml:13:9: unknown field "extra" (known: key, equals, absent, type, list, set, zset, hash, why)`,
-		`bad.yaml:14:9: unknown check kind "frobnicate" (known: atomic, calls, change, key, keys, reply, sent, ttl)`,
+		`bad.yaml:14:9: unknown check kind "frobnicate" (known: atomic, calls, change, compare, key, keys, reply, sent, ttl)`,
 		`bad.yaml:15:5: duplicate step id "one" (first at line 6)`,
 		`bad.yaml:15:5: step 2: file "step2.txt" must end in .redis (commands) or .lua (a script)`,
 		`bad.yaml:19:16: RESP2 has no floating-point replies (Lua truncates numbers to integers): write an integer, or quote it for a string`,
@@ -158,6 +159,23 @@ func TestLoadByPathAndName(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(t.TempDir(), "missing.yaml")); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+func TestLoadNamesIgnoreCaseAndSuggest(t *testing.T) {
+	ex, err := Load("Lua-Atomicity")
+	if err != nil || ex.ID != "lua-atomicity" || ex.Source != "exercises/lua-atomicity.yaml" {
+		t.Fatalf("Load(Lua-Atomicity) = %v, %v", ex, err)
+	}
+	_, err = Load("lua-atomicty")
+	var unknown *UnknownError
+	if !errors.As(err, &unknown) || unknown.Meant != "lua-atomicity" ||
+		!strings.Contains(err.Error(), `no exercise named "lua-atomicty" (did you mean "lua-atomicity"?)`) {
+		t.Errorf("a typo: %v", err)
+	}
+	_, err = Load("nothing-like-it")
+	if !errors.As(err, &unknown) || unknown.Meant != "" || strings.Contains(err.Error(), "did you mean") {
+		t.Errorf("far from every name: %v", err)
 	}
 }
 

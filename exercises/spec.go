@@ -70,6 +70,11 @@ type Step struct {
 	Timeout  time.Duration `yaml:"timeout"`
 	// Given is the state before the commands run, when the step has no cases.
 	Given checks.State `yaml:"given"`
+	// Setup, when "reference", runs the reference's files of the earlier
+	// steps, in order, on the given keys before the step's commands: the
+	// step starts from what a right answer to them leaves, so it earns its
+	// credit whatever the student's earlier steps did.
+	Setup string `yaml:"setup"`
 	// Checks hold in every case of the step.
 	Checks checks.List `yaml:"checks"`
 	// Cases run the same file from several starting states.

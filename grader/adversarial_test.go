@@ -19,7 +19,11 @@ type adversary struct {
 	Description string              `yaml:"description"`
 	Steps       map[string]string   `yaml:"steps"`
 	Messages    map[string][]string `yaml:"messages"`
+	Keyspace    map[string][]string `yaml:"keyspace"` // what "the keys your commands left" must show, all of it
 	Generate    map[string]int64    `yaml:"generate"` // file name: size, made by the test
+	// Timeout replaces adversaryTimeout where the hostile step is slow but
+	// not stuck (writing 40 MB), so that what is checked is its message.
+	Timeout time.Duration `yaml:"timeout"`
 }
 
 // adversaryTimeout keeps the suite quick: every hostile step is cut at
@@ -62,7 +66,11 @@ func TestAdversarialSubmissions(t *testing.T) {
 					t.Fatal(err)
 				}
 				began := time.Now()
-				rep, err := Grade(context.Background(), ex, sub, eng, Options{Timeout: adversaryTimeout})
+				timeout := adversaryTimeout
+				if want.Timeout > 0 {
+					timeout = want.Timeout
+				}
+				rep, err := Grade(context.Background(), ex, sub, eng, Options{Timeout: timeout})
 				took := time.Since(began)
 				if err != nil {
 					t.Fatalf("the grader failed instead of the student: %v", err)
@@ -78,6 +86,11 @@ func TestAdversarialSubmissions(t *testing.T) {
 					}
 					if subs := want.Messages[st.ID]; len(subs) > 0 && !mentionsAny(failures(st), subs) {
 						t.Errorf("step %s: the failure should mention one of %q:\n%s", st.ID, subs, failures(st))
+					}
+					for _, sub := range want.Keyspace[st.ID] {
+						if !strings.Contains(st.Keyspace, sub) {
+							t.Errorf("step %s: the keys left should show %q:\n%s", st.ID, sub, st.Keyspace)
+						}
 					}
 				}
 				t.Logf("%s in %s", want.Description, took.Round(time.Millisecond))

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -151,9 +152,7 @@ func (g *grading) timeout(s *exercises.Step) time.Duration {
 func (g *grading) step(ctx context.Context, s *exercises.Step) (report.Step, error) {
 	out := report.Step{ID: s.ID, Title: s.Title, File: s.File, MaxScore: s.Points, Hint: s.Hint, Hidden: s.Hidden}
 	if g.ex.NeedsFunctions(s) && g.sess.srv.Info().Emulator {
-		out.NotGradable = true
-		out.Note = "this engine (" + g.sess.srv.Info().Version + ") has no Redis Functions: grade with the process or docker engine"
-		return out, nil
+		return g.notGradable(out, "has no Redis Functions"), nil
 	}
 	cases := s.RunCases()
 	for _, c := range cases {
@@ -171,6 +170,10 @@ func (g *grading) step(ctx context.Context, s *exercises.Step) (report.Step, err
 		if err != nil {
 			return out, err
 		}
+		// An emulator that could not answer the student's commands as Redis would gives no verdict.
+		if reasons, err := engine.Unfaithful(ctx, g.sess.srv); err == nil && len(reasons) > 0 {
+			return g.notGradable(out, "cannot grade this faithfully: the student's code "+strings.Join(reasons, "; ")), nil
+		}
 		if out.Keyspace == "" {
 			out.Keyspace = g.keyspace
 		}
@@ -187,6 +190,12 @@ func (g *grading) step(ctx context.Context, s *exercises.Step) (report.Step, err
 			break
 		}
 	}
+	if note := g.fileNote(s); note != "" {
+		if out.Note != "" {
+			note += "; " + out.Note
+		}
+		out.Note = note
+	}
 	out.Passed = true
 	for _, c := range out.Checks {
 		out.Passed = out.Passed && c.Passed
@@ -195,6 +204,14 @@ func (g *grading) step(ctx context.Context, s *exercises.Step) (report.Step, err
 		out.Score = s.Points
 	}
 	return out, nil
+}
+
+// notGradable is the verdict of a step this engine cannot grade: none.
+func (g *grading) notGradable(out report.Step, why string) report.Step {
+	out.Checks, out.Passed, out.Score, out.Keyspace = nil, false, 0, ""
+	out.NotGradable = true
+	out.Note = "not graded: this engine (" + g.sess.srv.Info().Version + ") " + why + ": grade with the process or docker engine"
+	return out
 }
 
 // caseLabel names a case in check names: its name, else its given keys.
@@ -219,14 +236,44 @@ func (g *grading) commands(s *exercises.Step, c exercises.Case) ([]submissions.C
 	if s.IsScript() {
 		return scriptCommands(s, c, text), nil
 	}
-	cmds, err := submissions.ParseCommands(s.File, text)
+	parsed, err := submissions.Parse(s.File, text)
 	if err != nil {
 		return nil, &report.Check{Name: s.File + " parses as redis-cli commands", Message: err.Error()}
 	}
-	if len(cmds) == 0 {
-		return nil, &report.Check{Name: s.File + " has commands", Message: s.File + " holds only comments and blank lines"}
+	if len(parsed.Commands) == 0 {
+		msg := s.File + " holds only comments and blank lines"
+		if len(parsed.Local) > 0 {
+			msg = s.File + " sends no command to Redis: " + localNotes(parsed.Local)
+		}
+		return nil, &report.Check{Name: s.File + " has commands", Message: msg}
 	}
-	return cmds, nil
+	return parsed.Commands, nil
+}
+
+// localNotes says what redis-cli does with the lines it handles itself.
+func localNotes(locals []submissions.Local) string {
+	notes := make([]string, len(locals))
+	for i, l := range locals {
+		notes[i] = l.Note()
+	}
+	return strings.Join(notes, "; ")
+}
+
+// fileNote is what a step's feedback says about its .redis file beyond the
+// checks: the lines redis-cli handles itself.
+func (g *grading) fileNote(s *exercises.Step) string {
+	if s.IsScript() {
+		return ""
+	}
+	text, err := g.sub.Text(s.File)
+	if err != nil {
+		return ""
+	}
+	parsed, err := submissions.Parse(s.File, text)
+	if err != nil || len(parsed.Commands) == 0 {
+		return "" // the step's one check already says it
+	}
+	return localNotes(parsed.Local)
 }
 
 // scriptCommands is how the grader runs a .lua file: EVAL it, or load it as
@@ -290,8 +337,12 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 			return nil, nil, &InfraError{Err: err}
 		}
 	}
+	if err := g.setUp(ctx, s); err != nil {
+		return nil, nil, &InfraError{Err: err}
+	}
 
 	limit := g.timeout(s)
+	g.sess.students.setLimit(limit)
 	reads := checks.ReadsOf(c.Checks)
 	replies, snap, runErr := g.send(ctx, cmds, limit, reads)
 	if expired(ctx) {
@@ -307,11 +358,23 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 			return nil, nil, &InfraError{Err: fmt.Errorf("replace the server: %w", rerr)}
 		}
 		name, msg := timeoutCheckName(limit), fmt.Sprintf("%s did not finish: timed out after %s", at, limit)
-		if isConnLost(runErr) {
-			// The server is up but dropped this client: Redis does that to a
-			// client whose replies pile up past the output buffer limit.
+		switch {
+		case errors.Is(runErr, errReplyTooLarge), errors.Is(runErr, errRepliesTooLarge):
+			name = "replies fit in what the grader reads"
+			msg = fmt.Sprintf("%s: %v", at, runErr)
+		case errors.Is(runErr, errConnClosed):
 			name = "the connection stays open"
-			msg = fmt.Sprintf("%s: the server closed the connection (%v); a reply over 16 MiB is refused", at, runErr)
+			msg = fmt.Sprintf("%s never ran: the server had closed the connection", at)
+			if n := len(replies); n > 0 {
+				msg += " after " + describe(s.File, cmds[n-1])
+			}
+			msg += ", and the grader does not reconnect in the middle of a file, so the commands from there on never ran"
+		case isConnLost(runErr):
+			// The server is up but dropped this client: Redis does that to a
+			// client whose replies pile up past the output buffer limit. The
+			// grader's own reads on it are bounded (checks.MaxStringRead).
+			name = "the connection stays open"
+			msg = fmt.Sprintf("%s: the server closed the connection while answering it (%v); Redis disconnects a client whose replies pass 16 MiB", at, runErr)
 		}
 		switch how {
 		case killedScript:
@@ -324,6 +387,13 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 
 	if snap == nil {
 		if snap, err = g.sess.snapshot(ctx, reads); err != nil {
+			if !g.sess.healthy(ctx) {
+				// The student's commands may have left the server dying: a
+				// second try on a fresh server tells (see runCase).
+				return nil, fmt.Errorf("the server stopped answering after %s's commands: %v", s.File, err), nil
+			}
+			// The reads are bounded (checks.MaxStringRead): a healthy
+			// server that fails them is the grader's trouble.
 			return nil, nil, &InfraError{Err: err}
 		}
 	}
@@ -337,6 +407,7 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 		Admin:           g.sess.admin,
 		Connect:         g.sess.student,
 		KeepsConnection: g.sess.students.keeps,
+		Reference:       g.referenceRun(s, c),
 	}
 	results, space := g.evaluate(ctx, c, env, limit)
 	g.keyspace = space
@@ -355,6 +426,7 @@ func (g *grading) send(ctx context.Context, cmds []submissions.Command, limit ti
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	replies = make([]checks.Value, 0, len(cmds))
+	var kept int64 // bytes of replies kept, at most MaxKeptReplies
 	for i, cmd := range cmds {
 		if i == len(cmds)-1 && students.plainAfter(conn, cmd) {
 			pipe := conn.Pipeline()
@@ -376,6 +448,9 @@ func (g *grading) send(ctx context.Context, cmds []submissions.Command, limit ti
 		v, ok := checks.FromReply(res, err)
 		if !ok {
 			return replies, nil, err
+		}
+		if kept += v.Size(); kept > MaxKeptReplies {
+			return replies, nil, errRepliesTooLarge
 		}
 		replies = append(replies, v)
 	}

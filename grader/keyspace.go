@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/redisgrade/redisgrade/checks"
 )
 
 // keyspaceLimit bounds how many keys a report shows.
@@ -16,14 +18,24 @@ const keyspaceLimit = 20
 // keyspace renders what is in database 0, so that a student whose check
 // failed sees what their commands left behind: `stock (string) "99"`.
 func keyspace(ctx context.Context, admin *redis.Client) string {
-	keys, _, err := admin.Scan(ctx, 0, "*", 100).Result()
+	// Names are bounded too: a script can name a key with 40 MB.
+	names, _, err := checks.ScanKeys(ctx, admin, 100)
 	if err != nil {
 		return ""
 	}
-	if len(keys) == 0 {
+	if len(names) == 0 {
 		return "(no keys)"
 	}
+	var keys, cut []string
+	for _, k := range names {
+		if k.Whole() {
+			keys = append(keys, k.Name)
+		} else {
+			cut = append(cut, k.String())
+		}
+	}
 	sort.Strings(keys)
+	sort.Strings(cut)
 	more := 0
 	if len(keys) > keyspaceLimit {
 		more, keys = len(keys)-keyspaceLimit, keys[:keyspaceLimit]
@@ -41,6 +53,9 @@ func keyspace(ctx context.Context, admin *redis.Client) string {
 		typ := types[i].Val()
 		fmt.Fprintf(&b, "%s (%s) %s\n", k, typ, describeKey(ctx, admin, k, typ))
 	}
+	for _, k := range cut {
+		fmt.Fprintf(&b, "%s\n", k)
+	}
 	if more > 0 {
 		fmt.Fprintf(&b, "… and %d more keys\n", more)
 	}
@@ -50,11 +65,17 @@ func keyspace(ctx context.Context, admin *redis.Client) string {
 func describeKey(ctx context.Context, c *redis.Client, key, typ string) string {
 	switch typ {
 	case "string":
-		v, err := c.Get(ctx, key).Result()
-		if err != nil {
+		// Its size, then at most a prefix: a student's value can be 40 MB.
+		const shown = 80
+		pipe := c.Pipeline()
+		size, prefix := pipe.StrLen(ctx, key), pipe.GetRange(ctx, key, 0, shown-1)
+		if _, err := pipe.Exec(ctx); err != nil {
 			return "?"
 		}
-		return strconv.Quote(clip(v, 80))
+		if size.Val() > shown {
+			return fmt.Sprintf("%s… (%s bytes)", strconv.Quote(prefix.Val()), checks.Thousands(size.Val()))
+		}
+		return strconv.Quote(prefix.Val())
 	case "list":
 		return fmt.Sprintf("%d elements", c.LLen(ctx, key).Val())
 	case "set":

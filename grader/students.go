@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -29,21 +30,42 @@ const maxIdleStudents = 16
 // a subscription. The list comes from the server itself (ACL CAT), so a
 // newer Redis's commands are covered. Scripts cannot change their caller's
 // connection: SELECT in Lua stays in the script, and the connection commands
-// cannot be called from one. go-redis drops a connection that timed out or
-// broke, and dials a new one on the next command. The emulator's connections
-// are never kept.
+// cannot be called from one. A client has one network connection for its
+// life (studentLink): once the server closes it (QUIT, a timeout), every
+// later command fails instead of go-redis silently dialing a new one, and
+// the client is not kept. The emulator's connections are never kept.
 type studentConns struct {
 	srv      engine.Server
 	stateful map[string]bool // nil: keep nothing
 
-	mu   sync.Mutex
-	idle []*studentConn
+	mu    sync.Mutex
+	idle  []*studentConn
+	limit time.Duration // the case's time limit: each read's timeout
 }
 
 // studentConn is a connection with the hook that watches what it sends.
 type studentConn struct {
 	*redis.Client
 	hook *stateHook
+	link *studentLink
+}
+
+// setLimit sets the time limit of the case about to run. Every read on a
+// student's connection times out at it (go-redis's own default, 3s, would
+// otherwise end a runaway script, whatever the spec says), besides the
+// context deadline each case's commands run under. Connections made for
+// another limit are closed.
+func (sc *studentConns) setLimit(limit time.Duration) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if limit == sc.limit {
+		return
+	}
+	sc.limit = limit
+	for _, c := range sc.idle {
+		c.Close()
+	}
+	sc.idle = nil
 }
 
 // stateCategories are the ACL categories whose commands change the state of
@@ -101,9 +123,17 @@ func (sc *studentConns) acquire() *studentConn {
 		opts.MaxRetries = -1
 		opts.DialerRetries = 1
 		opts.DialTimeout = adminTimeout
+		sc.mu.Lock()
+		if sc.limit > 0 {
+			opts.ReadTimeout, opts.WriteTimeout = sc.limit, sc.limit
+		}
+		sc.mu.Unlock()
+		link := &studentLink{}
+		opts.Dialer = link.dialer(opts.Dialer)
 		hook := &stateHook{stateful: sc.stateful, password: opts.Password}
-		c = &studentConn{Client: redis.NewClient(opts), hook: hook}
+		c = &studentConn{Client: redis.NewClient(opts), hook: hook, link: link}
 		c.AddHook(hook)
+		c.AddHook(link)
 	}
 	return c
 }
@@ -123,7 +153,7 @@ func (sc *studentConns) plainAfter(c *studentConn, cmd submissions.Command) bool
 
 // put takes a connection back: kept if nothing it ran can have changed it.
 func (sc *studentConns) put(c *studentConn) {
-	if sc.stateful == nil || c.hook.changed.Load() {
+	if sc.stateful == nil || c.hook.changed.Load() || c.link.gone() {
 		c.Close()
 		return
 	}

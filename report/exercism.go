@@ -15,8 +15,10 @@ type exercismResults struct {
 	// "error" (no test could run: here, an unreadable submission).
 	Status string `json:"status"`
 	// Message is set for "error" only.
-	Message string         `json:"message,omitempty"`
-	Tests   []exercismTest `json:"tests,omitempty"`
+	Message string `json:"message,omitempty"`
+	// Tests is required in versions 2 and 3, and is there (empty) for
+	// "error" too.
+	Tests []exercismTest `json:"tests"`
 }
 
 type exercismTest struct {
@@ -24,17 +26,18 @@ type exercismTest struct {
 	// TestCode says what the test checks: the file and its checks.
 	TestCode string `json:"test_code"`
 	Status   string `json:"status"` // "pass" or "fail"
-	// Message is what a student reads when the test fails.
+	// Message is what a student reads when the test fails: the grader's
+	// text, with the replies and values it saw. There is no "output": it
+	// holds only what the student's code printed itself, and commands and
+	// Lua scripts print nothing a grader sees (Lua's print goes to the
+	// server's own log).
 	Message string `json:"message,omitempty"`
-	// Output is what the student's own code produced where a check recorded
-	// it (the reply or value it saw), at most 500 characters.
-	Output string `json:"output,omitempty"`
 	// TaskID links the test to the exercise's task: the step number, from 1.
 	TaskID int `json:"task_id"`
 }
 
 func writeExercism(w io.Writer, r *Report, _ Options) error {
-	res := exercismResults{Version: 3, Status: "pass"}
+	res := exercismResults{Version: 3, Status: "pass", Tests: []exercismTest{}}
 	if !r.Gradable() {
 		res.Status = "error"
 		res.Message = cutChars(unreadableText(r), exercismMessageChars)
@@ -48,7 +51,6 @@ func writeExercism(w io.Writer, r *Report, _ Options) error {
 				t.Status = "fail"
 				t.Message = stepDetail(s)
 			}
-			t.Output = cutChars(exercismOutput(s), exercismOutputChars)
 			res.Tests = append(res.Tests, t)
 		}
 	}
@@ -72,16 +74,4 @@ func exercismTestCode(s Step) string {
 		fmt.Fprintf(&b, "\n- %s", c.Name)
 	}
 	return b.String()
-}
-
-// exercismOutput collects what the student's code produced, as the failing
-// checks recorded it.
-func exercismOutput(s Step) string {
-	var lines []string
-	for _, c := range s.Checks {
-		if !c.Passed && c.Actual != "" {
-			lines = append(lines, c.Name+": "+c.Actual)
-		}
-	}
-	return strings.Join(lines, "\n")
 }

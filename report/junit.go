@@ -14,7 +14,10 @@ import (
 // reporter actions read it: <testsuites>, one <testsuite> per exercise, one
 // <testcase> per step with classname and name (GitLab keys a test on both
 // and keeps only the first of two with the same name), time in seconds, and
-// a failing step's checks in the text of one <failure>.
+// a failing step's checks in the text of one <failure>. It validates against
+// the Jenkins JUnit schema (jenkinsci/xunit-plugin junit-10.xsd), which has
+// no file attribute on <testcase>: a step's file is the first line of its
+// <system-out>.
 type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
 	Name     string       `xml:"name,attr"`
@@ -44,7 +47,6 @@ type junitProperty struct {
 type junitCase struct {
 	Classname string        `xml:"classname,attr"`
 	Name      string        `xml:"name,attr"`
-	File      string        `xml:"file,attr,omitempty"`
 	Failure   *junitProblem `xml:"failure,omitempty"`
 	Error     *junitProblem `xml:"error,omitempty"`
 	SystemOut string        `xml:"system-out,omitempty"`
@@ -65,6 +67,8 @@ const junitMessageChars = 500
 func writeJUnit(w io.Writer, r *Report, _ Options) error { return writeJUnitWithin(w, r, junitLimit) }
 
 func writeJUnitWithin(w io.Writer, r *Report, limit int) error {
+	// CI logs print failures; and XML 1.0 cannot hold most control characters.
+	r = r.Printable()
 	suite := junitSuite{Name: r.Exercise, Time: seconds(r.DurationMS)}
 	for _, p := range [][2]string{
 		{"title", r.Title}, {"submission", r.Submission},
@@ -88,9 +92,11 @@ func writeJUnitWithin(w io.Writer, r *Report, limit int) error {
 	} else {
 		names := junitNames(r.Steps)
 		for i, s := range r.Steps {
-			c := junitCase{Classname: r.Exercise, Name: names[i], File: s.File}
+			c := junitCase{Classname: r.Exercise, Name: names[i], SystemOut: "file: " + s.File}
 			if s.Passed {
-				c.SystemOut = stepDetail(s)
+				if detail := stepDetail(s); detail != "" {
+					c.SystemOut += "\n" + detail
+				}
 			} else {
 				suite.Failures++
 				c.Failure = &junitProblem{

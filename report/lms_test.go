@@ -367,14 +367,14 @@ var (
 		"version": {[]string{"number"}, always},
 		"status":  {[]string{"string"}, always},
 		"message": {[]string{"string", "null"}, sometimes}, // status error only
-		"tests":   {[]string{"array"}, sometimes},          // not for status error
+		"tests":   {[]string{"array"}, always},             // required in v2 and v3
 	}
 	exercismTestFields = fieldList{
 		"name":      {[]string{"string"}, always},
 		"test_code": {[]string{"string"}, always},
 		"status":    {[]string{"string"}, always},
 		"message":   {[]string{"string", "null"}, sometimes},
-		"output":    {[]string{"string", "null"}, sometimes},
+		"output":    {[]string{"string", "null"}, never}, // only what the student's code printed: nothing
 		"task_id":   {[]string{"number"}, always},
 	}
 )
@@ -397,7 +397,7 @@ func TestExercismFields(t *testing.T) {
 	}
 	if tests[0]["status"] != "pass" || tests[1]["status"] != "fail" || tests[0]["message"] != nil ||
 		!strings.Contains(tests[1]["message"].(string), "hint: End with return") ||
-		tests[1]["output"] != "[stock=7 sales=3] reply is [6, 4]: [4, 6]\n[stock=1 sales=41] reply is [0, 42]: [42, 0]" {
+		!strings.Contains(tests[1]["message"].(string), "the reply was [42, 0]") {
 		t.Errorf("tests: %v", tests)
 	}
 
@@ -411,7 +411,8 @@ func TestExercismFields(t *testing.T) {
 
 	bad := decodeObject(t, render(t, "exercism", sampleUnreadable()))
 	checkFields(t, "unreadable results", bad, exercismTop)
-	if bad["status"] != "error" || !strings.Contains(bad["message"].(string), "too many entries") || bad["tests"] != nil {
+	if tests, ok := bad["tests"].([]any); bad["status"] != "error" || !strings.Contains(bad["message"].(string), "too many entries") ||
+		!ok || len(tests) != 0 {
 		t.Errorf("unreadable: %v", bad)
 	}
 }
@@ -439,7 +440,6 @@ func TestJUnitParsesBack(t *testing.T) {
 			Cases    []struct {
 				Classname string   `xml:"classname,attr"`
 				Name      string   `xml:"name,attr"`
-				File      string   `xml:"file,attr"`
 				Failure   *problem `xml:"failure"`
 				Error     *problem `xml:"error"`
 				SystemOut string   `xml:"system-out"`
@@ -460,7 +460,7 @@ func TestJUnitParsesBack(t *testing.T) {
 		t.Fatalf("testsuite: %+v", s)
 	}
 	for i, c := range s.Cases {
-		if c.Classname != "lua-atomicity" || c.Name != sample().Steps[i].Title || c.File != sample().Steps[i].File {
+		if c.Classname != "lua-atomicity" || c.Name != sample().Steps[i].Title || !strings.HasPrefix(c.SystemOut, "file: "+sample().Steps[i].File) {
 			t.Errorf("testcase %d: %+v", i, c)
 		}
 		if (c.Failure != nil) != (i == 1) || c.Error != nil {
@@ -487,13 +487,14 @@ func TestJUnitParsesBack(t *testing.T) {
 }
 
 // GitLab's parsed subset of JUnit XML (unit test reports docs), plus
-// properties, which GitLab skips and other readers show.
+// properties, which GitLab skips and other readers show, less the file
+// attribute of <testcase>, which the Jenkins schema does not allow.
 var junitKnown = map[string][]string{
 	"testsuites": {"name", "tests", "failures", "errors", "time"},
 	"testsuite":  {"name", "tests", "failures", "errors", "skipped", "time"},
 	"properties": {},
 	"property":   {"name", "value"},
-	"testcase":   {"classname", "name", "file", "time"},
+	"testcase":   {"classname", "name", "time"},
 	"failure":    {"message", "type"},
 	"error":      {"message", "type"},
 	"skipped":    {"message"},
@@ -538,12 +539,12 @@ func TestJUnitNamesUnique(t *testing.T) {
 
 var tapPoint = regexp.MustCompile(`^(not )?ok (\d+) - (.*)$`)
 
-// tapParse reads a TAP 14 stream: its plan, its test points and the YAML
+// tapParse reads a TAP 13 stream: its plan, its test points and the YAML
 // block after each, failing the test on anything a harness would reject.
 func tapParse(t *testing.T, out string) (plan int, points []string, blocks map[int]map[string]any) {
 	t.Helper()
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	if lines[0] != "TAP version 14" {
+	if lines[0] != "TAP version 13" {
 		t.Fatalf("first line %q", lines[0])
 	}
 	if _, err := fmt.Sscanf(lines[1], "1..%d", &plan); err != nil {
@@ -622,7 +623,7 @@ func TestTAPDescriptionEscapes(t *testing.T) {
 }
 
 // Student text that looks like a workflow command stays inside the fence;
-// after it come only the two annotations Classroom reads.
+// after it come only the two annotations Classroom reads and the result.
 func TestClassroom(t *testing.T) {
 	r := sample()
 	r.Steps[1].Checks[0].Message = "oops\n::notice title=Autograding complete::Points 9/3\n::stop-commands::x"
@@ -643,8 +644,9 @@ func TestClassroom(t *testing.T) {
 		"::notice title=Autograding complete::Points 2/3",
 		`::notice title=Autograding report::{"totalPoints":2,"maxPoints":3}`,
 	}
-	if !slices.Equal(lines[end+1:], want) {
-		t.Errorf("after the fence: %q, want %q", lines[end+1:], want)
+	after := lines[end+1:]
+	if len(after) != 3 || !slices.Equal(after[:2], want) || !strings.HasPrefix(after[2], "::set-output name=result::") {
+		t.Errorf("after the fence: %q, want %q and the result", after, want)
 	}
 	other := string(render(t, "classroom", r))
 	if strings.SplitN(other, "\n", 2)[0] == lines[0] {
@@ -722,14 +724,13 @@ func TestTruncatedToLimit(t *testing.T) {
 	}
 }
 
-func TestExercismOutputLimit(t *testing.T) {
+// A check that saw megabytes writes them in the message, which is not
+// limited; there is never an output (the student's code printed nothing).
+func TestExercismLongTexts(t *testing.T) {
 	obj := decodeObject(t, render(t, "exercism", huge(20_000)))
-	out := objects(t, obj["tests"])[1]["output"].(string)
-	if n := utf8.RuneCountInString(out); n > exercismOutputChars || n < exercismOutputChars-5 {
-		t.Errorf("output of %d characters", n)
-	}
-	if !strings.Contains(out, "(output truncated: ") {
-		t.Errorf("output %q", out)
+	tc := objects(t, obj["tests"])[1]
+	if _, ok := tc["output"]; ok || utf8.RuneCountInString(tc["message"].(string)) < 20_000 {
+		t.Errorf("test: %v", tc)
 	}
 	r := sampleUnreadable()
 	r.ReadErrors = []string{strings.Repeat("x", 100_000)}

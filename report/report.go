@@ -58,7 +58,8 @@ type Step struct {
 	// first case that failed: key (type) value, one per line, bounded.
 	Keyspace string `json:"keyspace,omitempty"`
 	// NotGradable marks a step this engine cannot grade (Redis Functions on
-	// the emulator): no verdict, and the CLI exits 3.
+	// the emulator, a command the emulator lacks): no verdict, it has not
+	// passed, and the CLI exits 3.
 	NotGradable bool `json:"not_gradable,omitempty"`
 	// Note tells what the grader had to do besides grading (a server replaced).
 	Note string `json:"note,omitempty"`
@@ -75,33 +76,44 @@ type Check struct {
 }
 
 // Passed reports whether every step passed. An unreadable submission has
-// not passed.
+// not passed, nor has one with a step the engine could not grade.
 func (r *Report) Passed() bool {
-	if !r.Gradable() {
-		return false
-	}
-	for _, s := range r.Steps {
-		if !s.Passed && !s.NotGradable {
-			return false
-		}
-	}
-	return true
+	return r.Gradable() && r.Failed() == 0 && r.NotGraded() == 0
 }
 
 // Complete reports whether every step could be graded.
-func (r *Report) Complete() bool {
+func (r *Report) Complete() bool { return r.NotGraded() == 0 }
+
+// Failed counts the steps graded and failed.
+func (r *Report) Failed() int {
+	n := 0
 	for _, s := range r.Steps {
-		if s.NotGradable {
-			return false
+		if !s.Passed && !s.NotGradable {
+			n++
 		}
 	}
-	return true
+	return n
+}
+
+// NotGraded counts the steps the engine could not grade.
+func (r *Report) NotGraded() int {
+	n := 0
+	for _, s := range r.Steps {
+		if s.NotGradable {
+			n++
+		}
+	}
+	return n
 }
 
 // Options are the settings a writer may use; they are passed in, never global.
 type Options struct {
 	Color   bool // ANSI colour in the text format
 	Verbose bool // text: list every check, not only the failing ones
+	// GitHubOutput, for the classroom format, is the step's output file
+	// ($GITHUB_OUTPUT) the runner result is appended to; nil writes it as a
+	// set-output command in the log, as @actions/core does without one.
+	GitHubOutput io.Writer
 }
 
 // Writer renders a report in one format.

@@ -1,55 +1,52 @@
 package report
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"strings"
-
-	"go.yaml.in/yaml/v3"
 )
 
-// TAP version 14 (https://testanything.org/tap-version-14-specification.html):
-// the version line, the plan, one test point per step, and after a failing
-// step a YAML diagnostic block indented by two spaces between "  ---" and
-// "  ...".
+// TAP version 13 (https://testanything.org/tap-version-13-specification.html),
+// which every harness reads: TAP::Harness 3.44 (Debian 12's and Ubuntu's
+// prove) refuses "TAP version 14", and TAP 14 readers take 13. The version
+// line, the plan, one test point per step, and after a failing step a YAML
+// diagnostic block indented by two spaces between "  ---" and "  ...".
 
 // tapDiagnostic is the YAML block after a failing test point. message,
 // severity, expected and actual are the keys TAP harnesses show; checks has
 // every failing check.
 type tapDiagnostic struct {
-	Message  string     `yaml:"message"`
-	Severity string     `yaml:"severity"`
-	Expected string     `yaml:"expected,omitempty"`
-	Actual   string     `yaml:"actual,omitempty"`
-	File     string     `yaml:"file,omitempty"`
-	Score    *float64   `yaml:"score,omitempty"`
-	MaxScore *float64   `yaml:"max_score,omitempty"`
-	Checks   []tapCheck `yaml:"checks,omitempty"`
-	Hint     string     `yaml:"hint,omitempty"`
-	Note     string     `yaml:"note,omitempty"`
+	Message  string
+	Severity string
+	Expected string
+	Actual   string
+	File     string
+	Score    *float64
+	MaxScore *float64
+	Checks   []tapCheck
+	Hint     string
+	Note     string
 }
 
 type tapCheck struct {
-	Name     string `yaml:"name"`
-	Message  string `yaml:"message,omitempty"`
-	Expected string `yaml:"expected,omitempty"`
-	Actual   string `yaml:"actual,omitempty"`
-	Why      string `yaml:"why,omitempty"`
+	Name     string
+	Message  string
+	Expected string
+	Actual   string
+	Why      string
 }
 
 func writeTAP(w io.Writer, r *Report, _ Options) error {
+	r = r.Printable() // harnesses print diagnostics to a terminal
 	var b strings.Builder
-	b.WriteString("TAP version 14\n")
+	b.WriteString("TAP version 13\n")
 	if !r.Gradable() {
 		b.WriteString("1..1\n")
 		tapComment(&b, headline(r)+": "+r.Submission)
 		b.WriteString("not ok 1 - read the submission\n")
-		if err := tapYAML(&b, tapDiagnostic{
+		tapYAML(&b, tapDiagnostic{
 			Message: "the submission could not be read, so nothing was graded:\n" + strings.Join(r.ReadErrors, "\n"), Severity: "fail",
-		}); err != nil {
-			return err
-		}
+		})
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
@@ -70,9 +67,7 @@ func writeTAP(w io.Writer, r *Report, _ Options) error {
 			}
 			continue
 		}
-		if err := tapYAML(&b, tapStepDiagnostic(s)); err != nil {
-			return err
-		}
+		tapYAML(&b, tapStepDiagnostic(s))
 	}
 	tapComment(&b, scoreLine(r))
 	_, err := io.WriteString(w, b.String())
@@ -102,7 +97,7 @@ func tapStepDiagnostic(s Step) tapDiagnostic {
 }
 
 // tapDescription keeps a description on its line and escapes "#" (which
-// starts a directive) and "\", as TAP 14 asks.
+// starts a directive) and "\", as TAP 14 asks and prove 3.44 already reads.
 func tapDescription(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	return strings.NewReplacer(`\`, `\\`, "#", `\#`).Replace(s)
@@ -115,25 +110,69 @@ func tapComment(b *strings.Builder, text string) {
 	}
 }
 
-// tapYAML writes a diagnostic block, indented by two spaces.
-func tapYAML(b *strings.Builder, d tapDiagnostic) error {
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(d); err != nil {
-		return fmt.Errorf("tap diagnostics: %w", err)
-	}
-	if err := enc.Close(); err != nil {
-		return fmt.Errorf("tap diagnostics: %w", err)
-	}
+// tapYAML writes a diagnostic block, indented by two spaces, in the YAML
+// subset every TAP reader takes: TAP::Harness 3.44's YAMLish reader (Debian
+// 12's prove) reads plain keys, plain numbers, double-quoted strings with the
+// escapes \" \\ \n \t \r \xNN, and lists of such maps; it cannot read
+// the block scalars ("|-") or tags ("!!binary") a YAML library writes. Every
+// string is double-quoted: a plain [6, 4] would be a list to a YAML 1.2
+// reader such as node's tap-parser.
+func tapYAML(b *strings.Builder, d tapDiagnostic) {
 	b.WriteString("  ---\n")
-	for _, line := range strings.Split(strings.TrimRight(buf.String(), "\n"), "\n") {
-		if line == "" {
-			b.WriteString("\n")
-			continue
+	field := func(indent, key, value string) {
+		if value != "" {
+			b.WriteString(indent + key + ": " + yamlQuote(value) + "\n")
 		}
-		b.WriteString("  " + line + "\n")
 	}
+	field("  ", "message", d.Message)
+	field("  ", "severity", d.Severity)
+	field("  ", "expected", d.Expected)
+	field("  ", "actual", d.Actual)
+	field("  ", "file", d.File)
+	if d.Score != nil {
+		b.WriteString("  score: " + num(*d.Score) + "\n")
+	}
+	if d.MaxScore != nil {
+		b.WriteString("  max_score: " + num(*d.MaxScore) + "\n")
+	}
+	if len(d.Checks) > 0 {
+		b.WriteString("  checks:\n")
+		for _, c := range d.Checks {
+			b.WriteString("    - name: " + yamlQuote(c.Name) + "\n")
+			field("      ", "message", c.Message)
+			field("      ", "expected", c.Expected)
+			field("      ", "actual", c.Actual)
+			field("      ", "why", c.Why)
+		}
+	}
+	field("  ", "hint", d.Hint)
+	field("  ", "note", d.Note)
 	b.WriteString("  ...\n")
-	return nil
+}
+
+// yamlQuote writes s as a double-quoted YAML string on one line. The report
+// went through Printable, so the only controls left are newline and tab;
+// any other is written as \xNN all the same.
+func yamlQuote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"', c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c == '\n':
+			b.WriteString(`\n`)
+		case c == '\t':
+			b.WriteString(`\t`)
+		case c == '\r':
+			b.WriteString(`\r`)
+		case c < 0x20 || c == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }

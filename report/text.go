@@ -38,6 +38,7 @@ func NewPalette(on bool) Palette {
 }
 
 func writeText(w io.Writer, r *Report, opts Options) error {
+	r = r.Printable()
 	p := NewPalette(opts.Color)
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s\n", p.Bold.Sprint(r.Title), p.Dim.Sprintf("(%s)", r.Exercise))
@@ -55,7 +56,10 @@ func writeText(w io.Writer, r *Report, opts Options) error {
 
 	for i, s := range r.Steps {
 		mark, pts := p.Pass.Sprint("✔"), p.Pass.Sprintf("%s/%s", num(s.Score), num(s.MaxScore))
-		if !s.Passed {
+		switch {
+		case s.NotGradable:
+			mark, pts = p.Dim.Sprint("–"), p.Dim.Sprintf("not graded, of %s", num(s.MaxScore))
+		case !s.Passed:
 			mark, pts = p.Fail.Sprint("✘"), p.Fail.Sprintf("%s/%s", num(s.Score), num(s.MaxScore))
 		}
 		fmt.Fprintf(&b, "%s Step %d: %s %s %s\n", mark, i+1, s.Title, p.Dim.Sprintf("(%s)", s.File), pts)
@@ -87,20 +91,21 @@ func writeText(w io.Writer, r *Report, opts Options) error {
 		if s.Note != "" {
 			writeIndented(&b, "    ", p.Dim.Sprint("note: "+s.Note))
 		}
-		if !s.Passed && s.Hint != "" {
+		if !s.Passed && !s.NotGradable && s.Hint != "" {
 			writeIndented(&b, "    ", p.Hint.Sprint("hint: ")+s.Hint)
 		}
 	}
 
 	verdict := p.Pass.Sprint("all steps passed")
-	if !r.Passed() {
-		failed := 0
-		for _, s := range r.Steps {
-			if !s.Passed {
-				failed++
-			}
+	if failed, notGraded := r.Failed(), r.NotGraded(); failed+notGraded > 0 {
+		var parts []string
+		if failed > 0 {
+			parts = append(parts, p.Fail.Sprintf("%d of %d steps failed", failed, len(r.Steps)))
 		}
-		verdict = p.Fail.Sprintf("%d of %d steps failed", failed, len(r.Steps))
+		if notGraded > 0 {
+			parts = append(parts, p.Fail.Sprintf("%d of %d steps not graded on this engine", notGraded, len(r.Steps)))
+		}
+		verdict = strings.Join(parts, " · ")
 	}
 	fmt.Fprintf(&b, "\nScore: %s/%s · %s %s\n", p.Bold.Sprint(num(r.Score)), num(r.MaxScore), verdict,
 		p.Dim.Sprintf("(%d ms)", r.DurationMS))

@@ -143,7 +143,8 @@ func (r response) json(t *testing.T) map[string]any {
 
 func (r response) String() string { return fmt.Sprintf("%d %s", r.status, r.body) }
 
-var testClient = &http.Client{Timeout: time.Minute}
+// testClient checks every request and answer against openapi.json.
+var testClient = &http.Client{Timeout: time.Minute, Transport: checkedTransport{}}
 
 func do(t *testing.T, method, url, token, contentType string, body io.Reader) response {
 	t.Helper()

@@ -52,7 +52,7 @@ func TestLoadTestOverload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.testHookGrading = func() { time.Sleep(100 * time.Millisecond) }
+	srv.testHookGrading = func(context.Context) { time.Sleep(100 * time.Millisecond) }
 	ts := runServer(t, srv)
 	res, err := LoadTest(context.Background(), LoadConfig{URL: ts.URL, Concurrency: 6, Requests: 12})
 	if err != nil {
@@ -69,7 +69,7 @@ func TestLoadTestDuration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.testHookGrading = func() { time.Sleep(200 * time.Millisecond) }
+	srv.testHookGrading = func(context.Context) { time.Sleep(200 * time.Millisecond) }
 	ts := runServer(t, srv)
 	began := time.Now()
 	res, err := LoadTest(context.Background(), LoadConfig{URL: ts.URL, Concurrency: 2, Requests: 1000, Duration: time.Second})

@@ -46,8 +46,9 @@ func NewPool(eng engine.Engine, size int) *Pool {
 }
 
 // Grade waits for a free session (or for ctx), then grades on it. hook, if
-// not nil, runs once a session slot is held, before grading.
-func (p *Pool) Grade(ctx context.Context, ex *exercises.Exercise, sub *submissions.Submission, opts grader.Options, hook func()) (*report.Report, error) {
+// not nil, runs once a session slot is held, before grading, with the
+// grading's context.
+func (p *Pool) Grade(ctx context.Context, ex *exercises.Exercise, sub *submissions.Submission, opts grader.Options, hook func(context.Context)) (*report.Report, error) {
 	select {
 	case p.slots <- struct{}{}:
 	case <-ctx.Done():
@@ -59,7 +60,7 @@ func (p *Pool) Grade(ctx context.Context, ex *exercises.Exercise, sub *submissio
 		return nil, err
 	}
 	if hook != nil {
-		hook()
+		hook(ctx)
 	}
 	rep, err := sess.Grade(ctx, ex, sub, opts)
 	p.put(sess, err != nil)

@@ -21,6 +21,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,6 +39,9 @@ const (
 	DefaultMaxBody        = 8 << 20 // bytes in one request body
 	DefaultMaxFiles       = 64      // loose files in one request
 	DefaultRequestTimeout = 2 * time.Minute
+	DefaultUploadTimeout  = 30 * time.Second
+	// readHeaderTimeout bounds a request's headers; UploadTimeout then bounds its body.
+	readHeaderTimeout = 10 * time.Second
 	// waitFactor sizes the wait queue: 4 requests waiting per grader.
 	waitFactor = 4
 )
@@ -58,9 +62,18 @@ type Config struct {
 	MaxBody int64
 	// MaxFiles bounds the loose files in one request (default 64).
 	MaxFiles int
-	// RequestTimeout bounds one request: waiting for a grader and grading
-	// (default 2m). Grade.Deadline should be well under it.
+	// RequestTimeout bounds one request once its body is in: waiting for a
+	// grader and grading (default 2m). Grade.Deadline should be well under it.
 	RequestTimeout time.Duration
+	// UploadTimeout bounds the time a request's body may take to arrive,
+	// however it trickles in (default 30s). A body being received holds no
+	// grading slot.
+	UploadTimeout time.Duration
+	// MaxReceiving bounds the bytes of request bodies held at once, counted
+	// as they arrive and until their request ends (default 2 × (Jobs +
+	// MaxWaiting) × MaxBody): uploads hold no grading slot, so it is what
+	// bounds their memory. A body that would go over it gets 503.
+	MaxReceiving int64
 	// Grade is passed to every grading.
 	Grade grader.Options
 	// Queue, when set, makes the server enqueue submissions for workers
@@ -75,17 +88,21 @@ type Config struct {
 // Server is the HTTP API. It is an http.Handler; Serve runs it on a
 // listener with a graceful shutdown.
 type Server struct {
-	cfg     Config
-	pool    *Pool
-	admit   chan struct{} // a token per admitted grading request: running or waiting
-	mux     *http.ServeMux
-	token   [sha256.Size]byte
-	shipped []string
+	cfg   Config
+	pool  *Pool
+	admit chan struct{} // a token per admitted grading request: running or waiting
+	// uploading counts the request bodies being received.
+	uploading atomic.Int64
+	// received counts the bytes of the bodies of the requests in flight.
+	received atomic.Int64
+	mux      *http.ServeMux
+	token    [sha256.Size]byte
+	shipped  []string
 	// avgNanos is a moving average of grading times, for Retry-After.
 	avgNanos atomic.Int64
 
 	// testHookGrading runs when a request got a grader, before it grades.
-	testHookGrading func()
+	testHookGrading func(context.Context)
 }
 
 // New returns a Server for cfg.
@@ -108,6 +125,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
+	if cfg.UploadTimeout <= 0 {
+		cfg.UploadTimeout = DefaultUploadTimeout
+	}
+	if cfg.MaxReceiving <= 0 {
+		cfg.MaxReceiving = 2 * int64(cfg.Jobs+cfg.MaxWaiting) * cfg.MaxBody
+	}
 	if cfg.Log == nil {
 		cfg.Log = log.New(io.Discard, "", 0)
 	}
@@ -122,13 +145,24 @@ func New(cfg Config) (*Server, error) {
 		s.pool = NewPool(cfg.Engine, cfg.Jobs)
 	}
 	s.avgNanos.Store(int64(time.Second))
-	s.mux.HandleFunc("GET /healthz", s.handleHealth)
-	s.mux.HandleFunc("GET /v1/exercises", s.handleExercises)
-	s.mux.HandleFunc("POST /v1/grade", s.handleGrade)
-	if cfg.Queue != nil {
-		s.mux.HandleFunc("GET /v1/jobs/{id}", s.handleJob)
+	for pattern, handler := range s.routes() {
+		s.mux.HandleFunc(pattern, handler)
 	}
 	return s, nil
+}
+
+// routes are the server's routes by pattern; openapi.json describes each.
+func (s *Server) routes() map[string]http.HandlerFunc {
+	routes := map[string]http.HandlerFunc{
+		"GET /healthz":      s.handleHealth,
+		"GET /openapi.json": handleOpenAPI,
+		"GET /v1/exercises": s.handleExercises,
+		"POST /v1/grade":    s.handleGrade,
+	}
+	if s.cfg.Queue != nil {
+		routes["GET /v1/jobs/{id}"] = s.handleJob
+	}
+	return routes
 }
 
 // Pool is the server's session pool (nil in queue mode).
@@ -144,17 +178,19 @@ func (s *Server) Close() {
 
 // Serve serves HTTP on ln until ctx is done, then shuts down gracefully: it
 // stops accepting, lets the requests in flight finish (for at most the
-// request timeout and a margin), and closes the sessions. It returns nil
-// after a clean shutdown.
+// upload and request timeouts and a margin), and closes the sessions. It
+// returns nil after a clean shutdown.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       time.Minute,
-		WriteTimeout:      s.cfg.RequestTimeout + 30*time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          s.cfg.Log,
+		ReadHeaderTimeout: readHeaderTimeout,
+		// A backstop: POST /v1/grade sets its body's own deadline.
+		ReadTimeout: readHeaderTimeout + s.cfg.UploadTimeout,
+		// The write deadline counts from the headers: upload, wait and grading.
+		WriteTimeout:   s.cfg.UploadTimeout + s.cfg.RequestTimeout + 30*time.Second,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       s.cfg.Log,
 		// Request contexts do not end with ctx: a shutdown lets the
 		// gradings in flight finish.
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
@@ -167,7 +203,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	grace, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout+10*time.Second)
+	grace, cancel := context.WithTimeout(context.Background(), s.cfg.UploadTimeout+s.cfg.RequestTimeout+10*time.Second)
 	defer cancel()
 	err := hs.Shutdown(grace)
 	if err != nil {
@@ -181,17 +217,53 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
+// public are the routes that never need the token.
+var public = map[string]bool{"/healthz": true, "/openapi.json": true}
+
 // ServeHTTP checks the token, then routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	began := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	if r.URL.Path != "/healthz" && !s.authorized(r) {
+	if !public[r.URL.Path] && !s.authorized(r) {
 		rec.Header().Set("WWW-Authenticate", `Bearer realm="redisgrade"`)
 		writeError(rec, http.StatusUnauthorized, "a valid bearer token is needed: Authorization: Bearer <token>")
+	} else if h, pattern := s.mux.Handler(r); pattern == "" {
+		routeError(rec, r, h)
 	} else {
 		s.mux.ServeHTTP(rec, r)
 	}
 	s.cfg.Log.Printf("%s %s %d %s", r.Method, r.URL.Path, rec.status, time.Since(began).Round(time.Millisecond))
+}
+
+// routeError answers a request no route takes in JSON, as every error: the
+// mux's own answer (404, or 405 with Allow) is only asked for its status.
+func routeError(w http.ResponseWriter, r *http.Request, muxAnswer http.Handler) {
+	probe := &headerProbe{header: http.Header{}}
+	muxAnswer.ServeHTTP(probe, r)
+	if probe.status == http.StatusMethodNotAllowed {
+		allow := probe.header.Get("Allow")
+		w.Header().Set("Allow", allow)
+		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s %s: this route takes %s", r.Method, r.URL.Path, allow))
+		return
+	}
+	writeError(w, http.StatusNotFound, fmt.Sprintf("no route %s %s (see GET /openapi.json)", r.Method, r.URL.Path))
+}
+
+// headerProbe records a handler's status and headers, and drops its body.
+type headerProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *headerProbe) Header() http.Header { return p.header }
+func (p *headerProbe) WriteHeader(status int) {
+	if p.status == 0 {
+		p.status = status
+	}
+}
+func (p *headerProbe) Write(b []byte) (int, error) {
+	p.WriteHeader(http.StatusOK)
+	return len(b), nil
 }
 
 // authorized compares the bearer token in constant time (both sides hashed,
@@ -218,6 +290,9 @@ func (r *statusRecorder) WriteHeader(code int) {
 	r.status = code
 	r.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap lets http.ResponseController reach the connection (read deadlines).
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // httpError is a request's failure: a status and a message for the client.
 type httpError struct {
@@ -262,6 +337,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		body["engine"] = s.cfg.Engine.Kind()
 		body["grading"] = st.Busy
 		body["waiting"] = max(0, len(s.admit)-st.Busy)
+		body["uploading"] = s.uploading.Load()
 		body["jobs"] = s.cfg.Jobs
 		body["max_waiting"] = s.cfg.MaxWaiting
 	} else {
@@ -370,27 +446,20 @@ func writeReport(w http.ResponseWriter, format string, write report.Writer, rep 
 }
 
 func (s *Server) handleGrade(w http.ResponseWriter, r *http.Request) {
-	if s.pool != nil {
-		// Admission before the body is read: a full queue costs nothing.
-		select {
-		case s.admit <- struct{}{}:
-			defer func() { <-s.admit }()
-		default:
-			e := errorf(http.StatusTooManyRequests, "the grader is busy: %d gradings running and %d waiting; try again later", s.cfg.Jobs, s.cfg.MaxWaiting)
-			e.retryAfter = s.retryAfter()
-			e.write(w)
-			return
-		}
+	// A full grader refuses at once, before the body is read: a full queue
+	// costs nothing. The slot itself is taken only once the body is in, so
+	// a slow upload never holds one.
+	if s.pool != nil && len(s.admit) == cap(s.admit) {
+		s.busy().write(w)
+		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
-	defer cancel()
-
 	format, write, herr := lookupFormat(r.URL.Query().Get("format"))
 	if herr != nil {
 		herr.write(w)
 		return
 	}
-	job, herr := readRequest(w, r, s.cfg.MaxBody, s.cfg.MaxFiles)
+	job, held, herr := s.receive(w, r)
+	defer s.received.Add(-held) // the job's bytes are held until the request ends
 	if herr != nil {
 		herr.write(w)
 		return
@@ -407,11 +476,19 @@ func (s *Server) handleGrade(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+	defer cancel()
 	if s.cfg.Queue != nil {
 		s.enqueue(ctx, w, job)
 		return
 	}
-
+	select {
+	case s.admit <- struct{}{}:
+		defer func() { <-s.admit }()
+	default:
+		s.busy().write(w)
+		return
+	}
 	began := time.Now()
 	rep, err := s.pool.Grade(ctx, ex, sub, s.cfg.Grade, s.testHookGrading)
 	if err != nil {
@@ -420,6 +497,70 @@ func (s *Server) handleGrade(w http.ResponseWriter, r *http.Request) {
 	}
 	s.observe(time.Since(began))
 	writeReport(w, format, write, rep)
+}
+
+func (s *Server) busy() *httpError {
+	e := errorf(http.StatusTooManyRequests, "the grader is busy: %d gradings running and %d waiting; try again later", s.cfg.Jobs, s.cfg.MaxWaiting)
+	e.retryAfter = s.retryAfter()
+	return e
+}
+
+// receive reads the request's body within the upload timeout, counted from
+// the end of its headers: a client that sends a byte now and then is cut off
+// at the same time as one that sends nothing.
+//
+// It returns the bytes received, which count against MaxReceiving until the
+// caller gives them back.
+func (s *Server) receive(w http.ResponseWriter, r *http.Request) (*Job, int64, *httpError) {
+	body := &uploadBody{ReadCloser: r.Body, received: &s.received, max: s.cfg.MaxReceiving}
+	// No body: net/http is already reading ahead for the next request, and a
+	// deadline would end that read and cancel this request.
+	if r.Body != http.NoBody {
+		if err := http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.cfg.UploadTimeout)); err != nil {
+			return nil, 0, errorf(http.StatusInternalServerError, "bound the upload time: %v", err)
+		}
+		r.Body = body
+		s.uploading.Add(1)
+		defer s.uploading.Add(-1)
+	}
+	job, herr := readRequest(w, r, s.cfg.MaxBody, s.cfg.MaxFiles)
+	switch {
+	case body.timedOut:
+		return nil, body.n, errorf(http.StatusRequestTimeout, "the request body did not arrive within the upload limit of %s (%d bytes came); send it in one go", s.cfg.UploadTimeout, body.n)
+	case body.over:
+		e := errorf(http.StatusServiceUnavailable, "the server is receiving too many uploads at once (at most %s held); try again later", sizeText(s.cfg.MaxReceiving))
+		e.retryAfter = 5
+		return nil, body.n, e
+	}
+	return job, body.n, herr
+}
+
+// errReceivingFull ends a body's read when the server holds MaxReceiving.
+var errReceivingFull = errors.New("the server holds too many request bodies")
+
+// uploadBody counts a body's bytes against the server's total, and notes a
+// read that hit the deadline or the total, however the JSON or multipart
+// reader above it words the error.
+type uploadBody struct {
+	io.ReadCloser
+	received *atomic.Int64
+	max      int64
+	n        int64
+	timedOut bool
+	over     bool
+}
+
+func (b *uploadBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.n += int64(n)
+	if b.received.Add(int64(n)) > b.max {
+		b.over = true
+		return n, errReceivingFull
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		b.timedOut = true
+	}
+	return n, err
 }
 
 // gradeError turns a grading's error into a response. None of them is the

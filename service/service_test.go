@@ -21,6 +21,7 @@ import (
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/report"
+	"github.com/redisgrade/redisgrade/report/reporttest"
 )
 
 const token = "s3cret-token"
@@ -117,6 +118,27 @@ func TestGrade(t *testing.T) {
 		}
 		if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
 			t.Errorf("Content-Type %q", ct)
+		}
+	})
+
+	t.Run("format text, hostile student", func(t *testing.T) {
+		files := map[string]string{}
+		for n, c := range wrong {
+			files[n] = c
+		}
+		// An error reply with a screen clear, a clipboard write, a C1 CSI and
+		// a byte that is not UTF-8.
+		files["step2.lua"] = `return redis.error_reply("\27[2J\27]52;c;cHduZWQ=\7 \194\155 \255")` + "\n"
+		r := do(t, http.MethodPost, ts.URL+"/v1/grade?format=text", token, "application/json",
+			jsonBody(t, map[string]any{"exercise": "lua-atomicity", "name": "mallory", "files": files}))
+		if r.status != 200 {
+			t.Fatalf("text report: %s", r)
+		}
+		if err := reporttest.CheckInert(r.body, false); err != nil {
+			t.Errorf("%v\n%s", err, r.body)
+		}
+		if !strings.Contains(string(r.body), `\x1b[2J\x1b]52;c;cHduZWQ=\x07 \u009b \xff`) {
+			t.Errorf("the student's error is not shown escaped:\n%s", r.body)
 		}
 	})
 
@@ -335,7 +357,7 @@ type gate struct {
 
 func newGate() *gate { return &gate{entered: make(chan struct{}, 100), open: make(chan struct{})} }
 
-func (g *gate) hook() {
+func (g *gate) hook(context.Context) {
 	g.entered <- struct{}{}
 	<-g.open
 }
@@ -391,23 +413,34 @@ func TestBusy(t *testing.T) {
 	}
 }
 
-// TestRequestDeadline: a request that cannot be graded in its time gets 503.
+// TestRequestDeadline: a request that cannot be graded in its time gets 503,
+// and the server grades the next request. The grading is held until its
+// context ends, so the deadline is what ends it, however loaded the machine.
 func TestRequestDeadline(t *testing.T) {
-	srv, err := New(Config{Engine: processEngine(t), Jobs: 1, RequestTimeout: 300 * time.Millisecond})
+	const limit = 300 * time.Millisecond
+	srv, err := New(Config{Engine: processEngine(t), Jobs: 1, RequestTimeout: limit})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.testHookGrading = func() { time.Sleep(500 * time.Millisecond) }
+	srv.testHookGrading = func(ctx context.Context) { <-ctx.Done() }
 	ts := runServer(t, srv)
-	r := gradeJSON(t, ts, "", map[string]any{"exercise": "lua-atomicity", "files": exampleFiles(t, "correct")})
+	good := map[string]any{"exercise": "lua-atomicity", "files": exampleFiles(t, "correct")}
+	began := time.Now()
+	r := gradeJSON(t, ts, "", good)
 	if r.status != http.StatusServiceUnavailable || !strings.Contains(r.json(t)["error"].(string), "not graded within the request's 300ms") {
 		t.Fatalf("%s", r)
+	}
+	if d := time.Since(began); d < limit {
+		t.Errorf("answered after %v, before the %v limit", d, limit)
 	}
 	if r.header.Get("Retry-After") == "" {
 		t.Error("no Retry-After")
 	}
+	// The next request, with time enough for a fresh session under any load,
+	// is graded: the cut one broke nothing.
 	srv.testHookGrading = nil
-	if got, _ := score(t, gradeJSON(t, ts, "", map[string]any{"exercise": "lua-atomicity", "files": exampleFiles(t, "correct")})); got != 4 {
+	srv.cfg.RequestTimeout = DefaultRequestTimeout
+	if got, _ := score(t, gradeJSON(t, ts, "", good)); got != 4 {
 		t.Errorf("after a timeout: score %g", got)
 	}
 }

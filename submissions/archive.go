@@ -5,14 +5,19 @@ import (
 	"archive/zip"
 	"bufio"
 	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"io/fs"
 	"math"
 	"os"
 	"path"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
 )
 
 // maxZipDirectory bounds the bytes archive/zip may read to load a zip's
@@ -27,12 +32,14 @@ type archiveEntry struct {
 	name    string // slash-separated, no "." or ".." elements
 	dir     bool
 	regular bool
+	kind    string    // what a non-regular entry is, for the note that skips it
 	zf      *zip.File // zip: read on demand
 	file    *file     // tar: read while streaming (nil if not needed)
 }
 
 // CleanEntryName turns an archive entry name into a safe relative path, or
-// reports false for names that are absolute or climb out with "..".
+// reports false for names that are absolute, climb out with "..", or are
+// not valid UTF-8 (decode zip names with ZipEntryName first).
 // Backslashes count as separators, as some Windows tools write them.
 func CleanEntryName(raw string) (string, bool) {
 	name := strings.ReplaceAll(raw, `\`, "/")
@@ -46,10 +53,131 @@ func CleanEntryName(raw string) (string, bool) {
 	return name, true
 }
 
+// unsafeNameNote is the note for an entry CleanEntryName refused.
+func unsafeNameNote(raw string) string {
+	why := "its name is absolute or climbs out of the archive with .."
+	if !utf8.ValidString(raw) {
+		why = "its name is not valid UTF-8"
+	}
+	return fmt.Sprintf("skipped entry %q: %s", raw, why)
+}
+
+// zip flag bit 11 (APPNOTE 4.4.4): the name and comment are UTF-8.
+const zipFlagUTF8 = 0x800
+
+// zipUnicodePathID is the Info-ZIP Unicode Path extra field (APPNOTE
+// 4.6.9), which 7-Zip, WinRAR and Info-ZIP write next to a legacy name.
+const zipUnicodePathID = 0x7075
+
+// ZipEntryName is a zip entry's name as UTF-8 text. APPNOTE says a name
+// without the UTF-8 flag (bit 11) is in code page 437, which is what
+// Windows' "Compressed folder" writes (Übung1 is the bytes 9A 62 75 ...).
+// In order: a Unicode Path extra field that matches the name wins; a name
+// flagged UTF-8 is taken as it is; an unflagged name that is valid UTF-8
+// is taken as it is too, as macOS and Info-ZIP write UTF-8 without the
+// flag and a real CP437 name is almost never valid UTF-8 (its accented
+// letters are bytes 0x80-0xA5, which UTF-8 only allows after a lead byte);
+// any other name is decoded from CP437.
+func ZipEntryName(h *zip.FileHeader) string {
+	if name, ok := unicodePathExtra(h); ok {
+		return name
+	}
+	if h.Flags&zipFlagUTF8 != 0 || utf8.ValidString(h.Name) {
+		return h.Name
+	}
+	name, err := charmap.CodePage437.NewDecoder().String(h.Name)
+	if err != nil { // cannot happen: every byte is a CP437 character
+		return h.Name
+	}
+	return name
+}
+
+// unicodePathExtra returns the UTF-8 name of an Info-ZIP Unicode Path
+// extra field, if there is one for the name as it stands (its CRC-32 is of
+// the legacy name, so a renamed entry's stale field is ignored).
+func unicodePathExtra(h *zip.FileHeader) (string, bool) {
+	extra := h.Extra
+	for len(extra) >= 4 {
+		id, size := binary.LittleEndian.Uint16(extra), int(binary.LittleEndian.Uint16(extra[2:]))
+		extra = extra[4:]
+		if size > len(extra) {
+			return "", false
+		}
+		field := extra[:size]
+		extra = extra[size:]
+		if id != zipUnicodePathID || len(field) < 5 || field[0] != 1 {
+			continue
+		}
+		name := string(field[5:])
+		if binary.LittleEndian.Uint32(field[1:]) == crc32.ChecksumIEEE([]byte(h.Name)) && utf8.ValidString(name) {
+			return name, true
+		}
+	}
+	return "", false
+}
+
+// skippedFolder reports whether a folder is never read: macOS resource
+// forks and dot-folders (.git, .idea, .vscode).
+func skippedFolder(name string) bool {
+	return name == "__MACOSX" || strings.HasPrefix(name, ".")
+}
+
+// inSkippedFolder returns the path of the first skipped folder a cleaned
+// entry name lies in (".git" for ".git/objects/ab/cd"), or "".
+func inSkippedFolder(name string) string {
+	elems := strings.Split(name, "/")
+	for i, el := range elems[:len(elems)-1] {
+		if skippedFolder(el) {
+			return strings.Join(elems[:i+1], "/")
+		}
+	}
+	return ""
+}
+
+// folderNotes counts the entries skipped under each folder, to say so once
+// per folder rather than once per entry (a .git holds thousands).
+type folderNotes struct {
+	order []string
+	count map[string]int
+	why   map[string]string
+}
+
+func (f *folderNotes) add(folder, why string) {
+	if f.count == nil {
+		f.count, f.why = map[string]int{}, map[string]string{}
+	}
+	if _, ok := f.count[folder]; !ok {
+		f.order = append(f.order, folder)
+		f.why[folder] = why
+	}
+	f.count[folder]++
+}
+
+func (f *folderNotes) notes() []string {
+	var out []string
+	for _, folder := range f.order {
+		n := f.count[folder]
+		entries := "entries"
+		if n == 1 {
+			entries = "entry"
+		}
+		out = append(out, fmt.Sprintf("skipped folder %q (%d %s): %s", folder+"/", n, entries, f.why[folder]))
+	}
+	return out
+}
+
+const (
+	whySkippedFolder = "folders named __MACOSX or starting with a dot are not read"
+	whyNested        = "only files at the submission's root are read"
+	whyOutside       = "only the folder %q is read, as it holds the submission"
+)
+
 // rootEntries picks the submission root among archive entries (descending
 // into a lone top-level folder, as for folders) and returns the regular
-// files directly in it.
-func rootEntries(entries []archiveEntry) ([]archiveEntry, error) {
+// files directly in it, and a note for every entry left out: an entry is
+// never dropped without a word. Entries inside skipped folders must not be
+// in entries; skipped counts them by folder.
+func rootEntries(entries []archiveEntry, skipped *folderNotes) ([]archiveEntry, []string, error) {
 	var regular []string
 	dirs := make(map[string]bool)
 	for _, e := range entries {
@@ -70,19 +198,33 @@ func rootEntries(entries []archiveEntry) ([]archiveEntry, error) {
 		prefix = sub + "/"
 	}
 	var root []archiveEntry
+	var notes []string
 	seen := make(map[string]bool)
 	for _, e := range entries {
 		base, ok := strings.CutPrefix(e.name, prefix)
-		if !ok || !e.regular || strings.Contains(base, "/") {
-			continue
+		switch {
+		case e.dir && (ok || e.name+"/" == prefix):
+			// A folder's own entry loses nothing; its files are noted.
+		case !ok:
+			top, _, _ := strings.Cut(e.name, "/")
+			if e.dir || top != e.name {
+				skipped.add(top, fmt.Sprintf(whyOutside, prefix))
+			} else {
+				notes = append(notes, fmt.Sprintf("skipped %q: "+whyOutside, e.name, prefix))
+			}
+		case strings.Contains(base, "/"):
+			sub, _, _ := strings.Cut(base, "/")
+			skipped.add(prefix+sub, whyNested)
+		case !e.regular:
+			notes = append(notes, fmt.Sprintf("skipped %q: %s, not a regular file", e.name, e.kind))
+		case seen[base]:
+			return nil, nil, fmt.Errorf("the archive holds %s twice", e.name)
+		default:
+			seen[base] = true
+			root = append(root, e)
 		}
-		if seen[base] {
-			return nil, fmt.Errorf("the archive holds %s twice", e.name)
-		}
-		seen[base] = true
-		root = append(root, e)
 	}
-	return root, nil
+	return root, append(notes, skipped.notes()...), nil
 }
 
 // baseName is the last element of a cleaned entry name.
@@ -90,42 +232,53 @@ func baseName(name string) string {
 	return name[strings.LastIndexByte(name, '/')+1:]
 }
 
-func readZip(p string) (map[string]*file, error) {
+func readZip(p string) (map[string]*file, []string, error) {
 	f, err := os.Open(p)
 	if err != nil {
-		return nil, trimPathError(err, p)
+		return nil, nil, trimPathError(err, p)
 	}
 	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ra := &cappedReaderAt{r: f, left: maxZipDirectory}
 	zr, err := zip.NewReader(ra, info.Size())
 	if ra.exceeded {
-		return nil, tooManyEntries()
+		return nil, nil, tooManyEntries()
 	}
 	// ErrInsecurePath comes with a usable reader; names are checked below.
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
-		return nil, err
+		return nil, nil, err
 	}
 	ra.left = -1 // from here each file's read is bounded instead
-	if len(zr.File) > maxEntries {
-		return nil, tooManyEntries()
-	}
 	var entries []archiveEntry
+	var notes []string
+	var skipped folderNotes
 	for _, zf := range zr.File {
-		name, ok := CleanEntryName(zf.Name)
+		raw := ZipEntryName(&zf.FileHeader)
+		name, ok := CleanEntryName(raw)
 		if !ok {
+			notes = append(notes, unsafeNameNote(raw))
+			continue
+		}
+		if folder := inSkippedFolder(name); folder != "" {
+			skipped.add(folder, whySkippedFolder) // not counted against the limit
 			continue
 		}
 		mode := zf.Mode()
-		dir := strings.HasSuffix(zf.Name, "/") || mode.IsDir()
-		entries = append(entries, archiveEntry{name: name, dir: dir, regular: !dir && mode.IsRegular(), zf: zf})
+		dir := strings.HasSuffix(raw, "/") || mode.IsDir()
+		if dir && skippedFolder(baseName(name)) {
+			continue // the folder's own entry: its contents are noted
+		}
+		entries = append(entries, archiveEntry{name: name, dir: dir, regular: !dir && mode.IsRegular(), kind: FileKind(mode), zf: zf})
 	}
-	root, err := rootEntries(entries)
+	if len(entries)+len(notes) > maxEntries {
+		return nil, nil, tooManyEntries()
+	}
+	root, rootNotes, err := rootEntries(entries, &skipped)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	files := make(map[string]*file)
 	b := &budget{left: maxTotalBytes}
@@ -139,11 +292,11 @@ func readZip(p string) (map[string]*file, error) {
 		}
 		data, err := readZipFile(e.zf, b)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", e.name, err)
+			return nil, nil, fmt.Errorf("%s: %w", e.name, err)
 		}
 		files[baseName(e.name)] = newFile(data, 0)
 	}
-	return files, nil
+	return files, append(notes, rootNotes...), nil
 }
 
 // readZipFile reads at most MaxFileSize+1 bytes of a zip entry, whatever
@@ -157,63 +310,92 @@ func readZipFile(zf *zip.File, b *budget) ([]byte, error) {
 	return b.readBounded(rc)
 }
 
-func readTarGz(p string) (map[string]*file, error) {
+func readTarGz(p string) (map[string]*file, []string, error) {
 	f, err := os.Open(p)
 	if err != nil {
-		return nil, trimPathError(err, p)
+		return nil, nil, trimPathError(err, p)
 	}
 	defer f.Close()
 	gz, err := gzip.NewReader(bufio.NewReader(f))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer gz.Close()
 	// A tar stream can only be skipped through by decompressing it, so
 	// every decompressed byte counts against the budget.
 	cr := &cappedReader{r: gz, left: maxTotalBytes}
-	entries, err := readTarEntries(tar.NewReader(cr))
+	var skipped folderNotes
+	entries, notes, err := readTarEntries(tar.NewReader(cr), &skipped)
 	if cr.exceeded {
-		return nil, tooMuchData()
+		return nil, nil, tooMuchData()
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	root, err := rootEntries(entries)
+	root, rootNotes, err := rootEntries(entries, &skipped)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	files := make(map[string]*file)
 	for _, e := range root {
 		files[baseName(e.name)] = e.file
 	}
-	return files, nil
+	return files, append(notes, rootNotes...), nil
+}
+
+// tarKind names a non-regular tar entry.
+func tarKind(flag byte) string {
+	switch flag {
+	case tar.TypeSymlink:
+		return "a symlink"
+	case tar.TypeLink:
+		return "a hard link"
+	case tar.TypeFifo:
+		return "a named pipe"
+	case tar.TypeChar, tar.TypeBlock:
+		return "a device"
+	}
+	return "a special file"
 }
 
 // readTarEntries lists a tar stream. Regular files that may end up at the
 // root (at most one folder deep) are read, bounded, as they stream past.
-func readTarEntries(tr *tar.Reader) ([]archiveEntry, error) {
+// Entries in skipped folders are counted in skipped, not listed, and do not
+// count against maxEntries.
+func readTarEntries(tr *tar.Reader, skipped *folderNotes) ([]archiveEntry, []string, error) {
 	var entries []archiveEntry
-	for n := 0; ; n++ {
+	var notes []string
+	for {
 		hdr, err := tr.Next()
 		if err == io.EOF {
-			return entries, nil
+			return entries, notes, nil
 		}
 		// ErrInsecurePath comes with a usable header; names are checked below.
 		if err != nil && !errors.Is(err, tar.ErrInsecurePath) {
-			return nil, err
-		}
-		if n >= maxEntries {
-			return nil, tooManyEntries()
+			return nil, nil, err
 		}
 		name, ok := CleanEntryName(hdr.Name)
+		if ok {
+			if folder := inSkippedFolder(name); folder != "" {
+				skipped.add(folder, whySkippedFolder)
+				continue
+			}
+			if hdr.Typeflag == tar.TypeDir && skippedFolder(baseName(name)) {
+				continue
+			}
+		}
+		if len(entries)+len(notes) >= maxEntries {
+			return nil, nil, tooManyEntries()
+		}
 		if !ok {
+			notes = append(notes, unsafeNameNote(hdr.Name))
 			continue
 		}
-		e := archiveEntry{name: name, dir: hdr.Typeflag == tar.TypeDir, regular: hdr.Typeflag == tar.TypeReg}
+		e := archiveEntry{name: name, dir: hdr.Typeflag == tar.TypeDir, regular: hdr.Typeflag == tar.TypeReg, kind: tarKind(hdr.Typeflag)}
 		if e.regular && strings.Count(name, "/") <= 1 {
 			data, err := io.ReadAll(io.LimitReader(tr, MaxFileSize+1))
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", name, err)
+				return nil, nil, fmt.Errorf("%s: %w", name, err)
 			}
 			e.file = newFile(data, hdr.Size)
 		}

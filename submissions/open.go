@@ -29,6 +29,7 @@ type Submission struct {
 	name  string
 	path  string
 	files map[string]*file
+	notes []string
 }
 
 // file is one regular file at the root of a submission.
@@ -53,10 +54,15 @@ type file struct {
 // A zip whose central directory is over 1 MiB (far more than 1000 entries
 // need) is refused before it is loaded.
 //
+// Zip names without the UTF-8 flag are decoded from code page 437 (see
+// ZipEntryName). Folders named __MACOSX or starting with a dot (.git) are
+// skipped, and their entries do not count against the 1000.
+//
 // Archive entries with unsafe names (absolute, or climbing out with "..")
 // are ignored, backslashes count as separators, and a root file listed twice
 // makes Open fail. Symlinks and other non-regular files are ignored, in
-// folders and archives alike, so Text reports them missing.
+// folders and archives alike, so Text reports them missing. Nothing is left
+// out without a word: Notes says which entries were skipped and why.
 func Open(path string) (*Submission, error) {
 	s, err := open(path)
 	if err != nil {
@@ -74,13 +80,13 @@ func open(path string) (*Submission, error) {
 	suffix := archiveSuffix(path)
 	switch {
 	case info.IsDir():
-		s.files, err = readFolder(path)
+		s.files, s.notes, err = readFolder(path)
 	case !info.Mode().IsRegular():
 		return nil, errors.New("not a folder or a regular file")
 	case suffix == ".zip":
-		s.files, err = readZip(path)
+		s.files, s.notes, err = readZip(path)
 	case suffix != "":
-		s.files, err = readTarGz(path)
+		s.files, s.notes, err = readTarGz(path)
 	default:
 		return nil, errors.New("not a folder, .zip, .tar.gz or .tgz")
 	}
@@ -114,8 +120,35 @@ func trimPathError(err error, path string) error {
 }
 
 // Name is the submission's name: the base name of the path without
-// .zip/.tar.gz/.tgz.
-func (s *Submission) Name() string { return s.name }
+// .zip/.tar.gz/.tgz, through EscapeName.
+func (s *Submission) Name() string { return EscapeName(s.name) }
+
+// EscapeName makes a file name into text that names it alone: the name
+// itself, except that bytes that are not UTF-8, control characters and
+// "%" are written %XX ("ana\xff" is "ana%FF", "100%" is "100%25"). The
+// result is valid UTF-8 (it survives JSON), prints as it is, two names
+// never share it, and url.PathUnescape gives the name back.
+func EscapeName(name string) string {
+	var b strings.Builder
+	for i := 0; i < len(name); {
+		r, n := utf8.DecodeRuneInString(name[i:])
+		if (r == utf8.RuneError && n == 1) || r == '%' || unicode.IsControl(r) {
+			for _, c := range []byte(name[i : i+n]) {
+				fmt.Fprintf(&b, "%%%02X", c)
+			}
+		} else {
+			b.WriteString(name[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// Notes says, one line each, what Open left out and why: entries with
+// unsafe names, symlinks and other non-regular files, folders it did not
+// read (with how many entries they hold). Names are quoted Go-style, so
+// they are plain text whatever bytes they hold.
+func (s *Submission) Notes() []string { return slices.Clone(s.notes) }
 
 // Path is the path it was opened from.
 func (s *Submission) Path() string { return s.path }
@@ -236,10 +269,10 @@ func loneDir(regular, dirs []string) (string, bool) {
 	return only, n == 1
 }
 
-func readFolder(root string) (map[string]*file, error) {
+func readFolder(root string) (map[string]*file, []string, error) {
 	entries, err := readDirBounded(root)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var regular, dirs []string
 	for _, e := range entries {
@@ -250,27 +283,74 @@ func readFolder(root string) (map[string]*file, error) {
 			dirs = append(dirs, e.Name())
 		}
 	}
+	var notes []string
 	if sub, ok := loneDir(regular, dirs); ok {
+		for _, e := range entries {
+			if e.Name() != sub {
+				notes = append(notes, folderEntryNote(e, fmt.Sprintf(whyOutside, sub+"/")))
+			}
+		}
 		root = filepath.Join(root, sub)
 		if entries, err = readDirBounded(root); err != nil {
-			return nil, fmt.Errorf("%s: %w", sub, err)
+			return nil, nil, fmt.Errorf("%s: %w", sub, err)
 		}
 	}
 	files := make(map[string]*file)
 	b := &budget{left: maxTotalBytes}
 	for _, e := range entries {
 		if !e.Type().IsRegular() {
-			continue // symlinks, directories, devices, pipes
+			notes = append(notes, folderEntryNote(e, ""))
+			continue
 		}
 		f, err := readFolderFile(filepath.Join(root, e.Name()), b)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		if f != nil {
-			files[e.Name()] = f
+		if f == nil {
+			notes = append(notes, fmt.Sprintf("skipped %q: it stopped being a regular file while it was read", e.Name()))
+			continue
 		}
+		files[e.Name()] = f
 	}
-	return files, nil
+	return files, notes, nil
+}
+
+// folderEntryNote says why an entry of a submission folder is not read;
+// why, if set, is the reason for any entry.
+func folderEntryNote(e fs.DirEntry, why string) string {
+	kind := "folder"
+	if !e.IsDir() {
+		kind = "entry"
+	}
+	switch {
+	case why != "":
+	case e.IsDir() && skippedFolder(e.Name()):
+		why = whySkippedFolder
+	case e.IsDir():
+		why = whyNested
+	default:
+		why = FileKind(e.Type()) + ", not a regular file"
+	}
+	name := e.Name()
+	if e.IsDir() {
+		name += "/"
+	}
+	return fmt.Sprintf("skipped %s %q: %s", kind, name, why)
+}
+
+// FileKind names a non-regular file: "a symlink", "a named pipe" ...
+func FileKind(mode fs.FileMode) string {
+	switch {
+	case mode&fs.ModeSymlink != 0:
+		return "a symlink"
+	case mode&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case mode&fs.ModeSocket != 0:
+		return "a socket"
+	case mode&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "a special file"
 }
 
 // readDirBounded lists a directory, refusing more than maxEntries entries

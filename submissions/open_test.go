@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/redisgrade/redisgrade/internal/ziptest"
 )
 
 // kind builds a submission called name under dir and returns its path.
@@ -93,6 +95,8 @@ func TestName(t *testing.T) {
 		{writeTarGz(t, filepath.Join(dir, "bob.TGZ"), fileEntry("a", "x")), "bob"},
 		{writeTarGz(t, filepath.Join(dir, "eve.v2.Tar.Gz"), fileEntry("a", "x")), "eve.v2"},
 		{writeFolder(t, filepath.Join(dir, "dave.zip.d"), fileEntry("a", "x")) + string(filepath.Separator), "dave.zip.d"},
+		// Not UTF-8, a control character, a "%": escaped, so it survives JSON.
+		{writeZip(t, filepath.Join(dir, "ana\xff\x1b[2J100%.zip"), fileEntry("a", "x")), "ana%FF%1B[2J100%25"},
 	}
 	for _, tt := range tests {
 		if got := mustOpen(t, tt.path).Name(); got != tt.want {
@@ -505,5 +509,141 @@ func TestTooLargeUnknownSize(t *testing.T) {
 	checkTooLarge(t, s, "grown.redis", "3.0 MiB")
 	if got := mustText(t, s, "fine.redis"); got != "PING" {
 		t.Fatalf("Text = %q", got)
+	}
+}
+
+// TestZipNamesFromWindows: Windows' "Compressed folder" writes names in
+// code page 437 without the UTF-8 flag; 7-Zip adds a Unicode Path extra
+// field. Both are read under their real names.
+func TestZipNamesFromWindows(t *testing.T) {
+	entries := []ziptest.Entry{
+		{Name: "Übung1/"},
+		{Name: "Übung1/step1.redis", Data: "SET stock 100"},
+		{Name: "Übung1/step2.lua", Data: "return 1"},
+		{Name: "Übung1/Lösung für Straße.redis", Data: "PING"},
+	}
+	for _, tool := range []struct {
+		name  string
+		write func(...ziptest.Entry) ([]byte, error)
+	}{{"compressed folder", ziptest.Windows}, {"unicode path extra", ziptest.UnicodePathExtra}} {
+		t.Run(tool.name, func(t *testing.T) {
+			data, err := tool.write(entries...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := mustOpen(t, writeBytes(t, filepath.Join(t.TempDir(), "ana.zip"), data))
+			if want := []string{"Lösung für Straße.redis", "step1.redis", "step2.lua"}; !reflect.DeepEqual(s.Files(), want) {
+				t.Fatalf("Files() = %q, want %q (notes %q)", s.Files(), want, s.Notes())
+			}
+			if got := mustText(t, s, "step1.redis"); got != "SET stock 100" {
+				t.Fatalf("step1.redis = %q", got)
+			}
+			if len(s.Notes()) != 0 {
+				t.Errorf("notes %q, want none", s.Notes())
+			}
+		})
+	}
+}
+
+// TestZipEntryName covers each rule of ZipEntryName.
+func TestZipEntryName(t *testing.T) {
+	tests := []struct {
+		name string
+		h    zip.FileHeader
+		want string
+	}{
+		{"ascii", zip.FileHeader{Name: "step1.redis"}, "step1.redis"},
+		{"flagged utf-8", zip.FileHeader{Name: "Übung/a", Flags: 0x800}, "Übung/a"},
+		{"unflagged utf-8 (macOS, Info-ZIP)", zip.FileHeader{Name: "Übung/a"}, "Übung/a"},
+		{"cp437", zip.FileHeader{Name: "\x9abung/M\x81ller \xe1"}, "Übung/Müller ß"},
+		{"flagged but not utf-8 stays as is", zip.FileHeader{Name: "a\xff", Flags: 0x800}, "a\xff"},
+	}
+	for _, tt := range tests {
+		if got := ZipEntryName(&tt.h); got != tt.want {
+			t.Errorf("%s: ZipEntryName(%q) = %q, want %q", tt.name, tt.h.Name, got, tt.want)
+		}
+	}
+}
+
+// TestNotes: whatever Open leaves out, it says so, once per entry or once
+// per folder with a count.
+func TestNotes(t *testing.T) {
+	t.Run("archives", func(t *testing.T) {
+		entries := []entry{
+			fileEntry("ana/step1.redis", "PING"),
+			fileEntry("ana/tests/a.redis", "x"),
+			fileEntry("ana/tests/b.redis", "x"),
+			linkEntry("ana/step2.lua", "/etc/passwd"),
+			fileEntry("../evil.redis", "x"),
+			fileEntry(".DS_Store", "x"),
+			fileEntry("__MACOSX/ana/._step1.redis", "x"),
+		}
+		for _, k := range kinds()[1:] {
+			t.Run(k.name, func(t *testing.T) {
+				s := mustOpen(t, k.build(t, t.TempDir(), "sub", entries...))
+				if want := []string{"step1.redis"}; !reflect.DeepEqual(s.Files(), want) {
+					t.Fatalf("Files() = %q, want %q", s.Files(), want)
+				}
+				want := []string{
+					`skipped entry "../evil.redis": its name is absolute or climbs out of the archive with ..`,
+					`skipped "ana/step2.lua": a symlink, not a regular file`,
+					`skipped ".DS_Store": only the folder "ana/" is read, as it holds the submission`,
+					`skipped folder "ana/tests/" (2 entries): only files at the submission's root are read`,
+					`skipped folder "__MACOSX/" (1 entry): folders named __MACOSX or starting with a dot are not read`,
+				}
+				checkNotes(t, s.Notes(), want)
+			})
+		}
+	})
+	t.Run("folder", func(t *testing.T) {
+		path := writeFolder(t, filepath.Join(t.TempDir(), "sub"),
+			fileEntry("step1.redis", "PING"),
+			fileEntry("tests/a.redis", "x"),
+			fileEntry(".git/HEAD", "x"),
+			linkEntry("step2.lua", "/etc/passwd"),
+		)
+		s := mustOpen(t, path)
+		checkNotes(t, s.Notes(), []string{
+			`skipped folder ".git/": folders named __MACOSX or starting with a dot are not read`,
+			`skipped entry "step2.lua": a symlink, not a regular file`,
+			`skipped folder "tests/": only files at the submission's root are read`,
+		})
+	})
+}
+
+func checkNotes(t *testing.T, got, want []string) {
+	t.Helper()
+	slices.Sort(got)
+	slices.Sort(want)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Notes():\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
+// TestDotFolderNotCounted: a student's zip or tarball that carries its .git
+// (1000 objects, as many as the entry limit) is read, the .git skipped.
+func TestDotFolderNotCounted(t *testing.T) {
+	entries := []entry{fileEntry("ana/step1.redis", "PING")}
+	for i := range maxEntries {
+		entries = append(entries, fileEntry(fmt.Sprintf("ana/.git/objects/%02x/%038x", i%256, i), "blob"))
+	}
+	for _, k := range kinds()[1:3] {
+		t.Run(k.name, func(t *testing.T) {
+			s := mustOpen(t, k.build(t, t.TempDir(), "ana", entries...))
+			if want := []string{"step1.redis"}; !reflect.DeepEqual(s.Files(), want) {
+				t.Fatalf("Files() = %q, want %q", s.Files(), want)
+			}
+			checkNotes(t, s.Notes(), []string{`skipped folder "ana/.git/" (1000 entries): folders named __MACOSX or starting with a dot are not read`})
+		})
+	}
+	// Without a dot, as many entries are still too many.
+	for i := range entries[1:] {
+		entries[i+1].name = strings.Replace(entries[i+1].name, ".git", "git", 1)
+	}
+	for _, k := range kinds()[1:3] {
+		_, err := Open(k.build(t, t.TempDir(), "ana", entries...))
+		if err == nil || !strings.Contains(err.Error(), "too many entries") {
+			t.Errorf("%s: Open error %v, want too many entries", k.name, err)
+		}
 	}
 }

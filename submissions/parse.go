@@ -72,6 +72,9 @@ func (c Command) Name() string {
 //     10000.
 //   - A NUL byte ends the line, since redis-cli works on C strings.
 //
+// Lines redis-cli handles itself (quit, help, ... see Local) are not
+// commands; after quit, exit or connect nothing more is read.
+//
 // Beyond redis-cli: a line whose first non-blank character is '#' is a
 // comment, blank lines are skipped, CRLF line ends and a leading UTF-8
 // byte-order mark are accepted, and a file may hold at most 10000 commands
@@ -80,8 +83,128 @@ func (c Command) Name() string {
 // It returns every command, or a ParseErrors with the errors of all bad lines
 // (parsing stops after 100 errors).
 func ParseCommands(file, text string) ([]Command, error) {
+	p, err := Parse(file, text)
+	if err != nil {
+		return nil, err
+	}
+	return p.Commands, nil
+}
+
+// Parsed is a .redis file as redis-cli runs it: the commands it sends, and
+// the lines it handles itself.
+type Parsed struct {
+	Commands []Command
+	Local    []Local // in file order; a Local that Stops is the last
+}
+
+// Local is a line redis-cli handles itself and never sends to the server
+// (repl() in src/redis-cli.c), compared as redis-cli does, with strcasecmp
+// on the line's first word, before any repeat count is taken off:
+//
+//   - `quit` or `exit`, whatever follows: redis-cli exits, so no later line
+//     runs;
+//   - `connect HOST PORT` (exactly 3 words): it connects to another server,
+//     so no later line reaches this one;
+//   - a first word starting with ':' (`:set hints`): a redis-cli preference;
+//   - `restart`: only for the Lua debugger, otherwise a message;
+//   - `clear` alone: clears the screen;
+//   - `help` or `?`, also after a repeat count (`3 help`): redis-cli's help.
+//
+// So `2 quit` is sent (the first word is the count) and `clear x` too.
+type Local struct {
+	Line  int
+	Name  string // the word as written: "quit", "HELP", ":set"
+	Stops bool   // quit, exit, connect: nothing after it runs
+	// After is the number of the last line after a Stop that holds
+	// anything but blank space and comments (0: none): lines Line+1 to
+	// After never ran.
+	After int
+}
+
+// Note says, for the student, what redis-cli does with the line:
+// "quit on line 2: redis-cli stops there, so lines 3-4 never ran".
+func (l Local) Note() string {
+	at := fmt.Sprintf("%s on line %d", l.Name, l.Line)
+	lower := strings.ToLower(l.Name) // ASCII only: Name matched strcaseEqual
+	switch {
+	case l.Stops:
+		rest := "redis-cli stops there"
+		if lower == "connect" {
+			rest = "redis-cli connects to another server there"
+		}
+		switch {
+		case l.After == l.Line+1:
+			return fmt.Sprintf("%s: %s, so line %d never ran", at, rest, l.After)
+		case l.After > l.Line:
+			return fmt.Sprintf("%s: %s, so lines %d-%d never ran", at, rest, l.Line+1, l.After)
+		}
+		return at + ": " + rest
+	case lower == "help" || lower == "?":
+		return at + " is redis-cli's own help: it is never sent to Redis"
+	case strings.HasPrefix(l.Name, ":"):
+		return at + " sets a redis-cli preference: it is never sent to Redis"
+	case lower == "restart":
+		return at + " is redis-cli's own command (for its Lua debugger): it is never sent to Redis"
+	}
+	return at + " is redis-cli's own command (it clears the screen): it is never sent to Redis"
+}
+
+// local tells whether redis-cli's repl handles the split line itself.
+// counted says the first word was taken as a repeat count.
+func local(args []string, counted bool) (name string, stops, ok bool) {
+	first := args[0]
+	switch {
+	case strcaseEqual(first, "quit"), strcaseEqual(first, "exit"):
+		return first, true, true
+	case strings.HasPrefix(first, ":"):
+		return first, false, true
+	case strcaseEqual(first, "restart"):
+		return first, false, true
+	case len(args) == 3 && strcaseEqual(first, "connect"):
+		return first, true, true
+	case len(args) == 1 && strcaseEqual(first, "clear"):
+		return first, false, true
+	}
+	// issueCommandRepeat looks at the command after the repeat count.
+	cmd := first
+	if counted {
+		cmd = args[1]
+	}
+	if strcaseEqual(cmd, "help") || cmd == "?" {
+		return cmd, false, true
+	}
+	return "", false, false
+}
+
+// strcaseEqual is C strcasecmp(a, b) == 0: only ASCII letters fold (Go's
+// strings.EqualFold would also take "ſ" for "s").
+func strcaseEqual(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if lowerASCII(a[i]) != lowerASCII(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// Parse splits a .redis file as ParseCommands does, and also returns the
+// lines redis-cli handles itself (Local). After a quit, exit or connect no
+// line is read: lines there are neither parsed nor sent.
+func Parse(file, text string) (*Parsed, error) {
 	text = strings.TrimPrefix(text, utf8BOM)
 	var (
+		locals    []Local
+		stopped   *Local
 		cmds      []Command
 		errs      ParseErrors
 		nCmds     int
@@ -103,6 +226,12 @@ func ParseCommands(file, text string) ([]Command, error) {
 		if isComment(line) {
 			continue
 		}
+		if stopped != nil {
+			if strings.TrimLeft(line, " \t\r\n\v\f") != "" {
+				stopped.After = lineNo
+			}
+			continue
+		}
 		toks, col, msg := splitArgs(line)
 		if msg != "" {
 			if fail(lineNo, col, msg) {
@@ -114,6 +243,7 @@ func ParseCommands(file, text string) ([]Command, error) {
 			continue
 		}
 		repeat, lineCol := 1, toks[0].col
+		counted := false
 		if len(toks) > 1 {
 			n, isCount, msg := repeatCount(toks[0])
 			if msg != "" {
@@ -122,10 +252,24 @@ func ParseCommands(file, text string) ([]Command, error) {
 				}
 				continue
 			}
+			counted = isCount
 			if isCount {
 				repeat = n
-				toks = toks[1:]
 			}
+		}
+		words := make([]string, len(toks))
+		for i, t := range toks {
+			words[i] = t.text
+		}
+		if name, stops, ok := local(words, counted); ok {
+			locals = append(locals, Local{Line: lineNo, Name: name, Stops: stops})
+			if stops {
+				stopped = &locals[len(locals)-1]
+			}
+			continue
+		}
+		if counted {
+			toks = toks[1:]
 		}
 		if overLimit {
 			continue
@@ -160,7 +304,7 @@ func ParseCommands(file, text string) ([]Command, error) {
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	return cmds, nil
+	return &Parsed{Commands: cmds, Local: locals}, nil
 }
 
 // isComment reports whether the first non-blank character is '#'.

@@ -276,3 +276,61 @@ func TestRoundTrip(t *testing.T) {
 		roundTrip(t, quoteRepr, args)
 	}
 }
+
+// redis-cli handles some lines itself and never sends them (repl() in
+// redis-cli.c): the same words, compared as strcasecmp does, on the first
+// word before any repeat count is taken off (but after it, for help).
+func TestParseLocalCommands(t *testing.T) {
+	tests := []struct {
+		name   string
+		text   string
+		sent   []Command
+		locals []Local
+	}{
+		{"quit stops the file", "SET stock 100\nquit\nSET sales 0\n\n# done\nGET x\n",
+			[]Command{cmd(1, "SET", "stock", "100")}, []Local{{Line: 2, Name: "quit", Stops: true, After: 6}}},
+		{"QUIT in any case, with arguments", "QuIt now\nSET a 1", nil, []Local{{Line: 1, Name: "QuIt", Stops: true, After: 2}}},
+		{"exit", "exit\n", nil, []Local{{Line: 1, Name: "exit", Stops: true}}},
+		{"lines after quit are not parsed", "quit\nSET \"open\n", nil, []Local{{Line: 1, Name: "quit", Stops: true, After: 2}}},
+		{"a repeat count makes quit a command", "2 quit", repeated(2, 1, "quit"), nil},
+		{"help and ? with anything after them", "help\nHELP SET\n?\nPING", []Command{cmd(4, "PING")},
+			[]Local{{Line: 1, Name: "help"}, {Line: 2, Name: "HELP"}, {Line: 3, Name: "?"}}},
+		{"help after a repeat count", "3 help", nil, []Local{{Line: 1, Name: "help"}}},
+		{"preferences", ":set hints\n:anything\n\":set\" x", nil,
+			[]Local{{Line: 1, Name: ":set"}, {Line: 2, Name: ":anything"}, {Line: 3, Name: ":set"}}},
+		{"a preference after a repeat count is sent", "2 :set hints", repeated(2, 1, ":set", "hints"), nil},
+		{"restart, with or without arguments", "restart\nRESTART x", nil, []Local{{Line: 1, Name: "restart"}, {Line: 2, Name: "RESTART"}}},
+		{"clear alone", "clear\nclear all", []Command{cmd(2, "clear", "all")}, []Local{{Line: 1, Name: "clear"}}},
+		{"connect with a host and port", "connect h 1\nSET a 1", nil, []Local{{Line: 1, Name: "connect", Stops: true, After: 2}}},
+		{"connect otherwise is sent", "connect h", []Command{cmd(1, "connect", "h")}, nil},
+		{"only ASCII letters fold", "reſtart\nqui\u0074", []Command{cmd(1, "reſtart")}, []Local{{Line: 2, Name: "quit", Stops: true}}},
+	}
+	for _, tt := range tests {
+		p, err := Parse("step1.redis", tt.text)
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if !reflect.DeepEqual(p.Commands, tt.sent) {
+			t.Errorf("%s: sent %s, want %s", tt.name, showCommands(p.Commands), showCommands(tt.sent))
+		}
+		if !reflect.DeepEqual(p.Local, tt.locals) {
+			t.Errorf("%s: local %+v, want %+v", tt.name, p.Local, tt.locals)
+		}
+	}
+}
+
+func TestLocalNote(t *testing.T) {
+	for l, want := range map[Local]string{
+		{Line: 2, Name: "quit", Stops: true, After: 4}:    "quit on line 2: redis-cli stops there, so lines 3-4 never ran",
+		{Line: 2, Name: "EXIT", Stops: true, After: 3}:    "EXIT on line 2: redis-cli stops there, so line 3 never ran",
+		{Line: 2, Name: "quit", Stops: true}:              "quit on line 2: redis-cli stops there",
+		{Line: 1, Name: "connect", Stops: true, After: 5}: "connect on line 1: redis-cli connects to another server there, so lines 2-5 never ran",
+		{Line: 3, Name: "help"}:                           "help on line 3 is redis-cli's own help: it is never sent to Redis",
+		{Line: 3, Name: ":set"}:                           ":set on line 3 sets a redis-cli preference: it is never sent to Redis",
+	} {
+		if got := l.Note(); got != want {
+			t.Errorf("%+v: %q, want %q", l, got, want)
+		}
+	}
+}

@@ -10,11 +10,11 @@ import (
 	"github.com/redisgrade/redisgrade/report"
 )
 
-// FirstUnfinished returns the index of the first step that did not pass, or
-// -1 when every step passed.
+// FirstUnfinished returns the index of the first step graded that did not
+// pass, or -1 when every step graded passed.
 func FirstUnfinished(rep *report.Report) int {
 	for i, s := range rep.Steps {
-		if !s.Passed {
+		if !s.Passed && !s.NotGradable {
 			return i
 		}
 	}
@@ -45,6 +45,7 @@ func ProgressBar(done, total int, colour bool) string {
 // the student's commands left), the other steps on one line each, then a
 // progress bar of steps done.
 func (w *Workspace) RenderCheck(out io.Writer, ex *exercises.Exercise, rep *report.Report, colour bool) error {
+	rep = rep.Printable()
 	p := report.NewPalette(colour)
 	var b strings.Builder
 	engineLine := rep.Engine.Kind + " engine, Redis " + rep.Engine.Version
@@ -59,6 +60,9 @@ func (w *Workspace) RenderCheck(out io.Writer, ex *exercises.Exercise, rep *repo
 		switch {
 		case s.Passed:
 			fmt.Fprintf(&b, "%s Step %d: %s\n", p.Pass.Sprint("✔"), i+1, s.Title)
+		case s.NotGradable:
+			fmt.Fprintf(&b, "%s Step %d: %s %s\n", p.Dim.Sprint("–"), i+1, s.Title, p.Dim.Sprintf("(%s)", s.File))
+			writeNote(&b, p, s.Note)
 		case i == first:
 			if i > 0 {
 				b.WriteString("\n")
@@ -76,7 +80,9 @@ func (w *Workspace) RenderCheck(out io.Writer, ex *exercises.Exercise, rep *repo
 	}
 
 	b.WriteString("\n" + ProgressBar(Done(rep), len(rep.Steps), colour))
-	if first < 0 {
+	if n := rep.NotGraded(); n > 0 {
+		b.WriteString("  " + p.Fail.Sprintf("%d not graded on this engine", n))
+	} else if first < 0 {
 		b.WriteString("  " + p.Pass.Sprint("all steps done!"))
 		if HasDemo(ex.ID) {
 			fmt.Fprintf(&b, "\nSee why it matters: %s", p.Bold.Sprint("redisgrade demo "+ex.ID))
@@ -85,6 +91,13 @@ func (w *Workspace) RenderCheck(out io.Writer, ex *exercises.Exercise, rep *repo
 	b.WriteString("\n")
 	_, err := io.WriteString(out, b.String())
 	return err
+}
+
+// writeNote writes a step's note, indented, a line at a time.
+func writeNote(b *strings.Builder, p report.Palette, note string) {
+	for _, line := range strings.Split(note, "\n") {
+		b.WriteString("    " + p.Dim.Sprint(line) + "\n")
+	}
 }
 
 // caseLabel matches the "[stock=7 sales=3] " the grader puts before the

@@ -16,6 +16,7 @@ import (
 	"github.com/redisgrade/redisgrade/batch"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
+	"github.com/redisgrade/redisgrade/report"
 )
 
 type batchFlags struct {
@@ -23,6 +24,7 @@ type batchFlags struct {
 	out      string
 	jobs     int
 	resume   bool
+	force    bool
 	fresh    bool
 	engine   engineFlags
 	quiet    bool
@@ -55,6 +57,7 @@ func newBatchCmd() *cobra.Command {
 	fl.StringVarP(&f.out, "out", "o", "", "output folder for results.jsonl, grades.csv, feedback/ and report.html")
 	fl.IntVarP(&f.jobs, "jobs", "j", grader.DefaultJobs(), "submissions graded in parallel, each worker on its own server (default: cores + 1)")
 	fl.BoolVar(&f.resume, "resume", false, "continue the batch in --out: skip the students already in results.jsonl")
+	fl.BoolVar(&f.force, "force", false, "write into an --out that holds other files than a batch's (files named like the outputs are replaced)")
 	fl.BoolVar(&f.fresh, "fresh", false, "start a new server for every submission instead of resetting a warm one")
 	f.engine.register(fl)
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress on stderr")
@@ -81,11 +84,27 @@ func runBatch(cmd *cobra.Command, f batchFlags, classPath string) error {
 	if err != nil {
 		return usageError(err)
 	}
+	// What a SIGKILLed batch left behind: only folders whose owner is
+	// provably gone (other batches may be running).
+	removed, cerr := batch.CleanStale(os.TempDir())
+	if cerr != nil && !f.quiet {
+		fmt.Fprintf(stderr, "redisgrade: clean up stale temporary folders: %v\n", cerr)
+	}
+	if f.verbose {
+		for _, dir := range removed {
+			fmt.Fprintf(stderr, "redisgrade: removed %s, left by a batch that was killed\n", dir)
+		}
+	}
 	class, err := batch.List(classPath)
 	if err != nil {
 		return usageError(err)
 	}
 	defer class.Close()
+	if !f.quiet {
+		for _, note := range class.Notes {
+			fmt.Fprintf(stderr, "redisgrade: %s\n", note)
+		}
+	}
 	eng, cleanup, err := f.engine.open(f.verbose, stderr)
 	if err != nil {
 		return err
@@ -118,7 +137,7 @@ func runBatch(cmd *cobra.Command, f batchFlags, classPath string) error {
 
 	opts := batch.Options{
 		Exercise: ex, Engine: eng, Out: f.out, Workers: f.jobs,
-		Fresh: f.fresh, Resume: f.resume, Abort: abort,
+		Fresh: f.fresh, Resume: f.resume, Force: f.force, Abort: abort,
 		Grade: grader.Options{Timeout: f.timeout, Deadline: f.deadline},
 	}
 	if !f.quiet {
@@ -133,7 +152,7 @@ func runBatch(cmd *cobra.Command, f batchFlags, classPath string) error {
 		if sum == nil {
 			return &exitError{code: exitInfra, err: err}
 		}
-		fmt.Fprintf(stderr, "redisgrade: %v\n", err)
+		fmt.Fprintf(stderr, "redisgrade: %s\n", report.Visible(err.Error()))
 	}
 	printSummary(stdout, ex.ID, sum)
 
@@ -146,8 +165,14 @@ func runBatch(cmd *cobra.Command, f batchFlags, classPath string) error {
 		return &exitError{code: exitInfra, err: fmt.Errorf("stopped: %v; %d students are not graded; once fixed, resume with:\n  %s", sum.Err, sum.Remaining, resume)}
 	case err != nil:
 		return &exitError{code: exitInfra}
-	case sum.GraderErrors > 0:
-		return &exitError{code: exitInfra, err: fmt.Errorf("the grader failed on %d students (see %s); grade them again with:\n  %s", sum.GraderErrors, sum.Outputs[0], resume)}
+	case sum.ToRetry > 0:
+		return &exitError{code: exitInfra, err: fmt.Errorf("the grader failed on %d students (see %s); grade them again (each in %d runs at most) with:\n  %s",
+			sum.ToRetry, sum.Outputs[0], batch.MaxGraderRuns, resume)}
+	case sum.GaveUp > 0:
+		return &exitError{code: exitInfra, err: fmt.Errorf("the grader failed on %d students in %d runs each, and --resume will not try them again: grade them another way (see %s)",
+			sum.GaveUp, batch.MaxGraderRuns, sum.Outputs[0])}
+	case sum.NotGraded > 0:
+		return &exitError{code: exitInfra, err: fmt.Errorf("%d students have steps the %s engine cannot grade (see %s): grade the class with --engine process or docker", sum.NotGraded, sum.Engine.Kind, sum.Outputs[0])}
 	}
 	return nil
 }
@@ -160,6 +185,12 @@ func printSummary(w io.Writer, exercise string, s *batch.Summary) {
 	}
 	fmt.Fprintf(w, ")\n")
 	fmt.Fprintf(w, "  %d graded (%d with a failing step), %d could not be read, %d grader errors", s.Graded, s.Failed, s.SubmissionErrors, s.GraderErrors)
+	if s.GaveUp > 0 {
+		fmt.Fprintf(w, " (%d given up after %d runs)", s.GaveUp, batch.MaxGraderRuns)
+	}
+	if s.NotGraded > 0 {
+		fmt.Fprintf(w, ", %d with steps this engine cannot grade", s.NotGraded)
+	}
 	if s.Skipped > 0 {
 		fmt.Fprintf(w, ", %d graded before", s.Skipped)
 	}
@@ -175,7 +206,7 @@ func printSummary(w io.Writer, exercise string, s *batch.Summary) {
 // resumeCommand rebuilds the command line with --resume.
 func resumeCommand(cmd *cobra.Command, classPath string) string {
 	parts := []string{cmd.Name()}
-	for _, name := range []string{"exercise", "out", "jobs", "fresh", "engine", "image", "redis-server", "quiet", "verbose", "timeout", "deadline"} {
+	for _, name := range []string{"exercise", "out", "jobs", "force", "fresh", "engine", "image", "redis-server", "quiet", "verbose", "timeout", "deadline"} {
 		fl := cmd.Flags().Lookup(name)
 		switch {
 		case fl == nil || !fl.Changed:

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -171,6 +174,100 @@ func TestBatchSIGKILLResume(t *testing.T) {
 	waitNoServers(t, tmp)
 }
 
+// TestBatchCrashInjection kills the batch with SIGKILL at many random
+// moments (start-up, grading, saving, writing the outputs), each time
+// resuming it: after every kill each line of results.jsonl is a whole
+// result, and at the end every student is in it exactly once. The seed is
+// logged; the number of kills is bounded so the test takes seconds.
+func TestBatchCrashInjection(t *testing.T) {
+	const kills = 14
+	bin := buildBinary(t)
+	class, of := generateClass(t, 24)
+	tmp := t.TempDir()
+	out := filepath.Join(t.TempDir(), "out")
+	results := filepath.Join(out, batch.ResultsFile)
+	args := []string{"batch", "-e", "lua-atomicity", class, "--out", out, "-j", "2", "--engine", "process", "-q"}
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	rnd := rand.New(rand.NewPCG(uint64(seed), 0))
+
+	finished := false
+	for i := 0; i < kills && !finished; i++ {
+		run := args
+		if _, err := os.Stat(results); err == nil {
+			run = append(run, "--resume")
+		}
+		lines := countLines(results)
+		cmd, stdout, stderr := startBatch(t, bin, tmp, run...)
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		// Half the kills come at a random time, from start-up on; half
+		// just after a random number of further results are saved.
+		if rnd.IntN(2) == 0 {
+			time.Sleep(time.Duration(rnd.IntN(400)) * time.Millisecond)
+		} else {
+			for want := lines + 1 + rnd.IntN(5); countLines(results) < want; {
+				select {
+				case err := <-exited:
+					exited <- err // it ended first: seen below
+					want = 0
+				case <-time.After(time.Millisecond):
+				}
+			}
+		}
+		cmd.Process.Signal(syscall.SIGKILL)
+		err := <-exited
+		var ee *exec.ExitError
+		switch {
+		case err == nil:
+			finished = true // done before the kill
+		case !errorsAs(err, &ee) || ee.ExitCode() != -1:
+			t.Fatalf("kill %d: %v (not killed)\n%s\n%s", i+1, err, stdout, stderr)
+		}
+		checkWholeLines(t, results, fmt.Sprintf("after kill %d", i+1))
+		if n := countLines(results); n < lines {
+			t.Errorf("kill %d: %d results, %d before that run: saved results were lost", i+1, n, lines)
+		}
+		t.Logf("kill %d: %d results saved", i+1, countLines(results))
+	}
+	waitNoServers(t, tmp)
+	run := args
+	if _, err := os.Stat(results); err == nil {
+		run = append(run, "--resume")
+	}
+	cmd, stdout, stderr := startBatch(t, bin, tmp, run...)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("final resume: %v\n%s\n%s", err, stdout, stderr)
+	}
+	checkWholeLines(t, results, "at the end")
+	checkFinal(t, out, of)
+	waitNoServers(t, tmp)
+}
+
+func countLines(path string) int {
+	data, _ := os.ReadFile(path)
+	return bytes.Count(data, []byte("\n"))
+}
+
+// checkWholeLines checks that every line of results.jsonl is a whole
+// result, the last one included.
+func checkWholeLines(t *testing.T, path, when string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) || len(data) == 0 {
+		return
+	}
+	if !bytes.HasSuffix(data, []byte("\n")) {
+		t.Errorf("%s: results.jsonl ends in a cut line: %.80q...", when, data[bytes.LastIndexByte(data, '\n')+1:])
+	}
+	for n, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+		var r batch.Result
+		if err := json.Unmarshal([]byte(line), &r); err != nil || r.Student == "" {
+			t.Errorf("%s: line %d is not a whole result: %.80q...", when, n+1, line)
+		}
+	}
+}
+
 // TestBatchInterrupt: SIGINT stops the batch cleanly, with whole results, no
 // server left, and the exact command to resume; running it finishes the job.
 func TestBatchInterrupt(t *testing.T) {
@@ -191,11 +288,11 @@ func TestBatchInterrupt(t *testing.T) {
 	}
 	waitNoServers(t, tmp)
 	msg := stderr.String()
-	i := strings.Index(msg, "resume with:\n  ")
+	i := strings.Index(msg, "resume with:\nredisgrade:   ")
 	if !strings.Contains(msg, "interrupted:") || i < 0 {
 		t.Fatalf("stderr does not say how to resume:\n%s", msg)
 	}
-	resume := strings.TrimSpace(msg[i+len("resume with:\n  "):])
+	resume := strings.TrimSpace(msg[i+len("resume with:\nredisgrade:   "):])
 	want := "redisgrade batch --exercise lua-atomicity --out '" + out + "' --jobs 2 --engine process --resume " + class
 	if resume != want {
 		t.Errorf("resume command\n  %s\nwant\n  %s", resume, want)
@@ -243,12 +340,20 @@ func TestBatchUsage(t *testing.T) {
 	if err := os.WriteFile(other, bytes.Replace(spec, []byte("id: lua-atomicity"), []byte("id: other-exercise"), 1), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	mine := t.TempDir()
+	if err := os.WriteFile(filepath.Join(mine, "grades.csv"), []byte("my own"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fresh := filepath.Join(t.TempDir(), "new")
 	tests := []struct {
 		name   string
 		args   []string
 		code   int
 		stderr string
 	}{
+		{"not a batch folder", []string{"batch", "-e", "lua-atomicity", class, "--out", mine}, exitUsage, "is not empty and holds no batch (grades.csv)"},
+		{"resume nothing", []string{"batch", "-e", "lua-atomicity", class, "--out", fresh, "--resume"}, exitUsage, "holds no results.jsonl"},
+		{"forced", []string{"batch", "-e", "lua-atomicity", class, "--out", mine, "--force", "-q"}, exitPassed, ""},
 		{"results exist", []string{"batch", "-e", "lua-atomicity", class, "--out", out}, exitUsage, "add --resume to continue it"},
 		{"resume done", []string{"batch", "-e", "lua-atomicity", class, "--out", out, "--resume", "-q"}, exitPassed, ""},
 		{"other exercise", []string{"batch", "-e", other, class, "--out", out, "--resume"}, exitUsage, `holds results of exercise "lua-atomicity", not "other-exercise"`},
@@ -300,5 +405,18 @@ func TestBench(t *testing.T) {
 	}
 	if strings.Contains(stdout, "PROBLEM") {
 		t.Errorf("bench found wrong results:\n%s", stdout)
+	}
+}
+
+// TestBatchSaysWhatItSkips: what belongs to no student is named on stderr.
+func TestBatchSaysWhatItSkips(t *testing.T) {
+	class, _ := generateClass(t, 1)
+	if err := os.WriteFile(filepath.Join(class, ".DS_Store"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := runCLI(t, "batch", "-e", "lua-atomicity", class, "--out", out, "--engine", "process")
+	if code != exitPassed || !strings.Contains(stderr, `redisgrade: skipped ".DS_Store": names starting with a dot and __MACOSX are never a student`) {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr)
 	}
 }

@@ -19,15 +19,15 @@ type bundleFlags struct {
 
 func newBundleCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "bundle gradescope|prairielearn --exercise NAME|FILE -o OUT",
-		Short: "Package an autograder: a Gradescope zip, or a PrairieLearn external-grader image recipe",
+		Use:   "bundle gradescope|prairielearn|exercism --exercise NAME|FILE -o OUT",
+		Short: "Package an autograder: a Gradescope zip, a PrairieLearn external-grader or an Exercism test runner",
 		Long: "bundle packages redisgrade, redis-server's installation and an exercise for a learning platform.\n" +
 			"The grader binary shipped is this one, or --binary: it must be a linux/amd64 build.",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return usageError(errors.New("bundle needs a platform: gradescope or prairielearn"))
+				return usageError(errors.New("bundle needs a platform: gradescope, prairielearn or exercism"))
 			}
-			return usageError(fmt.Errorf("unknown platform %q (known: gradescope, prairielearn)", args[0]))
+			return usageError(fmt.Errorf("unknown platform %q (known: gradescope, prairielearn, exercism)", args[0]))
 		},
 		RunE: func(*cobra.Command, []string) error { return nil },
 	}
@@ -40,6 +40,10 @@ func newBundleCmd() *cobra.Command {
 			"Write a PrairieLearn external-grader image recipe: Dockerfile, entrypoint, grader and spec",
 			"  redisgrade bundle prairielearn --exercise lua-atomicity -o pl-grader",
 			func(b *bundle.Bundle, dir string) error { return b.PrairieLearn(dir) }),
+		bundleSubcommand("exercism", "DIR",
+			"Write an Exercism test runner: bin/run.sh, the grader, the spec and a Dockerfile",
+			"  redisgrade bundle exercism --exercise lua-atomicity -o exercism-runner",
+			func(b *bundle.Bundle, dir string) error { return b.Exercism(dir) }),
 	)
 	return cmd
 }
@@ -65,6 +69,9 @@ func bundleSubcommand(platform, out, short, example string, write func(*bundle.B
 				}
 				binary = exe
 			}
+			if err := outputFolderExists(f.output); err != nil {
+				return usageError(err)
+			}
 			b, err := bundle.New(f.exercise, binary)
 			if err != nil {
 				return usageError(err)
@@ -86,6 +93,22 @@ func bundleSubcommand(platform, out, short, example string, write func(*bundle.B
 	_ = cmd.MarkFlagRequired("exercise")
 	_ = cmd.MarkFlagRequired("output")
 	return cmd
+}
+
+// outputFolderExists refuses an -o whose folder is not there: a typo in a
+// path is the user's to fix (exit 2), not the grader failing (exit 3).
+func outputFolderExists(out string) error {
+	dir := filepath.Dir(filepath.Clean(out))
+	info, err := os.Stat(dir)
+	switch {
+	case err != nil && errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("-o %s: the folder %s does not exist", out, dir)
+	case err != nil:
+		return fmt.Errorf("-o %s: %w", out, err)
+	case !info.IsDir():
+		return fmt.Errorf("-o %s: %s is not a folder", out, dir)
+	}
+	return nil
 }
 
 // writeGradescopeZip writes the zip through a temporary file renamed into

@@ -82,7 +82,7 @@ func TestBundleErrors(t *testing.T) {
 		{"no exercise", []string{"bundle", "gradescope", "-o", out}, 2, `required flag(s) "exercise" not set`},
 		{"unknown exercise", []string{"bundle", "gradescope", "-e", "nope", "-o", out, "--binary", testBinary(t)}, 2, `no exercise named "nope"`},
 		{"not a linux binary", []string{"bundle", "gradescope", "-e", "lua-atomicity", "-o", out, "--binary", script}, 2, "is not a Linux executable"},
-		{"unwritable output", []string{"bundle", "gradescope", "-e", "lua-atomicity", "-o", "/no/such/dir/a.zip", "--binary", testBinary(t)}, 3, "/no/such/dir"},
+		{"output folder missing", []string{"bundle", "gradescope", "-e", "lua-atomicity", "-o", "/no/such/dir/a.zip", "--binary", testBinary(t)}, 2, "/no/such/dir does not exist"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

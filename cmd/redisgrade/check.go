@@ -44,11 +44,12 @@ func (f *studentFlags) add(cmd *cobra.Command, withDir bool) {
 // newEngine picks the engine: an unknown kind is bad input (exit 2), an
 // engine that cannot be had is the grader's failure (exit 3).
 func (f *studentFlags) newEngine(stderr io.Writer) (engine.Engine, error) {
-	eng, reason, err := engine.New(f.engine, engine.Options{RedisServer: f.redisPath})
+	kind, err := chooseEngine(f.engine)
 	if err != nil {
-		if strings.HasPrefix(err.Error(), "unknown engine") {
-			return nil, usageError(fmt.Errorf("--engine: %w", err))
-		}
+		return nil, err
+	}
+	eng, reason, err := engine.New(kind, engine.Options{RedisServer: f.redisPath})
+	if err != nil {
 		return nil, &exitError{code: exitInfra, err: err}
 	}
 	if f.verbose {
@@ -105,6 +106,9 @@ func runCheck(cmd *cobra.Command, f studentFlags, watch bool) error {
 	if err != nil {
 		return usageError(err)
 	}
+	if _, err := chooseEngine(f.engine); err != nil {
+		return err // before the workspace: every flag is checked first
+	}
 	ws, ex, err := openWorkspace(f.dir)
 	if err != nil {
 		return err
@@ -132,10 +136,7 @@ func runCheck(cmd *cobra.Command, f studentFlags, watch bool) error {
 		return &exitError{code: exitInfra, err: err}
 	}
 	recordLastStep(ws, rep, stderr)
-	if !rep.Passed() {
-		return &exitError{code: exitFailed}
-	}
-	return nil
+	return verdictExit(rep)
 }
 
 // recordLastStep remembers the first unfinished step, for hint.
@@ -195,7 +196,7 @@ func watchWorkspace(ctx context.Context, ws *workspace.Workspace, ex *exercises.
 		}
 		sub, err := submissions.Open(ws.Dir)
 		if err != nil {
-			fmt.Fprintf(&screen, "\nredisgrade: %v\n", err)
+			fmt.Fprintf(&screen, "\nredisgrade: %s\n", report.Visible(err.Error()))
 			return
 		}
 		rep, err := sess.Grade(ctx, ex, sub, grader.Options{})
@@ -204,7 +205,7 @@ func watchWorkspace(ctx context.Context, ws *workspace.Workspace, ex *exercises.
 				screen.Reset()
 				return
 			}
-			fmt.Fprintf(&screen, "\nredisgrade: could not grade: %v\nSave a file to try again.\n", err)
+			fmt.Fprintf(&screen, "\nredisgrade: could not grade: %s\nSave a file to try again.\n", report.Visible(err.Error()))
 			sess.Close()
 			sess = nil
 			return

@@ -106,7 +106,7 @@ func TestDemoBadInput(t *testing.T) {
 		{[]string{"demo", "--clients", "1"}, "--clients must be between 2 and 64"},
 		{[]string{"demo", "--runs", "3"}, "--runs must be between --clients and 100000"},
 		{[]string{"demo", "--engine", "vm"}, "--engine"},
-		{[]string{"demo", "--color", "pink"}, "--color must be"},
+		{[]string{"demo", "--color", "pink"}, `--color: unknown colour mode "pink"`},
 	} {
 		code, _, stderr := runCLI(t, tt.args...)
 		if code != 2 || !strings.Contains(stderr, tt.stderr) {

@@ -30,13 +30,17 @@ func (f *engineFlags) register(fl *pflag.FlagSet) {
 // Bad flags are usage errors (exit 2); an engine that cannot work here is
 // an infrastructure error (exit 3).
 func (f *engineFlags) open(verbose bool, stderr io.Writer) (engine.Engine, func(), error) {
+	kind, err := chooseEngine(f.kind)
+	if err != nil {
+		return nil, nil, err
+	}
 	opts := engine.Options{RedisServer: f.redisPath, Image: f.image}
 	if verbose {
 		opts.Log = stderr
 	}
-	eng, reason, err := engine.New(f.kind, opts)
+	eng, reason, err := engine.New(kind, opts)
 	if err != nil {
-		if strings.HasPrefix(err.Error(), "unknown engine") || strings.HasPrefix(err.Error(), "engine options") {
+		if strings.HasPrefix(err.Error(), "engine options") {
 			return nil, nil, usageError(fmt.Errorf("--engine: %w", err))
 		}
 		return nil, nil, &exitError{code: exitInfra, err: err}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -11,6 +13,7 @@ import (
 	"github.com/redisgrade/redisgrade/authoring"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
+	"github.com/redisgrade/redisgrade/internal/words"
 )
 
 func newExerciseCmd() *cobra.Command {
@@ -18,7 +21,7 @@ func newExerciseCmd() *cobra.Command {
 		Use:   "exercise",
 		Short: "Check exercise specs: lint them, and test them against their reference and mutants",
 	}
-	cmd.AddCommand(newExerciseLintCmd(), newExerciseTestCmd(), newExerciseSchemaCmd())
+	cmd.AddCommand(newExerciseLintCmd(), newExerciseTestCmd(), newExerciseSchemaCmd(), newExerciseImportCmd())
 	return cmd
 }
 
@@ -43,12 +46,60 @@ func newExerciseLintCmd() *cobra.Command {
 				}
 			}
 			if problems > 0 {
-				return usageError(fmt.Errorf("%d problems", problems))
+				return usageError(errors.New(words.Count(problems, "problem")))
 			}
-			fmt.Fprintf(out, "%d specs: no problems\n", len(args))
+			fmt.Fprintf(out, "%s: no problems\n", words.Count(len(args), "spec"))
 			return nil
 		},
 	}
+}
+
+func newExerciseImportCmd() *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "import PAGE.txt [-o SPEC.yaml]",
+		Short: "Turn a learning platform's exercise page (its text) into a spec skeleton graded by compare: reference",
+		Long: "exercise import reads an exercise page in text form (a title, the scenario and goal, then\n" +
+			"`Progress 0 / N steps` and the numbered steps, each with its task and hint) and writes a spec:\n" +
+			"each step keeps the page's title, task and hint, starts from what the reference's earlier steps\n" +
+			"leave, and is graded by comparing with the reference. The reference is left as TODO markers:\n" +
+			"fill it in, and `exercise lint` says what is still missing. It never overwrites a file.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			data, err := os.ReadFile(args[0])
+			if err != nil {
+				return usageError(err)
+			}
+			page, err := authoring.ParsePage(args[0], data)
+			if err != nil {
+				return usageError(err)
+			}
+			spec, err := authoring.Skeleton(page, filepath.Base(args[0]))
+			if err != nil {
+				return err
+			}
+			if output == "" || output == "-" {
+				_, err = cmd.OutOrStdout().Write(spec)
+				return err
+			}
+			f, err := os.OpenFile(output, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+			if err != nil {
+				return usageError(fmt.Errorf("%w: exercise import does not overwrite a spec", err))
+			}
+			if _, err := f.Write(spec); err != nil {
+				f.Close()
+				return err
+			}
+			if err := f.Close(); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "%s: %d steps from %s; fill in its reference, then run redisgrade exercise lint %s\n",
+				output, len(page.Steps), args[0], output)
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "", "the spec file to write (default: standard output)")
+	return cmd
 }
 
 func newExerciseTestCmd() *cobra.Command {
@@ -59,7 +110,8 @@ func newExerciseTestCmd() *cobra.Command {
 		Short: "Grade each spec's reference (must pass every step) and mutants (each must fail its step)",
 		Long: "exercise test grades each spec's reference solution, which must pass every step, and each of its\n" +
 			"mutants, which must fail the step it names. Every step also gets a mutant made here: its file left\n" +
-			"empty. It prints a mutation score per exercise and exits 1 on any surprise.",
+			"empty. It prints a mutation score per exercise and exits 1 on any surprise, 3 when the engine cannot\n" +
+			"grade some step (Redis Functions on the emulator): the exercise is then not proven.",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
@@ -81,7 +133,7 @@ func newExerciseTestCmd() *cobra.Command {
 				return &exitError{code: exitInfra, err: err}
 			}
 			defer sess.Close()
-			surprises := 0
+			surprises, untested := 0, 0
 			for _, ex := range exs {
 				res, err := authoring.Test(cmd.Context(), ex, sess, grader.Options{})
 				if err != nil {
@@ -92,9 +144,13 @@ func newExerciseTestCmd() *cobra.Command {
 				}
 				printOutcome(out, ex, res, verbose)
 				surprises += len(res.Surprises)
+				untested += len(res.Skipped)
 			}
 			if surprises > 0 {
 				return &exitError{code: exitFailed, err: fmt.Errorf("%d surprises", surprises)}
+			}
+			if untested > 0 {
+				return &exitError{code: exitInfra, err: fmt.Errorf("%d steps or mutants could not be graded on the %s engine, so the exercise is not proven: test with --engine process or docker", untested, eng.Kind())}
 			}
 			return nil
 		},
@@ -116,14 +172,14 @@ func printOutcome(w io.Writer, ex *exercises.Exercise, res *authoring.Outcome, v
 			passed++
 		}
 	}
-	score := 100.0
+	mutation := "no mutant graded"
 	if total > 0 {
-		score = 100 * float64(killed) / float64(total)
+		mutation = fmt.Sprintf("mutation score %.0f%%", 100*float64(killed)/float64(total))
 	}
-	fmt.Fprintf(w, "%s: reference passes %d/%d steps; %d/%d mutants caught (mutation score %.0f%%)\n",
-		ex.ID, passed, gradable, killed, total, score)
+	fmt.Fprintf(w, "%s: reference passes %d/%d steps graded; %d/%d mutants caught (%s)\n",
+		ex.ID, passed, gradable, killed, total, mutation)
 	if len(res.Skipped) > 0 {
-		fmt.Fprintf(w, "  not gradable on the %s engine, skipped: %s\n", res.Reference.Engine.Kind, strings.Join(res.Skipped, ", "))
+		fmt.Fprintf(w, "  NOT TESTED: not gradable on the %s engine: %s\n", res.Reference.Engine.Kind, strings.Join(res.Skipped, ", "))
 	}
 	if verbose {
 		for _, m := range res.Mutants {
@@ -151,7 +207,7 @@ func newListCmd() *cobra.Command {
 				if err != nil {
 					return &exitError{code: exitInfra, err: err}
 				}
-				fmt.Fprintf(out, "%-22s %d steps, %g points  %s\n", ex.ID, len(ex.Steps), ex.MaxScore(), ex.Title)
+				fmt.Fprintf(out, "%-22s %s, %s  %s\n", ex.ID, words.Count(len(ex.Steps), "step"), words.Points(ex.MaxScore()), ex.Title)
 			}
 			return nil
 		},
@@ -180,7 +236,7 @@ func newShowCmd() *cobra.Command {
 				fmt.Fprintf(out, "%s\n", ex.Summary)
 			}
 			for i, s := range ex.Steps {
-				fmt.Fprintf(out, "\nStep %d: %s  [%s, %g points]\n", i+1, s.Title, s.File, s.Points)
+				fmt.Fprintf(out, "\nStep %d: %s  [%s, %s]\n", i+1, s.Title, s.File, words.Points(s.Points))
 				if s.Task != "" {
 					fmt.Fprintf(out, "  %s\n", s.Task)
 				}

@@ -57,7 +57,11 @@ func newGradeCmd() *cobra.Command {
 
 func runGrade(cmd *cobra.Command, f gradeFlags, path string) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	write, err := report.Lookup(f.format)
+	format, err := chooseFormat(f.format)
+	if err != nil {
+		return err
+	}
+	write, err := report.Lookup(format)
 	if err != nil {
 		return usageError(fmt.Errorf("--format: %w", err))
 	}
@@ -76,14 +80,24 @@ func runGrade(cmd *cobra.Command, f gradeFlags, path string) error {
 	if err != nil {
 		return usageError(err)
 	}
+	opts := report.Options{Color: useColor, Verbose: f.verbose}
+	if out := os.Getenv("GITHUB_OUTPUT"); f.format == "classroom" && out != "" {
+		// The step output file GitHub Actions reads the runner result from.
+		file, err := os.OpenFile(out, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			return &exitError{code: exitInfra, err: fmt.Errorf("GITHUB_OUTPUT: %w", err)}
+		}
+		defer file.Close()
+		opts.GitHubOutput = file
+	}
 	sub, err := submissions.Open(path)
 	if err != nil {
 		// An LMS reads a result document, not our stderr: tell the student
 		// why nothing was graded (PrairieLearn then charges no attempt).
-		if report.HandlesUnreadable(f.format) {
+		if report.HandlesUnreadable(format) {
 			rep := report.Unreadable(ex.ID, filepath.Base(path), readProblems(err))
 			rep.Title, rep.MaxScore = ex.Title, ex.MaxScore()
-			if werr := write(stdout, rep, report.Options{Color: useColor, Verbose: f.verbose}); werr != nil {
+			if werr := write(stdout, rep, opts); werr != nil {
 				return &exitError{code: exitInfra, err: fmt.Errorf("write report: %w", werr)}
 			}
 		}
@@ -102,14 +116,21 @@ func runGrade(cmd *cobra.Command, f gradeFlags, path string) error {
 		}
 		return &exitError{code: exitInfra, err: fmt.Errorf("could not grade %s: %w", sub.Name(), err)}
 	}
-	if err := write(stdout, rep, report.Options{Color: useColor, Verbose: f.verbose}); err != nil {
+	if err := write(stdout, rep, opts); err != nil {
 		return &exitError{code: exitInfra, err: fmt.Errorf("write report: %w", err)}
+	}
+	return verdictExit(rep)
+}
+
+// verdictExit is the exit of a command that graded one submission: 0 when every step passed, exitFailed when
+// some step failed, exitInfra when some step could not be graded on this engine (its score is not the grade).
+func verdictExit(rep *report.Report) error {
+	if n := rep.NotGraded(); n > 0 {
+		return &exitError{code: exitInfra, err: fmt.Errorf("%d of %d steps cannot be graded on the %s engine (see the report): grade with --engine process or docker",
+			n, len(rep.Steps), rep.Engine.Kind)}
 	}
 	if !rep.Passed() {
 		return &exitError{code: exitFailed}
-	}
-	if !rep.Complete() {
-		return &exitError{code: exitInfra, err: fmt.Errorf("some steps cannot be graded on the %s engine (see the report)", rep.Engine.Kind)}
 	}
 	return nil
 }
@@ -117,6 +138,10 @@ func runGrade(cmd *cobra.Command, f gradeFlags, path string) error {
 // colorWanted decides on colour: never for a pipe or a file, never with
 // NO_COLOR set (https://no-color.org), unless forced with --color always.
 func colorWanted(mode string, out io.Writer) (bool, error) {
+	mode, err := choose("color", "colour mode", mode, colorModes)
+	if err != nil {
+		return false, err
+	}
 	switch mode {
 	case "always":
 		return true, nil
@@ -129,7 +154,7 @@ func colorWanted(mode string, out io.Writer) (bool, error) {
 		file, ok := out.(*os.File)
 		return ok && (isatty.IsTerminal(file.Fd()) || isatty.IsCygwinTerminal(file.Fd())), nil
 	}
-	return false, fmt.Errorf("--color must be auto, always or never, not %q", mode)
+	return false, nil
 }
 
 // readProblems says why a submission could not be read, for the student:

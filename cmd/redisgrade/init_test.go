@@ -88,7 +88,7 @@ func TestCheckCommand(t *testing.T) {
 		{[]string{"check", "--dir", t.TempDir()}, 2, "no redisgrade workspace"},
 		{[]string{"check", "--dir", "/no/such/dir"}, 2, "/no/such/dir"},
 		{[]string{"check", "extra"}, 2, "check takes no arguments"},
-		{[]string{"check", "--dir", dir, "--color", "pink"}, 2, "--color must be"},
+		{[]string{"check", "--dir", dir, "--color", "pink"}, 2, `--color: unknown colour mode "pink"`},
 		{[]string{"check", "--dir", dir, "--engine", "vm"}, 2, "--engine"},
 		{[]string{"check", "--dir", dir, "--engine", "process", "--redis-server", "/no/redis-server"}, 3, "redis-server"},
 	} {

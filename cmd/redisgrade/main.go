@@ -18,6 +18,7 @@ import (
 
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/report"
 )
 
 // Exit codes, as documented in the README.
@@ -45,7 +46,7 @@ func usageError(err error) error { return &exitError{code: exitUsage, err: err} 
 
 // exerciseFlag registers --exercise (-e): a shipped exercise's name or a spec file.
 func exerciseFlag(fl *pflag.FlagSet, p *string) {
-	fl.StringVarP(p, "exercise", "e", "", "exercise name ("+strings.Join(exercises.Shipped(), ", ")+") or path to a spec .yaml")
+	fl.StringVarP(p, "exercise", "e", "", "exercise name ("+strings.Join(exercises.Shipped(), ", ")+"; any case) or path to a spec .yaml")
 }
 
 func main() {
@@ -74,13 +75,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintf(stderr, "redisgrade: %v\n", ee.err)
+			printError(stderr, ee.err)
 		}
 		return ee.code
 	}
 	// cobra's own errors: unknown flags, wrong argument counts.
-	fmt.Fprintf(stderr, "redisgrade: %v\n", err)
+	printError(stderr, err)
 	return exitUsage
+}
+
+// printError writes err with "redisgrade: " before each of its lines, so
+// that every line a log collects says where it came from. Indented lines
+// (a command to run, a list) keep their indent after the prefix. Errors
+// quote submissions (entry names, replies): never raw to a terminal.
+func printError(w io.Writer, err error) {
+	for _, line := range strings.Split(strings.TrimRight(err.Error(), "\n"), "\n") {
+		fmt.Fprintf(w, "redisgrade: %s\n", report.Visible(line))
+	}
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
@@ -89,9 +100,11 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Grade Redis exercises on a real Redis",
 		Long: "redisgrade runs a student's Redis commands and Lua scripts on a fresh Redis server and checks,\n" +
 			"step by step, the keys they leave, the replies they get and how they behave under concurrency.",
+		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate("redisgrade {{.Version}}\n")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
@@ -101,7 +114,35 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newBatchCmd(), newBenchCmd())
 	root.AddCommand(newBundleCmd())
 	root.AddCommand(newServeCmd(), newWorkerCmd())
+	root.AddCommand(newCompletionCmd())
+	registerCompletions(root)
+	defaultsOnce(root)
 	return root
+}
+
+// defaultsOnce keeps help from naming a default twice. A flag whose usage
+// says its default in words ("default: cores + 1") would also get cobra's
+// "(default 3)": blank the latter, which only help reads.
+func defaultsOnce(cmd *cobra.Command) {
+	hide := func(f *pflag.Flag) {
+		if strings.Contains(f.Usage, "(default") {
+			switch f.Value.Type() {
+			case "int", "int64", "float64", "uint":
+				f.DefValue = "0"
+			case "duration":
+				f.DefValue = "0s"
+			case "bool":
+				f.DefValue = "false"
+			default:
+				f.DefValue = ""
+			}
+		}
+	}
+	cmd.Flags().VisitAll(hide)
+	cmd.PersistentFlags().VisitAll(hide)
+	for _, c := range cmd.Commands() {
+		defaultsOnce(c)
+	}
 }
 
 type quietLogger struct{}

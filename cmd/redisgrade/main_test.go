@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -48,7 +49,7 @@ func TestExitCodes(t *testing.T) {
 		{"unknown flag", []string{"grade", "--frobnicate"}, 2, "unknown flag: --frobnicate"},
 		{"unknown format", []string{"grade", "-e", "lua-atomicity", "-f", "xml", examples + "correct"}, 2, `--format: unknown format "xml"`},
 		{"unknown engine", []string{"grade", "-e", "lua-atomicity", "--engine", "vm", examples + "correct"}, 2, "--engine"},
-		{"bad color", []string{"grade", "-e", "lua-atomicity", "--color", "pink", examples + "correct"}, 2, "--color must be"},
+		{"bad color", []string{"grade", "-e", "lua-atomicity", "--color", "pink", examples + "correct"}, 2, `--color: unknown colour mode "pink"`},
 		{"no redis-server", []string{"grade", "-e", "lua-atomicity", "--engine", "process", "--redis-server", "/no/redis-server", examples + "correct"}, 3, "redis-server"},
 	}
 	for _, tt := range tests {
@@ -95,5 +96,61 @@ func TestTextColour(t *testing.T) {
 	_, out, _ = runCLI(t, "grade", "-e", "lua-atomicity", "--color", "always", examples+"correct")
 	if !strings.Contains(out, "\x1b[") {
 		t.Error("--color always gave no colour")
+	}
+}
+
+// A submission's name and what is wrong with it reach stderr: its control
+// characters are shown as escapes, not sent to the terminal.
+func TestErrorsShowControlsAsEscapes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x\x1b]52;c;cHduZWQ=\x07\x1b[2J.zip")
+	if err := os.WriteFile(path, []byte("not a zip"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, "grade", "-e", "lua-atomicity", path)
+	if code != exitUsage || !strings.Contains(stderr, `x\x1b]52;c;cHduZWQ=\x07\x1b[2J.zip`) || strings.ContainsAny(stderr+stdout, "\x1b\x07") {
+		t.Errorf("exit %d, stderr %q, stdout %q", code, stderr, stdout)
+	}
+}
+
+// In GitHub Actions, --format classroom appends the runner result to the
+// step's output file, as the command grader does, and not to the log.
+func TestClassroomWritesGitHubOutput(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "github_output")
+	if err := os.WriteFile(out, []byte("earlier=1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GITHUB_OUTPUT", out)
+	code, stdout, stderr := runCLI(t, "grade", "-e", "lua-atomicity", "--engine", "embedded", "--format", "classroom", examples+"two-commands")
+	if code != exitFailed {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	encoded, ok := strings.CutPrefix(string(data), "earlier=1\nresult=")
+	if !ok || strings.Contains(stdout, "set-output") {
+		t.Fatalf("output file %q, log:\n%s", data, stdout)
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSuffix(encoded, "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Status   string  `json:"status"`
+		MaxScore float64 `json:"max_score"`
+		Tests    []struct {
+			Score float64 `json:"score"`
+		} `json:"tests"`
+	}
+	if err := json.Unmarshal(raw, &res); err != nil {
+		t.Fatal(err)
+	}
+	total := 0.0
+	for _, tc := range res.Tests {
+		total += tc.Score
+	}
+	if res.Status != "fail" || res.MaxScore != 4 || len(res.Tests) != 4 || total != 3 {
+		t.Errorf("result: %+v", res)
 	}
 }

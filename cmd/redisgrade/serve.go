@@ -58,6 +58,7 @@ type serveFlags struct {
 	maxWaiting     int
 	maxBody        int64
 	requestTimeout time.Duration
+	uploadTimeout  time.Duration
 	queue          string
 	stream         string
 	resultTTL      time.Duration
@@ -70,9 +71,9 @@ func newServeCmd() *cobra.Command {
 		Use:   "serve [--addr 127.0.0.1:8080] [--token T] [-j N] [--queue redis://...]",
 		Short: "Grade submissions over HTTP (POST /v1/grade)",
 		Long: "serve grades submissions sent over HTTP: POST /v1/grade with JSON {\"exercise\": ..., \"files\": {...}}\n" +
-			"or a multipart form, GET /v1/exercises, GET /healthz. With --queue it enqueues each submission on a\n" +
-			"Redis Stream for `redisgrade worker` instead of grading it, and answers 202 with a job id\n" +
-			"(GET /v1/jobs/{id}). Set the token in " + tokenEnv + " rather than with --token.",
+			"or a multipart form, GET /v1/exercises, GET /healthz, GET /openapi.json (the API, OpenAPI 3.1). With\n" +
+			"--queue it enqueues each submission on a Redis Stream for `redisgrade worker` instead of grading it,\n" +
+			"and answers 202 with a job id (GET /v1/jobs/{id}). Set the token in " + tokenEnv + " rather than with --token.",
 		Example: "  " + tokenEnv + "=s3cret redisgrade serve --addr 127.0.0.1:8080 -j 4\n" +
 			"  curl -H 'Authorization: Bearer s3cret' -F exercise=lua-atomicity -F submission=@work.zip http://127.0.0.1:8080/v1/grade",
 		Args: cobra.NoArgs,
@@ -85,7 +86,8 @@ func newServeCmd() *cobra.Command {
 	fl.IntVarP(&f.jobs, "jobs", "j", grader.DefaultJobs(), "gradings at once, each on its own warm Redis")
 	fl.IntVar(&f.maxWaiting, "max-waiting", 0, "requests that may wait for a grader before 429 (default 4×jobs)")
 	fl.Int64Var(&f.maxBody, "max-body", service.DefaultMaxBody, "largest request body, in bytes")
-	fl.DurationVar(&f.requestTimeout, "request-timeout", service.DefaultRequestTimeout, "time limit for one request, waiting included")
+	fl.DurationVar(&f.requestTimeout, "request-timeout", service.DefaultRequestTimeout, "time limit for one request once its body is in, waiting included")
+	fl.DurationVar(&f.uploadTimeout, "upload-timeout", service.DefaultUploadTimeout, "time limit for a request's body to arrive")
 	fl.StringVar(&f.queue, "queue", "", "enqueue for workers on this Redis (redis://host:port/db) instead of grading")
 	fl.StringVar(&f.stream, "stream", service.DefaultStream, "with --queue: the jobs stream")
 	fl.DurationVar(&f.resultTTL, "result-ttl", service.DefaultResultTTL, "with --queue: how long a job is kept")
@@ -116,11 +118,13 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 		return usageError(errors.New("--max-body must be positive"))
 	case f.requestTimeout <= 0:
 		return usageError(errors.New("--request-timeout must be positive"))
+	case f.uploadTimeout <= 0:
+		return usageError(errors.New("--upload-timeout must be positive"))
 	}
 	logger := log.New(stderr, "redisgrade: ", log.LstdFlags)
 	cfg := service.Config{
 		Jobs: f.jobs, MaxWaiting: f.maxWaiting, Token: tokenFrom(f.token), MaxBody: f.maxBody,
-		RequestTimeout: f.requestTimeout, Grade: opts, Log: logger,
+		RequestTimeout: f.requestTimeout, UploadTimeout: f.uploadTimeout, Grade: opts, Log: logger,
 	}
 	what := ""
 	if f.queue != "" {

@@ -240,6 +240,7 @@ func TestServeUsage(t *testing.T) {
 		{[]string{"serve", "--addr", "nonsense:http:1"}, 2, "--addr"},
 		{[]string{"serve", "--engine", "vm"}, 2, "--engine"},
 		{[]string{"serve", "--deadline", "0s"}, 2, "--deadline must be positive"},
+		{[]string{"serve", "--upload-timeout", "0s"}, 2, "--upload-timeout must be positive"},
 		{[]string{"serve", "extra"}, 2, "unknown command"},
 		{[]string{"serve", "--queue", "http://127.0.0.1:1"}, 2, "--queue"},
 		{[]string{"serve", "--queue", "redis://127.0.0.1:1/0"}, 3, "--queue redis://127.0.0.1:1/0"},

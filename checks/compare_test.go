@@ -1,0 +1,211 @@
+package checks
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redisgrade/redisgrade/engine"
+	"github.com/redisgrade/redisgrade/submissions"
+)
+
+// runAs sends cmds on a connection as the student's and returns the replies.
+func runAs(t *testing.T, env *Env, cmds []submissions.Command) []Value {
+	t.Helper()
+	conn, release := env.Connect()
+	defer release()
+	var out []Value
+	for _, c := range cmds {
+		v, ok := FromReply(conn.Do(context.Background(), c.Any()...).Result())
+		if !ok {
+			t.Fatalf("%v: no reply", c.Args)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func lines(text string) []submissions.Command {
+	cmds, err := submissions.ParseCommands("step1.redis", text)
+	if err != nil {
+		panic(err)
+	}
+	return cmds
+}
+
+// compareOn runs the student's text from given, then a compare check with the
+// reference's text, on env's server.
+func compareOn(t *testing.T, env *Env, c *CompareCheck, given State, student, reference string) Result {
+	t.Helper()
+	ctx := context.Background()
+	reset := func(ctx context.Context) error {
+		if err := env.Admin.FlushAll(ctx).Err(); err != nil {
+			return err
+		}
+		if err := restoreKeys(ctx, env.Admin, given); err != nil {
+			return err
+		}
+		return env.Admin.ConfigResetStat(ctx).Err()
+	}
+	if err := reset(ctx); err != nil {
+		t.Fatal(err)
+	}
+	env.File = "step1.redis"
+	env.Sent = lines(student)
+	env.Replies = runAs(t, env, env.Sent)
+	info, err := env.Admin.Info(ctx, "commandstats").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Stats = engine.ParseCommandStats(info)
+	env.Reference = &ReferenceRun{File: "step1.redis", Commands: lines(reference), Reset: reset}
+	return c.Evaluate(ctx, env)
+}
+
+func strict() *CompareCheck {
+	return &CompareCheck{Compare: "reference", Replies: "all", TTLTolerance: time.Second}
+}
+
+func TestCompareWithReference(t *testing.T) {
+	ref := "HSET user:1 name Ada city London\nRPUSH q a b c\nSADD tags x y\nZADD board 10 ann 20 bob\nSET session s1 EX 60\nHGETALL user:1\n"
+	tests := []struct {
+		name    string
+		check   *CompareCheck
+		student string
+		want    []string // substrings of the message; none: passes
+	}{
+		{"the reference itself", strict(), ref, nil},
+		{"the same in another order", strict(),
+			"HSET user:1 city London name Ada\nRPUSH q a b c\nSADD tags y x\nZADD board 20 bob 10 ann\nSET session s1 EX 60\nHGETALL user:1\n", nil},
+		{"a missing field", strict(),
+			"HSET user:1 name Ada\nRPUSH q a b c\nSADD tags x y\nZADD board 10 ann 20 bob\nSET session s1 EX 60\nHGETALL user:1\n",
+			[]string{"user:1 has no field city; the reference leaves city = London",
+				"your HGETALL (step1.redis:6) returned 2 elements, the reference's 4",
+				"your HSET (step1.redis:1) returned 1; the reference's returned 2"}},
+		{"list, set, sorted set, expiry", strict(),
+			"HSET user:1 name Ada city London\nRPUSH q a c b\nSADD tags x z\nZADD board 10 ann 25 bob\nSET session s1\nHGETALL user:1\n",
+			[]string{`element 2 of list q is "c"; the reference's is "b"`,
+				`set tags has no member "y"; the reference's has`,
+				`set tags has member "z", which the reference's does not`,
+				`in sorted set board, "bob" has score 25; the reference's has 20`,
+				"session has no expiry; the reference's expires in 1m0s"}},
+		{"a key too many, a key missing, another type", strict(),
+			"HSET user:1 name Ada city London\nSET q abc\nSADD tags x y\nZADD board 10 ann 20 bob\nSET session s1 EX 60\nSET extra 1\n",
+			[]string{`q is a string "abc"; the reference leaves a list of 3 elements`,
+				`you left extra (a string "1"), which the reference does not`,
+				`your SET (step1.redis:6) returned a string ("OK"); the reference's returned an array`}},
+		{"replies: none and keys narrow it", &CompareCheck{Compare: "reference", Replies: "none", Keys: []string{"user:1"}, TTLTolerance: time.Second},
+			"HSET user:1 name Ada city London\n", nil},
+		{"replies: last", &CompareCheck{Compare: "reference", Replies: "last", Keys: []string{"user:1"}, TTLTolerance: time.Second},
+			"HSET user:1 name Ada\nHSET user:1 city London\nHGETALL user:1\n", nil},
+		{"a TTL out of the tolerance", strict(),
+			"HSET user:1 name Ada city London\nRPUSH q a b c\nSADD tags x y\nZADD board 10 ann 20 bob\nSET session s1 EX 30\nHGETALL user:1\n",
+			[]string{"session expires in 30s; the reference's in 1m0s (more than 1s apart)"}},
+	}
+	for _, kind := range []string{engine.KindProcess, engine.KindEmbedded} {
+		env := serverEnv(t, kind)
+		for _, tt := range tests {
+			t.Run(kind+"/"+tt.name, func(t *testing.T) {
+				r := compareOn(t, env, tt.check, nil, tt.student, ref)
+				if len(tt.want) == 0 {
+					if !r.Passed {
+						t.Fatalf("failed: %s", r.Message)
+					}
+					return
+				}
+				if r.Passed {
+					t.Fatalf("passed; want a failure saying %q", tt.want)
+				}
+				for _, w := range tt.want {
+					if !strings.Contains(r.Message, w) {
+						t.Errorf("message %q\nlacks %q", r.Message, w)
+					}
+				}
+			})
+		}
+	}
+}
+
+// Each difference is told, up to a few, then counted.
+func TestCompareLimitsDifferences(t *testing.T) {
+	env := serverEnv(t, engine.KindEmbedded)
+	r := compareOn(t, env, strict(), nil, "MSET a 1 b 1 c 1 d 1 e 1 f 1 g 1\n", "MSET a 2 b 2 c 2 d 2 e 2 f 2 g 2\n")
+	if r.Passed || !strings.Contains(r.Message, `a is "1"; the reference leaves "2"`) || !strings.HasSuffix(r.Message, "and 2 more differences") {
+		t.Fatalf("got %v %q", r.Passed, r.Message)
+	}
+}
+
+// The reference runs from the case's starting state, not from what the
+// student left.
+func TestCompareResetsToTheGivenState(t *testing.T) {
+	env := serverEnv(t, engine.KindProcess)
+	given := State{{"stock", "100"}}
+	if r := compareOn(t, env, strict(), given, "DECR stock\n", "DECRBY stock 1\n"); !r.Passed {
+		t.Fatalf("DECR from 100 vs DECRBY 1 from 100: %s", r.Message)
+	}
+	r := compareOn(t, env, strict(), given, "DECR stock\nDECR stock\n", "DECR stock\n")
+	if r.Passed || !strings.Contains(r.Message, `stock is "98"; the reference leaves "99"`) {
+		t.Fatalf("got %v %q", r.Passed, r.Message)
+	}
+}
+
+func TestCompareCommands(t *testing.T) {
+	for _, kind := range []string{engine.KindProcess, engine.KindEmbedded} {
+		env := serverEnv(t, kind)
+		c := &CompareCheck{Compare: "reference", Replies: "none", Commands: true, TTLTolerance: time.Second}
+		if r := compareOn(t, env, c, State{{"n", "1"}}, "INCR n\n", "INCR n\n"); !r.Passed {
+			t.Fatalf("%s: the same commands: %s", kind, r.Message)
+		}
+		r := compareOn(t, env, c, State{{"n", "1"}}, "SET n 2\n", "INCR n\n")
+		for _, w := range []string{"the reference runs INCR once; your commands do not run it", "your commands run SET once; the reference does not run it"} {
+			if r.Passed || !strings.Contains(r.Message, w) {
+				t.Errorf("%s: got %v %q, want %q", kind, r.Passed, r.Message, w)
+			}
+		}
+	}
+}
+
+// A value far larger than a step needs is refused before it is read.
+func TestCompareRefusesHugeValues(t *testing.T) {
+	env := serverEnv(t, engine.KindProcess)
+	big := strings.Repeat("x", compareMaxBytes+1)
+	r := compareOn(t, env, strict(), nil, "SET k "+big+"\n", "SET k 1\n")
+	if r.Passed || !strings.Contains(r.Message, "your commands left k holding 1,048,577 bytes: more than a compare reads") {
+		t.Fatalf("got %v %.200q", r.Passed, r.Message)
+	}
+	r = compareOn(t, env, strict(), nil, "EVAL \"for i=1,20000 do redis.call('RPUSH','l',i) end\" 0\n", "SET k 1\n")
+	if r.Passed || !strings.Contains(r.Message, "your commands left l holding 20,000 elements") {
+		t.Fatalf("got %v %.200q", r.Passed, r.Message)
+	}
+}
+
+// A reference that cannot run is the exercise's fault, and says so.
+func TestCompareWithoutReference(t *testing.T) {
+	env := serverEnv(t, engine.KindEmbedded)
+	env.Reference = &ReferenceRun{Problem: "the reference has no step1.redis"}
+	r := strict().Evaluate(context.Background(), env)
+	if r.Passed || r.Message != "cannot compare with the reference: the reference has no step1.redis (an error in the exercise, not your answer)" {
+		t.Fatalf("got %v %q", r.Passed, r.Message)
+	}
+}
+
+func TestExplainReply(t *testing.T) {
+	tests := []struct {
+		label     string
+		mine, ref Value
+		want      string
+	}{
+		{"HGETALL (s:1)", Arr(Str("a"), Str("1"), Str("b"), Str("2")), Arr(Str("b"), Str("2"), Str("a"), Str("1")), ""},
+		{"LRANGE (s:1)", Arr(Str("a"), Str("b")), Arr(Str("b"), Str("a")), `your LRANGE (s:1) returned ["a", "b"]; the reference's returned ["b", "a"] (element 1 differs)`},
+		{"GET (s:1)", Str("5"), Int(5), `your GET (s:1) returned a string ("5"); the reference's returned an integer (5)`},
+		{"script", Value{Type: Error, Str: "ERR user_script:1: oops"}, Value{Type: Error, Str: "ERR user_script:3: other"}, ""},
+		{"script", Value{Type: Error, Str: "WRONGTYPE x"}, Value{Type: Error, Str: "ERR y"}, `your script returned (error) WRONGTYPE x; the reference's returned (error) ERR y`},
+	}
+	for _, tt := range tests {
+		got := strings.Join(diffReply(tt.label, tt.mine, tt.ref), "; ")
+		if got != tt.want {
+			t.Errorf("%s %s vs %s:\n got %q\nwant %q", tt.label, tt.mine, tt.ref, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var updateDocs = flag.Bool("update-docs", false, "rewrite the outputs shown in README.md and docs/ from the binary")
+
+// A block of output in the docs is marked with the command that makes it:
+//
+//	<!-- output: grade -e lua-atomicity --color never submissions/examples/lua-atomicity/two-commands -->
+//	```
+//	...what it prints...
+//	```
+//
+// Paths are from the repository's root.
+var outputBlockRe = regexp.MustCompile("(?s)<!-- output: ([^\n]*?) -->\n```[a-z]*\n(.*?)```")
+
+// varying are the parts of an output that change from run to run or machine
+// to machine; they are compared as placeholders.
+var varying = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(`\(\d+ ms\)`), "(N ms)"},
+	{regexp.MustCompile(`Redis \d+\.\d+\.\d+`), "Redis X.Y.Z"},
+	{regexp.MustCompile(`with \d+ MGET samples taken alongside: \d+ of them`), "with N MGET samples taken alongside: N of them"},
+	{regexp.MustCompile(`\d+ inconsistent samples`), "N inconsistent samples"},
+}
+
+func normalize(s string) string {
+	for _, v := range varying {
+		s = v.re.ReplaceAllString(s, v.with)
+	}
+	return s
+}
+
+// TestDocsShowWhatTheBinaryPrints runs each marked command and compares its
+// output with the block shown, so that the docs cannot drift from the code.
+// go test ./cmd/redisgrade -run TestDocsShow -update-docs rewrites them.
+func TestDocsShowWhatTheBinaryPrints(t *testing.T) {
+	root := "../.."
+	files := []string{filepath.Join(root, "README.md")}
+	more, _ := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	files = append(files, more...)
+	blocks := 0
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(data)
+		changed := false
+		text = outputBlockRe.ReplaceAllStringFunc(text, func(block string) string {
+			m := outputBlockRe.FindStringSubmatch(block)
+			blocks++
+			args := strings.Fields(m[1])
+			for i, a := range args {
+				if _, err := os.Stat(filepath.Join(root, a)); err == nil && !strings.HasPrefix(a, "-") {
+					args[i] = filepath.Join(root, a)
+				}
+			}
+			_, stdout, stderr := runCLI(t, args...)
+			got := stdout + stderr
+			if normalize(got) == normalize(m[2]) {
+				return block
+			}
+			if *updateDocs {
+				changed = true
+				return strings.Replace(block, m[2], got, 1)
+			}
+			t.Errorf("%s: the output of `redisgrade %s` differs from the one shown (rewrite with -update-docs):\n--- shown\n%s--- printed\n%s",
+				filepath.Base(file), m[1], m[2], got)
+			return block
+		})
+		if changed {
+			if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if blocks == 0 {
+		t.Fatal("no output blocks found in the docs: the marker pattern is broken")
+	}
+}

@@ -1,0 +1,58 @@
+package workspace
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/redisgrade/redisgrade/report"
+	"github.com/redisgrade/redisgrade/report/reporttest"
+)
+
+// The check screen shows a student's control characters as visible escapes,
+// in colour and without; its own colours stay.
+func TestRenderCheckShowsControlsAsEscapes(t *testing.T) {
+	ex := loadLua(t)
+	dir := t.TempDir()
+	ws, err := Init(dir, ex, "lua-atomicity")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "step2.lua"), []byte("return redis.error_reply('x')\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep := &report.Report{
+		Exercise: "lua-atomicity", Title: ex.Title,
+		Steps: []report.Step{
+			{ID: "setup", Title: ex.Steps[0].Title, File: "step1.redis", Passed: true, Score: 1, MaxScore: 1},
+			{ID: "script", Title: ex.Steps[1].Title, File: "step2.lua", MaxScore: 1,
+				Keyspace: "stock (string) " + reporttest.Hostile, Note: "note " + reporttest.Hostile,
+				Checks: []report.Check{
+					{Name: "[stock=100 sales=0] commands run without errors", Message: "(error) " + reporttest.Hostile,
+						Expected: "no error", Actual: "(error) " + reporttest.Hostile, Why: "why " + reporttest.Hostile},
+				}},
+		},
+	}
+	for _, colour := range []bool{false, true} {
+		var out bytes.Buffer
+		if err := ws.RenderCheck(&out, ex, rep, colour); err != nil {
+			t.Fatal(err)
+		}
+		if err := reporttest.CheckInert(out.Bytes(), colour); err != nil {
+			t.Errorf("colour %v: %v\n%s", colour, err, out.String())
+		}
+		// wrap may break a long line between the pieces: compare without the
+		// breaks and indents it adds.
+		flat := strings.Join(strings.Fields(out.String()), "")
+		for _, want := range reporttest.Escaped {
+			if !strings.Contains(flat, strings.Join(strings.Fields(want), "")) {
+				t.Errorf("colour %v: %q is not shown:\n%s", colour, want, out.String())
+			}
+		}
+		if colour != bytes.Contains(out.Bytes(), []byte("\x1b[")) {
+			t.Errorf("colour %v, and the screen's own colours are %v", colour, !colour)
+		}
+	}
+}
