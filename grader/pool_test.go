@@ -430,14 +430,19 @@ func TestPoolCloseWaitsForInFlight(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var finished atomic.Bool
+	busy, err := p.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var finished atomic.Bool // set before the lease is released
 	graded := make(chan error, 1)
 	go func() {
-		rep, err := p.Grade(context.Background(), ex, sub, Options{})
+		rep, err := busy.Grade(context.Background(), ex, sub, Options{})
 		if err == nil && rep.Score != 4 {
 			err = errors.New("not 4 points")
 		}
 		finished.Store(true)
+		busy.Release()
 		graded <- err
 	}()
 	receive(t, g.entered, "the grading reaches its first reset")
