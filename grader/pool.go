@@ -3,6 +3,7 @@ package grader
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 
 	"github.com/redisgrade/redisgrade/engine"
@@ -27,6 +28,13 @@ import (
 //     start, is tried poolRetries more times, each on a fresh session; not
 //     when its context has ended.
 const poolRetries = 1
+
+// DefaultJobs is how many sessions grade at once unless told otherwise: one
+// more than the cores. A session spends part of each round trip waiting for
+// its server's reply; with as many sessions as cores, a core then sits idle,
+// and one more keeps it busy (redisgrade bench: about 20% more submissions
+// per second on 2 cores with -j 3 than with -j 2; -j 4 adds nothing).
+func DefaultJobs() int { return runtime.NumCPU() + 1 }
 
 // ErrPoolClosed is returned by Pool.Acquire and Pool.Grade after Close.
 var ErrPoolClosed = errors.New("the grader is shutting down")
