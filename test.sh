@@ -146,6 +146,15 @@ tests_began=$SECONDS
 say "go vet"
 go vet ./...
 
+# Code that nothing but a test reaches belongs in the test (or in a package of test helpers).
+say "deadcode"
+dead=$(go run golang.org/x/tools/cmd/deadcode@v0.52.0 ./... | grep -v -E '^(internal/ziptest|report/reporttest)/' || true)
+if [[ -n $dead ]]; then
+  echo "$dead"
+  echo "test.sh: the code above is unreachable from the binary: remove it, or move it to the tests that use it" >&2
+  exit 1
+fi
+
 say "go test -race ./..."
 go test -race -count=1 ./...
 

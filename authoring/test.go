@@ -31,10 +31,6 @@ type Outcome struct {
 	Skipped []string
 }
 
-// Complete reports whether the engine could grade everything: an outcome
-// with skipped steps or mutants has not shown the exercise holds up.
-func (o Outcome) Complete() bool { return len(o.Skipped) == 0 }
-
 // MutantOutcome is one mutant's fate.
 type MutantOutcome struct {
 	Name, Fails string
@@ -52,9 +48,6 @@ func (o Outcome) Score() (killed, total int) {
 	}
 	return killed, total
 }
-
-// OK reports whether the exercise held up: no surprise at all.
-func (o Outcome) OK() bool { return len(o.Surprises) == 0 }
 
 // Test grades the exercise's reference and mutants on one session. Besides
 // the spec's mutants, every step gets one made here: its file empty, which

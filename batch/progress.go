@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/redisgrade/redisgrade/internal/words"
 )
 
 // progress reports on stderr: a bar redrawn in place on a terminal, a plain
@@ -100,8 +102,8 @@ func (p *progress) line(now time.Time) (frac float64, text string) {
 		fmt.Sprintf("%d/%d %3.0f%%", done, p.total, 100*frac),
 		fmt.Sprintf("%.1f/s", rate),
 		eta,
-		fmt.Sprintf("%d failed", p.failed),
-		fmt.Sprintf("%d errors", p.errors),
+		fmt.Sprintf("%d with a failing step", p.failed),
+		words.Count(p.errors, "error"),
 	}
 	if p.skipped > 0 {
 		parts = append(parts, fmt.Sprintf("%d from before", p.skipped))

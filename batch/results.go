@@ -90,15 +90,6 @@ type ResultsLog struct {
 	lines int
 }
 
-// ByStudent indexes the results.
-func (l *ResultsLog) ByStudent() map[string]*Result {
-	m := make(map[string]*Result, len(l.Results))
-	for _, r := range l.Results {
-		m[r.Student] = r
-	}
-	return m
-}
-
 // ReadResults reads a results log. A last line that does not end in a
 // newline or does not parse was torn by a crash: it is left out and named
 // in Torn. A bad line before the last is an error: the file is not one this

@@ -213,7 +213,7 @@ func TestRunClass(t *testing.T) {
 	if !strings.HasPrefix(last, "redisgrade: "+strconv.Itoa(n+2)+"/"+strconv.Itoa(n+2)+" 100%") || strings.Contains(progress.String(), "\r") {
 		t.Errorf("progress:\n%s", progress.String())
 	}
-	if !strings.Contains(last, strconv.Itoa(wantFailed)+" failed · 2 errors") {
+	if !strings.Contains(last, strconv.Itoa(wantFailed)+" with a failing step · 2 errors") {
 		t.Errorf("last progress line %q should count %d failed and 2 errors", last, wantFailed)
 	}
 }
@@ -445,7 +445,7 @@ func TestProgressLine(t *testing.T) {
 		p.add(&Result{Status: StatusError})
 	}
 	_, line := p.line(began.Add(10 * time.Second))
-	want := "40/100  40% · 3.0/s · ETA 20s · 0 failed · 30 errors · 10 from before"
+	want := "40/100  40% · 3.0/s · ETA 20s · 0 with a failing step · 30 errors · 10 from before"
 	if line != want {
 		t.Errorf("line %q, want %q", line, want)
 	}

@@ -58,7 +58,10 @@ type Env struct {
 	// Snapshot, if set, holds the keys the checks name as they were right
 	// after the run (TakeSnapshot); checks read the server for the rest.
 	Snapshot *Snapshot
-	Admin    *redis.Client     // inspects the server; never the student's connection
+	Admin    *redis.Client // inspects the server; never the student's connection
+	// Commands names the server's commands, upper case, for "did you mean
+	// SET?" when a student's command is unknown.
+	Commands []string
 	Connect  atomicity.Connect // a connection as the student, for probes; release it when done
 	// KeepsConnection reports whether a command leaves the connection that
 	// sends it as it was (not SELECT, MULTI, SUBSCRIBE...). Nil: assume not.

@@ -33,7 +33,7 @@ func TestSentCheck(t *testing.T) {
 			`s.redis:3: argument 2 of EVAL is "1", expected "0"`},
 		{"missing numkeys", SentCheck{Sent: "EVAL", Args: []string{"*", "0"}},
 			[]submissions.Command{cmd(1, "EVAL", script)}, false,
-			"s.redis:1: EVAL has 1 arguments, expected at least 2"},
+			"s.redis:1: EVAL has 1 argument, expected at least 2"},
 		{"no decr", SentCheck{Sent: "DECR", Times: ptr[int64](0)},
 			[]submissions.Command{cmd(1, "GET", "stock")}, true, ""},
 		{"decr sent", SentCheck{Sent: "decr", Times: ptr[int64](0)},
@@ -162,5 +162,36 @@ func TestReplyCheckOnAnError(t *testing.T) {
 	r := (&ReplyCheck{Reply: Arr(Int(99), Int(1))}).Evaluate(context.Background(), env)
 	if r.Passed || r.Message != "an error came back instead of [99, 1] (the error is shown above)" {
 		t.Errorf("got %v %q", r.Passed, r.Message)
+	}
+}
+
+// TestNoErrorsSuggestsTheCommandMeant: an unknown command is answered with
+// the server's command nearest to it, and only when one is clearly nearest.
+func TestNoErrorsSuggestsTheCommandMeant(t *testing.T) {
+	commands := []string{"DECR", "DECRBY", "EVAL", "GET", "INCR", "SET"}
+	for _, tc := range []struct {
+		name, reply, want string
+	}{
+		{"STE", "ERR unknown command 'STE', with args beginning with: 'stock' '100' ", "(did you mean SET?)"},
+		{"evla", "ERR unknown command 'evla', with args beginning with: ", "(did you mean EVAL?)"},
+		{"DECRR", "ERR unknown command 'DECRR'", "(did you mean DECR?)"},   // miniredis's text
+		{"ET", "ERR unknown command 'ET', with args beginning with: ", ""}, // GET and SET: no guess
+		{"FROBNICATE", "ERR unknown command 'FROBNICATE', with args beginning with: ", ""},
+	} {
+		env := &Env{
+			File: "s.redis", Commands: commands,
+			Sent:    []submissions.Command{cmd(1, tc.name, "stock", "100")},
+			Replies: []Value{{Type: Error, Str: tc.reply}},
+		}
+		r := NoErrors(nil).Evaluate(context.Background(), env)
+		if tc.want == "" {
+			if strings.Contains(r.Message, "did you mean") {
+				t.Errorf("%s: %q should suggest nothing", tc.name, r.Message)
+			}
+			continue
+		}
+		if !strings.HasSuffix(r.Message, tc.want) {
+			t.Errorf("%s: %q, want it to end %q", tc.name, r.Message, tc.want)
+		}
 	}
 }

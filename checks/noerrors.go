@@ -3,6 +3,8 @@ package checks
 import (
 	"context"
 	"strings"
+
+	"github.com/redisgrade/redisgrade/internal/suggest"
 )
 
 // NoErrors is the check the grader adds to every case: a command that gets an
@@ -21,7 +23,7 @@ func (c *noErrors) Evaluate(_ context.Context, env *Env) Result {
 			continue
 		}
 		msg := where(env, i) + ": " + env.Sent[i].Name() + " returned " + r.String()
-		if note := explainError(r.Str); note != "" {
+		if note := explainError(r.Str, env.Commands); note != "" {
 			msg += " (" + note + ")"
 		}
 		msgs = append(msgs, msg)
@@ -76,11 +78,30 @@ var luaErrors = []struct{ contains, note string }{
 	{"Error compiling script", "the script is not valid Lua: look at the line the error names"},
 }
 
-func explainError(text string) string {
+// explainError gives the note for an error reply: a known mistake's, or for
+// an unknown command the server's command nearest to it ("did you mean
+// SET?"), when one is clearly nearest.
+func explainError(text string, commands []string) string {
 	for _, e := range luaErrors {
 		if strings.Contains(text, e.contains) {
 			return e.note
 		}
 	}
+	if name, ok := unknownCommand(text); ok {
+		if meant, ok := suggest.Closest(name, commands); ok {
+			return "did you mean " + meant + "?"
+		}
+	}
 	return ""
+}
+
+// unknownCommand reads the name out of Redis's "ERR unknown command 'STE',
+// with args beginning with: ..." (miniredis's has no args part).
+func unknownCommand(text string) (string, bool) {
+	rest, ok := strings.CutPrefix(text, "ERR unknown command '")
+	if !ok {
+		return "", false
+	}
+	name, _, ok := strings.Cut(rest, "'")
+	return name, ok && name != ""
 }

@@ -7,6 +7,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/redisgrade/redisgrade/internal/words"
 	"github.com/redisgrade/redisgrade/internal/yamlstrict"
 )
 
@@ -67,7 +68,7 @@ func (c *SentCheck) Evaluate(_ context.Context, env *Env) Result {
 			if i+1 < len(cmd.Args) {
 				got = cmd.Args[i+1]
 			} else {
-				return fail("%s:%d: %s has %d arguments, expected at least %d", env.File, cmd.Line, name, len(cmd.Args)-1, len(c.Args))
+				return fail("%s:%d: %s has %s, expected at least %d", env.File, cmd.Line, name, words.Count(len(cmd.Args)-1, "argument"), len(c.Args))
 			}
 			if want != "*" && got != want {
 				return Result{

@@ -47,9 +47,6 @@ func Int(i int64) Value { return Value{Type: Integer, Int: i} }
 // Str returns a string reply value.
 func Str(s string) Value { return Value{Type: String, Str: s} }
 
-// Arr returns an array reply value.
-func Arr(elems ...Value) Value { return Value{Type: Array, Elems: elems} }
-
 // FromReply converts what go-redis returns for a command (pinned to RESP2)
 // into a Value. A network or timeout error is not a reply: ok is false.
 func FromReply(v any, err error) (val Value, ok bool) {

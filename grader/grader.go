@@ -408,6 +408,7 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 		Connect:         g.sess.student,
 		KeepsConnection: g.sess.students.keeps,
 		Reference:       g.referenceRun(s, c),
+		Commands:        engine.CommandNames(),
 	}
 	results, space := g.evaluate(ctx, c, env, limit)
 	g.keyspace = space

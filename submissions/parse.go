@@ -375,7 +375,10 @@ func splitArgs(line string) (toks []token, errCol int, errMsg string) {
 					cur.WriteByte('\'')
 				case c == '\'':
 					if n := at(p + 1); n != 0 && !isSpace(n) {
-						return nil, p + 2, "closing quote must be followed by a space"
+						// The usual cause: a script in single quotes that has single
+						// quotes of its own (EVAL 'redis.call('DECR', ...)' 0).
+						return nil, p + 2, "closing quote must be followed by a space: a single-quoted argument ends at the next ', " +
+							"so a script with ' inside needs double quotes outside: EVAL \"redis.call('DECR', 'stock')\" 0"
 					}
 					done, end = true, p+1
 				case c == 0:

@@ -109,7 +109,8 @@ func TestParseCommandsErrors(t *testing.T) {
 		{"single-quote escape leaves it open", `SET k 'abc\'`, "f.redis:1:7: unbalanced single quote"},
 		{"quote left open before CRLF", "SET k \"abc\r\n", "f.redis:1:7: unbalanced double quote"},
 		{"closing double quote followed by a letter", `SET k "a"b`, "f.redis:1:10: closing quote must be followed by a space"},
-		{"closing single quote followed by a letter", `SET k 'a'b`, "f.redis:1:10: closing quote must be followed by a space"},
+		{"closing single quote followed by a letter", `SET k 'a'b`, "f.redis:1:10: closing quote must be followed by a space: a single-quoted argument ends at the next ', so a script with ' inside needs double quotes outside: EVAL \"redis.call('DECR', 'stock')\" 0"},
+		{"nested single quotes", `EVAL 'redis.call('DECR', 'stock')' 0`, `f.redis:1:19: closing quote must be followed by a space: a single-quoted argument ends at the next ', so a script with ' inside needs double quotes outside: EVAL "redis.call('DECR', 'stock')" 0`},
 		{"closing quote followed by another quote", `SET k "a""b"`, "f.redis:1:10: closing quote must be followed by a space"},
 		{"columns count after a BOM", "\uFEFFSET k \"a", "f.redis:1:7: unbalanced double quote"},
 		{"zero repeat", "0 INCR x", "f.redis:1:1: repeat count 0 is not a positive number (redis-cli rejects it)"},
@@ -126,7 +127,7 @@ func TestParseCommandsErrors(t *testing.T) {
 			"several errors at once",
 			"PING\n  SET \"a\nGET 'b'c\n0 PING\nSET a b\n\tECHO x\"y",
 			"f.redis:2:7: unbalanced double quote\n" +
-				"f.redis:3:8: closing quote must be followed by a space\n" +
+				"f.redis:3:8: closing quote must be followed by a space: a single-quoted argument ends at the next ', so a script with ' inside needs double quotes outside: EVAL \"redis.call('DECR', 'stock')\" 0\n" +
 				"f.redis:4:1: repeat count 0 is not a positive number (redis-cli rejects it)\n" +
 				"f.redis:6:8: unbalanced double quote",
 		},
