@@ -91,9 +91,6 @@ func NewPool(cfg PoolConfig) *Pool {
 	return &Pool{eng: cfg.Engine, fresh: cfg.Fresh, slots: make(chan struct{}, cfg.Jobs)}
 }
 
-// Jobs is how many gradings the pool runs at once.
-func (p *Pool) Jobs() int { return cap(p.slots) }
-
 // Grade grades sub on a session of the pool, waiting for a free one (or for
 // ctx). Its error is the grader's (a *StartError when no server started,
 // ErrPoolClosed after Close) or ctx's, never the student's.

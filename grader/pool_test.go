@@ -552,7 +552,7 @@ func TestPoolFresh(t *testing.T) {
 func TestPoolDefaultJobs(t *testing.T) {
 	p := NewPool(PoolConfig{Engine: trackEngine(t, engine.KindEmbedded)})
 	defer p.Close()
-	if p.Jobs() != DefaultJobs() {
-		t.Errorf("Jobs %d, want DefaultJobs() = %d", p.Jobs(), DefaultJobs())
+	if n := cap(p.slots); n != DefaultJobs() {
+		t.Errorf("%d gradings at once, want DefaultJobs() = %d", n, DefaultJobs())
 	}
 }
