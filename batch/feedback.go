@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/redisgrade/redisgrade/report"
+
 	"github.com/redisgrade/redisgrade/exercises"
 )
 
@@ -101,6 +103,7 @@ func writeFeedback(w io.Writer, ex *exercises.Exercise, r *Result) error {
 // mdText escapes Markdown's punctuation so text shows as written; line
 // breaks are kept as hard breaks.
 func mdText(s string) string {
+	s = report.Visible(s) // an instructor may cat the file: no terminal escapes
 	lines := strings.Split(strings.ReplaceAll(s, "\r", ""), "\n")
 	for i, line := range lines {
 		var b strings.Builder
@@ -138,6 +141,7 @@ func indent(s, prefix string) string {
 // codeSpan puts s in an inline code span whose fence is longer than any run
 // of backticks in it.
 func codeSpan(s string) string {
+	s = report.VisibleLine(s)
 	if s == "" {
 		return "(nothing)"
 	}
@@ -151,6 +155,7 @@ func codeSpan(s string) string {
 
 // codeBlock puts s in a fenced code block.
 func codeBlock(s string) string {
+	s = report.Visible(s)
 	fence := strings.Repeat("`", max(3, longestRun(s, '`')+1))
 	return fence + "text\n" + strings.TrimRight(s, "\n") + "\n" + fence + "\n"
 }

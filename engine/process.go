@@ -168,14 +168,14 @@ func rawPing(ctx context.Context, network, addr string) error {
 func doUnbusy(ctx context.Context, c *redis.Client, args []any) error {
 	for {
 		err := c.Do(ctx, args...).Err()
-		if err == nil || !strings.HasPrefix(err.Error(), "BUSY") {
+		if !redis.HasErrorPrefix(err, "BUSY") {
 			if err != nil {
 				return fmt.Errorf("%v: %w", args, err)
 			}
 			return nil
 		}
 		for _, kill := range [][]any{{"script", "kill"}, {"function", "kill"}} {
-			if kerr := c.Do(ctx, kill...).Err(); kerr != nil && strings.HasPrefix(kerr.Error(), "UNKILLABLE") {
+			if kerr := c.Do(ctx, kill...).Err(); redis.HasErrorPrefix(kerr, "UNKILLABLE") {
 				return fmt.Errorf("a script is still running and cannot be killed: %w", kerr)
 			}
 		}

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"strings"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -126,7 +125,7 @@ func resetRedis(ctx context.Context, admin *redis.Client, given []string) error 
 	}
 	busy := false
 	for _, c := range cmds {
-		if e := c.Err(); e != nil && strings.HasPrefix(e.Error(), "BUSY") {
+		if e := c.Err(); redis.HasErrorPrefix(e, "BUSY") {
 			busy = true
 		}
 	}

@@ -352,3 +352,27 @@ func TestSubmissionDeadline(t *testing.T) {
 		}
 	}
 }
+
+// TestTimeoutEndsTheStepsCases: a script that ran out of time in one case is
+// not run again in the step's other cases (step 4 has three): one verdict,
+// one check, not the same wait three times.
+func TestTimeoutEndsTheStepsCases(t *testing.T) {
+	ex, err := exercises.Load("lua-atomicity")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := correctFiles(t)
+	files["step4.lua"] = "while true do end"
+	sub, err := submissions.Open(writeSubmission(t, files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Grade(context.Background(), ex, sub, testEngine(t, "process"), Options{Timeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := rep.Steps[3]
+	if step.Passed || len(step.Checks) != 1 || !strings.Contains(step.Checks[0].Message, "timed out after 200ms") {
+		t.Errorf("step 4: %d checks, want the one timeout: %s", len(step.Checks), failures(step))
+	}
+}

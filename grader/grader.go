@@ -71,6 +71,7 @@ func (sess *Session) Grade(ctx context.Context, ex *exercises.Exercise, sub *sub
 		Exercise:   ex.ID,
 		Title:      ex.Title,
 		Submission: sub.Name(),
+		Notes:      sub.Notes(),
 		MaxScore:   ex.MaxScore(),
 		Engine:     info,
 	}
@@ -140,6 +141,8 @@ type grading struct {
 	opts Options
 	// keyspace is what the last case's commands left, when a check failed.
 	keyspace string
+	// timedOut says the last case's commands ran out of their time limit.
+	timedOut bool
 }
 
 func (g *grading) timeout(s *exercises.Step) time.Duration {
@@ -165,7 +168,7 @@ func (g *grading) step(ctx context.Context, s *exercises.Step) (report.Step, err
 		if len(cases) > 1 {
 			label = "[" + caseLabel(c) + "] "
 		}
-		g.keyspace = ""
+		g.keyspace, g.timedOut = "", false
 		results, note, err := g.runCase(ctx, s, c, cmds)
 		if err != nil {
 			return out, err
@@ -186,7 +189,7 @@ func (g *grading) step(ctx context.Context, s *exercises.Step) (report.Step, err
 		}
 		// Code that ran out of time once will again: the other cases would
 		// only make the student wait for the same verdict.
-		if len(results) == 1 && results[0].Name == timeoutCheckName(g.timeout(s)) && !results[0].Passed {
+		if g.timedOut {
 			break
 		}
 	}
@@ -358,11 +361,14 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 			return nil, nil, &InfraError{Err: fmt.Errorf("replace the server: %w", rerr)}
 		}
 		name, msg := timeoutCheckName(limit), fmt.Sprintf("%s did not finish: timed out after %s", at, limit)
+		timedOut := true
 		switch {
 		case errors.Is(runErr, errReplyTooLarge), errors.Is(runErr, errRepliesTooLarge):
+			timedOut = false
 			name = "replies fit in what the grader reads"
 			msg = fmt.Sprintf("%s: %v", at, runErr)
 		case errors.Is(runErr, errConnClosed):
+			timedOut = false
 			name = "the connection stays open"
 			msg = fmt.Sprintf("%s never ran: the server had closed the connection", at)
 			if n := len(replies); n > 0 {
@@ -370,6 +376,7 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 			}
 			msg += ", and the grader does not reconnect in the middle of a file, so the commands from there on never ran"
 		case isConnLost(runErr):
+			timedOut = false
 			// The server is up but dropped this client: Redis does that to a
 			// client whose replies pile up past the output buffer limit. The
 			// grader's own reads on it are bounded (checks.MaxStringRead).
@@ -382,6 +389,7 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 		case replacedServer:
 			msg += "; the grader had to restart the server"
 		}
+		g.timedOut = timedOut
 		return []report.Check{{Name: name, Message: msg}}, nil, nil
 	}
 
@@ -475,7 +483,10 @@ func (g *grading) evaluate(ctx context.Context, c exercises.Case, env *checks.En
 	run := func(i int, ch checks.Check) {
 		budget := adminTimeout
 		if _, probe := ch.(checks.Prober); probe {
-			budget = 5 * limit // hundreds of runs of the student's commands
+			// Hundreds of runs of the student's commands; never less than the
+			// grader's own calls get, since a loaded machine slows the probe,
+			// not the student (each command still has the case's limit).
+			budget = max(5*limit, adminTimeout)
 		}
 		cctx, cancel := context.WithTimeout(ctx, budget)
 		defer cancel()

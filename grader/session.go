@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -148,7 +147,7 @@ func (s *Session) recover(ctx context.Context) (recovery, error) {
 	}
 	kctx, cancel := context.WithTimeout(ctx, time.Second)
 	err := s.admin.ScriptKill(kctx).Err()
-	if err != nil && strings.HasPrefix(err.Error(), "NOTBUSY") {
+	if redis.HasErrorPrefix(err, "NOTBUSY") {
 		// Not a script: perhaps a function (FCALL).
 		err = s.admin.Do(kctx, "FUNCTION", "KILL").Err()
 	}

@@ -93,5 +93,8 @@ func gradescopeSummary(r *Report) string {
 	if e := engineLine(r); e != "" {
 		lines = append(lines, e)
 	}
+	for _, n := range r.Notes {
+		lines = append(lines, "Left out of your submission: "+n)
+	}
 	return strings.Join(lines, "\n")
 }

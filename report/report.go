@@ -25,6 +25,10 @@ type Report struct {
 	// ReadErrors, when set, say why the submission could not be read: nothing
 	// was graded and Steps is empty. See Unreadable.
 	ReadErrors []string `json:"read_errors,omitempty"`
+	// Notes say what of the submission was left out, and why (a skipped
+	// .git folder, a symlink, a name that climbs out of the archive): a
+	// dropped entry is never silent.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Unreadable is the report for a submission that could not be read at all

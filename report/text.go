@@ -53,6 +53,12 @@ func writeText(w io.Writer, r *Report, opts Options) error {
 		engineLine = r.Engine.Kind + " engine, " + r.Engine.Version + ": an emulator, not a real Redis"
 	}
 	fmt.Fprintf(&b, "%s\n\n", p.Dim.Sprintf("%s · %s", r.Submission, engineLine))
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "%s %s\n", p.Dim.Sprint("left out:"), n)
+	}
+	if len(r.Notes) > 0 {
+		b.WriteString("\n")
+	}
 
 	for i, s := range r.Steps {
 		mark, pts := p.Pass.Sprint("✔"), p.Pass.Sprintf("%s/%s", num(s.Score), num(s.MaxScore))

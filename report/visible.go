@@ -105,6 +105,12 @@ func (r *Report) Printable() *Report {
 	if r.ReadErrors == nil {
 		c.ReadErrors = nil
 	}
+	if r.Notes != nil {
+		c.Notes = make([]string, len(r.Notes))
+		for i, n := range r.Notes {
+			c.Notes[i] = VisibleLine(n)
+		}
+	}
 	c.Steps = make([]Step, len(r.Steps))
 	for i, s := range r.Steps {
 		s.ID, s.Title, s.File = VisibleLine(s.ID), Visible(s.Title), VisibleLine(s.File)

@@ -110,7 +110,7 @@ func (q *Queue) Close() error { return q.rdb.Close() }
 // worker ran are graded too.
 func (q *Queue) EnsureGroup(ctx context.Context) error {
 	err := q.rdb.XGroupCreateMkStream(ctx, q.cfg.Stream, q.cfg.Group, "0").Err()
-	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
+	if err != nil && !redis.HasErrorPrefix(err, "BUSYGROUP") {
 		return fmt.Errorf("create consumer group %s on %s: %w", q.cfg.Group, q.cfg.Stream, err)
 	}
 	return nil

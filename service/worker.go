@@ -9,7 +9,6 @@ import (
 	"log"
 	"net/http"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -252,7 +251,7 @@ func (g *graderLoop) queueError(ctx context.Context, err error) bool {
 		return true
 	}
 	g.w.cfg.Log.Printf("%s: queue: %v", g.consumer, err)
-	if strings.HasPrefix(err.Error(), "NOGROUP") {
+	if redis.HasErrorPrefix(err, "NOGROUP") {
 		_ = g.w.cfg.Queue.EnsureGroup(ctx)
 	}
 	g.sleep(ctx)

@@ -238,3 +238,29 @@ func TestShellCompletionScripts(t *testing.T) {
 	zshScript := script("zsh")
 	shell("zsh", "-f", "-c", `autoload -U compinit && compinit -u -d "$HOME/.zcompdump" && source "$1" && whence -w _redisgrade`, "zsh", zshScript)
 }
+
+// TestGradeSaysWhatWasLeftOut: an entry of the submission that is not read
+// is never dropped in silence: text, JSON and Gradescope say which and why.
+func TestGradeSaysWhatWasLeftOut(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "sub")
+	if err := os.CopyFS(dir, os.DirFS(examples+"correct")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "link.redis")); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"text", "json", "gradescope"} {
+		code, out, stderr := runCLI(t, "grade", "-e", "lua-atomicity", "--engine", "embedded", "-f", format, dir)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", format, code, stderr)
+		}
+		for _, want := range []string{`.git/`, `link.redis`, "a symlink"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: output does not name %q:\n%s", format, want, out)
+			}
+		}
+	}
+}

@@ -19,7 +19,7 @@ var updateDocs = flag.Bool("update-docs", false, "rewrite the outputs shown in R
 //	```
 //
 // Paths are from the repository's root.
-var outputBlockRe = regexp.MustCompile("(?s)<!-- output: ([^\n]*?) -->\n```[a-z]*\n(.*?)```")
+var outputBlockRe = regexp.MustCompile("(?s)<!-- output: ([^\n]*?) -->\n```([a-z]*)\n(.*?)```")
 
 // varying are the parts of an output that change from run to run or machine
 // to machine; they are compared as placeholders.
@@ -67,15 +67,15 @@ func TestDocsShowWhatTheBinaryPrints(t *testing.T) {
 			}
 			_, stdout, stderr := runCLI(t, args...)
 			got := stdout + stderr
-			if normalize(got) == normalize(m[2]) {
+			if normalize(got) == normalize(m[3]) {
 				return block
 			}
 			if *updateDocs {
 				changed = true
-				return strings.Replace(block, m[2], got, 1)
+				return "<!-- output: " + m[1] + " -->\n```" + m[2] + "\n" + got + "```"
 			}
 			t.Errorf("%s: the output of `redisgrade %s` differs from the one shown (rewrite with -update-docs):\n--- shown\n%s--- printed\n%s",
-				filepath.Base(file), m[1], m[2], got)
+				filepath.Base(file), m[1], m[3], got)
 			return block
 		})
 		if changed {
