@@ -14,7 +14,6 @@ import (
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
-	"github.com/redisgrade/redisgrade/report"
 	"github.com/redisgrade/redisgrade/submissions"
 )
 
@@ -27,8 +26,8 @@ type Options struct {
 	// Out is the output folder: results.jsonl, grades.csv, feedback/,
 	// report.html.
 	Out string
-	// Workers grade in parallel, each on its own server (0: the number of
-	// CPUs).
+	// Workers grade in parallel, each on its own server (0:
+	// grader.DefaultJobs()).
 	Workers int
 	// Fresh grades each submission on a new server (grader.Grade) instead
 	// of a worker's warm one.
@@ -258,13 +257,14 @@ func runWorkers(ctx context.Context, todo []Entry, opts Options, app *appender, 
 		graderInRow int
 		probing     bool
 	)
+	pool := grader.NewPool(grader.PoolConfig{Engine: opts.Engine, Jobs: opts.Workers, Fresh: opts.Fresh})
+	defer pool.Close()
+	w := &worker{opts: opts, pool: pool}
 	var wg sync.WaitGroup
 	for i := 0; i < opts.Workers; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w := &worker{opts: opts}
-			defer w.close()
 			for e := range jobs {
 				r, err := w.grade(gctx, e)
 				if err != nil {
@@ -379,18 +379,12 @@ func runWorkers(ctx context.Context, todo []Entry, opts Options, app *appender, 
 	return runStats{engine: info}
 }
 
-// worker grades one submission at a time, on its own warm session unless
-// opts.Fresh.
+// worker grades the batch's entries on its session pool, under the pool's
+// policy: a warm session per worker (a fresh one per submission with
+// opts.Fresh), and one more try on a fresh session when the grader fails.
 type worker struct {
 	opts Options
-	sess *grader.Session
-}
-
-func (w *worker) close() {
-	if w.sess != nil {
-		w.sess.Close()
-		w.sess = nil
-	}
+	pool *grader.Pool
 }
 
 // grade returns the student's result, nil when a hard stop cut the grading
@@ -407,31 +401,20 @@ func (w *worker) grade(ctx context.Context, e Entry) (*Result, error) {
 		return w.failed(res, ErrorSubmission, msg), nil
 	}
 	res.Notes = append(res.Notes, sub.Notes()...)
-	var last error
-	for try := 0; try < 2; try++ {
-		rep, err := w.gradeOnce(ctx, sub)
-		if ctx.Err() != nil {
-			return nil, nil
-		}
-		if err == nil {
-			res.Status, res.Score, res.Report, res.GradedAt = StatusGraded, rep.Score, rep, time.Now().UTC()
-			return res, nil
-		}
-		var start *startError
-		if errors.As(err, &start) {
-			if try == 0 {
-				last = err
-				continue // one more try on a new server
-			}
-			return nil, err
-		}
-		// A server that went wrong under grading: throw it away and grade
-		// once more on a new one.
-		last = err
-		w.close()
+	rep, err := w.pool.Grade(ctx, w.opts.Exercise, sub, w.opts.Grade)
+	if ctx.Err() != nil {
+		return nil, nil
+	}
+	if err == nil {
+		res.Status, res.Score, res.Report, res.GradedAt = StatusGraded, rep.Score, rep, time.Now().UTC()
+		return res, nil
+	}
+	var start *grader.StartError
+	if errors.As(err, &start) {
+		return nil, err // no server starts: no later student would fare better
 	}
 	res.GraderRuns = w.opts.graderRuns[e.Student] + 1
-	return w.failed(res, ErrorGrader, "the grader could not grade this submission: "+last.Error()), nil
+	return w.failed(res, ErrorGrader, "the grader could not grade this submission: "+err.Error()), nil
 }
 
 // probeEngine grades the exercise's reference solution on a fresh server
@@ -501,26 +484,6 @@ func checkOut(out string, resume, force bool) error {
 		return fmt.Errorf("%s is not empty and holds no batch (%s): choose an empty or new --out, or add --force to write %s, %s, %s/ and %s there, over any of that name", out, list, ResultsFile, GradesFile, FeedbackDir, ReportFile)
 	}
 	return nil
-}
-
-// startError is a server that would not start.
-type startError struct{ err error }
-
-func (e *startError) Error() string { return e.err.Error() }
-func (e *startError) Unwrap() error { return e.err }
-
-func (w *worker) gradeOnce(ctx context.Context, sub *submissions.Submission) (*report.Report, error) {
-	if w.opts.Fresh {
-		return grader.Grade(ctx, w.opts.Exercise, sub, w.opts.Engine, w.opts.Grade)
-	}
-	if w.sess == nil {
-		sess, err := grader.NewSession(ctx, w.opts.Engine)
-		if err != nil {
-			return nil, &startError{err: err}
-		}
-		w.sess = sess
-	}
-	return w.sess.Grade(ctx, w.opts.Exercise, sub, w.opts.Grade)
 }
 
 func (w *worker) failed(res *Result, kind, msg string) *Result {

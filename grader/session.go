@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"runtime"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -181,10 +180,3 @@ func isConnLost(err error) bool {
 	}
 	return true
 }
-
-// DefaultJobs is how many sessions grade at once unless told otherwise: one
-// more than the cores. A session spends part of each round trip waiting for
-// its server's reply; with as many sessions as cores, a core then sits idle,
-// and one more keeps it busy (redisgrade bench: about 20% more submissions
-// per second on 2 cores with -j 3 than with -j 2; -j 4 adds nothing).
-func DefaultJobs() int { return runtime.NumCPU() + 1 }

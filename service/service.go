@@ -32,6 +32,7 @@ import (
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
 	"github.com/redisgrade/redisgrade/report"
+	"github.com/redisgrade/redisgrade/submissions"
 )
 
 // Defaults for Config.
@@ -89,7 +90,7 @@ type Config struct {
 // listener with a graceful shutdown.
 type Server struct {
 	cfg   Config
-	pool  *Pool
+	pool  *grader.Pool
 	admit chan struct{} // a token per admitted grading request: running or waiting
 	// uploading counts the request bodies being received.
 	uploading atomic.Int64
@@ -142,7 +143,7 @@ func New(cfg Config) (*Server, error) {
 		shipped: exercises.Shipped(),
 	}
 	if cfg.Queue == nil {
-		s.pool = NewPool(cfg.Engine, cfg.Jobs)
+		s.pool = grader.NewPool(grader.PoolConfig{Engine: cfg.Engine, Jobs: cfg.Jobs})
 	}
 	s.avgNanos.Store(int64(time.Second))
 	for pattern, handler := range s.routes() {
@@ -166,10 +167,10 @@ func (s *Server) routes() map[string]http.HandlerFunc {
 }
 
 // Pool is the server's session pool (nil in queue mode).
-func (s *Server) Pool() *Pool { return s.pool }
+func (s *Server) Pool() *grader.Pool { return s.pool }
 
-// Close closes the pool's sessions. Call it once no request is in flight
-// (Serve does).
+// Close closes the pool's sessions, waiting for the gradings in flight
+// (Serve calls it once no request is).
 func (s *Server) Close() {
 	if s.pool != nil {
 		s.pool.Close()
@@ -490,7 +491,7 @@ func (s *Server) handleGrade(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	began := time.Now()
-	rep, err := s.pool.Grade(ctx, ex, sub, s.cfg.Grade, s.testHookGrading)
+	rep, err := s.grade(ctx, ex, sub)
 	if err != nil {
 		s.gradeError(ctx, r, err).write(w)
 		return
@@ -563,6 +564,19 @@ func (b *uploadBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// grade waits for one of the pool's graders, then grades on it.
+func (s *Server) grade(ctx context.Context, ex *exercises.Exercise, sub *submissions.Submission) (*report.Report, error) {
+	lease, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer lease.Release()
+	if s.testHookGrading != nil {
+		s.testHookGrading(ctx)
+	}
+	return lease.Grade(ctx, ex, sub, s.cfg.Grade)
+}
+
 // gradeError turns a grading's error into a response. None of them is the
 // student's fault.
 func (s *Server) gradeError(ctx context.Context, r *http.Request, err error) *httpError {
@@ -574,7 +588,7 @@ func (s *Server) gradeError(ctx context.Context, r *http.Request, err error) *ht
 		e := errorf(http.StatusServiceUnavailable, "not graded within the request's %s; try again later", s.cfg.RequestTimeout)
 		e.retryAfter = s.retryAfter()
 		return e
-	case grader.IsInfra(err) || errors.Is(err, ErrPoolClosed):
+	case grader.IsInfra(err) || errors.Is(err, grader.ErrPoolClosed):
 		s.cfg.Log.Printf("grader: %v", err)
 		e := errorf(http.StatusServiceUnavailable, "the grader could not grade this submission (not your fault): %v", err)
 		e.retryAfter = 5

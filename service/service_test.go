@@ -20,6 +20,7 @@ import (
 
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/grader"
 	"github.com/redisgrade/redisgrade/report"
 	"github.com/redisgrade/redisgrade/report/reporttest"
 )
@@ -488,7 +489,7 @@ func TestGracefulShutdown(t *testing.T) {
 	if st.Idle != 0 || st.Busy != 0 || st.Started != 1 {
 		t.Errorf("after shutdown: %+v", st)
 	}
-	if _, err := srv.Pool().Grade(context.Background(), nil, nil, srv.cfg.Grade, nil); err != ErrPoolClosed {
+	if _, err := srv.Pool().Grade(context.Background(), nil, nil, srv.cfg.Grade); err != grader.ErrPoolClosed {
 		t.Errorf("Grade after Close: %v", err)
 	}
 }

@@ -137,33 +137,37 @@ func (w *Worker) Run(ctx context.Context) error {
 	if err := w.cfg.Queue.EnsureGroup(ctx); err != nil {
 		return err
 	}
+	pool := grader.NewPool(grader.PoolConfig{Engine: w.cfg.Engine, Jobs: w.cfg.Jobs})
+	defer pool.Close()
 	var wg sync.WaitGroup
 	for i := range w.cfg.Jobs {
 		consumer := w.cfg.Consumer
 		if w.cfg.Jobs > 1 {
 			consumer = fmt.Sprintf("%s-%d", consumer, i+1)
 		}
-		wg.Go(func() { w.loop(ctx, consumer) })
+		wg.Go(func() { w.loop(ctx, pool, consumer) })
 	}
 	wg.Wait()
 	return ctx.Err()
 }
 
-// graderLoop is one grading loop: a consumer with its own session.
+// graderLoop is one grading loop: a consumer with its own lease of the
+// worker's pool (and so its own session).
 type graderLoop struct {
 	w        *Worker
 	consumer string
-	sess     *grader.Session
+	lease    *grader.Lease
 	backoff  time.Duration
 }
 
-func (w *Worker) loop(ctx context.Context, consumer string) {
-	g := &graderLoop{w: w, consumer: consumer}
-	defer func() {
-		if g.sess != nil {
-			g.sess.Close()
-		}
-	}()
+func (w *Worker) loop(ctx context.Context, pool *grader.Pool, consumer string) {
+	// As many leases as loops: none waits, but for an abort.
+	lease, err := pool.Acquire(ctx)
+	if err != nil {
+		return
+	}
+	defer lease.Release()
+	g := &graderLoop{w: w, consumer: consumer, lease: lease}
 	q := w.cfg.Queue
 	rdb := q.Client()
 
@@ -173,14 +177,10 @@ func (w *Worker) loop(ctx context.Context, consumer string) {
 	cursor := "0-0"
 	for !w.stopping.Load() && ctx.Err() == nil {
 		// A session first: a worker that cannot grade takes no job.
-		if g.sess == nil {
-			sess, err := grader.NewSession(ctx, w.cfg.Engine)
-			if err != nil {
-				w.cfg.Log.Printf("%s: %v", consumer, err)
-				g.sleep(ctx)
-				continue
-			}
-			g.sess, g.backoff = sess, 0
+		if err := g.lease.Ready(ctx); err != nil {
+			w.cfg.Log.Printf("%s: %v", consumer, err)
+			g.sleep(ctx)
+			continue
 		}
 
 		if !ownDone {
@@ -355,24 +355,17 @@ func (g *graderLoop) grade(ctx context.Context, entryID string, job *Job, res *R
 		reject(herr.status, herr.msg)
 		return
 	}
-	if g.sess == nil {
-		sess, err := grader.NewSession(ctx, w.cfg.Engine)
-		if err != nil {
-			g.infraFailure(ctx, res, deliveries, err)
-			return
-		}
-		g.sess = sess
+	if err := g.lease.Ready(ctx); err != nil {
+		g.infraFailure(ctx, res, deliveries, err)
+		return
 	}
 	stopBeat := g.heartbeat(ctx, entryID, res.Job)
 	if w.hookGrading != nil {
 		w.hookGrading(g.consumer, job.ID)
 	}
-	rep, err := g.sess.Grade(ctx, ex, sub, w.cfg.Grade)
+	rep, err := g.lease.Grade(ctx, ex, sub, w.cfg.Grade)
 	stopBeat()
 	if err != nil {
-		// Whatever went wrong, this session is not trusted again.
-		g.sess.Close()
-		g.sess = nil
 		if ctx.Err() != nil {
 			return
 		}

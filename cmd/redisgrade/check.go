@@ -159,18 +159,19 @@ const ansiClearScreen = "\x1b[H\x1b[2J\x1b[3J"
 
 // watchWorkspace grades on one warm session every time a step file is saved.
 func watchWorkspace(ctx context.Context, ws *workspace.Workspace, ex *exercises.Exercise, eng engine.Engine, stdout, stderr io.Writer, useColor bool) error {
-	sess, err := grader.NewSession(ctx, eng)
+	pool := grader.NewPool(grader.PoolConfig{Engine: eng, Jobs: 1})
+	defer pool.Close()
+	lease, err := pool.Acquire(ctx)
+	if err == nil {
+		defer lease.Release()
+		err = lease.Ready(ctx)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil
 		}
 		return &exitError{code: exitInfra, err: err}
 	}
-	defer func() {
-		if sess != nil {
-			sess.Close()
-		}
-	}()
 	term := studentTerminal(stdout)
 	var files []string
 	for _, s := range ex.Steps {
@@ -186,28 +187,23 @@ func watchWorkspace(ctx context.Context, ws *workspace.Workspace, ex *exercises.
 			fmt.Fprintf(&screen, "── graded at %s ──\n", now)
 		}
 		defer func() { _, _ = stdout.Write(screen.Bytes()) }()
-		if sess == nil { // the last grading lost the server: start another
-			s, err := grader.NewSession(ctx, eng)
-			if err != nil {
-				fmt.Fprintf(&screen, "\nredisgrade: could not start Redis: %v\nSave a file to try again.\n", err)
-				return
-			}
-			sess = s
+		// The last grading may have lost the server: start another.
+		if err := lease.Ready(ctx); err != nil {
+			fmt.Fprintf(&screen, "\nredisgrade: could not start Redis: %v\nSave a file to try again.\n", err)
+			return
 		}
 		sub, err := submissions.Open(ws.Dir)
 		if err != nil {
 			fmt.Fprintf(&screen, "\nredisgrade: %s\n", report.Visible(err.Error()))
 			return
 		}
-		rep, err := sess.Grade(ctx, ex, sub, grader.Options{})
+		rep, err := lease.Grade(ctx, ex, sub, grader.Options{})
 		if err != nil {
 			if ctx.Err() != nil {
 				screen.Reset()
 				return
 			}
 			fmt.Fprintf(&screen, "\nredisgrade: could not grade: %s\nSave a file to try again.\n", report.Visible(err.Error()))
-			sess.Close()
-			sess = nil
 			return
 		}
 		screen.WriteString("\n")
