@@ -410,9 +410,8 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-// diffStates explains, key by key, how the student's state differs from the
-// reference's.
-func diffStates(mine, ref map[string]*keyState, tolerance time.Duration) []string {
+// unionKeys lists the keys of the student's map and the reference's, sorted.
+func unionKeys[V any](mine, ref map[string]V) []string {
 	names := map[string]bool{}
 	for k := range mine {
 		names[k] = true
@@ -420,8 +419,14 @@ func diffStates(mine, ref map[string]*keyState, tolerance time.Duration) []strin
 	for k := range ref {
 		names[k] = true
 	}
+	return sortedKeys(names)
+}
+
+// diffStates explains, key by key, how the student's state differs from the
+// reference's.
+func diffStates(mine, ref map[string]*keyState, tolerance time.Duration) []string {
 	var out []string
-	for _, k := range sortedKeys(names) {
+	for _, k := range unionKeys(mine, ref) {
 		m, r := mine[k], ref[k]
 		switch {
 		case m == nil:
@@ -740,15 +745,8 @@ func sortedReply(v Value, n int) Value {
 var statsIgnored = map[string]bool{"config|resetstat": true, "hello": true, "auth": true, "client|setinfo": true}
 
 func diffStats(mine, ref map[string]int64) []string {
-	names := map[string]bool{}
-	for k := range mine {
-		names[k] = true
-	}
-	for k := range ref {
-		names[k] = true
-	}
 	var out []string
-	for _, k := range sortedKeys(names) {
+	for _, k := range unionKeys(mine, ref) {
 		if statsIgnored[k] {
 			continue
 		}
