@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/redisgrade/redisgrade/exercises"
 )
 
 // Page is a learning platform's exercise page, read from its text form.
@@ -227,23 +229,6 @@ func (s PageStep) File(n int) string {
 	return fmt.Sprintf("step%d.redis", n)
 }
 
-var slugSep = regexp.MustCompile(`[^a-z0-9]+`)
-
-// Slug makes an exercise id of a title.
-func Slug(title string) string {
-	s := strings.Trim(slugSep.ReplaceAllString(strings.ToLower(title), "-"), "-")
-	if len(s) > 60 {
-		s = strings.TrimRight(s[:60], "-")
-		if i := strings.LastIndex(s, "-"); i > 30 {
-			s = s[:i]
-		}
-	}
-	if s == "" {
-		s = "exercise"
-	}
-	return s
-}
-
 // TODOMarker marks what an imported spec still needs from its author.
 const TODOMarker = "TODO"
 
@@ -295,7 +280,7 @@ func Skeleton(p *Page, source string) ([]byte, error) {
 		ref.Content = append(ref.Content, str(file), body)
 	}
 	summary := strings.TrimSpace(p.Scenario + " " + p.Goal)
-	kv := []any{"id", Slug(p.Title), "title", p.Title}
+	kv := []any{"id", exercises.Slug(p.Title), "title", p.Title}
 	if summary != "" {
 		kv = append(kv, "summary", summary)
 	}

@@ -131,7 +131,7 @@ func TestStepFile(t *testing.T) {
 			t.Errorf("%q: %s, want step2%s", task, f, ext)
 		}
 	}
-	if s := Slug("Why Lua scripts enable atomicity in Redis - See It in Action!"); s != "why-lua-scripts-enable-atomicity-in-redis-see-it-in-action" {
+	if s := exercises.Slug("Why Lua scripts enable atomicity in Redis - See It in Action!"); s != "why-lua-scripts-enable-atomicity-in-redis-see-it-in-action" {
 		t.Errorf("slug = %q", s)
 	}
 }

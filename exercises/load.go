@@ -195,9 +195,25 @@ func validate(d *yamlstrict.Decoder, ex *Exercise) {
 			}
 		}
 	}
-	for _, m := range ex.Mutants {
+	mutantIDs := map[string]yamlstrict.Pos{}
+	for i := range ex.Mutants {
+		m := &ex.Mutants[i]
 		if m.Name == "" {
 			d.ErrorAt(m.Pos, "a mutant needs a name")
+		}
+		switch {
+		case m.ID == "" && m.Name != "":
+			m.ID = Slug(m.Name)
+		case m.ID != "" && !IDPattern.MatchString(m.ID):
+			d.ErrorAt(m.Pos, "mutant %q: id %q must be lower-case letters, digits and dashes", m.Name, m.ID)
+		}
+		// A mistake is named within its step: the same mistake may be made
+		// in two steps, but two mistakes of one step need two ids.
+		stepID := m.Fails + "\x00" + m.ID
+		if first, dup := mutantIDs[stepID]; dup && m.ID != "" {
+			d.ErrorAt(m.Pos, "mutant %q: id %q is also the id of the mutant at line %d, which fails the same step; give one an id of its own", m.Name, m.ID, first.Line)
+		} else {
+			mutantIDs[stepID] = m.Pos
 		}
 		if _, ok := firstID[m.Fails]; !ok {
 			d.ErrorAt(m.Pos, "mutant %q: fails names no step (%q)", m.Name, m.Fails)
@@ -270,4 +286,21 @@ func (m MinVersion) Allows(version string) bool {
 		}
 	}
 	return true
+}
+
+var slugSep = regexp.MustCompile(`[^a-z0-9]+`)
+
+// Slug makes an id (of an exercise or a mistake) of a title or a name.
+func Slug(title string) string {
+	s := strings.Trim(slugSep.ReplaceAllString(strings.ToLower(title), "-"), "-")
+	if len(s) > 60 {
+		s = strings.TrimRight(s[:60], "-")
+		if i := strings.LastIndex(s, "-"); i > 30 {
+			s = s[:i]
+		}
+	}
+	if s == "" {
+		s = "exercise"
+	}
+	return s
 }

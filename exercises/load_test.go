@@ -193,3 +193,33 @@ func TestMinVersion(t *testing.T) {
 		t.Error("a bare version should be rejected")
 	}
 }
+
+func TestMutantIDs(t *testing.T) {
+	spec := `id: x
+title: X
+steps:
+  - {id: a, title: A, file: a.redis, checks: [{key: k, equals: "1"}]}
+  - {id: b, title: B, file: b.redis, checks: [{key: k, equals: "1"}]}
+reference: {a.redis: "SET k 1", b.redis: "SET k 1"}
+mutants:
+  - {name: "Wrong value, again!", fails: a, files: {a.redis: "SET k 2"}}
+  - {name: "Wrong value, again!", fails: b, files: {b.redis: "SET k 2"}}
+  - {name: other, id: wrong-value-again, fails: b, files: {b.redis: "SET k 3"}}
+  - {name: bad id, id: Bad_Id, fails: a, files: {a.redis: "SET k 4"}}
+`
+	_, err := Parse("m.yaml", []byte(spec))
+	want := []string{
+		`m.yaml:10:5: mutant "other": id "wrong-value-again" is also the id of the mutant at line 9, which fails the same step; give one an id of its own`,
+		`m.yaml:11:5: mutant "bad id": id "Bad_Id" must be lower-case letters, digits and dashes`,
+	}
+	if err == nil || err.Error() != strings.Join(want, "\n") {
+		t.Fatalf("errors:\n%v\nwant:\n%s", err, strings.Join(want, "\n"))
+	}
+	ex, err := Parse("m.yaml", []byte(strings.Split(spec, "  - {name: other")[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ex.Mutants[0].ID; got != "wrong-value-again" {
+		t.Errorf("default id = %q, want the slug of the name", got)
+	}
+}

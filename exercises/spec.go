@@ -93,6 +93,13 @@ type Call struct {
 // Mutant is a wrong submission that a spec's checks must catch.
 type Mutant struct {
 	Name string `yaml:"name"`
+	// ID is the mistake's stable slug, kept in results and class reports
+	// when the name is reworded; it defaults to the slug of the name.
+	ID string `yaml:"id"`
+	// Feedback teaches a student who makes this mistake: what it is, why it
+	// is wrong and what to do instead. It is shown when a failing step fails
+	// the way this mutant does.
+	Feedback string `yaml:"feedback"`
 	// Fails is the id of the step this mutant must fail.
 	Fails string `yaml:"fails"`
 	// Files replace the reference's; a null removes the file.
