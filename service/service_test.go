@@ -21,6 +21,7 @@ import (
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
+	"github.com/redisgrade/redisgrade/queue"
 	"github.com/redisgrade/redisgrade/report"
 	"github.com/redisgrade/redisgrade/report/reporttest"
 )
@@ -255,7 +256,7 @@ func TestBadRequests(t *testing.T) {
 			return do(t, http.MethodGet, ts.URL+"/v1/grade", token, "", nil)
 		}, 405, ""},
 		{"jobs without a queue", func(t *testing.T) response {
-			return do(t, http.MethodGet, ts.URL+"/v1/jobs/"+newJobID(), token, "", nil)
+			return do(t, http.MethodGet, ts.URL+"/v1/jobs/"+queue.NewJobID(), token, "", nil)
 		}, 404, ""},
 	}
 	for _, tt := range tests {
