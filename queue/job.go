@@ -11,8 +11,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -62,19 +60,6 @@ type Job struct {
 // paths, no dot-files, nothing a shell or a file system could read twice.
 var plainName = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
 
-// archiveSuffixes are the archive kinds submissions.Open reads.
-var archiveSuffixes = []string{".zip", ".tar.gz", ".tgz"}
-
-func ArchiveSuffix(name string) string {
-	lower := strings.ToLower(name)
-	for _, s := range archiveSuffixes {
-		if strings.HasSuffix(lower, s) && len(name) > len(s) {
-			return s
-		}
-	}
-	return ""
-}
-
 func CheckName(what, name string) *JobError {
 	if !plainName.MatchString(name) {
 		return jobErrorf(http.StatusBadRequest, "%s %q is not a plain file name (letters, digits, '.', '_', '-'; no paths, no leading dot; at most 128 bytes)", what, name)
@@ -112,7 +97,7 @@ func (j *Job) Validate(maxFiles int) *JobError {
 		if herr := CheckName("archive name", j.ArchiveName); herr != nil {
 			return herr
 		}
-		if ArchiveSuffix(j.ArchiveName) == "" {
+		if submissions.ArchiveSuffix(j.ArchiveName) == "" {
 			return jobErrorf(http.StatusBadRequest, "archive name %q does not end in .zip, .tar.gz or .tgz", j.ArchiveName)
 		}
 	case len(j.Files) == 0:
@@ -134,54 +119,31 @@ func (j *Job) Validate(maxFiles int) *JobError {
 	return nil
 }
 
-// Open materializes the job in a fresh temp dir, opens it with the
-// submissions package's bounds, and removes the dir (a Submission lives in
-// memory). A request that is not an archive at all is a 400; one that
-// submissions.Open refuses (too many entries, too much data) is a 422.
-func (j *Job) Open(tempDir string, maxFiles int) (*submissions.Submission, *JobError) {
+// Open opens the job in memory with the submissions package's bounds. A
+// job that is not an archive at all is a 400; one that the submission rules
+// refuse (too many entries, too much data) is a 422.
+func (j *Job) Open(maxFiles int) (*submissions.Submission, *JobError) {
 	if herr := j.Validate(maxFiles); herr != nil {
 		return nil, herr
 	}
-	dir, err := os.MkdirTemp(tempDir, "redisgrade-upload-")
-	if err != nil {
-		return nil, jobErrorf(http.StatusServiceUnavailable, "could not store the upload: %v", err)
-	}
-	defer os.RemoveAll(dir)
-	path, err := j.materialize(dir)
-	if err != nil {
-		return nil, jobErrorf(http.StatusServiceUnavailable, "could not store the upload: %v", strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), ""))
-	}
-	sub, err := submissions.Open(path)
-	if err != nil {
-		msg := strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), "")
-		if malformedArchive(err) {
-			return nil, jobErrorf(http.StatusBadRequest, "malformed archive: %s", msg)
+	var sub *submissions.Submission
+	var err error
+	if j.Archive != nil {
+		sub, err = submissions.OpenArchive(j.ArchiveName, j.Archive)
+	} else {
+		name := j.Name
+		if name == "" {
+			name = defaultSubmissionName
 		}
-		return nil, jobErrorf(http.StatusUnprocessableEntity, "the submission cannot be opened: %s", msg)
+		sub, err = submissions.OpenFiles(name, j.Files)
+	}
+	if err != nil {
+		if malformedArchive(err) {
+			return nil, jobErrorf(http.StatusBadRequest, "malformed archive: %v", err)
+		}
+		return nil, jobErrorf(http.StatusUnprocessableEntity, "the submission cannot be opened: %v", err)
 	}
 	return sub, nil
-}
-
-// materialize writes the job under dir and returns the path to open.
-func (j *Job) materialize(dir string) (string, error) {
-	if j.Archive != nil {
-		path := filepath.Join(dir, j.ArchiveName)
-		return path, os.WriteFile(path, j.Archive, 0o600)
-	}
-	name := j.Name
-	if name == "" {
-		name = defaultSubmissionName
-	}
-	root := filepath.Join(dir, name)
-	if err := os.Mkdir(root, 0o700); err != nil {
-		return "", err
-	}
-	for file, data := range j.Files {
-		if err := os.WriteFile(filepath.Join(root, file), data, 0o600); err != nil {
-			return "", err
-		}
-	}
-	return root, nil
 }
 
 // malformedArchive tells bytes that are not a readable archive from an

@@ -53,8 +53,6 @@ type WorkerConfig struct {
 	MaxDeliveries int64
 	// MaxFiles bounds the loose files of a job (default 64).
 	MaxFiles int
-	// TempDir is where jobs are materialized ("" = os.TempDir()).
-	TempDir string
 	// Log gets a line per job and the errors; nil = none.
 	Log *log.Logger
 }
@@ -346,7 +344,7 @@ func (g *graderLoop) grade(ctx context.Context, entryID string, job *Job, res *R
 		reject(herr.Status, herr.Msg)
 		return
 	}
-	sub, herr := job.Open(w.cfg.TempDir, w.cfg.MaxFiles)
+	sub, herr := job.Open(w.cfg.MaxFiles)
 	if herr != nil {
 		if herr.Status >= 500 {
 			g.infraFailure(ctx, res, deliveries, herr)

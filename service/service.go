@@ -80,8 +80,6 @@ type Config struct {
 	// Queue, when set, makes the server enqueue submissions for workers
 	// (202 and a job id) instead of grading them.
 	Queue *queue.Queue
-	// TempDir is where uploads are materialized ("" = os.TempDir()).
-	TempDir string
 	// Log gets one line per request and the errors of the grader; nil = none.
 	Log *log.Logger
 }
@@ -321,8 +319,8 @@ func loadExercise(shipped []string, id string) (*exercises.Exercise, *httpError)
 	return ex, fromJob(err)
 }
 
-func openJob(job *queue.Job, tempDir string, maxFiles int) (*submissions.Submission, *httpError) {
-	sub, err := job.Open(tempDir, maxFiles)
+func openJob(job *queue.Job, maxFiles int) (*submissions.Submission, *httpError) {
+	sub, err := job.Open(maxFiles)
 	return sub, fromJob(err)
 }
 
@@ -473,7 +471,7 @@ func (s *Server) handleGrade(w http.ResponseWriter, r *http.Request) {
 		herr.write(w)
 		return
 	}
-	sub, herr := openJob(job, s.cfg.TempDir, s.cfg.MaxFiles)
+	sub, herr := openJob(job, s.cfg.MaxFiles)
 	if herr != nil {
 		herr.write(w)
 		return

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/redisgrade/redisgrade/queue"
+	"github.com/redisgrade/redisgrade/submissions"
 )
 
 const (
@@ -206,7 +207,7 @@ func archiveName(uploaded string, data []byte) (string, *httpError) {
 		if herr := checkName("archive name", uploaded); herr != nil {
 			return "", herr
 		}
-		if queue.ArchiveSuffix(uploaded) != "" {
+		if submissions.ArchiveSuffix(uploaded) != "" {
 			return uploaded, nil
 		}
 	}

@@ -242,8 +242,13 @@ func readZip(p string) (map[string]*file, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	ra := &cappedReaderAt{r: f, left: maxZipDirectory}
-	zr, err := zip.NewReader(ra, info.Size())
+	return readZipAt(f, info.Size())
+}
+
+// readZipAt reads a zip of size bytes from r, a file or memory alike.
+func readZipAt(r io.ReaderAt, size int64) (map[string]*file, []string, error) {
+	ra := &cappedReaderAt{r: r, left: maxZipDirectory}
+	zr, err := zip.NewReader(ra, size)
 	if ra.exceeded {
 		return nil, nil, tooManyEntries()
 	}
@@ -316,7 +321,12 @@ func readTarGz(p string) (map[string]*file, []string, error) {
 		return nil, nil, trimPathError(err, p)
 	}
 	defer f.Close()
-	gz, err := gzip.NewReader(bufio.NewReader(f))
+	return readTarGzFrom(bufio.NewReader(f))
+}
+
+// readTarGzFrom reads a .tar.gz stream, from a file or memory alike.
+func readTarGzFrom(r io.Reader) (map[string]*file, []string, error) {
+	gz, err := gzip.NewReader(r)
 	if err != nil {
 		return nil, nil, err
 	}
