@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/report"
 )
@@ -28,7 +27,7 @@ const (
 
 // RunInfo describes the run that wrote the outputs, for the class report.
 type RunInfo struct {
-	Engine       engine.Info
+	Engine       report.Engine
 	EngineReason string
 	Workers      int
 	Fresh        bool

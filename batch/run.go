@@ -14,6 +14,7 @@ import (
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
+	"github.com/redisgrade/redisgrade/report"
 	"github.com/redisgrade/redisgrade/submissions"
 )
 
@@ -92,7 +93,7 @@ type Summary struct {
 	Err         error
 	Elapsed     time.Duration
 	Workers     int
-	Engine      engine.Info
+	Engine      report.Engine
 	// Outputs lists the files written, results.jsonl first.
 	Outputs []string
 }
@@ -212,7 +213,7 @@ func Run(ctx context.Context, class *Class, opts Options) (*Summary, error) {
 }
 
 type runStats struct {
-	engine engine.Info
+	engine report.Engine
 }
 
 // runWorkers grades todo with opts.Workers workers and one writer.
@@ -253,7 +254,7 @@ func runWorkers(ctx context.Context, todo []Entry, opts Options, app *appender, 
 
 	var (
 		mu          sync.Mutex
-		info        engine.Info
+		info        report.Engine
 		graderInRow int
 		probing     bool
 	)

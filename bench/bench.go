@@ -88,7 +88,7 @@ type Result struct {
 func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.NewEngine == nil {
 		o.NewEngine = func(kind string) (engine.Engine, error) {
-			eng, _, err := engine.New(kind, engine.Options{})
+			eng, _, err := engine.New(ctx, kind, engine.Options{})
 			return eng, err
 		}
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/redisgrade/redisgrade/engine"
+	"github.com/redisgrade/redisgrade/internal/cmdstats"
 	"github.com/redisgrade/redisgrade/internal/yamlstrict"
 	"github.com/redisgrade/redisgrade/submissions"
 )
@@ -133,7 +133,7 @@ func (c *CompareCheck) Evaluate(ctx context.Context, env *Env) Result {
 		if err != nil {
 			return fail("could not read the reference's command statistics: %v", err)
 		}
-		stats = engine.ParseCommandStats(info)
+		stats = cmdstats.Parse(info)
 	}
 	refState, err := c.readState(ctx, env.Admin)
 	if err != nil {

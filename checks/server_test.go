@@ -26,7 +26,7 @@ func TestMain(m *testing.M) {
 // to it, as the grader would build one.
 func serverEnv(t *testing.T, kind string) *Env {
 	t.Helper()
-	eng, _, err := engine.New(kind, engine.Options{})
+	eng, _, err := engine.New(t.Context(), kind, engine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/redisgrade/redisgrade/engine"
+	"github.com/redisgrade/redisgrade/internal/cmdstats"
 )
 
 // KeyReader is a check that reads keys after the run: the grader reads them
@@ -96,7 +96,7 @@ func (p *PendingSnapshot) Snapshot() (*Snapshot, error) {
 		if err := p.info.Err(); err != nil {
 			return nil, fmt.Errorf("read command statistics: %w", err)
 		}
-		s.Stats = engine.ParseCommandStats(p.info.Val())
+		s.Stats = cmdstats.Parse(p.info.Val())
 	}
 	for k, r := range p.keys {
 		typ, err := r.typ.Result()

@@ -53,6 +53,11 @@ func Grade(ctx context.Context, ex *exercises.Exercise, sub *submissions.Submiss
 	return sess.Grade(ctx, ex, sub, opts)
 }
 
+// reportEngine is the engine's description as a report holds it.
+func reportEngine(i engine.Info) report.Engine {
+	return report.Engine{Kind: i.Kind, Version: i.Version, Image: i.Image, Emulator: i.Emulator, Note: i.Note}
+}
+
 // Grade grades one submission on the session's server.
 func (sess *Session) Grade(ctx context.Context, ex *exercises.Exercise, sub *submissions.Submission, opts Options) (*report.Report, error) {
 	began := time.Now()
@@ -73,7 +78,7 @@ func (sess *Session) Grade(ctx context.Context, ex *exercises.Exercise, sub *sub
 		Submission: sub.Name(),
 		Notes:      sub.Notes(),
 		MaxScore:   ex.MaxScore(),
-		Engine:     info,
+		Engine:     reportEngine(info),
 	}
 	deadline := opts.Deadline
 	if deadline <= 0 {

@@ -105,7 +105,7 @@ func runBatch(cmd *cobra.Command, f batchFlags, classPath string) error {
 			fmt.Fprintf(stderr, "redisgrade: %s\n", note)
 		}
 	}
-	eng, cleanup, err := f.engine.open(f.verbose, stderr)
+	eng, cleanup, err := f.engine.open(cmd.Context(), f.verbose, stderr)
 	if err != nil {
 		return err
 	}

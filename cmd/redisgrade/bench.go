@@ -89,7 +89,7 @@ func runBench(cmd *cobra.Command, f benchFlags) error {
 		Exercise: ex, Examples: examples, N: f.n, FreshN: f.freshN, DockerN: f.dockerN,
 		Workers: f.jobs, Dir: dir, Log: stderr,
 		NewEngine: func(kind string) (engine.Engine, error) {
-			eng, _, err := engine.New(kind, engine.Options{Image: f.image})
+			eng, _, err := engine.New(cmd.Context(), kind, engine.Options{Image: f.image})
 			return eng, err
 		},
 	})

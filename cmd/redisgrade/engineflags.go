@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -26,10 +27,10 @@ func (f *engineFlags) register(fl *pflag.FlagSet) {
 }
 
 // open returns the engine the flags ask for. With verbose, it says which
-// engine auto chose and why, and lets the docker engine log to stderr.
+// engine auto chose and why; Docker I/O runs on ctx, and lets the docker engine log to stderr.
 // Bad flags are usage errors (exit 2); an engine that cannot work here is
 // an infrastructure error (exit 3).
-func (f *engineFlags) open(verbose bool, stderr io.Writer) (engine.Engine, func(), error) {
+func (f *engineFlags) open(ctx context.Context, verbose bool, stderr io.Writer) (engine.Engine, func(), error) {
 	kind, err := chooseEngine(f.kind)
 	if err != nil {
 		return nil, nil, err
@@ -38,9 +39,9 @@ func (f *engineFlags) open(verbose bool, stderr io.Writer) (engine.Engine, func(
 	if verbose {
 		opts.Log = stderr
 	}
-	eng, reason, err := engine.New(kind, opts)
+	eng, reason, err := engine.New(ctx, kind, opts)
 	if err != nil {
-		if strings.HasPrefix(err.Error(), "engine options") {
+		if errors.Is(err, engine.ErrBadOptions) {
 			return nil, nil, usageError(fmt.Errorf("--engine: %w", err))
 		}
 		return nil, nil, &exitError{code: exitInfra, err: err}

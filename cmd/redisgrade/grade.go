@@ -103,7 +103,7 @@ func runGrade(cmd *cobra.Command, f gradeFlags, path string) error {
 		}
 		return usageError(err)
 	}
-	eng, cleanup, err := f.engine.open(f.verbose, stderr)
+	eng, cleanup, err := f.engine.open(cmd.Context(), f.verbose, stderr)
 	if err != nil {
 		return err
 	}

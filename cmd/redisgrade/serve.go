@@ -138,7 +138,7 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 		cfg.Queue = q
 		what = "enqueueing on " + q.Stream() + " for workers"
 	} else {
-		eng, cleanup, err := f.open(f.verbose, stderr)
+		eng, cleanup, err := f.open(cmd.Context(), f.verbose, stderr)
 		if err != nil {
 			return err
 		}
@@ -246,7 +246,7 @@ func runLoadtest(cmd *cobra.Command, f loadtestFlags) error {
 		if err != nil {
 			return err
 		}
-		eng, cleanup, err := f.open(f.verbose, stderr)
+		eng, cleanup, err := f.open(cmd.Context(), f.verbose, stderr)
 		if err != nil {
 			return err
 		}

@@ -69,7 +69,7 @@ func runWorker(cmd *cobra.Command, f workerFlags) error {
 	case f.resultTTL < time.Second:
 		return usageError(errors.New("--result-ttl must be at least 1s"))
 	}
-	eng, cleanup, err := f.open(f.verbose, stderr)
+	eng, cleanup, err := f.open(cmd.Context(), f.verbose, stderr)
 	if err != nil {
 		return err
 	}
