@@ -351,7 +351,7 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 
 	limit := g.timeout(s)
 	g.sess.students.setLimit(limit)
-	reads := checks.ReadsOf(c.Checks)
+	reads := checks.PlanReads(c.Checks)
 	replies, snap, runErr := g.send(ctx, cmds, limit, reads)
 	if expired(ctx) {
 		return nil, nil, context.DeadlineExceeded
@@ -433,7 +433,7 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 // connection does, and is returned. Where the connection is still as new
 // before the last command, the checks' reads follow that command in the same
 // round trip, and send returns their snapshot; otherwise snap is nil.
-func (g *grading) send(ctx context.Context, cmds []submissions.Command, limit time.Duration, reads checks.Reads) (replies []checks.Value, snap *checks.Snapshot, err error) {
+func (g *grading) send(ctx context.Context, cmds []submissions.Command, limit time.Duration, reads checks.ReadPlan) (replies []checks.Value, snap *checks.Snapshot, err error) {
 	students := g.sess.students
 	conn := students.acquire()
 	defer students.put(conn)
@@ -445,7 +445,7 @@ func (g *grading) send(ctx context.Context, cmds []submissions.Command, limit ti
 		if i == len(cmds)-1 && students.plainAfter(conn, cmd) {
 			pipe := conn.Pipeline()
 			last := pipe.Do(ctx, cmd.Any()...)
-			pending := checks.QueueSnapshot(ctx, pipe, reads)
+			pending := reads.Queue(ctx, pipe)
 			_, _ = pipe.Exec(ctx) // each reply is looked at below
 			v, ok := checks.FromReply(last.Result())
 			if !ok {

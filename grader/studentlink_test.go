@@ -223,7 +223,7 @@ func TestCaseTimeLimitEndsCommands(t *testing.T) {
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 				defer cancel()
 				began := time.Now()
-				_, _, err = g.send(ctx, cmds, limit, checks.Reads{})
+				_, _, err = g.send(ctx, cmds, limit, checks.ReadPlan{})
 				took := time.Since(began)
 				if err == nil || isConnLost(err) {
 					t.Fatalf("%s: %v, want a timeout", tt.cmd, err)
