@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/redisgrade/redisgrade/engine"
+	"github.com/redisgrade/redisgrade/grader"
 )
 
 // engineFlags are the flags of every command that starts Redis servers.
@@ -24,6 +25,32 @@ func (f *engineFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&f.kind, "engine", engine.KindAuto, "where Redis runs: "+strings.Join(engine.Kinds(), ", "))
 	fl.StringVar(&f.image, "image", "", "docker engine: the Redis image (default "+engine.DefaultImage+")")
 	fl.StringVar(&f.redisPath, "redis-server", "", "process engine: path of redis-server (default: from PATH)")
+}
+
+// limitFlags are the grader's time limits, as every command that grades
+// takes them (grade, batch, serve, worker, serve loadtest).
+type limitFlags struct {
+	timeout  time.Duration
+	deadline time.Duration
+}
+
+// register adds --timeout and --deadline; deadlineHelp says what the
+// deadline bounds for this command.
+func (f *limitFlags) register(fl *pflag.FlagSet, deadlineHelp string) {
+	fl.DurationVar(&f.timeout, "timeout", 0, "time limit for one case's commands (default: the spec's, else 2s)")
+	fl.DurationVar(&f.deadline, "deadline", grader.DefaultDeadline, deadlineHelp)
+}
+
+// options checks the limits (a bad one is a usage error, exit 2) and
+// returns them as the grader takes them.
+func (f *limitFlags) options() (grader.Options, error) {
+	if f.timeout < 0 {
+		return grader.Options{}, usageError(errors.New("--timeout must be positive"))
+	}
+	if f.deadline <= 0 {
+		return grader.Options{}, usageError(errors.New("--deadline must be positive"))
+	}
+	return grader.Options{Timeout: f.timeout, Deadline: f.deadline}, nil
 }
 
 // open returns the engine the flags ask for. With verbose, it says which

@@ -29,27 +29,15 @@ const tokenEnv = "REDISGRADE_TOKEN"
 // loadtest: the shared engine flags, plus the grader's limits.
 type gradingFlags struct {
 	engineFlags
-	timeout  time.Duration
-	deadline time.Duration
-	verbose  bool
+	limitFlags
+	verbose bool
 }
 
 func (f *gradingFlags) add(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	f.engineFlags.register(fl)
-	fl.DurationVar(&f.timeout, "timeout", 0, "time limit for one case's commands (default: the spec's, else 2s)")
-	fl.DurationVar(&f.deadline, "deadline", grader.DefaultDeadline, "time limit for grading one submission")
+	f.limitFlags.register(fl, "time limit for grading one submission")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "say which engine was chosen and why")
-}
-
-func (f *gradingFlags) options() (grader.Options, error) {
-	if f.timeout < 0 {
-		return grader.Options{}, usageError(errors.New("--timeout must be positive"))
-	}
-	if f.deadline <= 0 {
-		return grader.Options{}, usageError(errors.New("--deadline must be positive"))
-	}
-	return grader.Options{Timeout: f.timeout, Deadline: f.deadline}, nil
 }
 
 type serveFlags struct {
