@@ -14,6 +14,7 @@ import (
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
+	"github.com/redisgrade/redisgrade/internal/words"
 	"github.com/redisgrade/redisgrade/report"
 	"github.com/redisgrade/redisgrade/submissions"
 )
@@ -450,7 +451,7 @@ func probeEngine(ctx context.Context, opts Options) error {
 	case err != nil:
 		return err
 	case !rep.Passed():
-		return fmt.Errorf("it scored %s of %s", num(rep.Score), num(rep.MaxScore))
+		return fmt.Errorf("it scored %s of %s", words.Number(rep.Score), words.Number(rep.MaxScore))
 	}
 	return nil
 }

@@ -14,6 +14,8 @@ import (
 
 	"github.com/redisgrade/redisgrade/atomicity"
 	"github.com/redisgrade/redisgrade/engine"
+	"github.com/redisgrade/redisgrade/internal/clip"
+	"github.com/redisgrade/redisgrade/internal/words"
 	"github.com/redisgrade/redisgrade/submissions"
 )
 
@@ -168,7 +170,7 @@ func TestAtomicProbe(t *testing.T) {
 				t.Errorf("two commands should be caught half-way: %v %s", r.Passed, r.Message)
 			}
 			samples, inconsistent = sampleCounts(t, r)
-			if inconsistent > samples || !strings.Contains(r.Message, Thousands(inconsistent)+" of them saw it too") {
+			if inconsistent > samples || !strings.Contains(r.Message, words.Thousands(inconsistent)+" of them saw it too") {
 				t.Errorf("two commands: %d inconsistent of %d samples, and the message must agree: %s", inconsistent, samples, r.Message)
 			}
 
@@ -177,7 +179,7 @@ func TestAtomicProbe(t *testing.T) {
 			env.Sent = []submissions.Command{{Line: 1, Args: []string{"EVAL", "redis.call('INCR','sales')", "0"}}}
 			r = c.Evaluate(ctx, env)
 			samples, inconsistent = sampleCounts(t, r)
-			if r.Passed || inconsistent > samples || !strings.Contains(r.Message, Thousands(inconsistent)+" of them saw stock + sales ≠ 1000") {
+			if r.Passed || inconsistent > samples || !strings.Contains(r.Message, words.Thousands(inconsistent)+" of them saw stock + sales ≠ 1000") {
 				t.Errorf("INCR alone: %d inconsistent of %d samples, and the message must agree: %v %s", inconsistent, samples, r.Passed, r.Message)
 			}
 			if env.KeepsConnection != nil && inconsistent < int64(c.Runs) {
@@ -434,10 +436,10 @@ func TestHugeValuesAreNotReadWhole(t *testing.T) {
 					}
 					r := tt.check.Evaluate(ctx, &e)
 					if r.Passed || !strings.Contains(r.Message, tt.msg) {
-						t.Errorf("%q (snapshot %v): got %v %q, want a failure saying %q", clipText(tt.check.Name(), 60), withSnap, r.Passed, clipText(r.Message, 300), tt.msg)
+						t.Errorf("%q (snapshot %v): got %v %q, want a failure saying %q", clip.Text(tt.check.Name(), 60), withSnap, r.Passed, clip.Text(r.Message, 300), tt.msg)
 					}
 					if len(r.Message)+len(r.Actual) > 4096 {
-						t.Errorf("%q: %d bytes of message and actual", clipText(tt.check.Name(), 60), len(r.Message)+len(r.Actual))
+						t.Errorf("%q: %d bytes of message and actual", clip.Text(tt.check.Name(), 60), len(r.Message)+len(r.Actual))
 					}
 				}
 			}
@@ -464,7 +466,7 @@ func TestHugeKeyNamesAreNotReadWhole(t *testing.T) {
 			}
 			r := (&KeysCheck{Keys: []string{"stock"}}).Evaluate(ctx, env)
 			if r.Passed || !strings.Contains(r.Message, `unexpected keys "kkkk`) || !strings.Contains(r.Message, "(a 17,000,000-byte name)") {
-				t.Errorf("got %v %q", r.Passed, clipText(r.Message, 400))
+				t.Errorf("got %v %q", r.Passed, clip.Text(r.Message, 400))
 			}
 			if len(r.Message)+len(r.Actual) > 4096 {
 				t.Errorf("%d bytes of message and actual", len(r.Message)+len(r.Actual))

@@ -9,11 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/redisgrade/redisgrade/checks"
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/internal/clip"
 	"github.com/redisgrade/redisgrade/report"
 	"github.com/redisgrade/redisgrade/submissions"
 )
@@ -498,7 +498,7 @@ func (g *grading) evaluate(ctx context.Context, c exercises.Case, env *checks.En
 		r := ch.Evaluate(cctx, env)
 		out[i] = report.Check{
 			Name: ch.Name(), Passed: r.Passed,
-			Message: clip(r.Message, maxMessage), Expected: clip(r.Expected, maxValue), Actual: clip(r.Actual, maxValue),
+			Message: clipped(r.Message, maxMessage), Expected: clipped(r.Expected, maxValue), Actual: clipped(r.Actual, maxValue),
 		}
 		if !r.Passed {
 			out[i].Why = checks.WhyOf(ch)
@@ -544,15 +544,12 @@ const (
 	maxValue   = 1024
 )
 
-// clip cuts s to about n bytes on a UTF-8 boundary, saying so.
-func clip(s string, n int) string {
+// clipped cuts s to about n bytes on a UTF-8 boundary, saying so.
+func clipped(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + fmt.Sprintf("… (%d bytes in all)", len(s))
+	return clip.Prefix(s, n) + fmt.Sprintf("… (%d bytes in all)", len(s))
 }
 
 func timeoutCheckName(limit time.Duration) string {

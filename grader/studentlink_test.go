@@ -13,6 +13,7 @@ import (
 	"github.com/redisgrade/redisgrade/checks"
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/internal/clip"
 	"github.com/redisgrade/redisgrade/report"
 	"github.com/redisgrade/redisgrade/submissions"
 )
@@ -317,16 +318,9 @@ func TestKeyspaceIsBounded(t *testing.T) {
 			got := keyspace(ctx, sess.admin)
 			for _, want := range []string{`stock (string) "\x00\x00`, "(20,000,001 bytes)", `"kkkk`, "(a 17,000,000-byte name)"} {
 				if !strings.Contains(got, want) {
-					t.Errorf("the keys shown should include %q:\n%s", want, clipText(got, 2000))
+					t.Errorf("the keys shown should include %q:\n%s", want, clip.Text(got, 2000))
 				}
 			}
 		})
 	}
-}
-
-func clipText(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
 }

@@ -247,16 +247,13 @@ func readZip(p string) (map[string]*file, []string, error) {
 
 // readZipAt reads a zip of size bytes from r, a file or memory alike.
 func readZipAt(r io.ReaderAt, size int64) (map[string]*file, []string, error) {
-	ra := &cappedReaderAt{r: r, left: maxZipDirectory}
-	zr, err := zip.NewReader(ra, size)
-	if ra.exceeded {
+	zr, err := NewZipReader(r, size, maxZipDirectory)
+	if errors.Is(err, ErrZipDirectoryTooLarge) {
 		return nil, nil, tooManyEntries()
 	}
-	// ErrInsecurePath comes with a usable reader; names are checked below.
-	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+	if err != nil {
 		return nil, nil, err
 	}
-	ra.left = -1 // from here each file's read is bounded instead
 	var entries []archiveEntry
 	var notes []string
 	var skipped folderNotes
@@ -413,6 +410,29 @@ func readTarEntries(tr *tar.Reader, skipped *folderNotes) ([]archiveEntry, []str
 	}
 }
 
+// ErrZipDirectoryTooLarge is NewZipReader's error for a central directory
+// over its bound.
+var ErrZipDirectoryTooLarge = errors.New("the zip's directory is too large")
+
+// NewZipReader reads a zip's central directory from r (size bytes), reading
+// at most maxDirectory bytes to do it: zip.NewReader loads a directory of
+// whatever size the archive claims. Over the bound it fails with
+// ErrZipDirectoryTooLarge. zip.ErrInsecurePath is no error here (the reader
+// is usable): the caller checks each entry's name. Reading the entries
+// afterwards is not capped; the caller bounds each file's read.
+func NewZipReader(r io.ReaderAt, size, maxDirectory int64) (*zip.Reader, error) {
+	ra := &cappedReaderAt{r: r, left: maxDirectory}
+	zr, err := zip.NewReader(ra, size)
+	if ra.exceeded {
+		return nil, ErrZipDirectoryTooLarge
+	}
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+		return nil, err
+	}
+	ra.left = -1
+	return zr, nil
+}
+
 // cappedReaderAt fails reads once left bytes have been read; left < 0
 // means no cap.
 type cappedReaderAt struct {
@@ -434,7 +454,7 @@ func (c *cappedReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	c.left -= int64(n)
 	if err == nil {
 		c.exceeded = true
-		err = tooMuchData()
+		err = ErrZipDirectoryTooLarge
 	}
 	return n, err
 }

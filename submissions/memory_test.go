@@ -2,6 +2,7 @@ package submissions
 
 import (
 	"archive/zip"
+	"bytes"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -133,5 +134,32 @@ func TestOpenFilesFromMemory(t *testing.T) {
 	files["step1.redis"][0] = 'X'
 	if text := mustText(t, s, "step1.redis"); text != "PING" {
 		t.Errorf("the submission changed with its caller's bytes: %q", text)
+	}
+}
+
+// TestNewZipReader: the directory's read is bounded; an insecure name is
+// the caller's to check, not an error.
+func TestNewZipReader(t *testing.T) {
+	data := mustRead(t, writeZip(t, filepath.Join(t.TempDir(), "a.zip"), fileEntry("../evil", "x"), fileEntry("step1.redis", "PING")))
+	// The least bound the directory fits in: no room left for the entries.
+	var zr *zip.Reader
+	var err error
+	for bound := int64(1); zr == nil; bound++ {
+		if bound > 4*int64(len(data)) {
+			t.Fatalf("NewZipReader: %v", err)
+		}
+		zr, err = NewZipReader(bytes.NewReader(data), int64(len(data)), bound)
+	}
+	if len(zr.File) != 2 {
+		t.Fatalf("%d entries", len(zr.File))
+	}
+	// Reading the entries afterwards is not capped by the directory's bound.
+	rc, err := zr.File[1].Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.Close()
+	if _, err := NewZipReader(bytes.NewReader(data), int64(len(data)), 40); !errors.Is(err, ErrZipDirectoryTooLarge) {
+		t.Errorf("a directory over 40 bytes: %v", err)
 	}
 }
