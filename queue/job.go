@@ -24,7 +24,8 @@ import (
 // DefaultMaxFiles bounds the loose files of a job.
 const DefaultMaxFiles = 64
 
-const defaultSubmissionName = "submission"
+// DefaultSubmissionName names a submission that came without a name.
+const DefaultSubmissionName = "submission"
 
 // JobError is why a job cannot be graded: a message for the client and the
 // HTTP status serve answers it with (a worker records it as the result's
@@ -60,6 +61,8 @@ type Job struct {
 // paths, no dot-files, nothing a shell or a file system could read twice.
 var plainName = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
 
+// CheckName refuses a name that is not a plain file name; what says which
+// name it is, for the message.
 func CheckName(what, name string) *JobError {
 	if !plainName.MatchString(name) {
 		return jobErrorf(http.StatusBadRequest, "%s %q is not a plain file name (letters, digits, '.', '_', '-'; no paths, no leading dot; at most 128 bytes)", what, name)
@@ -133,7 +136,7 @@ func (j *Job) Open(maxFiles int) (*submissions.Submission, *JobError) {
 	} else {
 		name := j.Name
 		if name == "" {
-			name = defaultSubmissionName
+			name = DefaultSubmissionName
 		}
 		sub, err = submissions.OpenFiles(name, j.Files)
 	}
@@ -164,4 +167,5 @@ func NewJobID() string {
 
 var jobIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
+// ValidJobID tells a job id NewJobID could have made from anything else.
 func ValidJobID(id string) bool { return jobIDPattern.MatchString(id) }

@@ -14,10 +14,7 @@ import (
 	"github.com/redisgrade/redisgrade/submissions"
 )
 
-const (
-	defaultSubmissionName = "submission"
-	maxFieldBytes         = 1024 // a multipart field that is not a file
-)
+const maxFieldBytes = 1024 // a multipart field that is not a file
 
 // readRequest reads a POST /v1/grade body: JSON or multipart. The body is
 // bounded by maxBody, loose files by maxFiles.
@@ -213,9 +210,9 @@ func archiveName(uploaded string, data []byte) (string, *httpError) {
 	}
 	switch {
 	case bytes.HasPrefix(data, []byte("PK\x03\x04")), bytes.HasPrefix(data, []byte("PK\x05\x06")):
-		return defaultSubmissionName + ".zip", nil
+		return queue.DefaultSubmissionName + ".zip", nil
 	case bytes.HasPrefix(data, []byte{0x1f, 0x8b}):
-		return defaultSubmissionName + ".tar.gz", nil
+		return queue.DefaultSubmissionName + ".tar.gz", nil
 	}
 	return "", errorf(http.StatusBadRequest, "malformed archive: the \"submission\" file is neither a .zip nor a .tar.gz")
 }
