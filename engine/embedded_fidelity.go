@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -139,6 +140,11 @@ func (f *fidelity) hook(c *server.Peer, cmd string, args []string, admin bool) b
 	if cmd == "XDEL" && len(args) > 0 && (fromScript(c) || f.hasGroups(args[0])) {
 		f.add("runs XDEL on a stream with consumer groups, whose pending entries the emulator forgets and Redis keeps")
 	}
+	// miniredis answers SCAN in one page whatever its COUNT; Redis pages a keyspace larger than COUNT. A
+	// script's SCAN is not looked into, for the reason above.
+	if cmd == "SCAN" && (fromScript(c) || scanCount(args) < f.dbSize()) {
+		f.add("runs SCAN, which the emulator answers in one page whatever its COUNT and Redis in pages of about COUNT keys")
+	}
 	if fromScript(c) {
 		if known && info.noScript {
 			c.WriteError("ERR This Redis command is not allowed from script")
@@ -235,6 +241,35 @@ func (f *fidelity) hasGroups(key string) bool {
 	f.dispatch(f.dry, f.dryW, "XINFO", "GROUPS", key)
 	reply := f.dryBuf.String()
 	return strings.HasPrefix(reply, "*") && !strings.HasPrefix(reply, "*0\r\n")
+}
+
+// dbSize is the number of keys in database 0, asked on our own connection (-1 if it cannot tell).
+func (f *fidelity) dbSize() int64 {
+	f.dryMu.Lock()
+	defer f.dryMu.Unlock()
+	f.openDry()
+	f.dryBuf.Reset()
+	f.dispatch(f.dry, f.dryW, "DBSIZE")
+	n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimPrefix(f.dryBuf.String(), ":"), "\r\n"), 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// scanCount is the COUNT of SCAN cursor [MATCH p] [COUNT n] [TYPE t]: 10 when not given, and the largest
+// number when it cannot be read (then Redis and miniredis both refuse the command).
+func scanCount(args []string) int64 {
+	for i := 1; i+1 < len(args); i += 2 {
+		if strings.EqualFold(args[i], "COUNT") {
+			n, err := strconv.ParseInt(args[i+1], 10, 64)
+			if err != nil {
+				return math.MaxInt64
+			}
+			return n
+		}
+	}
+	return 10
 }
 
 func (f *fidelity) dispatch(p *server.Peer, w *bufio.Writer, args ...string) {
