@@ -211,3 +211,26 @@ func runCase(t *testing.T, srv Server, cmds [][]any) []string {
 	}
 	return out
 }
+
+// The grader's own scripts may SCAN on the emulator (they page through to the end, which one page does as
+// well); the same SCAN in a student's script makes the step not gradable.
+func TestEmulatorTellsGraderScriptsFromStudents(t *testing.T) {
+	srv := start(t, KindEmbedded, Options{})
+	ctx := bg(t)
+	must(t, srv.Reset(ctx))
+	admin := redis.NewClient(srv.Options())
+	defer admin.Close()
+	o := srv.StudentOptions()
+	o.PoolSize, o.MaxRetries = 1, -1
+	student := redis.NewClient(o)
+	defer student.Close()
+	must(t, student.MSet(ctx, "k1", 1, "k2", 2, "k3", 3, "k4", 4, "k5", 5, "k6", 6, "k7", 7, "k8", 8).Err())
+	must(t, admin.Eval(ctx, "return redis.call('SCAN', '0', 'COUNT', '2')", nil).Err())
+	if reasons, err := Unfaithful(ctx, srv); err != nil || len(reasons) > 0 {
+		t.Fatalf("the grader's own script gave reasons %q, %v", reasons, err)
+	}
+	must(t, student.Eval(ctx, "return redis.call('SCAN', '0', 'COUNT', 2)", nil).Err())
+	if reasons, err := Unfaithful(ctx, srv); err != nil || !strings.Contains(strings.Join(reasons, " "), "SCAN") {
+		t.Fatalf("a student's script that SCANs gave reasons %q, %v", reasons, err)
+	}
+}
