@@ -148,6 +148,9 @@ var emulatorCases = map[string][][]any{
 	"INFO keyspace":               {{"SET", "k", "1"}, {"INFO", "keyspace"}},
 	"COMMAND COUNT":               {{"COMMAND", "COUNT"}},
 	"global write":                {{"EVAL", "x = 1 return x", "0"}},
+	"HyperLogLog TYPE":            {{"PFADD", "h", "ann", "ben"}, {"TYPE", "h"}},
+	"HyperLogLog STRLEN":          {{"PFADD", "h", "ann", "ben"}, {"STRLEN", "h"}},
+	"HyperLogLog estimate":        {{"EVAL", "for i = 1, 1000 do redis.call('PFADD', KEYS[1], 'v:' .. i) end return redis.call('PFCOUNT', KEYS[1])", "1", "h"}},
 	"nonexistent global":          {{"EVAL", "return nope", "0"}},
 	"REDISGRADE.UNFAITHFUL spoof": {{"EVAL", "return redis.pcall('REDISGRADE.UNFAITHFUL')", "0"}, {"REDISGRADE.UNFAITHFUL"}},
 }
