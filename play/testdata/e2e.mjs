@@ -138,6 +138,43 @@ try {
   await page.evaluate(() => window.scrollTo(0, 0));
   await shot('workspace-4-of-4');
 
+  step('readable: every text meets WCAG AA contrast; every button is named; it fits a laptop and narrower');
+  const lowContrast = await page.evaluate(() => {
+    const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+    const lum = ([r, g, b]) => {
+      const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const background = (el) => {
+      for (; el; el = el.parentElement) {
+        const c = rgb(getComputedStyle(el).backgroundColor);
+        if (c.length === 3 || c[3] > 0) return c.slice(0, 3);
+      }
+      return [255, 255, 255];
+    };
+    const bad = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      if (!n.textContent.trim() || !el.checkVisibility() || el.closest('button:disabled')) continue;
+      const st = getComputedStyle(el);
+      const a = lum(rgb(st.color).slice(0, 3));
+      const b = lum(background(el));
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      const large = parseFloat(st.fontSize) >= 24 || (parseFloat(st.fontSize) >= 18.66 && Number(st.fontWeight) >= 700);
+      if (ratio < (large ? 3 : 4.5)) bad.push(n.textContent.trim().slice(0, 40) + ' ' + ratio.toFixed(2));
+    }
+    return bad;
+  });
+  assert.deepEqual(lowContrast, [], 'text below AA contrast');
+  for (const b of await page.getByRole('button').all()) assert.ok((await b.innerText()).trim(), 'a button with no name');
+  for (const width of [1024, 800]) {
+    await page.setViewportSize({ width, height: 800 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, 'at ' + width + ' px the page scrolls sideways by ' + overflow + ' px');
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+
   step('keyboard only: Tab reaches Check from the page top and Enter runs it');
   await page.reload();
   await page.getByRole('textbox', { name: 'step1.redis', exact: true }).waitFor();
