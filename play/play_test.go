@@ -4,7 +4,9 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -12,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/redisgrade/redisgrade/engine"
+	"github.com/redisgrade/redisgrade/grader"
 	"github.com/redisgrade/redisgrade/report"
 	"github.com/redisgrade/redisgrade/workspace"
 )
@@ -411,5 +415,43 @@ func TestNoGrader(t *testing.T) {
 	_ = json.Unmarshal(rec.Body.Bytes(), &info)
 	if info.CanGrade || info.Demo {
 		t.Errorf("can grade %v, demo %v", info.CanGrade, info.Demo)
+	}
+}
+
+// brokenEngine never starts a server.
+type brokenEngine struct{}
+
+func (brokenEngine) Kind() string { return "broken" }
+func (brokenEngine) Start(context.Context) (engine.Server, error) {
+	return nil, errors.New("redis-server: no such file or directory")
+}
+
+// TestGraderFailureIsNotTheStudents: a Redis that will not start is the
+// grader's failure, said so (503), never a failed step; and no demo runs.
+func TestGraderFailureIsNotTheStudents(t *testing.T) {
+	pool := grader.NewPool(grader.PoolConfig{Engine: brokenEngine{}, Jobs: 1})
+	defer pool.Close()
+	h, err := New(Config{Pool: pool, Engine: brokenEngine{}, Token: testToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptestRecorder(h, "POST", "/play/api/exercises/lua-atomicity/grade", filesBody(t, exampleFiles(t, "correct")))
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "the grader could not grade (not your code's fault)") ||
+		!strings.Contains(rec.Body.String(), "redis-server: no such file or directory") {
+		t.Errorf("grade: %d %s", rec.Code, rec.Body)
+	}
+	rec = httptestRecorder(h, "POST", "/play/api/exercises/lua-atomicity/demo", "{}")
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "could not start Redis for the demo") {
+		t.Errorf("demo: %d %s", rec.Code, rec.Body)
+	}
+	// The slot is given back: the next demo is refused for the same reason, not as busy.
+	rec = httptestRecorder(h, "POST", "/play/api/exercises/lua-atomicity/demo", "{}")
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("second demo: %d %s", rec.Code, rec.Body)
+	}
+	h.demoSlot <- struct{}{} // a demo running
+	rec = httptestRecorder(h, "POST", "/play/api/exercises/lua-atomicity/demo", "{}")
+	if rec.Code != http.StatusTooManyRequests || !strings.Contains(rec.Body.String(), "a demo is already running") {
+		t.Errorf("a demo while one runs: %d %s", rec.Code, rec.Body)
 	}
 }

@@ -15,6 +15,7 @@ const context = await chromium.launchPersistentContext(profile, {
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   viewport: { width: 1280, height: 900 },
   acceptDownloads: true,
+  permissions: ['clipboard-read', 'clipboard-write'],
 });
 const problems = [];
 const page = context.pages()[0] || (await context.newPage());
@@ -186,6 +187,29 @@ try {
   assert.ok(reached, 'Tab reaches Check');
   await page.keyboard.press('Enter');
   await page.locator('.score').filter({ hasText: 'Score: 4/4' }).waitFor();
+
+  step('a file too large is not saved, and says so; undo brings it back');
+  const big = 'SET big ' + 'x'.repeat(1 << 20) + '\n';
+  await page.evaluate((text) => navigator.clipboard.writeText(text), big);
+  await stepItem('return-values').locator('summary').click(); // a finished step is folded: open it
+  await page.getByRole('textbox', { name: 'step4.lua', exact: true }).click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.press('Control+V');
+  await page.locator('#step-return-values .save.error').filter({ hasText: 'over the 1 MiB a step file may hold: not saved' }).waitFor();
+  await page.keyboard.press('Control+Z');
+  await page.waitForFunction(() => document.querySelector('#step-return-values .save').textContent === 'Saved to step4.lua');
+
+  step('a grader that cannot grade is said plainly, and the work stays');
+  await page.route('**/play/api/exercises/*/grade', (route) =>
+    route.fulfill({ status: 503, json: { error: 'the grader could not grade (not your code\'s fault): start redis-server: no such file', status: 503 } })
+  );
+  await page.getByRole('button', { name: 'Check', exact: true }).click();
+  await page.getByRole('alert').filter({ hasText: "the grader could not grade (not your code's fault): start redis-server" }).waitFor();
+  assert.equal(await page.locator('.score').innerText(), 'Not checked.');
+  assert.match(await stepItem('run-atomically').locator('.cm-content').textContent(), /EVAL "redis\.call/);
+  await page.unroute('**/play/api/exercises/*/grade');
+  // Chromium logs the 503 the route answered: it is the point of the step.
+  for (let i = problems.length - 1; i >= 0; i--) if (/503 \(Service Unavailable\)/.test(problems[i])) problems.splice(i, 1);
 
   step('without a workspace: the catalog, then work kept in the browser across a reload');
   await page.goto(browserURL);
