@@ -49,7 +49,7 @@ func TestPageInChromium(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, filepath.Join("testdata", "e2e.mjs"),
-		inWorkspace.URL+"/?token="+testToken, inBrowser.URL+"/?token="+testToken, shots, t.TempDir())
+		inWorkspace.URL+"/?token="+testToken, inBrowser.URL+"/?token="+testToken, shots, t.TempDir(), ws.Dir)
 	out, err := cmd.CombinedOutput()
 	t.Logf("e2e.mjs:\n%s", out)
 	if err != nil {

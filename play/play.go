@@ -17,6 +17,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -257,9 +258,13 @@ type ExerciseInfo struct {
 	Demo    bool       `json:"demo"`
 	// Storage is where the work is kept: "workspace" (Files holds the
 	// folder's step files) or "browser".
-	Storage     string            `json:"storage"`
-	Folder      string            `json:"folder,omitempty"`
-	Files       map[string]string `json:"files,omitempty"`
+	Storage string            `json:"storage"`
+	Folder  string            `json:"folder,omitempty"`
+	Files   map[string]string `json:"files,omitempty"`
+	// Versions name the content of each of Files; a write names the
+	// version it replaces, so that an edit made outside the page (in an
+	// editor, while the page was open) is never overwritten unseen.
+	Versions    map[string]string `json:"versions,omitempty"`
 	HintsSeen   map[string]int    `json:"hints_seen,omitempty"`
 	MaxFileSize int               `json:"max_file_size"`
 	CanGrade    bool              `json:"can_grade"`
@@ -283,7 +288,7 @@ func (h *Handler) handleExercise(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		defer h.unlockWorkspace()
-		info.Storage, info.Folder, info.Files = "workspace", ws.Dir, map[string]string{}
+		info.Storage, info.Folder, info.Files, info.Versions = "workspace", ws.Dir, map[string]string{}, map[string]string{}
 		info.HintsSeen = ws.State.HintsSeen
 		for _, s := range ex.Steps {
 			data, err := readStepFile(ws.Dir, s.File)
@@ -291,10 +296,30 @@ func (h *Handler) handleExercise(w http.ResponseWriter, r *http.Request) {
 				writeError(w, http.StatusConflict, err.Error())
 				return
 			}
-			info.Files[s.File] = data
+			info.Files[s.File], info.Versions[s.File] = data, version(data)
 		}
 	}
 	writeJSON(w, http.StatusOK, info)
+}
+
+// version names a file's content: its SHA-256, shortened.
+func version(text string) string {
+	sum := sha256.Sum256([]byte(text))
+	return hex.EncodeToString(sum[:12])
+}
+
+// conflict checks that the workspace's file is still the version the page
+// last had (base; "" skips the check), or already holds text.
+func conflict(dir, name, base, text string) *string {
+	if base == "" {
+		return nil
+	}
+	current, err := readStepFile(dir, name)
+	if err != nil || current == text || version(current) == base {
+		return nil
+	}
+	msg := fmt.Sprintf("%s was changed outside this page since the page last read or saved it: not saved", name)
+	return &msg
 }
 
 // readStepFile reads a workspace's step file; a file not there reads empty.
@@ -381,12 +406,16 @@ func (h *Handler) handlePutFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer h.unlockWorkspace()
+	if msg := conflict(ws.Dir, name, strings.Trim(r.Header.Get("If-Match"), `"`), string(data)); msg != nil {
+		writeError(w, http.StatusConflict, *msg)
+		return
+	}
 	if err := writeAtomic(ws.Dir, name, data); err != nil {
 		h.cfg.Log.Printf("play: %v", err)
 		writeError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	w.WriteHeader(http.StatusNoContent)
+	writeJSON(w, http.StatusOK, map[string]string{"version": version(string(data))})
 }
 
 // writeAtomic replaces dir/name with data through a temporary file renamed
@@ -413,9 +442,11 @@ func writeAtomic(dir, name string, data []byte) error {
 	return nil
 }
 
-// filesRequest is the body of grade and zip: the step files by name.
+// filesRequest is the body of grade and zip: the step files by name, and
+// (in a workspace) the versions they replace.
 type filesRequest struct {
-	Files map[string]string `json:"files"`
+	Files    map[string]string `json:"files"`
+	Versions map[string]string `json:"versions"`
 }
 
 // maxFilesBody bounds a grade or zip body: every step file at its largest,
@@ -426,7 +457,7 @@ func maxFilesBody(ex *exercises.Exercise) int64 {
 
 // readFiles reads the step files posted; names outside the exercise's step
 // files are refused.
-func readFiles(w http.ResponseWriter, r *http.Request, ex *exercises.Exercise) (map[string]string, bool) {
+func readFiles(w http.ResponseWriter, r *http.Request, ex *exercises.Exercise) (*filesRequest, bool) {
 	var req filesRequest
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxFilesBody(ex)))
 	if err := dec.Decode(&req); err != nil {
@@ -448,7 +479,7 @@ func readFiles(w http.ResponseWriter, r *http.Request, ex *exercises.Exercise) (
 			return nil, false
 		}
 	}
-	return req.Files, true
+	return &req, true
 }
 
 // GradeResult is POST .../grade: the report, as `--format json` writes it,
@@ -456,6 +487,8 @@ func readFiles(w http.ResponseWriter, r *http.Request, ex *exercises.Exercise) (
 type GradeResult struct {
 	Report    json.RawMessage `json:"report"`
 	Untouched []string        `json:"untouched"`
+	// Versions, in a workspace, name the step files graded.
+	Versions map[string]string `json:"versions,omitempty"`
 }
 
 func (h *Handler) handleGrade(w http.ResponseWriter, r *http.Request) {
@@ -463,10 +496,11 @@ func (h *Handler) handleGrade(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	files, ok := readFiles(w, r, ex)
+	req, ok := readFiles(w, r, ex)
 	if !ok {
 		return
 	}
+	files := req.Files
 	if h.cfg.Pool == nil {
 		writeError(w, http.StatusServiceUnavailable, "this server does not grade itself (it queues work for workers): the page cannot check here")
 		return
@@ -480,6 +514,12 @@ func (h *Handler) handleGrade(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		defer h.unlockWorkspace()
+		for name, text := range files {
+			if msg := conflict(ws.Dir, name, req.Versions[name], text); msg != nil {
+				writeError(w, http.StatusConflict, *msg+"; nothing was graded")
+				return
+			}
+		}
 		for name, text := range files {
 			if err := writeAtomic(ws.Dir, name, []byte(text)); err != nil {
 				writeError(w, http.StatusInternalServerError, err.Error())
@@ -538,6 +578,14 @@ func (h *Handler) handleGrade(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res := GradeResult{Report: buf.Bytes(), Untouched: []string{}}
+	if ws != nil {
+		res.Versions = map[string]string{}
+		for _, s := range ex.Steps {
+			if text, err := readStepFile(ws.Dir, s.File); err == nil {
+				res.Versions[s.File] = version(text)
+			}
+		}
+	}
 	for i := range ex.Steps {
 		if workspace.Untouched(dir, &ex.Steps[i]) {
 			res.Untouched = append(res.Untouched, ex.Steps[i].File)

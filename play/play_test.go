@@ -219,14 +219,42 @@ func TestWorkspaceFiles(t *testing.T) {
 		t.Fatalf("storage %q, folder %q, step1 %q", info.Storage, info.Folder, info.Files["step1.redis"])
 	}
 
-	res := call(t, ts, "PUT", "/play/api/exercises/lua-atomicity/files/step1.redis", "SET stock 100\nSET sales 0\n")
-	res.Body.Close()
-	if res.StatusCode != http.StatusNoContent {
-		t.Fatalf("PUT step1.redis: %d", res.StatusCode)
+	put := func(name, base, body string) *http.Response {
+		req, _ := http.NewRequest("PUT", ts.URL+"/play/api/exercises/lua-atomicity/files/"+name, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		if base != "" {
+			req.Header.Set("If-Match", `"`+base+`"`)
+		}
+		res, err := ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
 	}
+	saved := decode[map[string]string](t, put("step1.redis", info.Versions["step1.redis"], "SET stock 100\nSET sales 0\n"), 200)
 	if data, _ := os.ReadFile(filepath.Join(ws.Dir, "step1.redis")); string(data) != "SET stock 100\nSET sales 0\n" {
 		t.Errorf("step1.redis holds %q", data)
 	}
+	// An edit made outside the page is not overwritten by a page that has
+	// not seen it: the page's write names the version it replaces.
+	if err := os.WriteFile(filepath.Join(ws.Dir, "step1.redis"), []byte("SET stock 100 # from my editor\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e := decode[apiError](t, put("step1.redis", saved["version"], "SET stock 1\n"), 409)
+	if !strings.Contains(e.Error, "step1.redis was changed outside this page") {
+		t.Errorf("conflict: %q", e.Error)
+	}
+	if data, _ := os.ReadFile(filepath.Join(ws.Dir, "step1.redis")); string(data) != "SET stock 100 # from my editor\n" {
+		t.Errorf("the edit made outside the page was overwritten: %q", data)
+	}
+	e = decode[apiError](t, call(t, ts, "POST", "/play/api/exercises/lua-atomicity/grade",
+		`{"files": {"step1.redis": "SET stock 2"}, "versions": {"step1.redis": "`+saved["version"]+`"}}`), 409)
+	if !strings.Contains(e.Error, "nothing was graded") {
+		t.Errorf("grade over a conflict: %q", e.Error)
+	}
+	// Keep mine: a write that names no version replaces the file.
+	decode[map[string]string](t, put("step1.redis", "", "SET stock 100\nSET sales 0\n"), 200)
+	var res *http.Response
 	for _, tt := range []struct {
 		name, body string
 		status     int
@@ -264,11 +292,15 @@ func TestWorkspaceFiles(t *testing.T) {
 	// Check posts the files: they are saved, then the folder is graded.
 	files := exampleFiles(t, "two-commands")
 	type result struct {
-		Report report.Report `json:"report"`
+		Report   report.Report     `json:"report"`
+		Versions map[string]string `json:"versions"`
 	}
-	rep := decode[result](t, call(t, ts, "POST", "/play/api/exercises/lua-atomicity/grade", filesBody(t, files)), 200).Report
-	if rep.Score != 3 {
+	graded := decode[result](t, call(t, ts, "POST", "/play/api/exercises/lua-atomicity/grade", filesBody(t, files)), 200)
+	if rep := graded.Report; rep.Score != 3 {
 		t.Errorf("score %v, want 3", rep.Score)
+	}
+	if graded.Versions["step3.redis"] != version(files["step3.redis"]) || len(graded.Versions) != 4 {
+		t.Errorf("versions after grading: %v", graded.Versions)
 	}
 	if data, _ := os.ReadFile(filepath.Join(ws.Dir, "step3.redis")); string(data) != files["step3.redis"] {
 		t.Errorf("step3.redis in the folder: %q", data)

@@ -15,10 +15,11 @@ func (h *Handler) handleZip(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	files, ok := readFiles(w, r, ex)
+	req, ok := readFiles(w, r, ex)
 	if !ok {
 		return
 	}
+	files := req.Files
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	now := time.Now()

@@ -1,14 +1,15 @@
 // The play page in Chromium, as a student uses it. Run by play's Go test
 // (TestPageInChromium), which starts the servers and checks the files after:
-//   node e2e.mjs WORKSPACE_URL BROWSER_URL SHOTS_DIR PROFILE_DIR
+//   node e2e.mjs WORKSPACE_URL BROWSER_URL SHOTS_DIR PROFILE_DIR WORKSPACE_DIR
 // WORKSPACE_URL serves a fresh lua-atomicity workspace; BROWSER_URL a server
 // with no workspace (work kept in the browser). Fails (exit 1) with the
 // step that went wrong; any console error or page error fails it too.
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 
-const [workspaceURL, browserURL, shots, profile] = process.argv.slice(2);
+const [workspaceURL, browserURL, shots, profile, folder] = process.argv.slice(2);
 const context = await chromium.launchPersistentContext(profile, {
   executablePath: '/usr/bin/chromium',
   headless: true,
@@ -198,6 +199,28 @@ try {
   await page.locator('#step-return-values .save.error').filter({ hasText: 'over the 1 MiB a step file may hold: not saved' }).waitFor();
   await page.keyboard.press('Control+Z');
   await page.waitForFunction(() => document.querySelector('#step-return-values .save').textContent === 'Saved to step4.lua');
+
+  step('an edit made on disk while the page is open is never overwritten unseen: keep mine, or use the disk');
+  const step1 = path.join(folder, 'step1.redis');
+  const mine = fs.readFileSync(step1, 'utf8');
+  fs.writeFileSync(step1, '# edited in my editor\nSET stock 100\nSET sales 0\n');
+  await stepItem('setup').locator('summary').click();
+  await write('step1.redis', '# typed in the page');
+  const conflictBox = stepItem('setup').locator('.conflict');
+  await conflictBox.filter({ hasText: 'step1.redis was changed outside this page' }).waitFor();
+  assert.equal(fs.readFileSync(step1, 'utf8'), '# edited in my editor\nSET stock 100\nSET sales 0\n', 'the disk edit is kept until the student chooses');
+  await conflictBox.getByRole('button', { name: 'Keep mine (replace the file)' }).click();
+  await conflictBox.waitFor({ state: 'hidden' });
+  await page.waitForFunction(() => document.querySelector('#step-setup .save').textContent === 'Saved to step1.redis');
+  assert.equal(fs.readFileSync(step1, 'utf8'), mine + '\n# typed in the page');
+  fs.writeFileSync(step1, '# edited in my editor\nSET stock 100\nSET sales 0\n');
+  await write('step1.redis', '# typed again');
+  await conflictBox.filter({ hasText: 'changed outside this page' }).waitFor();
+  await conflictBox.getByRole('button', { name: 'Use the file on disk (drop my edit)' }).click();
+  await conflictBox.waitFor({ state: 'hidden' });
+  assert.equal((await page.getByRole('textbox', { name: 'step1.redis', exact: true }).innerText()).trimEnd(), '# edited in my editor\nSET stock 100\nSET sales 0');
+  // Chromium logs the two 409s behind the choices: they are the point of the step.
+  for (let i = problems.length - 1; i >= 0; i--) if (/409 \(Conflict\)/.test(problems[i])) problems.splice(i, 1);
 
   step('a grader that cannot grade is said plainly, and the work stays');
   await page.route('**/play/api/exercises/*/grade', (route) =>

@@ -52,8 +52,8 @@ class APIError extends Error {
 }
 
 // api calls the server; its errors say what went wrong in plain words.
-async function api(method, path, body, raw) {
-  const headers = {};
+async function api(method, path, body, raw, extraHeaders) {
+  const headers = { ...(extraHeaders || {}) };
   if (token()) headers.Authorization = 'Bearer ' + token();
   let payload;
   if (raw !== undefined) {
@@ -203,6 +203,8 @@ class ExerciseView {
     this.hintsSeen = this.workspace ? info.hints_seen || {} : store.get(info.id, 'hints') || {};
     this.checking = false;
 
+    // In a workspace the browser holds only what the folder may lack yet:
+    // {file: {text, base}}, base being the version the text was written over.
     const saved = this.workspace ? store.get(info.id, 'unsaved') || {} : store.get(info.id, 'files') || {};
     this.progressLabel = el('span', { id: 'progress-label' });
     this.progressBar = el('progress', { max: info.steps.length, value: 0, 'aria-labelledby': 'progress-label' });
@@ -220,8 +222,20 @@ class ExerciseView {
     );
     const stepList = el('ol', { class: 'steps' });
     info.steps.forEach((step, i) => {
-      const text = saved[step.file] ?? (this.workspace ? info.files[step.file] : step.starter);
-      const sv = new StepView(this, step, i, text, this.workspace && saved[step.file] !== undefined);
+      let sv;
+      if (this.workspace) {
+        const disk = info.files[step.file];
+        const kept = saved[step.file];
+        if (kept && typeof kept.text === 'string' && kept.text !== disk) {
+          // An edit this browser kept that the folder lacks: saved once
+          // mounted, unless the file changed on disk meanwhile.
+          sv = new StepView(this, step, i, kept.text, { pending: true, conflict: kept.base !== info.versions[step.file], version: kept.base });
+        } else {
+          sv = new StepView(this, step, i, disk, { version: info.versions[step.file] });
+        }
+      } else {
+        sv = new StepView(this, step, i, saved[step.file] ?? step.starter, {});
+      }
       this.steps.push(sv);
       stepList.append(sv.root);
     });
@@ -245,7 +259,10 @@ class ExerciseView {
 
   mount() {
     for (const s of this.steps) s.mount();
-    for (const s of this.steps) if (s.pending) s.save();
+    for (const s of this.steps) {
+      if (s.conflict) s.showConflict(s.step.file + ' was changed outside this page since this browser kept your last edit.');
+      else if (s.pending) s.save();
+    }
   }
 
   setProgress(done) {
@@ -278,17 +295,45 @@ class ExerciseView {
     this.score.textContent = 'Checking…';
     showAlert('');
     try {
-      const res = await apiJSON('POST', 'exercises/' + encodeURIComponent(this.info.id) + '/grade', { files: this.files() });
-      for (const s of this.steps) s.savedNow();
+      let body = { files: this.files() };
+      let sent = this.steps;
+      if (this.workspace) {
+        // Only the edits the folder lacks are sent, each naming the version
+        // it replaces; the folder is graded, as check grades it.
+        const inConflict = this.steps.find((s) => s.conflict);
+        if (inConflict) throw new Error(inConflict.step.file + ' changed outside this page: choose which version to keep first.');
+        sent = this.steps.filter((s) => s.pending);
+        body = { files: {}, versions: {} };
+        for (const s of sent) {
+          body.files[s.step.file] = s.text();
+          body.versions[s.step.file] = s.version;
+        }
+      }
+      const res = await apiJSON('POST', 'exercises/' + encodeURIComponent(this.info.id) + '/grade', body);
+      for (const s of sent) s.savedNow(res.versions && res.versions[s.step.file]);
+      if (this.workspace) await this.refreshChanged(res.versions || {});
       this.showReport(res.report, res.untouched || []);
     } catch (e) {
       this.score.textContent = 'Not checked.';
       showAlert(e.message);
+      if (e.status === 409) {
+        const s = this.steps.find((s) => e.message.startsWith(s.step.file + ' '));
+        if (s) s.showConflict(e.message);
+      }
     } finally {
       this.checking = false;
       this.checkButton.disabled = false;
       this.checkButton.textContent = 'Check';
     }
+  }
+
+  // refreshChanged shows the folder's text of the steps changed on disk
+  // that the page has no edit of (graded as they are on disk).
+  async refreshChanged(versions) {
+    const stale = this.steps.filter((s) => !s.pending && versions[s.step.file] && versions[s.step.file] !== s.version);
+    if (!stale.length) return;
+    const info = await apiJSON('GET', 'exercises/' + encodeURIComponent(this.info.id));
+    for (const s of stale) s.replaceText(info.files[s.step.file], info.versions[s.step.file]);
   }
 
   showReport(rep, untouched) {
@@ -329,18 +374,30 @@ class ExerciseView {
 }
 
 class StepView {
-  constructor(ex, step, index, text, pending) {
+  constructor(ex, step, index, text, { pending = false, conflict = false, version = '' }) {
     this.ex = ex;
     this.step = step;
     this.index = index;
     this.initial = text;
     this.pending = pending; // a workspace edit this browser holds that the folder may lack
+    this.conflict = conflict; // the file changed on disk under that edit
+    this.version = version; // the folder's version the page last read or wrote
+    this.replacing = false;
     this.timer = null;
     const n = index + 1;
     this.mark = el('span', { class: 'mark', 'aria-hidden': 'true' }, String(n));
     this.verdict = el('span', { class: 'visually-hidden' }, '');
     this.summary = el('summary', {}, this.mark, el('span', { class: 'title' }, 'Step ' + n + ': ' + step.title), this.verdict);
     this.saveState = el('span', { class: 'save', 'aria-live': 'polite' });
+    this.conflictText = el('p', {});
+    this.conflictBox = el(
+      'div',
+      { class: 'conflict', role: 'alert', hidden: true },
+      this.conflictText,
+      el('button', { type: 'button', onclick: () => this.keepMine() }, 'Keep mine (replace the file)'),
+      ' ',
+      el('button', { type: 'button', onclick: () => this.useDisk() }, 'Use the file on disk (drop my edit)')
+    );
     this.editorBox = el('div', { class: 'editor' });
     this.feedback = el('div', { class: 'feedback' });
     this.hintList = el('ol', { class: 'hints', 'aria-live': 'polite' });
@@ -352,6 +409,7 @@ class StepView {
       this.summary,
       el('p', { class: 'task' }, step.task),
       el('div', { class: 'file' }, el('span', { class: 'filename', id: 'file-' + step.id }, step.file), this.saveState),
+      this.conflictBox,
       this.editorBox,
       this.feedback,
       el('div', { class: 'hintbox' }, this.hintButton, this.hintList, this.hintNote)
@@ -392,15 +450,16 @@ class StepView {
   }
 
   changed() {
+    if (this.replacing) return;
     this.setSave('Not saved yet', 'pending');
     if (this.ex.workspace) {
       // Kept in the browser too until the folder has it: nothing typed is lost.
       const unsaved = store.get(this.ex.info.id, 'unsaved') || {};
-      unsaved[this.step.file] = this.text();
+      unsaved[this.step.file] = { text: this.text(), base: this.version };
       this.ex.keepInBrowser('unsaved', unsaved);
       this.pending = true;
       clearTimeout(this.timer);
-      this.timer = setTimeout(() => this.save(), 500);
+      if (!this.conflict) this.timer = setTimeout(() => this.save(), 500);
     } else {
       clearTimeout(this.timer);
       this.timer = setTimeout(() => this.flush(), 200);
@@ -418,14 +477,15 @@ class StepView {
       return true;
     }
     if (this.pending) {
-      this.save();
+      if (!this.conflict) this.save();
       return false;
     }
     return true;
   }
 
-  async save() {
+  async save(force) {
     if (!this.ex.workspace) return this.flush();
+    if (this.conflict && !force) return;
     clearTimeout(this.timer);
     const text = this.text();
     const bytes = new TextEncoder().encode(text).length;
@@ -435,16 +495,66 @@ class StepView {
     }
     this.setSave('Saving…', 'pending');
     try {
-      await api('PUT', 'exercises/' + encodeURIComponent(this.ex.info.id) + '/files/' + encodeURIComponent(this.step.file), undefined, text);
-      if (this.text() === text) this.savedNow();
+      const res = await api(
+        'PUT',
+        'exercises/' + encodeURIComponent(this.ex.info.id) + '/files/' + encodeURIComponent(this.step.file),
+        undefined,
+        text,
+        force ? {} : { 'If-Match': '"' + this.version + '"' }
+      );
+      const { version } = await res.json();
+      this.version = version;
+      this.hideConflict();
+      if (this.text() === text) this.savedNow(version);
+      else this.changed(); // typed on meanwhile: that is saved next, over this version
     } catch (e) {
-      this.setSave('Not saved: ' + e.message + ' (your text is kept in this browser)', 'error');
+      if (e.status === 409) this.showConflict(e.message);
+      else this.setSave('Not saved: ' + e.message + ' (your text is kept in this browser)', 'error');
     }
   }
 
+  showConflict(msg) {
+    this.conflict = true;
+    this.conflictText.textContent = msg + ' Your text is kept in this browser until you choose.';
+    this.conflictBox.hidden = false;
+    this.details.open = true;
+    this.setSave('Not saved: changed on disk', 'error');
+  }
+
+  hideConflict() {
+    this.conflict = false;
+    this.conflictBox.hidden = true;
+  }
+
+  keepMine() {
+    this.hideConflict();
+    this.save(true);
+  }
+
+  async useDisk() {
+    try {
+      const info = await apiJSON('GET', 'exercises/' + encodeURIComponent(this.ex.info.id));
+      this.hideConflict();
+      this.replaceText(info.files[this.step.file], info.versions[this.step.file]);
+      this.savedNow(info.versions[this.step.file]);
+    } catch (e) {
+      showAlert('Could not read ' + this.step.file + ': ' + e.message);
+    }
+  }
+
+  // replaceText shows the folder's text (no edit of the page's is pending).
+  replaceText(text, version) {
+    this.version = version;
+    if (text === this.text()) return;
+    this.replacing = true;
+    this.view.dispatch({ changes: { from: 0, to: this.view.state.doc.length, insert: text } });
+    this.replacing = false;
+  }
+
   // savedNow marks the step's text as in the folder (saved, or sent with Check).
-  savedNow() {
+  savedNow(version) {
     if (!this.ex.workspace) return this.flush();
+    if (version) this.version = version;
     this.pending = false;
     const unsaved = store.get(this.ex.info.id, 'unsaved') || {};
     delete unsaved[this.step.file];
