@@ -571,7 +571,9 @@ func (h *Handler) handleGrade(w http.ResponseWriter, r *http.Request) {
 	jsonWriter, err := report.Lookup("json")
 	var buf bytes.Buffer
 	if err == nil {
-		err = jsonWriter(&buf, rep, report.Options{})
+		// Student text is shown as text, and its controls visibly (a bidi
+		// override in a value must not reorder the page), as check shows them.
+		err = jsonWriter(&buf, rep.Printable(), report.Options{})
 	}
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err.Error())

@@ -186,6 +186,19 @@ func TestGradeInTheBrowser(t *testing.T) {
 		t.Errorf("starter only: untouched %q, score %v", res.Untouched, res.Report.Score)
 	}
 
+	// A student's value that would reorder or colour the text is shown
+	// escaped, as check shows it.
+	res = decode[result](t, call(t, ts, "POST", "/play/api/exercises/lua-atomicity/grade",
+		filesBody(t, map[string]string{"step1.redis": "SET stock \"\\xe2\\x80\\xae100\\x1b[31m\"\nSET sales 0\n"})), 200)
+	var shown strings.Builder
+	for _, c := range res.Report.Steps[0].Checks {
+		shown.WriteString(c.Message + c.Actual + "\n")
+	}
+	shown.WriteString(res.Report.Steps[0].Keyspace)
+	if strings.ContainsAny(shown.String(), "\u202e\x1b") || !strings.Contains(shown.String(), "stock") {
+		t.Errorf("a control in a student's value reached the page raw:\n%q", shown.String())
+	}
+
 	for _, tt := range []struct {
 		body   string
 		status int
