@@ -47,6 +47,9 @@ var engineKinds = []string{engine.KindProcess, engine.KindEmbedded, engine.KindD
 type expectation struct {
 	Description string            `yaml:"description"`
 	Steps       map[string]string `yaml:"steps"`
+	// Emulator overrides Steps on the embedded engine for the steps it must say it cannot grade:
+	// "not graded" (HyperLogLog, say: see docs/engines.md).
+	Emulator map[string]string `yaml:"emulator"`
 }
 
 // TestExamples grades every example submission of every exercise on both
@@ -90,11 +93,18 @@ func TestExamples(t *testing.T) {
 					rep := gradeOn(t, pool, e.ex, e.dir)
 					for _, st := range rep.Steps {
 						verdict := "fail"
-						if st.Passed {
+						switch {
+						case st.NotGradable:
+							verdict = "not graded"
+						case st.Passed:
 							verdict = "pass"
 						}
-						if want.Steps[st.ID] != verdict {
-							t.Errorf("step %s: %s, want %s (%s)\n%s", st.ID, verdict, want.Steps[st.ID], want.Description, failures(st))
+						wanted := want.Steps[st.ID]
+						if v, ok := want.Emulator[st.ID]; ok && kind == engine.KindEmbedded {
+							wanted = v
+						}
+						if wanted != verdict {
+							t.Errorf("step %s: %s, want %s (%s)\n%s%s", st.ID, verdict, wanted, want.Description, failures(st), st.Note)
 						}
 					}
 					if len(rep.Steps) != len(want.Steps) {
