@@ -59,6 +59,10 @@ async function write(file, text, replace) {
 
 const progress = () => page.locator('#progress-label');
 const stepItem = (id) => page.locator('#step-' + id);
+// openStep opens a step that a Check folded, by its summary.
+async function openStep(id) {
+  if ((await stepItem(id).locator('details').getAttribute('open')) === null) await stepItem(id).locator('summary').click();
+}
 
 try {
   step('the page opens the workspace exercise, every step at 0');
@@ -188,11 +192,17 @@ try {
   assert.ok(reached, 'Tab reaches Check');
   await page.keyboard.press('Enter');
   await page.locator('.score').filter({ hasText: 'Score: 4/4' }).waitFor();
+  await stepItem('setup').locator('summary').focus();
+  await page.keyboard.press('Enter'); // opens the folded step
+  await page.getByRole('textbox', { name: 'step1.redis', exact: true }).focus();
+  await page.keyboard.press('Tab'); // Tab leaves an editor: it does not indent
+  assert.ok(await page.evaluate(() => !document.activeElement.closest('.cm-editor')), 'Tab leaves the editor');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Need a hint?');
 
   step('a file too large is not saved, and says so; undo brings it back');
   const big = 'SET big ' + 'x'.repeat(1 << 20) + '\n';
   await page.evaluate((text) => navigator.clipboard.writeText(text), big);
-  await stepItem('return-values').locator('summary').click(); // a finished step is folded: open it
+  await openStep('return-values'); // a finished step is folded
   await page.getByRole('textbox', { name: 'step4.lua', exact: true }).click();
   await page.keyboard.press('Control+End');
   await page.keyboard.press('Control+V');
@@ -204,7 +214,7 @@ try {
   const step1 = path.join(folder, 'step1.redis');
   const mine = fs.readFileSync(step1, 'utf8');
   fs.writeFileSync(step1, '# edited in my editor\nSET stock 100\nSET sales 0\n');
-  await stepItem('setup').locator('summary').click();
+  await openStep('setup');
   await write('step1.redis', '# typed in the page');
   const conflictBox = stepItem('setup').locator('.conflict');
   await conflictBox.filter({ hasText: 'step1.redis was changed outside this page' }).waitFor();
@@ -239,6 +249,7 @@ try {
   await page.getByRole('heading', { level: 1, name: 'Redis exercises' }).waitFor();
   const card = page.getByRole('link', { name: 'Why Lua scripts enable atomicity in Redis' });
   assert.match(await page.locator('.catalog li').filter({ has: card }).innerText(), /4 steps · about 20 min/);
+  await shot('catalog');
   await card.click();
   await page.getByRole('textbox', { name: 'step1.redis', exact: true }).waitFor();
   assert.match(await page.locator('.where').innerText(), /kept in this browser/);

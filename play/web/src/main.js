@@ -388,7 +388,7 @@ class StepView {
     this.mark = el('span', { class: 'mark', 'aria-hidden': 'true' }, String(n));
     this.verdict = el('span', { class: 'visually-hidden' }, '');
     this.summary = el('summary', {}, this.mark, el('span', { class: 'title' }, 'Step ' + n + ': ' + step.title), this.verdict);
-    this.saveState = el('span', { class: 'save', 'aria-live': 'polite' });
+    this.saveState = el('span', { class: 'save' }); // errors are announced, not every keystroke's state
     this.conflictText = el('p', {});
     this.conflictBox = el(
       'div',
@@ -566,6 +566,7 @@ class StepView {
   setSave(msg, kind) {
     this.saveState.textContent = msg;
     this.saveState.className = 'save ' + kind;
+    if (kind === 'error') announce(msg);
   }
 
   reveal() {
