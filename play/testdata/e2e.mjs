@@ -18,6 +18,8 @@ const context = await chromium.launchPersistentContext(profile, {
   acceptDownloads: true,
   permissions: ['clipboard-read', 'clipboard-write'],
 });
+// Generous waits: the suite runs with both cores busy.
+context.setDefaultTimeout(60000);
 const problems = [];
 const page = context.pages()[0] || (await context.newPage());
 page.on('console', (m) => {
