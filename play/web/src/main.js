@@ -263,6 +263,9 @@ class ExerciseView {
       if (s.conflict) s.showConflict(s.step.file + ' was changed outside this page since this browser kept your last edit.');
       else if (s.pending) s.save();
     }
+    // Work already there is graded at once, so that the progress shown is
+    // the work's, not 0.
+    if (this.info.can_grade && !this.steps.some((s) => s.conflict) && this.steps.some((s) => s.text() !== s.step.starter)) this.check();
   }
 
   setProgress(done) {
