@@ -53,8 +53,8 @@ func Grade(ctx context.Context, ex *exercises.Exercise, sub *submissions.Submiss
 	return sess.Grade(ctx, ex, sub, opts)
 }
 
-// Grade grades one submission on the session's server.
-func (sess *Session) Grade(ctx context.Context, ex *exercises.Exercise, sub *submissions.Submission, opts Options) (*report.Report, error) {
+// grade grades one submission on the session's server.
+func (sess *Session) grade(ctx context.Context, ex *exercises.Exercise, sub *submissions.Submission, opts Options) (*report.Report, error) {
 	began := time.Now()
 	info := sess.srv.Info()
 	if ex.Requires.Redis != "" && !info.Emulator {
@@ -158,10 +158,12 @@ func (g *grading) step(ctx context.Context, s *exercises.Step) (report.Step, err
 		return g.notGradable(out, "has no Redis Functions"), nil
 	}
 	cases := s.RunCases()
-	for _, c := range cases {
+	var sig signature
+	for i, c := range cases {
 		cmds, problem := g.commands(s, c)
 		if problem != nil {
 			out.Checks = []report.Check{*problem}
+			out.Signature = problem.Shape
 			return out, nil
 		}
 		label := ""
@@ -180,6 +182,7 @@ func (g *grading) step(ctx context.Context, s *exercises.Step) (report.Step, err
 		if out.Keyspace == "" {
 			out.Keyspace = g.keyspace
 		}
+		sig.addCase(i, results)
 		for _, r := range results {
 			r.Name = label + r.Name
 			out.Checks = append(out.Checks, r)
@@ -205,6 +208,8 @@ func (g *grading) step(ctx context.Context, s *exercises.Step) (report.Step, err
 	}
 	if out.Passed {
 		out.Score = s.Points
+	} else {
+		out.Signature = sig.String()
 	}
 	return out, nil
 }
@@ -234,21 +239,21 @@ func caseLabel(c exercises.Case) string {
 func (g *grading) commands(s *exercises.Step, c exercises.Case) ([]submissions.Command, *report.Check) {
 	text, err := g.sub.Text(s.File)
 	if err != nil {
-		return nil, &report.Check{Name: s.File + " can be read", Message: err.Error()}
+		return nil, &report.Check{Name: s.File + " can be read", Message: err.Error(), Shape: fileShape(err)}
 	}
 	if s.IsScript() {
 		return scriptCommands(s, c, text), nil
 	}
 	parsed, err := submissions.Parse(s.File, text)
 	if err != nil {
-		return nil, &report.Check{Name: s.File + " parses as redis-cli commands", Message: err.Error()}
+		return nil, &report.Check{Name: s.File + " parses as redis-cli commands", Message: err.Error(), Shape: "does not parse"}
 	}
 	if len(parsed.Commands) == 0 {
 		msg := s.File + " holds only comments and blank lines"
 		if len(parsed.Local) > 0 {
 			msg = s.File + " sends no command to Redis: " + localNotes(parsed.Local)
 		}
-		return nil, &report.Check{Name: s.File + " has commands", Message: msg}
+		return nil, &report.Check{Name: s.File + " has commands", Message: msg, Shape: "no commands"}
 	}
 	return parsed.Commands, nil
 }
@@ -318,6 +323,7 @@ func (g *grading) runCase(ctx context.Context, s *exercises.Step, c exercises.Ca
 			return nil, "", &InfraError{Err: fmt.Errorf("replace the server: %w", err)}
 		}
 		return []report.Check{{
+			Shape:   "server stopped twice",
 			Name:    "the server keeps running",
 			Message: "the Redis server stopped twice while running your commands: " + lost2.Error(),
 		}}, note, nil
@@ -361,15 +367,16 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 			return nil, nil, &InfraError{Err: fmt.Errorf("replace the server: %w", rerr)}
 		}
 		name, msg := timeoutCheckName(limit), fmt.Sprintf("%s did not finish: timed out after %s", at, limit)
+		shape := "timed out"
 		timedOut := true
 		switch {
 		case errors.Is(runErr, errReplyTooLarge), errors.Is(runErr, errRepliesTooLarge):
 			timedOut = false
-			name = "replies fit in what the grader reads"
+			name, shape = "replies fit in what the grader reads", "replies too large"
 			msg = fmt.Sprintf("%s: %v", at, runErr)
 		case errors.Is(runErr, errConnClosed):
 			timedOut = false
-			name = "the connection stays open"
+			name, shape = "the connection stays open", "connection closed"
 			msg = fmt.Sprintf("%s never ran: the server had closed the connection", at)
 			if n := len(replies); n > 0 {
 				msg += " after " + describe(s.File, cmds[n-1])
@@ -380,7 +387,7 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 			// The server is up but dropped this client: Redis does that to a
 			// client whose replies pile up past the output buffer limit. The
 			// grader's own reads on it are bounded (checks.MaxStringRead).
-			name = "the connection stays open"
+			name, shape = "the connection stays open", "connection dropped"
 			msg = fmt.Sprintf("%s: the server closed the connection while answering it (%v); Redis disconnects a client whose replies pass 16 MiB", at, runErr)
 		}
 		switch how {
@@ -390,7 +397,7 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 			msg += "; the grader had to restart the server"
 		}
 		g.timedOut = timedOut
-		return []report.Check{{Name: name, Message: msg}}, nil, nil
+		return []report.Check{{Name: name, Message: msg, Shape: shape}}, nil, nil
 	}
 
 	if snap == nil {
@@ -496,6 +503,7 @@ func (g *grading) evaluate(ctx context.Context, c exercises.Case, env *checks.En
 			Message: clip(r.Message, maxMessage), Expected: clip(r.Expected, maxValue), Actual: clip(r.Actual, maxValue),
 		}
 		if !r.Passed {
+			out[i].Shape = checks.Shape(cctx, ch, env, r)
 			out[i].Why = checks.WhyOf(ch)
 			if errors.Is(cctx.Err(), context.DeadlineExceeded) {
 				out[i].Message += fmt.Sprintf(" (the check ran out of its %s)", budget)
