@@ -47,6 +47,8 @@ var engineKinds = []string{engine.KindProcess, engine.KindEmbedded, engine.KindD
 type expectation struct {
 	Description string            `yaml:"description"`
 	Steps       map[string]string `yaml:"steps"`
+	// Mistakes names, by step, the known mistake a failing step carries.
+	Mistakes map[string]string `yaml:"mistakes"`
 }
 
 // TestExamples grades every example submission of every exercise on both
@@ -84,6 +86,7 @@ func TestExamples(t *testing.T) {
 							t.Errorf("step %s: %s, want %s (%s)\n%s", st.ID, verdict, want.Steps[st.ID], want.Description, failures(st))
 						}
 					}
+					checkMistakes(t, want, rep)
 					if len(rep.Steps) != len(want.Steps) {
 						t.Errorf("%d steps graded, expected.yaml names %d", len(rep.Steps), len(want.Steps))
 					}
