@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -302,21 +303,124 @@ func (c *TTLCheck) shape(ctx context.Context, env *Env) string {
 	return "failed"
 }
 
-// compareShape says which of what a compare check compares differed from
-// the reference's.
-func compareShape(state, replies, commands int) string {
+// shape says, key by key of the reference's, how the student's keys differ
+// (missing, another type, a value off, a TTL), how many keys the student
+// left that the reference does not, how each differing reply compares, and
+// the commands run a different number of times.
+func (c *CompareCheck) shape(env *Env, mine, ref map[string]*keyState, theirs []Value, stats map[string]int64) string {
 	var parts []string
-	for _, p := range []struct {
-		n    int
-		what string
-	}{{state, "keys"}, {replies, "replies"}, {commands, "commands"}} {
-		if p.n > 0 {
-			parts = append(parts, p.what+" differ")
+	extra := 0
+	for _, k := range unionKeys(mine, ref) {
+		m, r := mine[k], ref[k]
+		switch {
+		case r == nil:
+			extra++
+		case m == nil:
+			parts = append(parts, k+":missing")
+		case m.typ != r.typ:
+			parts = append(parts, k+":type("+m.typ+")")
+		default:
+			if len(diffValue(k, m, r)) > 0 {
+				parts = append(parts, k+":"+valueShape(m, r))
+			}
+			if diffTTL(k, m.ttl, r.ttl, c.TTLTolerance) != "" {
+				parts = append(parts, k+":"+ttlShape(m.ttl, r.ttl))
+			}
 		}
 	}
-	return strings.Join(parts, ", ")
+	if extra > 0 {
+		parts = append(parts, "extra keys:"+strconv.Itoa(extra))
+	}
+	replies := env.Replies
+	switch {
+	case c.Replies == "none":
+	case c.Replies == "last":
+		if len(replies) > 0 && len(theirs) > 0 && len(c.diffReplies(env, theirs)) > 0 {
+			parts = append(parts, "last reply:"+ReplyShape(replies[len(replies)-1], theirs[len(theirs)-1], env.Commands))
+		}
+	case len(replies) != len(theirs):
+		parts = append(parts, "replies:len"+Relative(int64(len(replies)), int64(len(theirs))))
+	default:
+		for i := range replies {
+			if len(diffReply(replyLabel(env, i), replies[i], theirs[i])) > 0 {
+				parts = append(parts, "reply "+strconv.Itoa(i+1)+":"+ReplyShape(replies[i], theirs[i], env.Commands))
+			}
+		}
+	}
+	if c.Commands {
+		for _, k := range unionKeys(env.Stats, stats) {
+			if !statsIgnored[k] && env.Stats[k] != stats[k] {
+				parts = append(parts, strings.ToUpper(k)+Relative(env.Stats[k], stats[k]))
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return "differs"
+	}
+	return strings.Join(parts, " ")
 }
 
+// valueShape says how a key's value differs from the reference's, of the
+// same type: a number off, fields or elements missing, extra or changed.
+func valueShape(m, r *keyState) string {
+	switch m.typ {
+	case "string":
+		g, err1 := strconv.ParseInt(m.str, 10, 64)
+		w, err2 := strconv.ParseInt(r.str, 10, 64)
+		if err1 == nil && err2 == nil {
+			return "int" + Relative(g, w)
+		}
+		return "≠"
+	case "hash":
+		var missing, extra, changed int
+		for f, v := range r.hash {
+			mv, ok := m.hash[f]
+			switch {
+			case !ok:
+				missing++
+			case mv != v:
+				changed++
+			}
+		}
+		for f := range m.hash {
+			if _, ok := r.hash[f]; !ok {
+				extra++
+			}
+		}
+		return sprintf("fields missing %d extra %d changed %d", missing, extra, changed)
+	case "list", "set":
+		if len(m.list) != len(r.list) {
+			return "len" + Relative(int64(len(m.list)), int64(len(r.list)))
+		}
+		if slices.Equal(slices.Sorted(slices.Values(m.list)), slices.Sorted(slices.Values(r.list))) {
+			return "order≠" // the same elements
+		}
+		return "≠"
+	case "zset":
+		if len(m.zset) != len(r.zset) {
+			return "len" + Relative(int64(len(m.zset)), int64(len(r.zset)))
+		}
+	case "stream":
+		if len(m.stream) != len(r.stream) {
+			return "len" + Relative(int64(len(m.stream)), int64(len(r.stream)))
+		}
+	}
+	return "≠"
+}
+
+// ttlShape says how a TTL beyond the tolerance differs: none where the
+// reference has one, one where it has none, shorter or longer.
+func ttlShape(m, r time.Duration) string {
+	switch {
+	case m < 0:
+		return "no expiry"
+	case r < 0:
+		return "expires"
+	case m < r:
+		return "ttl shorter"
+	}
+	return "ttl longer"
+}
 // notData are the commands a calls shape leaves out of what else ran: the
 // ones that run scripts or set up a connection, which differ between
 // engines and client libraries, not between answers.
