@@ -421,6 +421,7 @@ func ttlShape(m, r time.Duration) string {
 	}
 	return "ttl longer"
 }
+
 // notData are the commands a calls shape leaves out of what else ran: the
 // ones that run scripts or set up a connection, which differ between
 // engines and client libraries, not between answers.

@@ -32,7 +32,7 @@ func TestReplyShape(t *testing.T) {
 func TestErrorKindAcrossEngines(t *testing.T) {
 	for _, text := range []string{
 		"ERR unknown command 'SETT', with args beginning with: 'sales' '0' ", // Redis
-		"ERR unknown command `sett`, with args beginning with: ",              // the emulator
+		"ERR unknown command `sett`, with args beginning with: ",             // the emulator
 	} {
 		if got := ErrorKind(text, nil); got != "unknown command" {
 			t.Errorf("ErrorKind(%q) = %q", text, got)
