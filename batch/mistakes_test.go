@@ -64,6 +64,11 @@ func TestMistakesOfAClass(t *testing.T) {
 	if got.Count != len(want) || !slices.Equal(got.Students, want) {
 		t.Errorf("values-returned-in-the-wrong-order: %d students %v, want %v", got.Count, got.Students, want)
 	}
+	// The student's feedback says it too.
+	fb, err := os.ReadFile(filepath.Join(out, FeedbackDir, FeedbackName(want[0])))
+	if err != nil || !strings.Contains(string(fb), "This looks like a known mistake: values returned in the wrong order.") {
+		t.Errorf("%s's feedback does not name the mistake (%v):\n%s", want[0], err, fb)
+	}
 	// The unexplained patterns come largest first, and the hostile one has
 	// its file and a mutant entry that parses as the spec's.
 	var found *Pattern
