@@ -336,14 +336,16 @@ func (c *CompareCheck) shape(env *Env, mine, ref map[string]*keyState, theirs []
 	case c.Replies == "none":
 	case c.Replies == "last":
 		if len(replies) > 0 && len(theirs) > 0 && len(c.diffReplies(env, theirs)) > 0 {
-			parts = append(parts, "last reply:"+ReplyShape(replies[len(replies)-1], theirs[len(theirs)-1], env.Commands))
+			mine, ref := inOrder(replyLabel(env, len(replies)-1), replies[len(replies)-1], theirs[len(theirs)-1])
+			parts = append(parts, "last reply:"+ReplyShape(mine, ref, env.Commands))
 		}
 	case len(replies) != len(theirs):
 		parts = append(parts, "replies:len"+Relative(int64(len(replies)), int64(len(theirs))))
 	default:
 		for i := range replies {
 			if len(diffReply(replyLabel(env, i), replies[i], theirs[i])) > 0 {
-				parts = append(parts, "reply "+strconv.Itoa(i+1)+":"+ReplyShape(replies[i], theirs[i], env.Commands))
+				mine, ref := inOrder(replyLabel(env, i), replies[i], theirs[i])
+				parts = append(parts, "reply "+strconv.Itoa(i+1)+":"+ReplyShape(mine, ref, env.Commands))
 			}
 		}
 	}
@@ -358,6 +360,17 @@ func (c *CompareCheck) shape(env *Env, mine, ref map[string]*keyState, theirs []
 		return "differs"
 	}
 	return strings.Join(parts, " ")
+}
+
+// inOrder sorts the replies of a command whose order Redis does not fix
+// (SMEMBERS, SUNION...), as the compare itself does: the order is the
+// engine's, not the answer's.
+func inOrder(label string, mine, ref Value) (Value, Value) {
+	name, _, _ := strings.Cut(label, " ")
+	if pairs, ok := unorderedReplies[name]; ok {
+		return sortedReply(mine, pairs), sortedReply(ref, pairs)
+	}
+	return mine, ref
 }
 
 // valueShape says how a key's value differs from the reference's, of the

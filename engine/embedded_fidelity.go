@@ -38,6 +38,54 @@ func Unfaithful(ctx context.Context, srv Server) ([]string, error) {
 // sections, COMMAND a table of its own.
 var partlyEmulated = map[string]bool{"info": true, "command": true}
 
+// hyperLogLog are the HyperLogLog commands miniredis has: it keeps a HyperLogLog as a type of its own (TYPE
+// says hll where Redis says string, GET and STRLEN refuse it) and estimates from another hash, so a count
+// of more than a few elements differs from Redis's.
+var hyperLogLog = map[string]bool{"pfadd": true, "pfcount": true, "pfmerge": true}
+
+// geoDiffers says how miniredis would answer a geospatial command otherwise than Redis, if it would: it prints
+// coordinates with 6 decimals where Redis prints 17 digits, ignores ANY (Redis stops at the first COUNT members
+// it finds), and cuts a COUNT without ASC or DESC from its list in score order, where Redis sorts nearest first.
+func geoDiffers(name string, args []string) string {
+	first := 0 // the first optional argument
+	switch name {
+	case "geopos":
+		return "with coordinates, which the emulator prints with fewer digits"
+	case "geosearch":
+		first = 1
+	case "georadiusbymember", "georadiusbymember_ro":
+		first = 4
+	case "georadius", "georadius_ro":
+		first = 5
+	default:
+		return ""
+	}
+	var count, sorted, anyFound, coord bool
+	for i := first; i < len(args); i++ {
+		switch strings.ToUpper(args[i]) {
+		case "FROMMEMBER", "STORE", "STOREDIST":
+			i++ // a name, whatever it spells
+		case "ASC", "DESC":
+			sorted = true
+		case "COUNT":
+			count = true
+		case "ANY":
+			anyFound = true
+		case "WITHCOORD":
+			coord = true
+		}
+	}
+	switch {
+	case coord:
+		return "WITHCOORD, whose coordinates the emulator prints with fewer digits"
+	case anyFound:
+		return "with ANY, which the emulator ignores (Redis stops at the first COUNT members it finds)"
+	case count && !sorted:
+		return "with COUNT but neither ASC nor DESC (Redis then keeps the nearest; the emulator does not)"
+	}
+	return ""
+}
+
 // fidelity is the embedded child's watch over what miniredis would answer otherwise than Redis 7. Where it
 // can, it answers as Redis does (commands refused from Lua, a MULTI that Redis aborts); elsewhere it records
 // the difference for Unfaithful.
@@ -126,6 +174,12 @@ func (f *fidelity) hook(c *server.Peer, cmd string, args []string, admin bool) b
 		return false
 	case !commandStats && partlyEmulated[strings.SplitN(name, "|", 2)[0]]:
 		f.add("runs " + cmd + ", whose reply the emulator makes up from little of what Redis says")
+		return false
+	case hyperLogLog[name]:
+		f.add("runs " + strings.ToUpper(name) + ": the emulator keeps a HyperLogLog otherwise than Redis, and estimates otherwise")
+		return false
+	case geoDiffers(name, args) != "":
+		f.add("runs " + strings.ToUpper(name) + " " + geoDiffers(name, args))
 		return false
 	}
 	if fromScript(c) {

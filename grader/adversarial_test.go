@@ -48,63 +48,72 @@ func TestAdversarialSubmissions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Cleanups run once every engine's parallel subtests are done.
+	t.Cleanup(func() {
+		if n := childRedisServers(t); n > 0 {
+			t.Errorf("%d redis-server processes of ours are still running", n)
+		}
+	})
 	for _, kind := range engineKinds {
-		eng := testEngine(t, kind)
-		for _, e := range entries {
-			t.Run(kind+"/"+e.Name(), func(t *testing.T) {
-				dir := filepath.Join(root, e.Name())
-				var want adversary
-				data, err := os.ReadFile(filepath.Join(dir, "expected.yaml"))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := yaml.Unmarshal(data, &want); err != nil {
-					t.Fatal(err)
-				}
-				sub, err := submissions.Open(materialize(t, dir, want.Generate))
-				if err != nil {
-					t.Fatal(err)
-				}
-				began := time.Now()
-				timeout := adversaryTimeout
-				if want.Timeout > 0 {
-					timeout = want.Timeout
-				}
-				rep, err := Grade(context.Background(), ex, sub, eng, Options{Timeout: timeout})
-				took := time.Since(began)
-				if err != nil {
-					t.Fatalf("the grader failed instead of the student: %v", err)
-				}
-				if took > 20*time.Second {
-					t.Errorf("grading took %s", took)
-				}
-				for _, st := range rep.Steps {
-					verdict := map[bool]string{true: "pass", false: "fail"}[st.Passed]
-					if verdict != want.Steps[st.ID] {
-						t.Errorf("step %s: %s, want %s (%s)\n%s", st.ID, verdict, want.Steps[st.ID], want.Description, failures(st))
-						continue
+		t.Run(kind, func(t *testing.T) {
+			// The engines run side by side; on each, one warm session
+			// grades every adversary and, after each, the correct
+			// submission, as a batch would.
+			t.Parallel()
+			pool := testPool(t, kind)
+			for _, e := range entries {
+				t.Run(e.Name(), func(t *testing.T) {
+					dir := filepath.Join(root, e.Name())
+					var want adversary
+					data, err := os.ReadFile(filepath.Join(dir, "expected.yaml"))
+					if err != nil {
+						t.Fatal(err)
 					}
-					if subs := want.Messages[st.ID]; len(subs) > 0 && !mentionsAny(failures(st), subs) {
-						t.Errorf("step %s: the failure should mention one of %q:\n%s", st.ID, subs, failures(st))
+					if err := yaml.Unmarshal(data, &want); err != nil {
+						t.Fatal(err)
 					}
-					for _, sub := range want.Keyspace[st.ID] {
-						if !strings.Contains(st.Keyspace, sub) {
-							t.Errorf("step %s: the keys left should show %q:\n%s", st.ID, sub, st.Keyspace)
+					sub, err := submissions.Open(materialize(t, dir, want.Generate))
+					if err != nil {
+						t.Fatal(err)
+					}
+					began := time.Now()
+					timeout := adversaryTimeout
+					if want.Timeout > 0 {
+						timeout = want.Timeout
+					}
+					rep, err := pool.Grade(context.Background(), ex, sub, Options{Timeout: timeout})
+					took := time.Since(began)
+					if err != nil {
+						t.Fatalf("the grader failed instead of the student: %v", err)
+					}
+					if took > 20*time.Second {
+						t.Errorf("grading took %s", took)
+					}
+					for _, st := range rep.Steps {
+						verdict := map[bool]string{true: "pass", false: "fail"}[st.Passed]
+						if verdict != want.Steps[st.ID] {
+							t.Errorf("step %s: %s, want %s (%s)\n%s", st.ID, verdict, want.Steps[st.ID], want.Description, failures(st))
+							continue
+						}
+						if subs := want.Messages[st.ID]; len(subs) > 0 && !mentionsAny(failures(st), subs) {
+							t.Errorf("step %s: the failure should mention one of %q:\n%s", st.ID, subs, failures(st))
+						}
+						for _, sub := range want.Keyspace[st.ID] {
+							if !strings.Contains(st.Keyspace, sub) {
+								t.Errorf("step %s: the keys left should show %q:\n%s", st.ID, sub, st.Keyspace)
+							}
 						}
 					}
-				}
-				t.Logf("%s in %s", want.Description, took.Round(time.Millisecond))
+					t.Logf("%s in %s", want.Description, took.Round(time.Millisecond))
 
-				// The engine is unharmed: the next submission grades as usual.
-				rep, err = Grade(context.Background(), ex, correct, eng, Options{})
-				if err != nil || !rep.Passed() {
-					t.Fatalf("the correct submission after this one: %v\n%+v", err, rep)
-				}
-			})
-		}
-	}
-	if n := childRedisServers(t); n > 0 {
-		t.Errorf("%d redis-server processes of ours are still running", n)
+					// The engine is unharmed: the next submission grades as usual.
+					rep, err = pool.Grade(context.Background(), ex, correct, Options{})
+					if err != nil || !rep.Passed() {
+						t.Fatalf("the correct submission after this one: %v\n%+v", err, rep)
+					}
+				})
+			}
+		})
 	}
 }
 

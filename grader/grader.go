@@ -143,6 +143,9 @@ type grading struct {
 	keyspace string
 	// timedOut says the last case's commands ran out of their time limit.
 	timedOut bool
+	// unfaithful is what the emulator could not answer as Redis before a compare check reset the server to
+	// run the reference: the reset forgets it, and the case must still go ungraded.
+	unfaithful []string
 }
 
 func (g *grading) timeout(s *exercises.Step) time.Duration {
@@ -170,13 +173,14 @@ func (g *grading) step(ctx context.Context, s *exercises.Step) (report.Step, err
 		if len(cases) > 1 {
 			label = "[" + caseLabel(c) + "] "
 		}
-		g.keyspace, g.timedOut = "", false
+		g.keyspace, g.timedOut, g.unfaithful = "", false, nil
 		results, note, err := g.runCase(ctx, s, c, cmds)
 		if err != nil {
 			return out, err
 		}
 		// An emulator that could not answer the student's commands as Redis would gives no verdict.
-		if reasons, err := engine.Unfaithful(ctx, g.sess.srv); err == nil && len(reasons) > 0 {
+		if reasons, err := engine.Unfaithful(ctx, g.sess.srv); err == nil && len(g.unfaithful)+len(reasons) > 0 {
+			reasons = append(g.unfaithful, reasons...)
 			return g.notGradable(out, "cannot grade this faithfully: the student's code "+strings.Join(reasons, "; ")), nil
 		}
 		if out.Keyspace == "" {

@@ -8,6 +8,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/redisgrade/redisgrade/checks"
+	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/submissions"
 )
@@ -82,6 +83,12 @@ func (g *grading) referenceRun(s *exercises.Step, c exercises.Case) *checks.Refe
 		Commands: cmds,
 		Problem:  problem,
 		Reset: func(ctx context.Context) error {
+			// What the student's commands did that the emulator cannot answer as Redis: the reset forgets it.
+			reasons, err := engine.Unfaithful(ctx, g.sess.srv)
+			if err != nil {
+				return err
+			}
+			g.unfaithful = append(g.unfaithful, reasons...)
 			if err := g.sess.prepare(ctx, c.Given); err != nil {
 				return err
 			}

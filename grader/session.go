@@ -169,9 +169,16 @@ func (s *Session) recover(ctx context.Context) (recovery, error) {
 	return replacedServer, nil
 }
 
-// isConnLost tells a broken connection from a timeout.
+// isConnLost tells a broken connection from a timeout, and from a
+// connection the grader itself ended (a reply past its bounds, a file that
+// went on after the server closed it): those are the student's, whatever the
+// server does next. A server still busy writing the reply the grader cut
+// may be slow to answer a PING on a loaded machine; it was not lost.
 func isConnLost(err error) bool {
 	if err == nil || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	if errors.Is(err, errReplyTooLarge) || errors.Is(err, errRepliesTooLarge) || errors.Is(err, errConnClosed) {
 		return false
 	}
 	var ne net.Error

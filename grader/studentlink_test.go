@@ -3,6 +3,8 @@ package grader
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"runtime"
 	"strconv"
 	"strings"
@@ -329,4 +331,19 @@ func clipText(s string, n int) string {
 		return s[:n] + "…"
 	}
 	return s
+}
+
+// The connections the grader ends itself are never taken for a server that
+// went away: on a loaded machine the server may still be writing the reply
+// the grader cut, and a slow PING then made "reply too large" read as "the
+// server stopped twice".
+func TestBoundsAreNotLostConnections(t *testing.T) {
+	for _, err := range []error{errReplyTooLarge, errRepliesTooLarge, errConnClosed} {
+		if isConnLost(fmt.Errorf("read: %w", err)) {
+			t.Errorf("isConnLost(%v) = true; the grader ended that connection", err)
+		}
+	}
+	if !isConnLost(io.EOF) {
+		t.Error("isConnLost(EOF) = false; a server that closed the connection lost it")
+	}
 }
