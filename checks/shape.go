@@ -3,6 +3,8 @@ package checks
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -150,9 +152,21 @@ func elemShape(got, want Value, siblings []Value, commands []string) string {
 		if err1 == nil && err2 == nil {
 			return prefix + Relative(g, w)
 		}
-		return prefix + "≠"
+		return prefix + ratio(got.Str, want.Str)
 	}
 	return prefix
+}
+
+// ratio says how a number written as a string (a distance, a score)
+// compares with the expected one: "×1000" for metres where kilometres are
+// asked, "×0.62" for miles; "≠" when either is not a number.
+func ratio(got, want string) string {
+	g, err1 := strconv.ParseFloat(strings.TrimSpace(got), 64)
+	w, err2 := strconv.ParseFloat(strings.TrimSpace(want), 64)
+	if err1 != nil || err2 != nil || w == 0 || math.IsNaN(g) || math.IsInf(g, 0) {
+		return "≠"
+	}
+	return "×" + strconv.FormatFloat(g/w, 'g', 2, 64)
 }
 
 // ErrorKind classifies an error reply's text the same way on every engine:
@@ -410,9 +424,30 @@ func valueShape(m, r *keyState) string {
 		}
 		return "≠"
 	case "zset":
-		if len(m.zset) != len(r.zset) {
-			return "len" + Relative(int64(len(m.zset)), int64(len(r.zset)))
+		// A geo set is a sorted set too: a member misspelt is missing and
+		// extra, coordinates swapped are scores changed.
+		scores := map[string]float64{}
+		for _, z := range r.zset {
+			scores[fmt.Sprint(z.Member)] = z.Score
 		}
+		var missing, extra, changed int
+		seen := map[string]bool{}
+		for _, z := range m.zset {
+			name := fmt.Sprint(z.Member)
+			seen[name] = true
+			switch want, ok := scores[name]; {
+			case !ok:
+				extra++
+			case want != z.Score:
+				changed++
+			}
+		}
+		for name := range scores {
+			if !seen[name] {
+				missing++
+			}
+		}
+		return sprintf("members missing %d extra %d rescored %d", missing, extra, changed)
 	case "stream":
 		if len(m.stream) != len(r.stream) {
 			return "len" + Relative(int64(len(m.stream)), int64(len(r.stream)))
