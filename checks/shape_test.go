@@ -19,6 +19,9 @@ func TestReplyShape(t *testing.T) {
 		{arr(Int(99)), arr(Int(99), Int(1)), "[int=]len-1"},
 		{Value{Type: Nil}, arr(Int(99), Int(1)), "nil"},
 		{Str("abc"), Int(3), "str"},
+		{Str("3937.3070"), Str("3.9373"), "str×1e+03"},
+		{Str("2.4465"), Str("3.9373"), "str×0.62"},
+		{Str("far"), Str("3.9373"), "str≠"},
 		{Value{Type: Error, Str: "ERR user_script:3: Script attempted to access nonexistent global variable 'stock'"}, arr(), "error(nonexistent global variable)"},
 		{Value{Type: Error, Str: "WRONGTYPE Operation against a key"}, Int(1), "error(WRONGTYPE)"},
 	}
