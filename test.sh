@@ -10,7 +10,8 @@
 #   - Debian packages: redis-server (the process engine and end-to-end tests), chromium (the class report and
 #     web pages are checked in a headless browser), tmux (student commands are tested in a real terminal),
 #     docker.io (the docker engine), libxml2-utils (xmllint validates the JUnit output), perl's prove (reads
-#     the TAP output), nodejs and npm (node's tap-parser reads the TAP output too), zsh and fish (the completion
+#     the TAP output), nodejs and npm (node's tap-parser reads the TAP output too; Playwright drives Chromium
+#     through the play page; esbuild rebuilds its bundle), zsh and fish (the completion
 #     scripts run in them). As root, else through sudo; otherwise it names the packages to install and stops.
 #   - a Docker engine: one already answering is used as it is; otherwise dockerd is started for the run and
 #     stopped after it (only the one this script started).
@@ -34,7 +35,7 @@ case "${1:-}" in
   fi
   ;;
 -h | --help)
-  sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
   exit 0
   ;;
 *)

@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"fmt"
 	"io"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -98,6 +101,9 @@ type fidelity struct {
 	reasons []string
 	tx      map[*server.Peer]bool // connections inside MULTI
 	own     map[*server.Peer]bool // the peers of the checks below: the pre-hook leaves them to miniredis
+	// graderScripts are the SHA1s of the scripts the grader's connections ran: miniredis runs a script's
+	// commands on a peer of its own, known only by the script's SHA1.
+	graderScripts map[string]bool
 
 	dryMu  sync.Mutex
 	dry    *server.Peer // an authenticated connection of our own, for dry runs
@@ -106,7 +112,7 @@ type fidelity struct {
 }
 
 func newFidelity(srv *server.Server, token, adminPass string) *fidelity {
-	return &fidelity{srv: srv, token: token, adminPass: adminPass, tx: map[*server.Peer]bool{}, own: map[*server.Peer]bool{}}
+	return &fidelity{srv: srv, token: token, adminPass: adminPass, tx: map[*server.Peer]bool{}, own: map[*server.Peer]bool{}, graderScripts: map[string]bool{}}
 }
 
 func (f *fidelity) add(reason string) {
@@ -163,6 +169,7 @@ func (f *fidelity) hook(c *server.Peer, cmd string, args []string, admin bool) b
 		return true
 	}
 	if admin {
+		f.noteGraderScript(cmd, args)
 		return false // the grader's own commands are its business
 	}
 	name, info, known := lookupRedisCommand(cmd, args)
@@ -181,6 +188,23 @@ func (f *fidelity) hook(c *server.Peer, cmd string, args []string, admin bool) b
 	case geoDiffers(name, args) != "":
 		f.add("runs " + strings.ToUpper(name) + " " + geoDiffers(name, args))
 		return false
+	}
+	if cmd == "XCLAIM" && len(args) >= 4 {
+		// miniredis claims an entry however briefly it has been idle; Redis only one idle for the minimum.
+		if n, err := strconv.ParseInt(args[3], 10, 64); err == nil && n > 0 {
+			f.add("runs XCLAIM with a minimum idle time, which the emulator does not wait for")
+		}
+	}
+	// miniredis drops the pending entries of the ids XDEL deletes; Redis keeps them until they are
+	// acknowledged. A script's XDEL is not looked into: asking from inside the script would wait on it.
+	if cmd == "XDEL" && len(args) > 0 && (fromScript(c) || f.hasGroups(args[0])) {
+		f.add("runs XDEL on a stream with consumer groups, whose pending entries the emulator forgets and Redis keeps")
+	}
+	// miniredis answers SCAN in one page whatever its COUNT; Redis pages a keyspace larger than COUNT. A
+	// student's script's SCAN is not looked into, for the reason above; the grader's own scripts page
+	// through to the end, which one page does as well.
+	if cmd == "SCAN" && (fromScript(c) && !f.isGraderScript(c) || !fromScript(c) && scanCount(args) < f.dbSize()) {
+		f.add("runs SCAN, which the emulator answers in one page whatever its COUNT and Redis in pages of about COUNT keys")
 	}
 	if fromScript(c) {
 		if known && info.noScript {
@@ -238,11 +262,7 @@ func (f *fidelity) transaction(c *server.Peer, cmd string, args []string, info r
 func (f *fidelity) tryQueue(cmd string, args []string) (queued, aborts, ok bool) {
 	f.dryMu.Lock()
 	defer f.dryMu.Unlock()
-	if f.dry == nil {
-		f.dryW = bufio.NewWriter(&f.dryBuf)
-		f.dry = f.newOwnPeer(f.dryW)
-		f.dispatch(f.dry, f.dryW, "AUTH", "default", f.adminPass)
-	}
+	f.openDry()
 	f.dryBuf.Reset()
 	f.dispatch(f.dry, f.dryW, "MULTI")
 	f.dispatch(f.dry, f.dryW, append([]string{cmd}, args...)...)
@@ -264,6 +284,55 @@ func (f *fidelity) tryQueue(cmd string, args []string) (queued, aborts, ok bool)
 	return queued, strings.HasPrefix(reply, "-EXECABORT"), true
 }
 
+// openDry opens the connection of our own for dry runs, once; dryMu must be held.
+func (f *fidelity) openDry() {
+	if f.dry == nil {
+		f.dryW = bufio.NewWriter(&f.dryBuf)
+		f.dry = f.newOwnPeer(f.dryW)
+		f.dispatch(f.dry, f.dryW, "AUTH", "default", f.adminPass)
+	}
+}
+
+// hasGroups reports whether key is a stream with consumer groups, asked on our own connection.
+func (f *fidelity) hasGroups(key string) bool {
+	f.dryMu.Lock()
+	defer f.dryMu.Unlock()
+	f.openDry()
+	f.dryBuf.Reset()
+	f.dispatch(f.dry, f.dryW, "XINFO", "GROUPS", key)
+	reply := f.dryBuf.String()
+	return strings.HasPrefix(reply, "*") && !strings.HasPrefix(reply, "*0\r\n")
+}
+
+// dbSize is the number of keys in database 0, asked on our own connection (-1 if it cannot tell).
+func (f *fidelity) dbSize() int64 {
+	f.dryMu.Lock()
+	defer f.dryMu.Unlock()
+	f.openDry()
+	f.dryBuf.Reset()
+	f.dispatch(f.dry, f.dryW, "DBSIZE")
+	n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimPrefix(f.dryBuf.String(), ":"), "\r\n"), 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// scanCount is the COUNT of SCAN cursor [MATCH p] [COUNT n] [TYPE t]: 10 when not given, and the largest
+// number when it cannot be read (then Redis and miniredis both refuse the command).
+func scanCount(args []string) int64 {
+	for i := 1; i+1 < len(args); i += 2 {
+		if strings.EqualFold(args[i], "COUNT") {
+			n, err := strconv.ParseInt(args[i+1], 10, 64)
+			if err != nil {
+				return math.MaxInt64
+			}
+			return n
+		}
+	}
+	return 10
+}
+
 func (f *fidelity) dispatch(p *server.Peer, w *bufio.Writer, args ...string) {
 	f.srv.Dispatch(p, args)
 	w.Flush()
@@ -277,6 +346,47 @@ func (f *fidelity) abortTransaction(c *server.Peer) {
 	defer f.dropOwnPeer(p)
 	p.Ctx = c.Ctx
 	f.dispatch(p, w, "GET")
+}
+
+// maxGraderScripts bounds graderScripts: the grader runs a handful of scripts of its own.
+const maxGraderScripts = 64
+
+// noteGraderScript remembers the SHA1 of a script a grader's connection runs.
+func (f *fidelity) noteGraderScript(cmd string, args []string) {
+	if len(args) == 0 {
+		return
+	}
+	var sha string
+	switch cmd {
+	case "EVAL", "EVAL_RO":
+		sum := sha1.Sum([]byte(args[0]))
+		sha = hex.EncodeToString(sum[:])
+	case "EVALSHA", "EVALSHA_RO":
+		sha = strings.ToLower(args[0])
+	default:
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.graderScripts) < maxGraderScripts {
+		f.graderScripts[sha] = true
+	}
+}
+
+// isGraderScript reports whether c runs the commands of a script the grader ran (a student who sends
+// the very same script is taken for the grader: its commands are the grader's, harmless).
+func (f *fidelity) isGraderScript(c *server.Peer) bool {
+	v := reflect.ValueOf(c.Ctx)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return false
+	}
+	sha := v.Elem().FieldByName("nestedSHA")
+	if !sha.IsValid() || sha.Kind() != reflect.String {
+		return false
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.graderScripts[sha.String()]
 }
 
 // fromScript reports whether a command comes from a Lua script: miniredis runs those on a peer whose state is

@@ -134,6 +134,15 @@ var emulatorCases = map[string][][]any{
 	"WAIT for a replica":          {{"WAIT", "1", "50"}},
 	"WAIT from Lua":               {{"EVAL", "return redis.call('WAIT', 0, 0)", "0"}},
 	"MULTI from Lua":              {{"EVAL", "return redis.pcall('MULTI')", "0"}},
+	"XCLAIM idle long enough":     {{"XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"}, {"XADD", "s", "1-1", "f", "v"}, {"XREADGROUP", "GROUP", "g", "a", "STREAMS", "s", ">"}, {"XCLAIM", "s", "g", "b", "0", "1-1"}},
+	"XCLAIM not idle long enough": {{"XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"}, {"XADD", "s", "1-1", "f", "v"}, {"XREADGROUP", "GROUP", "g", "a", "STREAMS", "s", ">"}, {"XCLAIM", "s", "g", "b", "60000", "1-1"}},
+	"XDEL of a pending entry":     {{"XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"}, {"XADD", "s", "1-1", "f", "v"}, {"XREADGROUP", "GROUP", "g", "a", "STREAMS", "s", ">"}, {"XDEL", "s", "1-1"}, {"XPENDING", "s", "g"}, {"XACK", "s", "g", "1-1"}},
+	"XDEL without groups":         {{"XADD", "s", "1-1", "f", "v"}, {"XADD", "s", "1-2", "f", "w"}, {"XDEL", "s", "1-1"}, {"XRANGE", "s", "-", "+"}},
+	"XDEL from Lua":               {{"XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"}, {"XADD", "s", "1-1", "f", "v"}, {"XREADGROUP", "GROUP", "g", "a", "STREAMS", "s", ">"}, {"EVAL", "return redis.call('XDEL', KEYS[1], '1-1')", "1", "s"}, {"XPENDING", "s", "g"}},
+	"SCAN in pages":               {{"MSET", "k1", "1", "k2", "2", "k3", "3", "k4", "4", "k5", "5", "k6", "6", "k7", "7", "k8", "8"}, {"SCAN", "0", "COUNT", "2"}},
+	"SCAN in one page":            {{"MSET", "a", "1", "b", "2", "c", "3"}, {"SCAN", "0", "MATCH", "a"}},
+	"SCAN from Lua":               {{"MSET", "k1", "1", "k2", "2", "k3", "3", "k4", "4", "k5", "5", "k6", "6", "k7", "7", "k8", "8"}, {"EVAL", "return redis.call('SCAN', '0', 'COUNT', '2')", "0"}},
+	"XCLAIM from Lua":             {{"XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"}, {"XADD", "s", "1-1", "f", "v"}, {"XREADGROUP", "GROUP", "g", "a", "STREAMS", "s", ">"}, {"EVAL", "return redis.call('XCLAIM', 's', 'g', 'b', 60000, '1-1')", "0"}},
 	"RESET":                       {{"SELECT", "1"}, {"RESET"}, {"SET", "k", "v"}},
 	"SORT":                        {{"RPUSH", "l", "3", "1", "2"}, {"SORT", "l"}},
 	"SORT from Lua":               {{"RPUSH", "l", "3", "1", "2"}, {"EVAL", "return redis.call('SORT', KEYS[1])", "1", "l"}},
@@ -215,4 +224,27 @@ func runCase(t *testing.T, srv Server, cmds [][]any) []string {
 		}
 	}
 	return out
+}
+
+// The grader's own scripts may SCAN on the emulator (they page through to the end, which one page does as
+// well); the same SCAN in a student's script makes the step not gradable.
+func TestEmulatorTellsGraderScriptsFromStudents(t *testing.T) {
+	srv := start(t, KindEmbedded, Options{})
+	ctx := bg(t)
+	must(t, srv.Reset(ctx))
+	admin := redis.NewClient(srv.Options())
+	defer admin.Close()
+	o := srv.StudentOptions()
+	o.PoolSize, o.MaxRetries = 1, -1
+	student := redis.NewClient(o)
+	defer student.Close()
+	must(t, student.MSet(ctx, "k1", 1, "k2", 2, "k3", 3, "k4", 4, "k5", 5, "k6", 6, "k7", 7, "k8", 8).Err())
+	must(t, admin.Eval(ctx, "return redis.call('SCAN', '0', 'COUNT', '2')", nil).Err())
+	if reasons, err := Unfaithful(ctx, srv); err != nil || len(reasons) > 0 {
+		t.Fatalf("the grader's own script gave reasons %q, %v", reasons, err)
+	}
+	must(t, student.Eval(ctx, "return redis.call('SCAN', '0', 'COUNT', 2)", nil).Err())
+	if reasons, err := Unfaithful(ctx, srv); err != nil || !strings.Contains(strings.Join(reasons, " "), "SCAN") {
+		t.Fatalf("a student's script that SCANs gave reasons %q, %v", reasons, err)
+	}
 }

@@ -494,10 +494,7 @@ func (g *grading) evaluate(ctx context.Context, c exercises.Case, env *checks.En
 	run := func(i int, ch checks.Check) {
 		budget := adminTimeout
 		if _, probe := ch.(checks.Prober); probe {
-			// Hundreds of runs of the student's commands; never less than the
-			// grader's own calls get, since a loaded machine slows the probe,
-			// not the student (each command still has the case's limit).
-			budget = max(5*limit, adminTimeout)
+			budget = probeBudget(limit)
 		}
 		cctx, cancel := context.WithTimeout(ctx, budget)
 		defer cancel()
@@ -532,6 +529,12 @@ func (g *grading) evaluate(ctx context.Context, c exercises.Case, env *checks.En
 			break
 		}
 	}
+	if len(probes) > 0 {
+		// A probe's clients wait on each other on a single-threaded server,
+		// more so on a loaded machine: each read gets the probe's budget,
+		// not the case's limit, which the case's own run has just held to.
+		g.sess.students.setLimit(probeBudget(limit))
+	}
 	for _, i := range probes {
 		run(i, all[i])
 		if out[i].Passed {
@@ -543,6 +546,11 @@ func (g *grading) evaluate(ctx context.Context, c exercises.Case, env *checks.En
 	}
 	return out, space
 }
+
+// probeBudget is the time a probe (hundreds of runs of the student's
+// commands) may take: never less than the grader's own calls get, since a
+// loaded machine slows the probe, not the student.
+func probeBudget(limit time.Duration) time.Duration { return max(5*limit, adminTimeout) }
 
 // Bounds on what a report keeps of one check: student code controls these
 // texts, and reports go to LMSs with size limits.

@@ -7,6 +7,8 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -49,6 +51,8 @@ var errConnClosed = errors.New("the connection to the server was closed, and the
 // it refuses a second dial, ends the client once the connection closed, and
 // bounds every reply.
 type studentLink struct {
+	limit atomic.Int64 // nanoseconds each read and write may take; 0: no limit
+
 	mu      sync.Mutex
 	dialed  bool
 	closed  bool // the server closed it (QUIT, a read that failed) or go-redis did
@@ -75,6 +79,21 @@ func (l *studentLink) dialer(next func(ctx context.Context, network, addr string
 		}
 		return &boundedConn{Conn: c, link: l}, nil
 	}
+}
+
+func (l *studentLink) setLimit(d time.Duration) { l.limit.Store(int64(d)) }
+
+// within clamps a deadline go-redis sets (from the context, or none) to the
+// link's limit from now.
+func (l *studentLink) within(t time.Time) time.Time {
+	d := time.Duration(l.limit.Load())
+	if d <= 0 {
+		return t
+	}
+	if limit := time.Now().Add(d); t.IsZero() || limit.Before(t) {
+		return limit
+	}
+	return t
 }
 
 // gone reports whether the connection has closed: a client whose link is
@@ -145,6 +164,18 @@ func (c *boundedConn) Read(p []byte) (int, error) {
 		c.link.closed = true // EOF, reset: the server is gone from this connection
 	}
 	return n, err
+}
+
+func (c *boundedConn) SetReadDeadline(t time.Time) error {
+	return c.Conn.SetReadDeadline(c.link.within(t))
+}
+
+func (c *boundedConn) SetWriteDeadline(t time.Time) error {
+	return c.Conn.SetWriteDeadline(c.link.within(t))
+}
+
+func (c *boundedConn) SetDeadline(t time.Time) error {
+	return c.Conn.SetDeadline(c.link.within(t))
 }
 
 func (c *boundedConn) Close() error {

@@ -50,22 +50,20 @@ type studentConn struct {
 	link *studentLink
 }
 
-// setLimit sets the time limit of the case about to run. Every read on a
-// student's connection times out at it (go-redis's own default, 3s, would
-// otherwise end a runaway script, whatever the spec says), besides the
-// context deadline each case's commands run under. Connections made for
-// another limit are closed.
+// setLimit sets the time limit of what runs next: the case's own commands,
+// or an atomicity probe's replay (whose clients wait on each other, so it
+// gets the probe's budget). Every read and write on a student's connection
+// times out at it (go-redis's own default would otherwise end a runaway
+// script, whatever the spec says), besides the context deadline each
+// case's commands run under. The limit is the link's, not go-redis's, so
+// kept connections take a new one without a new dial.
 func (sc *studentConns) setLimit(limit time.Duration) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	if limit == sc.limit {
-		return
-	}
 	sc.limit = limit
 	for _, c := range sc.idle {
-		c.Close()
+		c.link.setLimit(limit)
 	}
-	sc.idle = nil
 }
 
 // stateCategories are the ACL categories whose commands change the state of
@@ -123,11 +121,9 @@ func (sc *studentConns) acquire() *studentConn {
 		opts.MaxRetries = -1
 		opts.DialerRetries = 1
 		opts.DialTimeout = adminTimeout
-		sc.mu.Lock()
-		if sc.limit > 0 {
-			opts.ReadTimeout, opts.WriteTimeout = sc.limit, sc.limit
-		}
-		sc.mu.Unlock()
+		// No timeouts of go-redis's own: the link clamps every deadline
+		// go-redis sets to the current limit (studentLink.setLimit).
+		opts.ReadTimeout, opts.WriteTimeout = -1, -1
 		link := &studentLink{}
 		opts.Dialer = link.dialer(opts.Dialer)
 		hook := &stateHook{stateful: sc.stateful, password: opts.Password}
@@ -135,6 +131,9 @@ func (sc *studentConns) acquire() *studentConn {
 		c.AddHook(hook)
 		c.AddHook(link)
 	}
+	sc.mu.Lock()
+	c.link.setLimit(sc.limit)
+	sc.mu.Unlock()
 	return c
 }
 

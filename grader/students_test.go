@@ -2,9 +2,11 @@ package grader
 
 import (
 	"context"
+	"errors"
 	"net"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -122,5 +124,49 @@ func TestReusedConnectionsLookNew(t *testing.T) {
 		for _, s := range rep.Steps {
 			t.Log(failures(s))
 		}
+	}
+}
+
+// A kept connection takes the limit of what runs next without a new dial:
+// the case's own limit, then the larger budget of an atomicity probe,
+// whose clients wait on each other (under load, a correct step's probe
+// timed out at the case's limit).
+func TestKeptConnectionsTakeTheNextLimit(t *testing.T) {
+	sess, err := NewSession(context.Background(), testEngine(t, engine.KindProcess))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	use := func(limit time.Duration, cmd ...any) (*redis.Client, error, time.Duration) {
+		sess.students.setLimit(limit)
+		conn, release := sess.student()
+		defer release()
+		began := time.Now()
+		err := conn.Do(context.Background(), cmd...).Err()
+		return conn, err, time.Since(began)
+	}
+	first, err, _ := use(100*time.Millisecond, "EXISTS", "nothing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same connection, now allowed 5s: a 300ms block is within it.
+	conn, err, _ := use(5*time.Second, "BLPOP", "nothing", "0.3")
+	if conn != first {
+		t.Fatal("the connection was not kept")
+	}
+	if err != redis.Nil {
+		t.Fatalf("BLPOP 0.3 under a 5s limit: %v, want a nil reply", err)
+	}
+	// And back to 100ms: the block is cut there, not at BLPOP's 2s.
+	conn, err, took := use(100*time.Millisecond, "BLPOP", "nothing", "2")
+	if conn != first {
+		t.Fatal("the connection was not kept")
+	}
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("BLPOP 2 under a 100ms limit: %v, want a timeout", err)
+	}
+	if took >= 2*time.Second {
+		t.Errorf("BLPOP 2 under a 100ms limit ended after %s: the limit was not applied", took)
 	}
 }

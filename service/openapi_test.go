@@ -195,7 +195,7 @@ func TestErrorsAreJSON(t *testing.T) {
 		msg, allow   string
 	}{
 		{http.MethodGet, "/v1/nope", 404, "no route GET /v1/nope", ""},
-		{http.MethodGet, "/", 404, "no route GET /", ""},
+		{http.MethodGet, "/nope", 404, "no route GET /nope", ""},
 		{http.MethodGet, "/v1/jobs/" + newJobID(), 404, "no route", ""},
 		{http.MethodGet, "/v1/grade", 405, "GET /v1/grade: this route takes POST", "POST"},
 		{http.MethodDelete, "/v1/exercises", 405, "this route takes GET, HEAD", "GET, HEAD"},

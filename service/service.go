@@ -31,6 +31,7 @@ import (
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
+	"github.com/redisgrade/redisgrade/play"
 	"github.com/redisgrade/redisgrade/report"
 	"github.com/redisgrade/redisgrade/submissions"
 )
@@ -99,6 +100,8 @@ type Server struct {
 	mux      *http.ServeMux
 	token    [sha256.Size]byte
 	shipped  []string
+	// page is the play page at / (redisgrade play's), under the same token.
+	page http.Handler
 	// avgNanos is a moving average of grading times, for Retry-After.
 	avgNanos atomic.Int64
 
@@ -145,6 +148,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Queue == nil {
 		s.pool = grader.NewPool(grader.PoolConfig{Engine: cfg.Engine, Jobs: cfg.Jobs})
 	}
+	page, err := play.New(play.Config{Pool: s.pool, Engine: cfg.Engine, Grade: cfg.Grade, Log: cfg.Log})
+	if err != nil {
+		return nil, err
+	}
+	s.page = page
 	s.avgNanos.Store(int64(time.Second))
 	for pattern, handler := range s.routes() {
 		s.mux.HandleFunc(pattern, handler)
@@ -225,9 +233,11 @@ var public = map[string]bool{"/healthz": true, "/openapi.json": true}
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	began := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	if !public[r.URL.Path] && !s.authorized(r) {
+	if !public[r.URL.Path] && !play.Public(r.URL.Path) && !s.authorized(r) {
 		rec.Header().Set("WWW-Authenticate", `Bearer realm="redisgrade"`)
 		writeError(rec, http.StatusUnauthorized, "a valid bearer token is needed: Authorization: Bearer <token>")
+	} else if play.Serves(r.URL.Path) {
+		s.page.ServeHTTP(rec, r)
 	} else if h, pattern := s.mux.Handler(r); pattern == "" {
 		routeError(rec, r, h)
 	} else {

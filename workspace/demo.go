@@ -3,16 +3,18 @@ package workspace
 import (
 	"context"
 	"fmt"
-	"github.com/redisgrade/redisgrade/report"
 	"io"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/redisgrade/redisgrade/report"
+
 	"github.com/redis/go-redis/v9"
 
 	"github.com/redisgrade/redisgrade/atomicity"
+	"github.com/redisgrade/redisgrade/engine"
 )
 
 // demos names the exercises that have a demo.
@@ -39,6 +41,16 @@ func DemoWays() []Way {
 		{"DECR, INCR (2 commands)", atomicity.TwoCommands("stock", "sales")},
 		{"Lua script (EVAL)", atomicity.LuaScript("stock", "sales")},
 	}
+}
+
+// DemoConnections are the demo's connections to srv: an administrator's, to
+// set the keys up, and the students' for the racing clients, one connection
+// each and never retried (a retried update would sell twice).
+func DemoConnections(srv engine.Server) (admin *redis.Client, connect atomicity.Connect) {
+	opts := srv.StudentOptions()
+	opts.PoolSize = 1
+	opts.MaxRetries = -1
+	return redis.NewClient(srv.Options()), atomicity.Dial(opts)
 }
 
 // Demo races the ways from many clients at once and tells what each did.
@@ -200,17 +212,24 @@ func (d Demo) Summary(results []DemoResult) error {
 		}
 		b.WriteString("\n")
 	}
-	expect := fmt.Sprintf("%d runs from stock %d and sales 0 should leave stock %d and sales %d, and every read should see stock + sales = %d.",
-		d.Runs, d.Stock, ws, wl, d.Stock)
-	fmt.Fprintf(&b, "\n%s\n", p.Dim.Sprint(strings.Join(wrap(expect, textWidth), "\n")))
-	why := "Why: without Lua, other clients run between your commands: with GET then SET two clients read the " +
-		"same stock and both write the same new value, so sales are lost, and with DECR then INCR a reader " +
-		"catches a unit that has left stock but not yet reached sales. A Lua script runs on the server as one " +
-		"step that no other command can interrupt, so no update is lost and no reader ever sees half of one."
-	fmt.Fprintf(&b, "\n%s\n", strings.Join(wrap(why, textWidth), "\n"))
+	fmt.Fprintf(&b, "\n%s\n", p.Dim.Sprint(strings.Join(wrap(d.Expectation(), textWidth), "\n")))
+	fmt.Fprintf(&b, "\n%s\n", strings.Join(wrap(DemoWhy, textWidth), "\n"))
 	_, err := io.WriteString(d.Out, b.String())
 	return err
 }
+
+// Expectation says what the runs should leave, and every read see.
+func (d Demo) Expectation() string {
+	ws, wl := d.Want()
+	return fmt.Sprintf("%d runs from stock %d and sales 0 should leave stock %d and sales %d, and every read should see stock + sales = %d.",
+		d.Runs, d.Stock, ws, wl, d.Stock)
+}
+
+// DemoWhy is the two sentences of why that end the demo.
+const DemoWhy = "Why: without Lua, other clients run between your commands: with GET then SET two clients read the " +
+	"same stock and both write the same new value, so sales are lost, and with DECR then INCR a reader " +
+	"catches a unit that has left stock but not yet reached sales. A Lua script runs on the server as one " +
+	"step that no other command can interrupt, so no update is lost and no reader ever sees half of one."
 
 // thousands renders 12345 as 12,345.
 func thousands(n int64) string {

@@ -2,9 +2,10 @@ package workspace
 
 import (
 	"fmt"
-	"github.com/redisgrade/redisgrade/report"
 	"io"
 	"strings"
+
+	"github.com/redisgrade/redisgrade/report"
 
 	"github.com/redisgrade/redisgrade/exercises"
 )

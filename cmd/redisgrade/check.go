@@ -141,15 +141,7 @@ func runCheck(cmd *cobra.Command, f studentFlags, watch bool) error {
 
 // recordLastStep remembers the first unfinished step, for hint.
 func recordLastStep(ws *workspace.Workspace, rep *report.Report, stderr io.Writer) {
-	last := ""
-	if i := workspace.FirstUnfinished(rep); i >= 0 {
-		last = rep.Steps[i].ID
-	}
-	if last == ws.State.LastStep {
-		return
-	}
-	ws.State.LastStep = last
-	if err := ws.Save(); err != nil {
+	if err := ws.RecordLastStep(rep); err != nil {
 		fmt.Fprintf(stderr, "redisgrade: %v\n", err)
 	}
 }

@@ -90,6 +90,7 @@ var argCompletions = map[string]cobra.CompletionFunc{
 	"redisgrade exercise lint": completeExercise,
 	"redisgrade exercise test": completeExercise,
 	"redisgrade demo":          firstArg(completeWith(workspace.Demos)),
+	"redisgrade play":          firstArg(completeExercise),
 	"redisgrade hint":          firstArg(completeStep),
 }
 

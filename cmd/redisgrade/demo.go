@@ -6,10 +6,8 @@ import (
 	"os"
 	"strings"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
-	"github.com/redisgrade/redisgrade/atomicity"
 	"github.com/redisgrade/redisgrade/workspace"
 )
 
@@ -56,12 +54,8 @@ func newDemoCmd() *cobra.Command {
 				return &exitError{code: exitInfra, err: fmt.Errorf("start %s engine: %w", eng.Kind(), err)}
 			}
 			defer srv.Close()
-			admin := redis.NewClient(srv.Options())
+			admin, connect := workspace.DemoConnections(srv)
 			defer admin.Close()
-			opts := srv.StudentOptions()
-			opts.PoolSize = 1
-			opts.MaxRetries = -1 // a retried update would sell twice
-			connect := atomicity.Dial(opts)
 			info := srv.Info()
 			what := "Redis " + info.Version
 			if info.Emulator {

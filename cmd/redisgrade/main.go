@@ -109,7 +109,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
 	root.AddCommand(newGradeCmd())
-	root.AddCommand(newInitCmd(), newCheckCmd(), newHintCmd(), newDemoCmd())
+	root.AddCommand(newInitCmd(), newCheckCmd(), newHintCmd(), newDemoCmd(), newPlayCmd())
 	root.AddCommand(newExerciseCmd(), newListCmd(), newShowCmd())
 	root.AddCommand(newBatchCmd(), newBenchCmd())
 	root.AddCommand(newBundleCmd())

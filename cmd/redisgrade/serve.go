@@ -71,7 +71,8 @@ func newServeCmd() *cobra.Command {
 		Use:   "serve [--addr 127.0.0.1:8080] [--token T] [-j N] [--queue redis://...]",
 		Short: "Grade submissions over HTTP (POST /v1/grade)",
 		Long: "serve grades submissions sent over HTTP: POST /v1/grade with JSON {\"exercise\": ..., \"files\": {...}}\n" +
-			"or a multipart form, GET /v1/exercises, GET /healthz, GET /openapi.json (the API, OpenAPI 3.1). With\n" +
+			"or a multipart form, GET /v1/exercises, GET /healthz, GET /openapi.json (the API, OpenAPI 3.1), and at /\n" +
+			"the page where students work an exercise in the browser (redisgrade play's; its API needs the token). With\n" +
 			"--queue it enqueues each submission on a Redis Stream for `redisgrade worker` instead of grading it,\n" +
 			"and answers 202 with a job id (GET /v1/jobs/{id}). Set the token in " + tokenEnv + " rather than with --token.",
 		Example: "  " + tokenEnv + "=s3cret redisgrade serve --addr 127.0.0.1:8080 -j 4\n" +

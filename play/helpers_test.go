@@ -1,0 +1,78 @@
+package play
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/redisgrade/redisgrade/engine"
+	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/grader"
+	"github.com/redisgrade/redisgrade/workspace"
+)
+
+const testToken = "t0ken"
+
+func processEngine(t testing.TB) engine.Engine {
+	t.Helper()
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		t.Fatalf("these tests need redis-server on PATH (apt-get install redis-server): %v", err)
+	}
+	eng, _, err := engine.New(engine.KindProcess, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng
+}
+
+// newWorkspace makes a fresh lua-atomicity workspace, as init does.
+func newWorkspace(t testing.TB) *workspace.Workspace {
+	t.Helper()
+	ex, err := exercises.Load("lua-atomicity")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := workspace.Init(filepath.Join(t.TempDir(), "lua-atomicity"), ex, "lua-atomicity")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ws
+}
+
+// startPlay serves the page on the process engine, on one warm session as
+// redisgrade play does; ws nil keeps work in the browser.
+func startPlay(t testing.TB, ws *workspace.Workspace, start string) *httptest.Server {
+	t.Helper()
+	eng := processEngine(t)
+	pool := grader.NewPool(grader.PoolConfig{Engine: eng, Jobs: 1})
+	h, err := New(Config{Pool: pool, Engine: eng, Workspace: ws, Start: start, Token: testToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(h)
+	t.Cleanup(func() {
+		ts.Close()
+		pool.Close()
+	})
+	return ts
+}
+
+// call sends a request with the token.
+func call(t testing.TB, ts *httptest.Server, method, path, body string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, ts.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req, _ = http.NewRequest(method, ts.URL+path, stringsReader(body))
+	}
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	res, err := ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}

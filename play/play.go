@@ -1,0 +1,686 @@
+// Package play is the web page where a student works an exercise in the
+// browser (redisgrade play, and / of redisgrade serve): the catalog, then an
+// exercise's steps, each with an editor for its file, graded by the real
+// grader with the same teaching feedback as `redisgrade check`, the hint
+// ladder of `redisgrade hint` and the race of `redisgrade demo`.
+//
+// The page and its assets (a CodeMirror bundle built from npm, committed
+// under assets/ so that go build needs no npm) are static and public; the
+// API under /play/api/ needs the token when one is set. Work is kept in a
+// workspace folder (the files init makes) when the server has one, and in
+// the browser's storage otherwise.
+package play
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/redisgrade/redisgrade/engine"
+	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/grader"
+	"github.com/redisgrade/redisgrade/report"
+	"github.com/redisgrade/redisgrade/submissions"
+	"github.com/redisgrade/redisgrade/workspace"
+)
+
+//go:embed assets/index.html assets/play.js assets/play.css
+var assets embed.FS
+
+// APIPrefix is where the page's API lives; everything under it needs the token.
+const APIPrefix = "/play/api/"
+
+// minutesPerStep is the catalog's estimate of a step's time: a first-time
+// learner reads the task, writes a few lines and checks them.
+const minutesPerStep = 5
+
+// gradeTimeout bounds one grading, waiting for the session included.
+const gradeTimeout = 2 * time.Minute
+
+// Config configures a Handler.
+type Config struct {
+	// Pool grades; nil when this server cannot grade (a serve that
+	// enqueues for workers): the page says so.
+	Pool *grader.Pool
+	// Engine starts the demo's server; nil: no demo here.
+	Engine engine.Engine
+	// Workspace, when set, keeps the work of its exercise in its folder:
+	// the editors read and write its step files. Otherwise work is kept in
+	// the browser.
+	Workspace *workspace.Workspace
+	// Exercises are the exercises offered besides the shipped ones (a
+	// workspace's or a command line's spec file), by id.
+	Exercises []*exercises.Exercise
+	// Start is the exercise the page opens first ("": the catalog).
+	Start string
+	// Token, when set, is required on the API as "Authorization: Bearer".
+	// Leave it empty when a server in front checks it (serve).
+	Token string
+	// Grade is passed to every grading.
+	Grade grader.Options
+	// Log gets the grader's errors; nil = none.
+	Log *log.Logger
+}
+
+// Handler serves the page and its API.
+type Handler struct {
+	cfg       Config
+	mux       *http.ServeMux
+	token     [sha256.Size]byte
+	exercises map[string]*exercises.Exercise
+	order     []string
+	demoSlot  chan struct{} // one demo at a time: it loads the machine
+	wsMu      chan struct{} // the workspace's files and state, one writer at a time
+	wsID      string        // the workspace's exercise, if any
+}
+
+// New returns the page's handler. It fails when an exercise will not load.
+func New(cfg Config) (*Handler, error) {
+	if cfg.Log == nil {
+		cfg.Log = log.New(io.Discard, "", 0)
+	}
+	h := &Handler{
+		cfg: cfg, mux: http.NewServeMux(), token: sha256.Sum256([]byte(cfg.Token)),
+		exercises: map[string]*exercises.Exercise{},
+		demoSlot:  make(chan struct{}, 1), wsMu: make(chan struct{}, 1),
+	}
+	offered := cfg.Exercises
+	if cfg.Workspace != nil {
+		// The workspace's own exercise comes first, and wins over a shipped
+		// one of the same id.
+		ex, err := cfg.Workspace.Exercise()
+		if err != nil {
+			return nil, fmt.Errorf("%s names exercise %q: %w", workspace.StateFile, cfg.Workspace.State.Exercise, err)
+		}
+		h.wsID = ex.ID
+		offered = append([]*exercises.Exercise{ex}, offered...)
+	}
+	for _, ex := range offered {
+		if _, dup := h.exercises[ex.ID]; !dup {
+			h.exercises[ex.ID] = ex
+			h.order = append(h.order, ex.ID)
+		}
+	}
+	for _, id := range exercises.Shipped() {
+		if _, dup := h.exercises[id]; dup {
+			continue
+		}
+		ex, err := exercises.Load(id)
+		if err != nil {
+			return nil, err
+		}
+		h.exercises[id] = ex
+		h.order = append(h.order, id)
+	}
+	if cfg.Start != "" && h.exercises[cfg.Start] == nil {
+		return nil, fmt.Errorf("no exercise %q (known: %s)", cfg.Start, strings.Join(h.order, ", "))
+	}
+	h.mux.HandleFunc("GET /{$}", h.handlePage)
+	h.mux.HandleFunc("GET /play/assets/{name}", h.handleAsset)
+	h.mux.HandleFunc("GET "+APIPrefix+"exercises", h.handleCatalog)
+	h.mux.HandleFunc("GET "+APIPrefix+"exercises/{id}", h.handleExercise)
+	h.mux.HandleFunc("PUT "+APIPrefix+"exercises/{id}/files/{name}", h.handlePutFile)
+	h.mux.HandleFunc("POST "+APIPrefix+"exercises/{id}/grade", h.handleGrade)
+	h.mux.HandleFunc("POST "+APIPrefix+"exercises/{id}/hint", h.handleHint)
+	h.mux.HandleFunc("POST "+APIPrefix+"exercises/{id}/demo", h.handleDemo)
+	h.mux.HandleFunc("POST "+APIPrefix+"exercises/{id}/zip", h.handleZip)
+	return h, nil
+}
+
+// Serves reports whether a path is the page's: / and everything under /play/.
+func Serves(path string) bool { return path == "/" || strings.HasPrefix(path, "/play/") }
+
+// Public reports whether a path needs no token: the page and its assets,
+// which hold no one's work.
+func Public(path string) bool { return path == "/" || strings.HasPrefix(path, "/play/assets/") }
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if !Public(r.URL.Path) && !h.authorized(r) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="redisgrade"`)
+		writeError(w, http.StatusUnauthorized, "this page needs its token: open the address redisgrade printed, with ?token=...")
+		return
+	}
+	if _, pattern := h.mux.Handler(r); pattern == "" {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+func (h *Handler) authorized(r *http.Request) bool {
+	if h.cfg.Token == "" {
+		return true
+	}
+	scheme, given, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return false
+	}
+	sum := sha256.Sum256([]byte(strings.TrimSpace(given)))
+	return subtle.ConstantTimeCompare(sum[:], h.token[:]) == 1
+}
+
+// contentSecurity lets the page load only its own script and style, and
+// talk only to its own server: nothing from the internet, no inline script.
+// Inline style is allowed: the editor writes its own style sheet.
+const contentSecurity = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+	"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+func (h *Handler) handlePage(w http.ResponseWriter, r *http.Request) {
+	data, err := assets.ReadFile("assets/index.html")
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	w.Header().Set("Content-Security-Policy", contentSecurity)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer") // the token is in the address
+	_, _ = w.Write(data)
+}
+
+var assetTypes = map[string]string{".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+
+func (h *Handler) handleAsset(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	kind, ok := assetTypes[filepath.Ext(name)]
+	data, err := assets.ReadFile("assets/" + name)
+	if !ok || err != nil {
+		writeError(w, http.StatusNotFound, "no asset "+name)
+		return
+	}
+	w.Header().Set("Content-Type", kind)
+	_, _ = w.Write(data)
+}
+
+// CatalogEntry is one exercise of the catalog.
+type CatalogEntry struct {
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	Summary string `json:"summary,omitempty"`
+	Steps   int    `json:"steps"`
+	Minutes int    `json:"minutes"`
+}
+
+// Catalog is GET /play/api/exercises.
+type Catalog struct {
+	Exercises []CatalogEntry `json:"exercises"`
+	Start     string         `json:"start,omitempty"`
+	// Workspace is the exercise whose work is kept in a folder, if any.
+	Workspace string `json:"workspace,omitempty"`
+	CanGrade  bool   `json:"can_grade"`
+}
+
+func (h *Handler) handleCatalog(w http.ResponseWriter, r *http.Request) {
+	c := Catalog{Exercises: []CatalogEntry{}, Start: h.cfg.Start, CanGrade: h.cfg.Pool != nil}
+	for _, id := range h.order {
+		ex := h.exercises[id]
+		c.Exercises = append(c.Exercises, CatalogEntry{ID: ex.ID, Title: ex.Title, Summary: ex.Summary,
+			Steps: len(ex.Steps), Minutes: minutesPerStep * len(ex.Steps)})
+	}
+	c.Workspace = h.wsID
+	writeJSON(w, http.StatusOK, c)
+}
+
+// StepInfo is one step as the page shows it.
+type StepInfo struct {
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	Task    string `json:"task"`
+	File    string `json:"file"`
+	Lua     bool   `json:"lua"`
+	Starter string `json:"starter"`
+	Hints   int    `json:"hints"`
+}
+
+// ExerciseInfo is GET /play/api/exercises/{id}.
+type ExerciseInfo struct {
+	ID      string     `json:"id"`
+	Title   string     `json:"title"`
+	Summary string     `json:"summary,omitempty"`
+	Steps   []StepInfo `json:"steps"`
+	Demo    bool       `json:"demo"`
+	// Storage is where the work is kept: "workspace" (Files holds the
+	// folder's step files) or "browser".
+	Storage string            `json:"storage"`
+	Folder  string            `json:"folder,omitempty"`
+	Files   map[string]string `json:"files,omitempty"`
+	// Versions name the content of each of Files; a write names the
+	// version it replaces, so that an edit made outside the page (in an
+	// editor, while the page was open) is never overwritten unseen.
+	Versions    map[string]string `json:"versions,omitempty"`
+	HintsSeen   map[string]int    `json:"hints_seen,omitempty"`
+	MaxFileSize int               `json:"max_file_size"`
+	CanGrade    bool              `json:"can_grade"`
+}
+
+func (h *Handler) handleExercise(w http.ResponseWriter, r *http.Request) {
+	ex, ok := h.exercise(w, r)
+	if !ok {
+		return
+	}
+	info := ExerciseInfo{ID: ex.ID, Title: ex.Title, Summary: ex.Summary, Steps: []StepInfo{},
+		Demo: workspace.HasDemo(ex.ID) && h.cfg.Engine != nil, Storage: "browser",
+		MaxFileSize: submissions.MaxFileSize, CanGrade: h.cfg.Pool != nil}
+	for i := range ex.Steps {
+		s := &ex.Steps[i]
+		info.Steps = append(info.Steps, StepInfo{ID: s.ID, Title: s.Title, Task: s.Task, File: s.File, Lua: s.IsScript(),
+			Starter: workspace.Starter(i, s), Hints: len(s.AllHints())})
+	}
+	if ws := h.workspaceFor(ex); ws != nil {
+		if !h.lockWorkspace(w, r) {
+			return
+		}
+		defer h.unlockWorkspace()
+		info.Storage, info.Folder, info.Files, info.Versions = "workspace", ws.Dir, map[string]string{}, map[string]string{}
+		info.HintsSeen = ws.State.HintsSeen
+		for _, s := range ex.Steps {
+			data, err := readStepFile(ws.Dir, s.File)
+			if err != nil {
+				writeError(w, http.StatusConflict, err.Error())
+				return
+			}
+			info.Files[s.File], info.Versions[s.File] = data, version(data)
+		}
+	}
+	writeJSON(w, http.StatusOK, info)
+}
+
+// version names a file's content: its SHA-256, shortened.
+func version(text string) string {
+	sum := sha256.Sum256([]byte(text))
+	return hex.EncodeToString(sum[:12])
+}
+
+// conflict checks that the workspace's file is still the version the page
+// last had (base; "" skips the check), or already holds text.
+func conflict(dir, name, base, text string) *string {
+	if base == "" {
+		return nil
+	}
+	current, err := readStepFile(dir, name)
+	if err != nil || current == text || version(current) == base {
+		return nil
+	}
+	msg := fmt.Sprintf("%s was changed outside this page since the page last read or saved it: not saved", name)
+	return &msg
+}
+
+// readStepFile reads a workspace's step file; a file not there reads empty.
+func readStepFile(dir, name string) (string, error) {
+	f, err := os.Open(filepath.Join(dir, name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, submissions.MaxFileSize+1))
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", name, err)
+	}
+	if len(data) > submissions.MaxFileSize {
+		return "", fmt.Errorf("%s is over %d bytes: too large to edit here", filepath.Join(dir, name), submissions.MaxFileSize)
+	}
+	return string(data), nil
+}
+
+// workspaceFor returns the workspace that keeps ex's work, or nil.
+func (h *Handler) workspaceFor(ex *exercises.Exercise) *workspace.Workspace {
+	if h.cfg.Workspace == nil || ex.ID != h.wsID {
+		return nil
+	}
+	return h.cfg.Workspace
+}
+
+func (h *Handler) lockWorkspace(w http.ResponseWriter, r *http.Request) bool {
+	select {
+	case h.wsMu <- struct{}{}:
+		return true
+	case <-r.Context().Done():
+		writeError(w, http.StatusServiceUnavailable, "the request ended before the workspace was free")
+		return false
+	}
+}
+
+func (h *Handler) unlockWorkspace() { <-h.wsMu }
+
+// exercise finds the request's exercise, or answers 404.
+func (h *Handler) exercise(w http.ResponseWriter, r *http.Request) (*exercises.Exercise, bool) {
+	id := r.PathValue("id")
+	ex := h.exercises[id]
+	if ex == nil {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no exercise %q (known: %s)", id, strings.Join(h.order, ", ")))
+		return nil, false
+	}
+	return ex, true
+}
+
+func stepFile(ex *exercises.Exercise, name string) bool {
+	return slices.ContainsFunc(ex.Steps, func(s exercises.Step) bool { return s.File == name })
+}
+
+func (h *Handler) handlePutFile(w http.ResponseWriter, r *http.Request) {
+	ex, ok := h.exercise(w, r)
+	if !ok {
+		return
+	}
+	name := r.PathValue("name")
+	if !stepFile(ex, name) {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("%q is not a step file of %s", name, ex.ID))
+		return
+	}
+	ws := h.workspaceFor(ex)
+	if ws == nil {
+		writeError(w, http.StatusConflict, fmt.Sprintf("no workspace folder keeps %s here: the page keeps it in the browser", ex.ID))
+		return
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, submissions.MaxFileSize+1))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) || len(data) > submissions.MaxFileSize {
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("%s is over %d bytes (1 MiB): not saved; make it shorter", name, submissions.MaxFileSize))
+		return
+	}
+	if err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("%s: the upload broke off: %v", name, err))
+		return
+	}
+	if !h.lockWorkspace(w, r) {
+		return
+	}
+	defer h.unlockWorkspace()
+	if msg := conflict(ws.Dir, name, strings.Trim(r.Header.Get("If-Match"), `"`), string(data)); msg != nil {
+		writeError(w, http.StatusConflict, *msg)
+		return
+	}
+	if err := writeAtomic(ws.Dir, name, data); err != nil {
+		h.cfg.Log.Printf("play: %v", err)
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"version": version(string(data))})
+}
+
+// writeAtomic replaces dir/name with data through a temporary file renamed
+// over it, so that check never reads half a file.
+func writeAtomic(dir, name string, data []byte) error {
+	tmp, err := os.CreateTemp(dir, "."+name+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("save %s: %w", name, err)
+	}
+	_, werr := tmp.Write(data)
+	if err := tmp.Close(); werr == nil {
+		werr = err
+	}
+	if werr == nil {
+		werr = os.Chmod(tmp.Name(), 0o644)
+	}
+	if werr == nil {
+		werr = os.Rename(tmp.Name(), filepath.Join(dir, name))
+	}
+	if werr != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("save %s: %w", name, werr)
+	}
+	return nil
+}
+
+// filesRequest is the body of grade and zip: the step files by name, and
+// (in a workspace) the versions they replace.
+type filesRequest struct {
+	Files    map[string]string `json:"files"`
+	Versions map[string]string `json:"versions"`
+}
+
+// maxFilesBody bounds a grade or zip body: every step file at its largest,
+// JSON-escaped.
+func maxFilesBody(ex *exercises.Exercise) int64 {
+	return int64(len(ex.Steps)+1) * submissions.MaxFileSize * 2
+}
+
+// readFiles reads the step files posted; names outside the exercise's step
+// files are refused.
+func readFiles(w http.ResponseWriter, r *http.Request, ex *exercises.Exercise) (*filesRequest, bool) {
+	var req filesRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxFilesBody(ex)))
+	if err := dec.Decode(&req); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, "the files posted are too large: each step file may hold at most 1 MiB")
+		} else {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("the body is not {\"files\": {name: text}}: %v", err))
+		}
+		return nil, false
+	}
+	for name, text := range req.Files {
+		if !stepFile(ex, name) {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("%q is not a step file of %s", name, ex.ID))
+			return nil, false
+		}
+		if len(text) > submissions.MaxFileSize {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("%s is over %d bytes (1 MiB): make it shorter", name, submissions.MaxFileSize))
+			return nil, false
+		}
+	}
+	return &req, true
+}
+
+// GradeResult is POST .../grade: the report, as `--format json` writes it,
+// and the step files that hold only their starter comment.
+type GradeResult struct {
+	Report    json.RawMessage `json:"report"`
+	Untouched []string        `json:"untouched"`
+	// Versions, in a workspace, name the step files graded.
+	Versions map[string]string `json:"versions,omitempty"`
+}
+
+func (h *Handler) handleGrade(w http.ResponseWriter, r *http.Request) {
+	ex, ok := h.exercise(w, r)
+	if !ok {
+		return
+	}
+	req, ok := readFiles(w, r, ex)
+	if !ok {
+		return
+	}
+	files := req.Files
+	if h.cfg.Pool == nil {
+		writeError(w, http.StatusServiceUnavailable, "this server does not grade itself (it queues work for workers): the page cannot check here")
+		return
+	}
+	ws := h.workspaceFor(ex)
+	var dir string
+	if ws != nil {
+		// The page's files are the workspace's: saved, then graded from the
+		// folder, as check would.
+		if !h.lockWorkspace(w, r) {
+			return
+		}
+		defer h.unlockWorkspace()
+		for name, text := range files {
+			if msg := conflict(ws.Dir, name, req.Versions[name], text); msg != nil {
+				writeError(w, http.StatusConflict, *msg+"; nothing was graded")
+				return
+			}
+		}
+		for name, text := range files {
+			if err := writeAtomic(ws.Dir, name, []byte(text)); err != nil {
+				writeError(w, http.StatusInternalServerError, err.Error())
+				return
+			}
+		}
+		dir = ws.Dir
+	} else {
+		tmp, err := os.MkdirTemp("", "redisgrade-play-*")
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, err.Error())
+			return
+		}
+		defer os.RemoveAll(tmp)
+		dir = filepath.Join(tmp, "submission")
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			writeError(w, http.StatusInternalServerError, err.Error())
+			return
+		}
+		for name, text := range files {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+				writeError(w, http.StatusInternalServerError, err.Error())
+				return
+			}
+		}
+	}
+	sub, err := submissions.Open(dir)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, report.Visible(err.Error()))
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), gradeTimeout)
+	defer cancel()
+	rep, err := h.cfg.Pool.Grade(ctx, ex, sub, h.cfg.Grade)
+	if err != nil {
+		h.cfg.Log.Printf("play: grade %s: %v", ex.ID, err)
+		msg := "the grader could not grade (not your code's fault): " + err.Error()
+		if ctx.Err() != nil {
+			msg = "the grader took too long or the page went away; nothing was graded: try Check again"
+		}
+		writeError(w, http.StatusServiceUnavailable, msg)
+		return
+	}
+	if ws != nil {
+		if err := ws.RecordLastStep(rep); err != nil {
+			h.cfg.Log.Printf("play: %v", err)
+		}
+	}
+	jsonWriter, err := report.Lookup("json")
+	var buf bytes.Buffer
+	if err == nil {
+		// Student text is shown as text, and its controls visibly (a bidi
+		// override in a value must not reorder the page), as check shows them.
+		err = jsonWriter(&buf, rep.Printable(), report.Options{})
+	}
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	res := GradeResult{Report: buf.Bytes(), Untouched: []string{}}
+	if ws != nil {
+		res.Versions = map[string]string{}
+		for _, s := range ex.Steps {
+			if text, err := readStepFile(ws.Dir, s.File); err == nil {
+				res.Versions[s.File] = version(text)
+			}
+		}
+	}
+	for i := range ex.Steps {
+		if workspace.Untouched(dir, &ex.Steps[i]) {
+			res.Untouched = append(res.Untouched, ex.Steps[i].File)
+		}
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// hintRequest is the body of POST .../hint. Seen is how many of the step's
+// hints the browser has shown, when the work is kept there.
+type hintRequest struct {
+	Step string `json:"step"`
+	Seen int    `json:"seen"`
+}
+
+// HintResult is POST .../hint: the hints to show, as `redisgrade hint` would.
+type HintResult struct {
+	Step  string   `json:"step"`
+	Hints []string `json:"hints"`
+	Total int      `json:"total"`
+	Fresh bool     `json:"fresh"`
+}
+
+func (h *Handler) handleHint(w http.ResponseWriter, r *http.Request) {
+	ex, ok := h.exercise(w, r)
+	if !ok {
+		return
+	}
+	var req hintRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096)).Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("the body is not {\"step\": id, \"seen\": n}: %v", err))
+		return
+	}
+	i, err := workspace.Step(ex, req.Step)
+	if err != nil {
+		writeError(w, http.StatusNotFound, err.Error())
+		return
+	}
+	step := &ex.Steps[i]
+	var res workspace.HintResult
+	if ws := h.workspaceFor(ex); ws != nil {
+		if !h.lockWorkspace(w, r) {
+			return
+		}
+		defer h.unlockWorkspace()
+		res = ws.State.NextHint(step)
+		if res.Fresh {
+			if err := ws.Save(); err != nil {
+				writeError(w, http.StatusInternalServerError, err.Error())
+				return
+			}
+		}
+	} else {
+		state := workspace.State{HintsSeen: map[string]int{step.ID: max(0, req.Seen)}}
+		res = state.NextHint(step)
+	}
+	if res.Hints == nil {
+		res.Hints = []string{}
+	}
+	writeJSON(w, http.StatusOK, HintResult{Step: step.ID, Hints: res.Hints, Total: res.Total, Fresh: res.Fresh})
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]any{"error": msg, "status": status})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		status, data = http.StatusInternalServerError, []byte(`{"error":"encode the answer","status":500}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(data, '\n'))
+}
+
+// Serve serves h on ln until ctx is done, then shuts down, letting the
+// requests in flight finish for a few seconds.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(ln) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	grace, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(grace); err != nil {
+		hs.Close()
+	}
+	<-done
+	return nil
+}
