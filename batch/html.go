@@ -404,7 +404,7 @@ details summary { cursor: pointer; font-weight: 600; }
 <section id="mistakes">
 <h2>Mistakes, step by step</h2>
 <p class="muted">Known mistakes are the spec's mutants: a student's failing step is named one when it fails exactly as that mutant does. Failures no known mistake explains are grouped by how they failed, largest first, each with one student's file and a <code>mutants:</code> entry to name and paste into the spec.</p>
-{{range .Mistakes.Steps}}{{if or .Known .Unexplained}}<div class="mistake-step" data-step="{{.Step}}">
+{{if .Mistakes.Any}}{{range .Mistakes.Steps}}{{if or .Known .Unexplained}}<div class="mistake-step" data-step="{{.Step}}">
 <h3>{{.Title}} <span class="muted"><code>{{.Step}}</code> · <code>{{.File}}</code></span></h3>
 {{if .Known}}<table>
 <tr><th>students</th><th>known mistake</th><th>who</th></tr>
@@ -418,7 +418,7 @@ details summary { cursor: pointer; font-weight: 600; }
 <p class="muted">as a mutant for the spec:</p><pre class="msg mutant">{{.Mutant}}</pre>{{end}}
 </details>
 {{end}}</div>
-{{end}}{{else}}<p class="muted">No step failed.</p>{{end}}
+{{end}}{{end}}{{else}}<p class="muted">No step failed.</p>{{end}}
 </section>
 
 {{if .Errors}}<section id="errors">

@@ -24,6 +24,16 @@ type ClassMistakes struct {
 	Steps    []StepMistakes `json:"steps"`
 }
 
+// Any reports whether some step failed for some student.
+func (m *ClassMistakes) Any() bool {
+	for _, s := range m.Steps {
+		if len(s.Known)+len(s.Unexplained) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // StepMistakes is one step's share.
 type StepMistakes struct {
 	Step  string `json:"step"`
