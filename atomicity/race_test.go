@@ -102,7 +102,7 @@ func TestQueuedRuns(t *testing.T) {
 // student connections; ctx bounds the test to a minute.
 func startServer(t *testing.T, kind string) (context.Context, *redis.Client, Connect) {
 	t.Helper()
-	eng, _, err := engine.New(kind, engine.Options{})
+	eng, _, err := engine.New(t.Context(), kind, engine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ func TestMain(m *testing.M) {
 
 func session(t *testing.T, kind string) *grader.Session {
 	t.Helper()
-	eng, _, err := engine.New(kind, engine.Options{})
+	eng, _, err := engine.New(t.Context(), kind, engine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/internal/clip"
 )
 
 // Page is a learning platform's exercise page, read from its text form.
@@ -155,7 +156,7 @@ func (p *Page) readSteps(file string, progress pageLine, lines []pageLine, want 
 			continue
 		}
 		if len(blocks) == 0 {
-			return &ImportError{file, l.n, fmt.Sprintf("expected step 1's number, found %q", clipPage(l.text))}
+			return &ImportError{file, l.n, fmt.Sprintf("expected step 1's number, found %q", clip.Text(l.text, 60))}
 		}
 		blocks[len(blocks)-1] = append(blocks[len(blocks)-1], l)
 	}
@@ -186,7 +187,7 @@ func (p *Page) readSteps(file string, progress pageLine, lines []pageLine, want 
 			s.Language, task = task[n-1].text, task[:n-1]
 		}
 		if len(task) == 0 {
-			return &ImportError{file, b[0].n, fmt.Sprintf("step %s (%s) has no task", b[0].text, clipPage(s.Title))}
+			return &ImportError{file, b[0].n, fmt.Sprintf("step %s (%s) has no task", b[0].text, clip.Text(s.Title, 60))}
 		}
 		var parts []string
 		for _, l := range task {
@@ -206,13 +207,6 @@ var languages = map[string]bool{
 
 // isLanguage tells the language line ("Redis", "Lua") from a line of task.
 func isLanguage(s string) bool { return languages[strings.ToLower(s)] }
-
-func clipPage(s string) string {
-	if len(s) > 60 {
-		return s[:60] + "…"
-	}
-	return s
-}
 
 var (
 	writesScript = regexp.MustCompile(`(?i)\b(write|create|modify|complete|update|change|extend|edit|add|build)\b.*\b(lua )?script\b`)

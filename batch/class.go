@@ -237,16 +237,14 @@ func extractClassZip(zipPath, dir string) (root string, x *extracted, err error)
 	if err != nil {
 		return "", nil, err
 	}
-	ra := &cappedReaderAt{r: f, left: maxClassDir}
-	zr, err := zip.NewReader(ra, info.Size())
-	if ra.exceeded {
+	// ErrInsecurePath is no error: names are checked below.
+	zr, err := submissions.NewZipReader(f, info.Size(), maxClassDir)
+	if errors.Is(err, submissions.ErrZipDirectoryTooLarge) {
 		return "", nil, fmt.Errorf("its directory is over %d MiB (the limit)", maxClassDir>>20)
 	}
-	// ErrInsecurePath comes with a usable reader; names are checked below.
-	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+	if err != nil {
 		return "", nil, err
 	}
-	ra.left = -1
 	if len(zr.File) > maxClassEntries {
 		return "", nil, fmt.Errorf("too many entries (%d; the limit is %d)", len(zr.File), maxClassEntries)
 	}
@@ -408,25 +406,4 @@ func extractFile(zf *zip.File, dst string, nestedArchive bool, budget int64) (in
 	// A file whose header understated its size ends over MaxFileSize here,
 	// and is reported too large as it should be.
 	return n, out.Close()
-}
-
-// cappedReaderAt fails reads once left bytes have been read; left < 0
-// means no cap.
-type cappedReaderAt struct {
-	r        io.ReaderAt
-	left     int64
-	exceeded bool
-}
-
-func (c *cappedReaderAt) ReadAt(p []byte, off int64) (int, error) {
-	if c.left < 0 {
-		return c.r.ReadAt(p, off)
-	}
-	if int64(len(p)) > c.left {
-		c.exceeded = true
-		return 0, errors.New("zip directory too large")
-	}
-	n, err := c.r.ReadAt(p, off)
-	c.left -= int64(n)
-	return n, err
 }

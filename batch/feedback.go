@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/redisgrade/redisgrade/internal/words"
 	"github.com/redisgrade/redisgrade/report"
 
 	"github.com/redisgrade/redisgrade/exercises"
@@ -48,7 +49,7 @@ func writeFeedback(w io.Writer, ex *exercises.Exercise, r *Result) error {
 			failed++
 		}
 	}
-	p("**Score: %s/%s**", num(rep.Score), num(rep.MaxScore))
+	p("**Score: %s/%s**", words.Number(rep.Score), words.Number(rep.MaxScore))
 	if failed == 0 {
 		p(" · every step passed")
 	} else {
@@ -66,14 +67,14 @@ func writeFeedback(w io.Writer, ex *exercises.Exercise, r *Result) error {
 		if s.Hidden {
 			title += " *(hidden step)*"
 		}
-		p("| %s | %d. %s | `%s` | %s/%s |\n", mark, i+1, cellText(title), s.File, num(s.Score), num(s.MaxScore))
+		p("| %s | %d. %s | `%s` | %s/%s |\n", mark, i+1, cellText(title), s.File, words.Number(s.Score), words.Number(s.MaxScore))
 	}
 
 	for i, s := range rep.Steps {
 		if s.Passed {
 			continue
 		}
-		p("\n## ✘ Step %d: %s (`%s`), %s/%s\n\n", i+1, mdText(s.Title), s.File, num(s.Score), num(s.MaxScore))
+		p("\n## ✘ Step %d: %s (`%s`), %s/%s\n\n", i+1, mdText(s.Title), s.File, words.Number(s.Score), words.Number(s.MaxScore))
 		for _, c := range s.Checks {
 			if c.Passed {
 				continue

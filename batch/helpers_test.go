@@ -68,7 +68,7 @@ func processEngine(t testing.TB) engine.Engine {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Fatalf("these tests grade on a real Redis: apt-get install redis-server (%v)", err)
 	}
-	eng, _, err := engine.New(engine.KindProcess, engine.Options{})
+	eng, _, err := engine.New(t.Context(), engine.KindProcess, engine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

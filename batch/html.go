@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/internal/words"
 )
 
 // ClassStats is what the class report shows, computed from the results.
@@ -102,7 +103,7 @@ func Stats(ex *exercises.Exercise, results []*Result, run RunInfo) *ClassStats {
 		if rep.Passed() {
 			st.AllPass++
 		}
-		row.Score = num(rep.Score) + "/" + num(rep.MaxScore)
+		row.Score = words.Number(rep.Score) + "/" + words.Number(rep.MaxScore)
 		row.score, row.Mistakes = rep.Score, mistakeNames(rep)
 		for _, s := range rep.Steps {
 			i, ok := stepIdx[s.ID]
@@ -215,7 +216,7 @@ func histogram(ex *exercises.Exercise, scores []float64) []Bin {
 	var bins []Bin
 	if whole {
 		for v := 0.0; v <= maxScore; v++ {
-			bins = append(bins, Bin{Label: num(v), Lo: v, Hi: v})
+			bins = append(bins, Bin{Label: words.Number(v), Lo: v, Hi: v})
 		}
 	} else {
 		width := maxScore / 10
@@ -261,7 +262,7 @@ const (
 
 var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"pct": func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
-	"num": num,
+	"num": words.Number,
 	"fixed": func(f float64) string {
 		return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".")
 	},

@@ -8,12 +8,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/internal/words"
 	"github.com/redisgrade/redisgrade/report"
 )
 
@@ -28,7 +27,7 @@ const (
 
 // RunInfo describes the run that wrote the outputs, for the class report.
 type RunInfo struct {
-	Engine       engine.Info
+	Engine       report.Engine
 	EngineReason string
 	Workers      int
 	Fresh        bool
@@ -109,8 +108,6 @@ func FeedbackName(student string) string {
 	return strings.TrimLeft(name, ".") + "-" + hex.EncodeToString(sum[:4]) + feedbackExt
 }
 
-func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-
 // writeCSV writes one row per student: student, score, max_score, one
 // column per step (that step's score), then status and error.
 func writeCSV(w io.Writer, ex *exercises.Exercise, results []*Result) error {
@@ -124,7 +121,7 @@ func writeCSV(w io.Writer, ex *exercises.Exercise, results []*Result) error {
 		return err
 	}
 	for _, r := range results {
-		row := []string{cell(r.Student), num(r.Score), num(r.MaxScore)}
+		row := []string{cell(r.Student), words.Number(r.Score), words.Number(r.MaxScore)}
 		steps := map[string]report.Step{}
 		if r.Report != nil {
 			for _, s := range r.Report.Steps {
@@ -133,7 +130,7 @@ func writeCSV(w io.Writer, ex *exercises.Exercise, results []*Result) error {
 		}
 		for _, s := range ex.Steps {
 			if st, ok := steps[s.ID]; ok {
-				row = append(row, num(st.Score))
+				row = append(row, words.Number(st.Score))
 			} else {
 				row = append(row, "")
 			}

@@ -14,6 +14,8 @@ import (
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
+	"github.com/redisgrade/redisgrade/internal/words"
+	"github.com/redisgrade/redisgrade/report"
 	"github.com/redisgrade/redisgrade/submissions"
 )
 
@@ -92,7 +94,7 @@ type Summary struct {
 	Err         error
 	Elapsed     time.Duration
 	Workers     int
-	Engine      engine.Info
+	Engine      report.Engine
 	// Outputs lists the files written, results.jsonl first.
 	Outputs []string
 }
@@ -213,7 +215,7 @@ func Run(ctx context.Context, class *Class, opts Options) (*Summary, error) {
 }
 
 type runStats struct {
-	engine engine.Info
+	engine report.Engine
 }
 
 // runWorkers grades todo with opts.Workers workers and one writer.
@@ -254,7 +256,7 @@ func runWorkers(ctx context.Context, todo []Entry, opts Options, app *appender, 
 
 	var (
 		mu          sync.Mutex
-		info        engine.Info
+		info        report.Engine
 		graderInRow int
 		probing     bool
 	)
@@ -450,7 +452,7 @@ func probeEngine(ctx context.Context, opts Options) error {
 	case err != nil:
 		return err
 	case !rep.Passed():
-		return fmt.Errorf("it scored %s of %s", num(rep.Score), num(rep.MaxScore))
+		return fmt.Errorf("it scored %s of %s", words.Number(rep.Score), words.Number(rep.MaxScore))
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/redisgrade/redisgrade/engine"
+	"github.com/redisgrade/redisgrade/internal/words"
 )
 
 // gradeClass generates n students from the examples, plus the extra
@@ -131,19 +132,19 @@ func TestRunClass(t *testing.T) {
 			t.Errorf("csv row for unknown student %q", row[0])
 			continue
 		}
-		if row[1] != num(r.Score) || row[2] != "4" || row[7] != r.Status {
+		if row[1] != words.Number(r.Score) || row[2] != "4" || row[7] != r.Status {
 			t.Errorf("csv row %v disagrees with the result %+v", row, r)
 		}
 		if r.Report != nil {
 			total := 0.0
 			for i, st := range r.Report.Steps {
-				if row[3+i] != num(st.Score) {
+				if row[3+i] != words.Number(st.Score) {
 					t.Errorf("%s: column %s = %q, step score %v", row[0], rows[0][3+i], row[3+i], st.Score)
 				}
 				v, _ := strconv.ParseFloat(row[3+i], 64)
 				total += v
 			}
-			if num(total) != row[1] {
+			if words.Number(total) != row[1] {
 				t.Errorf("%s: steps add up to %v, score %s", row[0], total, row[1])
 			}
 		}

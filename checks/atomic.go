@@ -11,6 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/redisgrade/redisgrade/atomicity"
+	"github.com/redisgrade/redisgrade/internal/words"
 	"github.com/redisgrade/redisgrade/internal/yamlstrict"
 	"github.com/redisgrade/redisgrade/submissions"
 )
@@ -144,7 +145,7 @@ func (c *AtomicCheck) Evaluate(ctx context.Context, env *Env) Result {
 		samples = "MGET sample"
 	}
 	seen := sprintf("%d runs of %s from %d clients at once, with %s %s taken alongside",
-		c.Runs, strings.Join(names(cmds), " "), c.Clients, Thousands(obs.Samples), samples)
+		c.Runs, strings.Join(names(cmds), " "), c.Clients, words.Thousands(obs.Samples), samples)
 	res := Result{
 		Expected: sprintf("every sample %s = %d; final %s", total, obs.Sum(), race.State(want)),
 		Actual:   sprintf("%d inconsistent samples; final %s", obs.Inconsistent, race.State(obs.Final)),
@@ -153,7 +154,7 @@ func (c *AtomicCheck) Evaluate(ctx context.Context, env *Env) Result {
 	case torn != nil:
 		res.Shape = "torn read"
 		res.Message = sprintf("right after %s (%s:%d), another client read %s: %s ≠ %d until your next command ran, so the update is not atomic. Then %s: %s of them saw it too",
-			torn.after.Name(), env.File, torn.after.Line, race.State(torn.vals), total, obs.Sum(), seen, Thousands(obs.Inconsistent))
+			torn.after.Name(), env.File, torn.after.Line, race.State(torn.vals), total, obs.Sum(), seen, words.Thousands(obs.Inconsistent))
 	case len(overwritten) > 0:
 		res.Shape = "runs overwrite each other"
 		res.Message = sprintf("a second run, alone, left %s: each run writes fixed values, so runs from two clients overwrite each other (%s)",
@@ -161,7 +162,7 @@ func (c *AtomicCheck) Evaluate(ctx context.Context, env *Env) Result {
 	case obs.Inconsistent > 0:
 		res.Shape = "inconsistent samples"
 		res.Message = sprintf("%s: %s of them saw %s ≠ %d (for example %s): another client read between the updates, so they are not atomic",
-			seen, Thousands(obs.Inconsistent), total, obs.Sum(), race.State(obs.Example))
+			seen, words.Thousands(obs.Inconsistent), total, obs.Sum(), race.State(obs.Example))
 	case len(lost) > 0:
 		res.Shape = "lost updates"
 		res.Message = sprintf("%s: updates were lost: %s", seen, strings.Join(lost, "; "))

@@ -8,6 +8,9 @@ import (
 	"strings"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/redisgrade/redisgrade/internal/clip"
+	"github.com/redisgrade/redisgrade/internal/words"
 )
 
 // Bounds on what the grader reads of a value the student's commands left.
@@ -73,7 +76,7 @@ func readString(ctx context.Context, c *redis.Client, key string, max int64) str
 // tooLarge says how large a value is that was not read whole:
 // `stock holds 40,000,001 bytes`.
 func tooLarge(key string, size int64, unit string) string {
-	return key + " holds " + Thousands(size) + " " + unit
+	return key + " holds " + words.Thousands(size) + " " + unit
 }
 
 // collectionSize is how many elements a key of that type holds.
@@ -132,7 +135,7 @@ func (k KeyName) String() string {
 	if k.Whole() && len(k.Name) <= maxRenderedString {
 		return strconv.Quote(k.Name)
 	}
-	return strconv.Quote(clipText(k.Name, 60)) + " (a " + Thousands(k.Len) + "-byte name)"
+	return strconv.Quote(clip.Text(k.Name, 60)) + " (a " + words.Thousands(k.Len) + "-byte name)"
 }
 
 // scanKeysScript is one SCAN step that returns each name's length and at

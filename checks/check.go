@@ -59,7 +59,7 @@ type Env struct {
 	Replies []Value               // one reply per command in Sent
 	Stats   map[string]int64      // INFO commandstats calls right after the run
 	// Snapshot, if set, holds the keys the checks name as they were right
-	// after the run (TakeSnapshot); checks read the server for the rest.
+	// after the run (ReadPlan); checks read the server for the rest.
 	Snapshot *Snapshot
 	Admin    *redis.Client // inspects the server; never the student's connection
 	// Commands names the server's commands, upper case, for "did you mean

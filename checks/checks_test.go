@@ -113,14 +113,6 @@ func TestNoErrors(t *testing.T) {
 	}
 }
 
-func TestThousands(t *testing.T) {
-	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", -1000: "-1,000"} {
-		if got := Thousands(n); got != want {
-			t.Errorf("Thousands(%d) = %s, want %s", n, got, want)
-		}
-	}
-}
-
 // Every kind in the registry has its type listed, and the type's first
 // field is the one that names the kind.
 func TestKindTypesMatchRegistry(t *testing.T) {

@@ -12,7 +12,9 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/redisgrade/redisgrade/engine"
+	"github.com/redisgrade/redisgrade/internal/clip"
+	"github.com/redisgrade/redisgrade/internal/cmdstats"
+	"github.com/redisgrade/redisgrade/internal/words"
 	"github.com/redisgrade/redisgrade/internal/yamlstrict"
 	"github.com/redisgrade/redisgrade/submissions"
 )
@@ -133,7 +135,7 @@ func (c *CompareCheck) Evaluate(ctx context.Context, env *Env) Result {
 		if err != nil {
 			return fail("could not read the reference's command statistics: %v", err)
 		}
-		stats = engine.ParseCommandStats(info)
+		stats = cmdstats.Parse(info)
 	}
 	refState, err := c.readState(ctx, env.Admin)
 	if err != nil {
@@ -214,7 +216,7 @@ func (e sprintfErr) Error() string { return string(e) }
 type tooManyKeys struct{ limit int }
 
 func (e *tooManyKeys) Error() string {
-	return sprintf("more than %s keys: too many to compare", Thousands(int64(e.limit)))
+	return sprintf("more than %s keys: too many to compare", words.Thousands(int64(e.limit)))
 }
 
 // valueTooLarge is a value over what a compare reads.
@@ -229,7 +231,7 @@ func ownedBy(err error, who string) string {
 	var big *valueTooLarge
 	if errors.As(err, &big) {
 		return sprintf("%s left %s holding %s: more than a compare reads (1 MiB, %s elements), and far more than this step needs",
-			who, big.key, big.size, Thousands(compareMaxElements))
+			who, big.key, big.size, words.Thousands(compareMaxElements))
 	}
 	var many *tooManyKeys
 	if errors.As(err, &many) {
@@ -313,15 +315,15 @@ func (c *CompareCheck) readState(ctx context.Context, rc *redis.Client) (map[str
 		}
 		if out[k].typ == "string" {
 			if n > compareMaxBytes {
-				return nil, &valueTooLarge{k, Thousands(n) + " bytes"}
+				return nil, &valueTooLarge{k, words.Thousands(n) + " bytes"}
 			}
 			continue
 		}
 		if n > compareMaxElements {
-			return nil, &valueTooLarge{k, Thousands(n) + " elements"}
+			return nil, &valueTooLarge{k, words.Thousands(n) + " elements"}
 		}
 		if m, err := memory[k].Result(); err == nil && m > compareMaxBytes {
-			return nil, &valueTooLarge{k, "about " + Thousands(m) + " bytes"}
+			return nil, &valueTooLarge{k, "about " + words.Thousands(m) + " bytes"}
 		}
 	}
 
@@ -459,14 +461,14 @@ func diffValue(k string, m, r *keyState) []string {
 			mv, ok := m.hash[f]
 			switch {
 			case !ok:
-				out = append(out, sprintf("%s has no field %s; the reference leaves %s = %s", k, f, f, clipText(r.hash[f], maxRenderedString)))
+				out = append(out, sprintf("%s has no field %s; the reference leaves %s = %s", k, f, f, clip.Text(r.hash[f], maxRenderedString)))
 			case mv != r.hash[f]:
 				out = append(out, sprintf("%s field %s is %s; the reference leaves %s", k, f, quoteClipped(mv), quoteClipped(r.hash[f])))
 			}
 		}
 		for _, f := range sortedKeys(m.hash) {
 			if _, ok := r.hash[f]; !ok {
-				out = append(out, sprintf("%s has field %s = %s, which the reference's does not", k, f, clipText(m.hash[f], maxRenderedString)))
+				out = append(out, sprintf("%s has field %s = %s, which the reference's does not", k, f, clip.Text(m.hash[f], maxRenderedString)))
 			}
 		}
 	case "list":
@@ -511,7 +513,7 @@ func diffValue(k string, m, r *keyState) []string {
 		}
 		for i := range m.stream {
 			if mf, rf := fieldsOf(m.stream[i]), fieldsOf(r.stream[i]); mf != rf {
-				out = append(out, sprintf("entry %d of stream %s is {%s}; the reference's is {%s}", i+1, k, clipText(mf, maxRenderedString), clipText(rf, maxRenderedString)))
+				out = append(out, sprintf("entry %d of stream %s is {%s}; the reference's is {%s}", i+1, k, clip.Text(mf, maxRenderedString), clip.Text(rf, maxRenderedString)))
 			}
 		}
 	}

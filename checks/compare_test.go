@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/redisgrade/redisgrade/engine"
+	"github.com/redisgrade/redisgrade/internal/cmdstats"
 	"github.com/redisgrade/redisgrade/submissions"
 )
 
@@ -58,7 +59,7 @@ func compareOn(t *testing.T, env *Env, c *CompareCheck, given State, student, re
 	if err != nil {
 		t.Fatal(err)
 	}
-	env.Stats = engine.ParseCommandStats(info)
+	env.Stats = cmdstats.Parse(info)
 	env.Reference = &ReferenceRun{File: "step1.redis", Commands: lines(reference), Reset: reset}
 	return c.Evaluate(ctx, env)
 }

@@ -9,6 +9,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/redisgrade/redisgrade/internal/clip"
+	"github.com/redisgrade/redisgrade/internal/words"
 	"github.com/redisgrade/redisgrade/internal/yamlstrict"
 )
 
@@ -135,7 +137,7 @@ func (c *KeyCheck) Evaluate(ctx context.Context, env *Env) Result {
 	}
 	res.Actual = got
 	if tooBig != "" && c.impliedType() != "" {
-		res.Message = "key " + tooBig + ": too large to be " + clipText(res.Expected, maxRenderedString)
+		res.Message = "key " + tooBig + ": too large to be " + clip.Text(res.Expected, maxRenderedString)
 		return res
 	}
 	if got != res.Expected && c.impliedType() != "" {
@@ -165,7 +167,7 @@ func (c *KeyCheck) actual(ctx context.Context, env *Env, typ string) (got, tooBi
 			return "", "", v.err
 		}
 		if !v.whole() {
-			return quoteClipped(v.prefix) + "… (" + Thousands(v.size) + " bytes)", tooLarge(c.Key, v.size, "bytes"), nil
+			return quoteClipped(v.prefix) + "… (" + words.Thousands(v.size) + " bytes)", tooLarge(c.Key, v.size, "bytes"), nil
 		}
 		return strconv.Quote(v.prefix), "", nil
 	}
@@ -177,15 +179,15 @@ func (c *KeyCheck) actual(ctx context.Context, env *Env, typ string) (got, tooBi
 		return "", "", err
 	}
 	if n > maxElementsRead {
-		return "a " + typ + " of " + Thousands(n) + " " + elementUnit(typ, n), tooLarge(c.Key, n, elementUnit(typ, n)), nil
+		return "a " + typ + " of " + words.Thousands(n) + " " + elementUnit(typ, n), tooLarge(c.Key, n, elementUnit(typ, n)), nil
 	}
 	size, err := memoryUsage(ctx, r, c.Key)
 	if err != nil {
 		return "", "", err
 	}
 	if size > maxCollectionRead+2*int64(len(c.expected())) {
-		return "a " + typ + " of " + Thousands(n) + " " + elementUnit(typ, n) + " in " + Thousands(size) + " bytes",
-			tooLarge(c.Key, n, elementUnit(typ, n)) + " taking " + Thousands(size) + " bytes", nil
+		return "a " + typ + " of " + words.Thousands(n) + " " + elementUnit(typ, n) + " in " + words.Thousands(size) + " bytes",
+			tooLarge(c.Key, n, elementUnit(typ, n)) + " taking " + words.Thousands(size) + " bytes", nil
 	}
 	switch typ {
 	case "list":

@@ -3,6 +3,9 @@ package checks
 import (
 	"context"
 	"strings"
+
+	"github.com/redisgrade/redisgrade/internal/clip"
+	"github.com/redisgrade/redisgrade/internal/words"
 )
 
 // KeysCheck asserts that database 0 holds exactly these keys: nothing was
@@ -33,8 +36,8 @@ func (c *KeysCheck) Evaluate(ctx context.Context, env *Env) Result {
 	}
 	if n > keysLimit {
 		return Result{
-			Message:  sprintf("database 0 holds %s keys: too many to be the %d expected", Thousands(n), len(c.Keys)),
-			Expected: quoteList(sortedCopy(c.Keys)), Actual: Thousands(n) + " keys",
+			Message:  sprintf("database 0 holds %s keys: too many to be the %d expected", words.Thousands(n), len(c.Keys)),
+			Expected: quoteList(sortedCopy(c.Keys)), Actual: words.Thousands(n) + " keys",
 		}
 	}
 	names, _, err := ScanKeys(ctx, env.Admin, keysLimit+1)
@@ -46,7 +49,7 @@ func (c *KeysCheck) Evaluate(ctx context.Context, env *Env) Result {
 		// A name cut short is not an expected one: it shows with its length.
 		name := k.Name
 		if !k.Whole() {
-			name = clipText(k.Name, 60) + " (a " + Thousands(k.Len) + "-byte name)"
+			name = clip.Text(k.Name, 60) + " (a " + words.Thousands(k.Len) + "-byte name)"
 		}
 		got = append(got, name)
 	}

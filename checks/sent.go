@@ -7,6 +7,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/redisgrade/redisgrade/internal/clip"
 	"github.com/redisgrade/redisgrade/internal/words"
 	"github.com/redisgrade/redisgrade/internal/yamlstrict"
 )
@@ -72,8 +73,8 @@ func (c *SentCheck) Evaluate(_ context.Context, env *Env) Result {
 			}
 			if want != "*" && got != want {
 				return Result{
-					Message:  sprintf("%s:%d: argument %d of %s is %s, expected %s", env.File, cmd.Line, i+1, name, strconv.Quote(clip(got)), strconv.Quote(want)),
-					Expected: want, Actual: clip(got),
+					Message:  sprintf("%s:%d: argument %d of %s is %s, expected %s", env.File, cmd.Line, i+1, name, strconv.Quote(clip.Text(got, 60)), strconv.Quote(want)),
+					Expected: want, Actual: clip.Text(got, 60),
 				}
 			}
 		}
@@ -96,13 +97,4 @@ func (c *SentCheck) Evaluate(_ context.Context, env *Env) Result {
 		Message:  sprintf("%s sends %s %s%s, expected %s", env.File, name, times(n), where, times(*c.Times)),
 		Expected: times(*c.Times), Actual: times(n),
 	}
-}
-
-// clip shortens long arguments (a whole script) for messages.
-func clip(s string) string {
-	const max = 60
-	if len(s) <= max {
-		return s
-	}
-	return s[:max] + "…"
 }

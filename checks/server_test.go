@@ -14,6 +14,8 @@ import (
 
 	"github.com/redisgrade/redisgrade/atomicity"
 	"github.com/redisgrade/redisgrade/engine"
+	"github.com/redisgrade/redisgrade/internal/clip"
+	"github.com/redisgrade/redisgrade/internal/words"
 	"github.com/redisgrade/redisgrade/submissions"
 )
 
@@ -26,7 +28,7 @@ func TestMain(m *testing.M) {
 // to it, as the grader would build one.
 func serverEnv(t *testing.T, kind string) *Env {
 	t.Helper()
-	eng, _, err := engine.New(kind, engine.Options{})
+	eng, _, err := engine.New(t.Context(), kind, engine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +170,7 @@ func TestAtomicProbe(t *testing.T) {
 				t.Errorf("two commands should be caught half-way: %v %s", r.Passed, r.Message)
 			}
 			samples, inconsistent = sampleCounts(t, r)
-			if inconsistent > samples || !strings.Contains(r.Message, Thousands(inconsistent)+" of them saw it too") {
+			if inconsistent > samples || !strings.Contains(r.Message, words.Thousands(inconsistent)+" of them saw it too") {
 				t.Errorf("two commands: %d inconsistent of %d samples, and the message must agree: %s", inconsistent, samples, r.Message)
 			}
 
@@ -177,7 +179,7 @@ func TestAtomicProbe(t *testing.T) {
 			env.Sent = []submissions.Command{{Line: 1, Args: []string{"EVAL", "redis.call('INCR','sales')", "0"}}}
 			r = c.Evaluate(ctx, env)
 			samples, inconsistent = sampleCounts(t, r)
-			if r.Passed || inconsistent > samples || !strings.Contains(r.Message, Thousands(inconsistent)+" of them saw stock + sales ≠ 1000") {
+			if r.Passed || inconsistent > samples || !strings.Contains(r.Message, words.Thousands(inconsistent)+" of them saw stock + sales ≠ 1000") {
 				t.Errorf("INCR alone: %d inconsistent of %d samples, and the message must agree: %v %s", inconsistent, samples, r.Passed, r.Message)
 			}
 			if env.KeepsConnection != nil && inconsistent < int64(c.Runs) {
@@ -364,11 +366,11 @@ func TestSnapshotAgreesWithServer(t *testing.T) {
 				&TTLCheck{Key: "missing", Min: i(1)},
 			}
 			list = append(list, &CallsCheck{Calls: Counts{{"incr", 1}}})
-			reads := ReadsOf(list)
-			if !reads.Stats {
+			reads := PlanReads(list)
+			if !reads.stats {
 				t.Error("a calls check should ask for the statistics")
 			}
-			snap, err := TakeSnapshot(ctx, env.Admin, reads)
+			snap, err := reads.Read(ctx, env.Admin)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -421,8 +423,8 @@ func TestHugeValuesAreNotReadWhole(t *testing.T) {
 				{&KeyCheck{Key: "queue", List: []string{"a"}}, `key queue holds 20,000 elements: too large to be ["a"]`},
 				{&KeyCheck{Key: "user", Hash: map[string]string{"name": "ann", "age": "7"}}, "key user holds 2 fields taking "},
 			}
-			reads := ReadsOf(List{tests[0].check, tests[2].check, tests[3].check, tests[4].check})
-			snap, err := TakeSnapshot(ctx, env.Admin, reads)
+			reads := PlanReads(List{tests[0].check, tests[2].check, tests[3].check, tests[4].check})
+			snap, err := reads.Read(ctx, env.Admin)
 			if err != nil {
 				t.Fatalf("the snapshot's reads must be bounded: %v", err)
 			}
@@ -434,10 +436,10 @@ func TestHugeValuesAreNotReadWhole(t *testing.T) {
 					}
 					r := tt.check.Evaluate(ctx, &e)
 					if r.Passed || !strings.Contains(r.Message, tt.msg) {
-						t.Errorf("%q (snapshot %v): got %v %q, want a failure saying %q", clipText(tt.check.Name(), 60), withSnap, r.Passed, clipText(r.Message, 300), tt.msg)
+						t.Errorf("%q (snapshot %v): got %v %q, want a failure saying %q", clip.Text(tt.check.Name(), 60), withSnap, r.Passed, clip.Text(r.Message, 300), tt.msg)
 					}
 					if len(r.Message)+len(r.Actual) > 4096 {
-						t.Errorf("%q: %d bytes of message and actual", clipText(tt.check.Name(), 60), len(r.Message)+len(r.Actual))
+						t.Errorf("%q: %d bytes of message and actual", clip.Text(tt.check.Name(), 60), len(r.Message)+len(r.Actual))
 					}
 				}
 			}
@@ -464,7 +466,7 @@ func TestHugeKeyNamesAreNotReadWhole(t *testing.T) {
 			}
 			r := (&KeysCheck{Keys: []string{"stock"}}).Evaluate(ctx, env)
 			if r.Passed || !strings.Contains(r.Message, `unexpected keys "kkkk`) || !strings.Contains(r.Message, "(a 17,000,000-byte name)") {
-				t.Errorf("got %v %q", r.Passed, clipText(r.Message, 400))
+				t.Errorf("got %v %q", r.Passed, clip.Text(r.Message, 400))
 			}
 			if len(r.Message)+len(r.Actual) > 4096 {
 				t.Errorf("%d bytes of message and actual", len(r.Message)+len(r.Actual))

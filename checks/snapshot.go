@@ -6,11 +6,11 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/redisgrade/redisgrade/engine"
+	"github.com/redisgrade/redisgrade/internal/cmdstats"
 )
 
 // KeyReader is a check that reads keys after the run: the grader reads them
-// for every such check of a case at once (TakeSnapshot).
+// for every such check of a case at once (ReadPlan).
 type KeyReader interface {
 	Check
 	ReadsKeys() []string
@@ -42,10 +42,10 @@ type keyRead struct {
 	ttl int64      // TTL's reply: -2 no key, -1 no expiry
 }
 
-// TakeSnapshot reads the snapshot in one round trip on c.
-func TakeSnapshot(ctx context.Context, c *redis.Client, r Reads) (*Snapshot, error) {
+// Read reads the plan's snapshot in one round trip on c.
+func (r ReadPlan) Read(ctx context.Context, c *redis.Client) (*Snapshot, error) {
 	pipe := c.Pipeline()
-	pending := QueueSnapshot(ctx, pipe, r)
+	pending := r.Queue(ctx, pipe)
 	if pipe.Len() > 0 {
 		// Exec's error is the first failed command's: a STRLEN of a list;
 		// Snapshot looks at each reply.
@@ -67,18 +67,18 @@ type pendingKey struct {
 	ttl    *redis.Cmd
 }
 
-// QueueSnapshot queues the reads on pipe, where they can follow the
-// student's last command: the statistics first (if asked for), so that the
+// Queue queues the plan's reads on pipe, where they can follow the
+// student's last command in the same round trip: the statistics first (if asked for), so that the
 // reads are not in them, then each key's TYPE, STRLEN, GETRANGE of at most
 // MaxStringRead bytes, and TTL: never a whole value, which could be 40 MB.
 // The replies of a key that is not a string are WRONGTYPE, kept as the
 // checks would see them.
-func QueueSnapshot(ctx context.Context, pipe redis.Pipeliner, r Reads) *PendingSnapshot {
+func (r ReadPlan) Queue(ctx context.Context, pipe redis.Pipeliner) *PendingSnapshot {
 	p := &PendingSnapshot{keys: map[string]pendingKey{}}
-	if r.Stats {
+	if r.stats {
 		p.info = pipe.Info(ctx, "commandstats")
 	}
-	for _, k := range r.Keys {
+	for _, k := range r.keys {
 		if _, ok := p.keys[k]; !ok {
 			pk := pendingKey{typ: pipe.Type(ctx, k)}
 			pk.size, pk.prefix = queueString(ctx, pipe, k, MaxStringRead)
@@ -96,7 +96,7 @@ func (p *PendingSnapshot) Snapshot() (*Snapshot, error) {
 		if err := p.info.Err(); err != nil {
 			return nil, fmt.Errorf("read command statistics: %w", err)
 		}
-		s.Stats = engine.ParseCommandStats(p.info.Val())
+		s.Stats = cmdstats.Parse(p.info.Val())
 	}
 	for k, r := range p.keys {
 		typ, err := r.typ.Result()
@@ -112,21 +112,24 @@ func (p *PendingSnapshot) Snapshot() (*Snapshot, error) {
 	return s, nil
 }
 
-// Reads is what a case's checks read after the run.
-type Reads struct {
-	Keys  []string
-	Stats bool // INFO commandstats
+// ReadPlan is what a case's checks read right after the run, as the checks
+// say (KeyReader, StatsReader). The grader runs it, after or behind the
+// student's last command, without knowing what it holds; the zero plan
+// reads nothing.
+type ReadPlan struct {
+	keys  []string
+	stats bool // INFO commandstats
 }
 
-// ReadsOf says what the checks read, for TakeSnapshot.
-func ReadsOf(cs List) Reads {
-	var r Reads
+// PlanReads is the plan of what the checks read.
+func PlanReads(cs List) ReadPlan {
+	var r ReadPlan
 	for _, c := range cs {
 		if kr, ok := c.(KeyReader); ok {
-			r.Keys = append(r.Keys, kr.ReadsKeys()...)
+			r.keys = append(r.keys, kr.ReadsKeys()...)
 		}
 		if _, ok := c.(StatsReader); ok {
-			r.Stats = true
+			r.stats = true
 		}
 	}
 	return r

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 	"unsafe"
 
 	"github.com/redis/go-redis/v9"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/redisgrade/redisgrade/internal/clip"
 	"github.com/redisgrade/redisgrade/internal/yamlstrict"
 )
 
@@ -144,7 +144,7 @@ func (v Value) render(b *strings.Builder) {
 	case String:
 		b.WriteString(quoteClipped(v.Str))
 	case Error:
-		b.WriteString("(error) " + clipText(v.Str, maxRenderedString))
+		b.WriteString("(error) " + clip.Text(v.Str, maxRenderedString))
 	case Array:
 		b.WriteByte('[')
 		for i, e := range v.Elems {
@@ -165,18 +165,7 @@ func quoteClipped(s string) string {
 	if len(s) <= maxRenderedString {
 		return strconv.Quote(s)
 	}
-	return strconv.Quote(clipText(s, maxRenderedString)) + fmt.Sprintf(" (%d bytes)", len(s))
-}
-
-// clipText cuts s to about n bytes, on a UTF-8 boundary, marking the cut.
-func clipText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
+	return strconv.Quote(clip.Text(s, maxRenderedString)) + fmt.Sprintf(" (%d bytes)", len(s))
 }
 
 // UnmarshalStrict decodes an expected reply from a spec.

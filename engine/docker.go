@@ -74,10 +74,10 @@ func (o Options) imageOrDefault() string {
 	return o.Image
 }
 
-func newDockerEngine(opts Options, maxBytes int64) (*dockerEngine, error) {
+func newDockerEngine(ctx context.Context, opts Options, maxBytes int64) (*dockerEngine, error) {
 	opts.Image = opts.imageOrDefault()
 	if _, err := reference.ParseNormalizedNamed(opts.Image); err != nil {
-		return nil, fmt.Errorf("engine options: image %q: %w", opts.Image, err)
+		return nil, badOptions(fmt.Errorf("engine options: image %q: %w", opts.Image, err))
 	}
 	host, _ := dockerHost()
 	setupTestcontainers(host, opts.Log)
@@ -88,7 +88,7 @@ func newDockerEngine(opts Options, maxBytes int64) (*dockerEngine, error) {
 	e := &dockerEngine{opts: opts, maxBytes: maxBytes, image: opts.Image, host: host, cli: cli, logger: newWriterLogger(opts.Log)}
 	// Containers of a grader that was killed (SIGKILL, a crash) are removed here. A daemon that does not answer
 	// is reported by Start, which says so more usefully than New could.
-	ctx, cancel := context.WithTimeout(context.Background(), dockerPingTimeout)
+	ctx, cancel := context.WithTimeout(ctx, dockerPingTimeout)
 	defer cancel()
 	if n, err := cleanupContainers(ctx, cli, false); err != nil {
 		e.logger.Printf("cleanup of stale containers: %v", err)
@@ -402,7 +402,7 @@ func processAlive(pid int) bool {
 
 // probeDocker is auto's test: a Docker engine answers a ping within dockerPingTimeout and holds the image.
 // It never pulls. why says what it found, for New's reason.
-func probeDocker(image string) (why string, ok bool) {
+func probeDocker(ctx context.Context, image string) (why string, ok bool) {
 	host, found := dockerHost()
 	if !found {
 		return "no Docker engine (DOCKER_HOST unset, no socket at " + strings.Join(localDockerSockets(), ", ") + ")", false
@@ -411,7 +411,7 @@ func probeDocker(image string) (why string, ok bool) {
 	if err != nil {
 		return fmt.Sprintf("no Docker engine usable at %s (%v)", host, err), false
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), dockerPingTimeout)
+	ctx, cancel := context.WithTimeout(ctx, dockerPingTimeout)
 	defer cancel()
 	if _, err := cli.Ping(ctx, client.PingOptions{}); err != nil {
 		return fmt.Sprintf("no Docker engine answered at %s (%v)", host, shortError(err)), false

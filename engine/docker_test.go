@@ -261,7 +261,7 @@ func TestDockerShutdownThenClose(t *testing.T) {
 func TestDockerStartErrors(t *testing.T) {
 	requireDocker(t)
 	t.Run("missing image", func(t *testing.T) {
-		eng, _, err := New(KindDocker, Options{Image: "redisgrade/no-such-image:0"})
+		eng, _, err := New(t.Context(), KindDocker, Options{Image: "redisgrade/no-such-image:0"})
 		must(t, err)
 		srv, err := eng.Start(bg(t))
 		if err == nil {
@@ -277,7 +277,7 @@ func TestDockerStartErrors(t *testing.T) {
 	})
 	t.Run("no daemon", func(t *testing.T) {
 		t.Setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
-		eng, _, err := New(KindDocker, Options{Image: testImage()})
+		eng, _, err := New(t.Context(), KindDocker, Options{Image: testImage()})
 		must(t, err)
 		began := time.Now()
 		srv, err := eng.Start(bg(t))
@@ -293,12 +293,12 @@ func TestDockerStartErrors(t *testing.T) {
 		}
 	})
 	t.Run("exits", func(t *testing.T) {
-		eng, _, err := New(KindDocker, Options{Image: testImage(), MaxMemory: "1x"})
+		eng, _, err := New(t.Context(), KindDocker, Options{Image: testImage(), MaxMemory: "1x"})
 		if err == nil {
 			t.Fatalf("New with a bad MaxMemory succeeded: %v", eng)
 		}
 		// redis-server refuses an argument that New cannot check: the error carries its output.
-		e, err := newDockerEngine(Options{Image: testImage(), MaxMemory: "64mb", StartTimeout: 10 * time.Second}, 64<<20)
+		e, err := newDockerEngine(t.Context(), Options{Image: testImage(), MaxMemory: "64mb", StartTimeout: 10 * time.Second}, 64<<20)
 		must(t, err)
 		e.opts.MaxMemory = "lots"
 		srv, err := e.Start(bg(t))
@@ -318,14 +318,14 @@ func TestDockerStartErrors(t *testing.T) {
 func TestDockerAuto(t *testing.T) {
 	requireDocker(t)
 	began := time.Now()
-	eng, reason, err := New(KindAuto, Options{Image: testImage()})
+	eng, reason, err := New(t.Context(), KindAuto, Options{Image: testImage()})
 	must(t, err)
 	if eng.Kind() != KindDocker || !strings.HasPrefix(reason, "docker: engine at unix://") || !strings.Contains(reason, "image "+testImage()+" present") {
 		t.Errorf(`New("auto") with the test image = %s, %q; want docker`, eng.Kind(), reason)
 	}
 	t.Logf("auto: %s (%v)", reason, time.Since(began))
 
-	eng, reason, err = New(KindAuto, Options{Image: "redisgrade/no-such-image:0"})
+	eng, reason, err = New(t.Context(), KindAuto, Options{Image: "redisgrade/no-such-image:0"})
 	must(t, err)
 	if eng.Kind() == KindDocker || !strings.Contains(reason, "image redisgrade/no-such-image:0 is not on it") {
 		t.Errorf(`New("auto") without the image = %s, %q; want no docker, and why`, eng.Kind(), reason)
@@ -333,7 +333,7 @@ func TestDockerAuto(t *testing.T) {
 
 	t.Setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
 	began = time.Now()
-	eng, reason, err = New(KindAuto, Options{Image: testImage()})
+	eng, reason, err = New(t.Context(), KindAuto, Options{Image: testImage()})
 	must(t, err)
 	if eng.Kind() != KindProcess || !strings.HasPrefix(reason, "process: no Docker engine answered at unix:///nonexistent/docker.sock") {
 		t.Errorf(`New("auto") without a daemon = %s, %q; want process`, eng.Kind(), reason)
@@ -344,7 +344,7 @@ func TestDockerAuto(t *testing.T) {
 	t.Logf("auto without a daemon: %s (%v)", reason, time.Since(began))
 }
 
-// A container left by a grader that died is removed by the next New("docker"); one of a running grader is not.
+// A container left by a grader that died is removed by the next New(t.Context(), "docker"); one of a running grader is not.
 func TestDockerCleanupStale(t *testing.T) {
 	cli := requireDocker(t)
 	ctx := bg(t)
@@ -365,7 +365,7 @@ func TestDockerCleanupStale(t *testing.T) {
 	}
 	stale, other := create(dead.Process.Pid), create(alive)
 
-	_, _, err := New(KindDocker, dockerOpts(Options{}))
+	_, _, err := New(t.Context(), KindDocker, dockerOpts(Options{}))
 	must(t, err)
 	requireContainerGone(t, stale)
 	if _, err := cli.ContainerInspect(ctx, other, client.ContainerInspectOptions{}); err != nil {

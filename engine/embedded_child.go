@@ -13,6 +13,8 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/alicebob/miniredis/v2/server"
+
+	"github.com/redisgrade/redisgrade/internal/cmdstats"
 )
 
 // ServeEmbeddedIfChild must be called at the very start of main() and of TestMain in any package that uses the
@@ -119,7 +121,7 @@ func (s *commandStats) hook(c *server.Peer, cmd string, args ...string) bool {
 	// here would break the transaction's replies.
 	switch {
 	case !inTx && cmd == "INFO" && len(args) == 1 && strings.EqualFold(args[0], "commandstats"):
-		out := formatCommandStats(s.calls) // before counting this INFO, as Redis does
+		out := cmdstats.Format(s.calls) // before counting this INFO, as Redis does
 		s.calls["info"]++
 		c.WriteBulk(out)
 		return true

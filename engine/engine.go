@@ -93,6 +93,17 @@ const (
 // ErrNotFound is returned (wrapped) when redis-server cannot be found.
 var ErrNotFound = errors.New("redis-server not found on PATH: apt-get install redis-server")
 
+// ErrBadOptions is matched (errors.Is) by New's errors about its arguments: an unknown kind, a bad image
+// name or memory size.
+var ErrBadOptions = errors.New("bad engine options")
+
+// optionsError keeps the cause's message and matches ErrBadOptions too.
+type optionsError struct{ error }
+
+func (e optionsError) Unwrap() []error { return []error{e.error, ErrBadOptions} }
+
+func badOptions(err error) error { return optionsError{err} }
+
 // Kinds lists the accepted kind names, for flag help.
 func Kinds() []string { return []string{KindAuto, KindProcess, KindEmbedded, KindDocker} }
 
@@ -100,8 +111,10 @@ func Kinds() []string { return []string{KindAuto, KindProcess, KindEmbedded, Kin
 // Docker engine answers a ping within 2s and already holds Options.Image (auto never pulls); process, where
 // redis-server is found (Options.RedisServer or PATH); else embedded. "docker" first removes the containers a
 // killed grader left behind (CleanupContainers, for dead processes only); a missing image or daemon is an
-// error from Start.
-func New(kind string, opts Options) (eng Engine, reason string, err error) {
+// error from Start. The Docker I/O it does (auto's probe, docker's sweep of stale containers) runs on ctx.
+//
+// Errors in kind or opts (the caller's input, not the machine) match ErrBadOptions.
+func New(ctx context.Context, kind string, opts Options) (eng Engine, reason string, err error) {
 	if opts.MaxMemory == "" {
 		opts.MaxMemory = defaultMaxMemory
 	}
@@ -114,7 +127,7 @@ func New(kind string, opts Options) (eng Engine, reason string, err error) {
 	}
 	maxBytes, err := parseMemory(opts.MaxMemory)
 	if err != nil {
-		return nil, "", fmt.Errorf("engine options: max memory: %w", err)
+		return nil, "", badOptions(fmt.Errorf("engine options: max memory: %w", err))
 	}
 
 	switch kind {
@@ -123,9 +136,9 @@ func New(kind string, opts Options) (eng Engine, reason string, err error) {
 	case KindEmbedded:
 		return &embeddedEngine{opts: opts, maxBytes: maxBytes}, "embedded: requested", nil
 	case KindAuto:
-		dockerWhy, dockerOK := probeDocker(dockerOpts.imageOrDefault())
+		dockerWhy, dockerOK := probeDocker(ctx, dockerOpts.imageOrDefault())
 		if dockerOK {
-			eng, err := newDockerEngine(dockerOpts, maxBytes)
+			eng, err := newDockerEngine(ctx, dockerOpts, maxBytes)
 			if err != nil {
 				return nil, "", err
 			}
@@ -142,13 +155,13 @@ func New(kind string, opts Options) (eng Engine, reason string, err error) {
 		opts.RedisServer = path
 		return &processEngine{opts: opts, maxBytes: maxBytes}, "process: " + dockerWhy + "; redis-server found at " + path, nil
 	case KindDocker:
-		eng, err := newDockerEngine(dockerOpts, maxBytes)
+		eng, err := newDockerEngine(ctx, dockerOpts, maxBytes)
 		if err != nil {
 			return nil, "", err
 		}
 		return eng, "docker: requested", nil
 	default:
-		return nil, "", fmt.Errorf("unknown engine %q: known kinds are %s", kind, strings.Join(Kinds(), ", "))
+		return nil, "", badOptions(fmt.Errorf("unknown engine %q: known kinds are %s", kind, strings.Join(Kinds(), ", ")))
 	}
 }
 

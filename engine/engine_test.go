@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/redisgrade/redisgrade/internal/cmdstats"
 )
 
 func TestMain(m *testing.M) {
@@ -38,7 +40,7 @@ func newEngine(t testing.TB, kind string, opts Options) Engine {
 	if kind == KindProcess {
 		requireRedisServer(t)
 	}
-	eng, _, err := New(kind, opts)
+	eng, _, err := New(t.Context(), kind, opts)
 	if err != nil {
 		t.Fatalf("New(%q): %v", kind, err)
 	}
@@ -82,7 +84,7 @@ func cmdStats(t testing.TB, c *redis.Client) map[string]int64 {
 	if !strings.HasPrefix(info, "# Commandstats") {
 		t.Fatalf("INFO commandstats: unexpected reply %q", info)
 	}
-	return ParseCommandStats(info)
+	return cmdstats.Parse(info)
 }
 
 // pid returns the server's child process id, for checks on the process itself.
@@ -426,7 +428,7 @@ func TestStartErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			eng, _, err := New(KindProcess, Options{RedisServer: tt.server})
+			eng, _, err := New(t.Context(), KindProcess, Options{RedisServer: tt.server})
 			must(t, err)
 			srv, err := eng.Start(bg(t))
 			if err == nil {
@@ -444,7 +446,7 @@ func TestStartErrors(t *testing.T) {
 	t.Run("timeout", func(t *testing.T) {
 		slow := filepath.Join(dir, "slow-redis-server")
 		must(t, os.WriteFile(slow, []byte("#!/bin/sh\nexec sleep 30\n"), 0o755))
-		eng, _, err := New(KindProcess, Options{RedisServer: slow, StartTimeout: 200 * time.Millisecond})
+		eng, _, err := New(t.Context(), KindProcess, Options{RedisServer: slow, StartTimeout: 200 * time.Millisecond})
 		must(t, err)
 		began := time.Now()
 		_, err = eng.Start(bg(t))
@@ -463,29 +465,29 @@ func TestNew(t *testing.T) {
 		t.Errorf("Kinds() = %v", got)
 	}
 
-	_, _, err := New("nope", Options{})
-	if err == nil || !strings.Contains(err.Error(), "auto, process, embedded") {
+	_, _, err := New(t.Context(), "nope", Options{})
+	if err == nil || !strings.Contains(err.Error(), "auto, process, embedded") || !errors.Is(err, ErrBadOptions) {
 		t.Errorf(`New("nope") error = %v, want it to list the kinds`, err)
 	}
-	_, _, err = New("docker", Options{Image: "not a valid image"})
-	if err == nil || !strings.Contains(err.Error(), `image "not a valid image"`) {
+	_, _, err = New(t.Context(), "docker", Options{Image: "not a valid image"})
+	if err == nil || !strings.Contains(err.Error(), `image "not a valid image"`) || !errors.Is(err, ErrBadOptions) {
 		t.Errorf(`New("docker") with a bad image: error = %v`, err)
 	}
-	_, _, err = New("process", Options{MaxMemory: "lots"})
-	if err == nil || !strings.Contains(err.Error(), `"lots"`) {
+	_, _, err = New(t.Context(), "process", Options{MaxMemory: "lots"})
+	if err == nil || !strings.Contains(err.Error(), `"lots"`) || !errors.Is(err, ErrBadOptions) {
 		t.Errorf("New with a bad MaxMemory: error = %v", err)
 	}
 
 	// Where no Docker engine answers, auto picks process; docker_test.go tests the other cases.
 	t.Setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
-	eng, reason, err := New("auto", Options{})
+	eng, reason, err := New(t.Context(), "auto", Options{})
 	must(t, err)
 	path, _ := exec.LookPath("redis-server")
 	if eng.Kind() != KindProcess || !strings.HasPrefix(reason, "process: no Docker engine answered") || !strings.HasSuffix(reason, "; redis-server found at "+path) {
 		t.Errorf(`New("auto") = %s, %q; want process, found at %s`, eng.Kind(), reason, path)
 	}
 
-	eng, reason, err = New("auto", Options{RedisServer: "/nonexistent/redis-server"})
+	eng, reason, err = New(t.Context(), "auto", Options{RedisServer: "/nonexistent/redis-server"})
 	must(t, err)
 	if eng.Kind() != KindEmbedded || !strings.HasPrefix(reason, "embedded: ") {
 		t.Errorf(`New("auto") with a missing redis-server = %s, %q; want embedded`, eng.Kind(), reason)

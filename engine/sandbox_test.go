@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/redisgrade/redisgrade/internal/cmdstats"
 )
 
 func studentClient(t *testing.T, srv Server) *redis.Client {
@@ -194,7 +196,7 @@ func observe(t *testing.T, srv Server, sha string) string {
 		fmt.Fprintf(&b, "random=%v,%v ", rnd, err)
 	}
 	info, err := st.Info(ctx, "commandstats").Result()
-	stats := ParseCommandStats(info)
+	stats := cmdstats.Parse(info)
 	for _, noise := range []string{"hello", "auth", "info", "select", "dbsize", "script|exists", "function|list", "eval"} {
 		delete(stats, noise)
 	}

@@ -32,7 +32,7 @@ func testEngine(t testing.TB, kind string) engine.Engine {
 	if image == "" {
 		image = "redisgrade/redis:7-local"
 	}
-	eng, _, err := engine.New(kind, engine.Options{Image: image})
+	eng, _, err := engine.New(t.Context(), kind, engine.Options{Image: image})
 	if err != nil {
 		t.Fatalf("engine %s: %v", kind, err)
 	}

@@ -9,11 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/redisgrade/redisgrade/checks"
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/internal/clip"
 	"github.com/redisgrade/redisgrade/report"
 	"github.com/redisgrade/redisgrade/submissions"
 )
@@ -53,6 +53,11 @@ func Grade(ctx context.Context, ex *exercises.Exercise, sub *submissions.Submiss
 	return sess.Grade(ctx, ex, sub, opts)
 }
 
+// reportEngine is the engine's description as a report holds it.
+func reportEngine(i engine.Info) report.Engine {
+	return report.Engine{Kind: i.Kind, Version: i.Version, Image: i.Image, Emulator: i.Emulator, Note: i.Note}
+}
+
 // grade grades one submission on the session's server.
 func (sess *Session) grade(ctx context.Context, ex *exercises.Exercise, sub *submissions.Submission, opts Options) (*report.Report, error) {
 	began := time.Now()
@@ -73,7 +78,7 @@ func (sess *Session) grade(ctx context.Context, ex *exercises.Exercise, sub *sub
 		Submission: sub.Name(),
 		Notes:      sub.Notes(),
 		MaxScore:   ex.MaxScore(),
-		Engine:     info,
+		Engine:     reportEngine(info),
 	}
 	deadline := opts.Deadline
 	if deadline <= 0 {
@@ -356,7 +361,7 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 
 	limit := g.timeout(s)
 	g.sess.students.setLimit(limit)
-	reads := checks.ReadsOf(c.Checks)
+	reads := checks.PlanReads(c.Checks)
 	replies, snap, runErr := g.send(ctx, cmds, limit, reads)
 	if expired(ctx) {
 		return nil, nil, context.DeadlineExceeded
@@ -439,7 +444,7 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 // connection does, and is returned. Where the connection is still as new
 // before the last command, the checks' reads follow that command in the same
 // round trip, and send returns their snapshot; otherwise snap is nil.
-func (g *grading) send(ctx context.Context, cmds []submissions.Command, limit time.Duration, reads checks.Reads) (replies []checks.Value, snap *checks.Snapshot, err error) {
+func (g *grading) send(ctx context.Context, cmds []submissions.Command, limit time.Duration, reads checks.ReadPlan) (replies []checks.Value, snap *checks.Snapshot, err error) {
 	students := g.sess.students
 	conn := students.acquire()
 	defer students.put(conn)
@@ -451,7 +456,7 @@ func (g *grading) send(ctx context.Context, cmds []submissions.Command, limit ti
 		if i == len(cmds)-1 && students.plainAfter(conn, cmd) {
 			pipe := conn.Pipeline()
 			last := pipe.Do(ctx, cmd.Any()...)
-			pending := checks.QueueSnapshot(ctx, pipe, reads)
+			pending := reads.Queue(ctx, pipe)
 			_, _ = pipe.Exec(ctx) // each reply is looked at below
 			v, ok := checks.FromReply(last.Result())
 			if !ok {
@@ -501,7 +506,7 @@ func (g *grading) evaluate(ctx context.Context, c exercises.Case, env *checks.En
 		r := ch.Evaluate(cctx, env)
 		out[i] = report.Check{
 			Name: ch.Name(), Passed: r.Passed,
-			Message: clip(r.Message, maxMessage), Expected: clip(r.Expected, maxValue), Actual: clip(r.Actual, maxValue),
+			Message: clipped(r.Message, maxMessage), Expected: clipped(r.Expected, maxValue), Actual: clipped(r.Actual, maxValue),
 		}
 		if !r.Passed {
 			out[i].Shape = checks.Shape(cctx, ch, env, r)
@@ -559,15 +564,12 @@ const (
 	maxValue   = 1024
 )
 
-// clip cuts s to about n bytes on a UTF-8 boundary, saying so.
-func clip(s string, n int) string {
+// clipped cuts s to about n bytes on a UTF-8 boundary, saying so.
+func clipped(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + fmt.Sprintf("… (%d bytes in all)", len(s))
+	return clip.Prefix(s, n) + fmt.Sprintf("… (%d bytes in all)", len(s))
 }
 
 func timeoutCheckName(limit time.Duration) string {

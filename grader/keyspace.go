@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/redisgrade/redisgrade/checks"
+	"github.com/redisgrade/redisgrade/internal/words"
 )
 
 // keyspaceLimit bounds how many keys a report shows.
@@ -59,7 +60,7 @@ func keyspace(ctx context.Context, admin *redis.Client) string {
 	if more > 0 {
 		fmt.Fprintf(&b, "… and %d more keys\n", more)
 	}
-	return clip(strings.TrimSuffix(b.String(), "\n"), maxMessage)
+	return clipped(strings.TrimSuffix(b.String(), "\n"), maxMessage)
 }
 
 func describeKey(ctx context.Context, c *redis.Client, key, typ string) string {
@@ -73,7 +74,7 @@ func describeKey(ctx context.Context, c *redis.Client, key, typ string) string {
 			return "?"
 		}
 		if size.Val() > shown {
-			return fmt.Sprintf("%s… (%s bytes)", strconv.Quote(prefix.Val()), checks.Thousands(size.Val()))
+			return fmt.Sprintf("%s… (%s bytes)", strconv.Quote(prefix.Val()), words.Thousands(size.Val()))
 		}
 		return strconv.Quote(prefix.Val())
 	case "list":

@@ -103,10 +103,10 @@ func (s *Session) prepare(ctx context.Context, given checks.State) error {
 
 // snapshot reads what the checks read (the command statistics since prepare,
 // the keys they name) in one round trip.
-func (s *Session) snapshot(ctx context.Context, r checks.Reads) (*checks.Snapshot, error) {
+func (s *Session) snapshot(ctx context.Context, r checks.ReadPlan) (*checks.Snapshot, error) {
 	ctx, cancel := context.WithTimeout(ctx, adminTimeout)
 	defer cancel()
-	return checks.TakeSnapshot(ctx, s.admin, r)
+	return r.Read(ctx, s.admin)
 }
 
 // healthy reports whether the server answers at once.

@@ -12,7 +12,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/redisgrade/redisgrade/checks"
+	"github.com/redisgrade/redisgrade/internal/words"
 )
 
 // Bounds on one reply to the student's commands, as it arrives. go-redis
@@ -33,11 +33,11 @@ const MaxKeptReplies = 8 << 20
 
 // errRepliesTooLarge is the student's failure: replies past MaxKeptReplies.
 var errRepliesTooLarge = fmt.Errorf("replies too large: the grader keeps at most %s bytes of one case's replies",
-	checks.Thousands(MaxKeptReplies))
+	words.Thousands(MaxKeptReplies))
 
 // errReplyTooLarge is the student's failure: a reply past the bounds above.
 var errReplyTooLarge = fmt.Errorf("reply too large: the grader reads at most %s bytes and %s elements of one reply",
-	checks.Thousands(MaxReplyBytes), checks.Thousands(MaxReplyElements))
+	words.Thousands(MaxReplyBytes), words.Thousands(MaxReplyElements))
 
 // errConnClosed is what a student's command gets once the server closed
 // their connection (QUIT, a timeout, the output limit): the grader never

@@ -15,6 +15,7 @@ import (
 	"github.com/redisgrade/redisgrade/checks"
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/internal/clip"
 	"github.com/redisgrade/redisgrade/report"
 	"github.com/redisgrade/redisgrade/submissions"
 )
@@ -225,7 +226,7 @@ func TestCaseTimeLimitEndsCommands(t *testing.T) {
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 				defer cancel()
 				began := time.Now()
-				_, _, err = g.send(ctx, cmds, limit, checks.Reads{})
+				_, _, err = g.send(ctx, cmds, limit, checks.ReadPlan{})
 				took := time.Since(began)
 				if err == nil || isConnLost(err) {
 					t.Fatalf("%s: %v, want a timeout", tt.cmd, err)
@@ -319,18 +320,11 @@ func TestKeyspaceIsBounded(t *testing.T) {
 			got := keyspace(ctx, sess.admin)
 			for _, want := range []string{`stock (string) "\x00\x00`, "(20,000,001 bytes)", `"kkkk`, "(a 17,000,000-byte name)"} {
 				if !strings.Contains(got, want) {
-					t.Errorf("the keys shown should include %q:\n%s", want, clipText(got, 2000))
+					t.Errorf("the keys shown should include %q:\n%s", want, clip.Text(got, 2000))
 				}
 			}
 		})
 	}
-}
-
-func clipText(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
 }
 
 // The connections the grader ends itself are never taken for a server that

@@ -9,6 +9,8 @@ import (
 	"io"
 	"strings"
 	"unicode"
+
+	"github.com/redisgrade/redisgrade/internal/words"
 )
 
 // GitHub Classroom: the text report for the workflow log, then the two
@@ -53,7 +55,7 @@ func writeClassroom(w io.Writer, r *Report, opts Options) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(&b, "::notice title=%s::%s\n", workflowProperty("Autograding complete"), workflowData(fmt.Sprintf("Points %s/%s", num(score), num(r.MaxScore))))
+	fmt.Fprintf(&b, "::notice title=%s::%s\n", workflowProperty("Autograding complete"), workflowData(fmt.Sprintf("Points %s/%s", words.Number(score), words.Number(r.MaxScore))))
 	fmt.Fprintf(&b, "::notice title=%s::%s\n", workflowProperty("Autograding report"), workflowData(string(summary)))
 	result, err := classroomResult(r)
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/redisgrade/redisgrade/internal/words"
 )
 
 // The programs that read our outputs, run for real on them: prove and Perl's
@@ -83,7 +85,7 @@ func wantTAP(t *testing.T, r *Report, numbersAsText bool) (passed, failed []int,
 			}
 			m[k] = *v
 			if numbersAsText {
-				m[k] = num(*v)
+				m[k] = words.Number(*v)
 			}
 		}
 		if len(d.Checks) > 0 {

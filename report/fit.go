@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"unicode/utf8"
+
+	"github.com/redisgrade/redisgrade/internal/clip"
 )
 
 // Size limits of the platforms that read our results. A result over its
@@ -40,11 +42,7 @@ func cutTo(s string, n int, note string) string {
 	if len(s) <= n || len(s) <= len(note) {
 		return s
 	}
-	keep := max(n-len(note), 0)
-	for keep > 0 && !utf8.RuneStart(s[keep]) {
-		keep--
-	}
-	return s[:keep] + note
+	return clip.Prefix(s, max(n-len(note), 0)) + note
 }
 
 // cutRunes shortens s to at most n characters, note included.

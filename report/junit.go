@@ -7,6 +7,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/redisgrade/redisgrade/internal/words"
 )
 
 // JUnit XML, as GitLab's unit test reports parse it
@@ -73,7 +75,7 @@ func writeJUnitWithin(w io.Writer, r *Report, limit int) error {
 	for _, p := range [][2]string{
 		{"title", r.Title}, {"submission", r.Submission},
 		{"engine", strings.TrimSpace(r.Engine.Kind + " " + r.Engine.Version)},
-		{"score", num(r.Score)}, {"max_score", num(r.MaxScore)},
+		{"score", words.Number(r.Score)}, {"max_score", words.Number(r.MaxScore)},
 	} {
 		if p[1] != "" {
 			suite.Properties = append(suite.Properties, junitProperty{Name: p[0], Value: p[1]})

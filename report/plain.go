@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"strings"
+
+	"github.com/redisgrade/redisgrade/internal/words"
 )
 
 // Plain-text pieces shared by the LMS formats: no colour, no terminal
@@ -33,7 +35,7 @@ func verdict(steps []Step) string {
 
 // scoreLine is "Score: 3/4 · 1 of 4 steps failed".
 func scoreLine(r *Report) string {
-	return fmt.Sprintf("Score: %s/%s · %s", num(r.Score), num(r.MaxScore), verdict(r.Steps))
+	return fmt.Sprintf("Score: %s/%s · %s", words.Number(r.Score), words.Number(r.MaxScore), verdict(r.Steps))
 }
 
 // engineLine says what the submission ran on.

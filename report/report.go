@@ -7,21 +7,19 @@ import (
 	"io"
 	"sort"
 	"strings"
-
-	"github.com/redisgrade/redisgrade/engine"
 )
 
 // Report is the outcome of grading one submission. It is only produced when
 // grading ran: an infrastructure failure is an error, never a report.
 type Report struct {
-	Exercise   string      `json:"exercise"`
-	Title      string      `json:"title"`
-	Submission string      `json:"submission"`
-	Score      float64     `json:"score"`
-	MaxScore   float64     `json:"max_score"`
-	Engine     engine.Info `json:"engine"`
-	DurationMS int64       `json:"duration_ms"`
-	Steps      []Step      `json:"steps"`
+	Exercise   string  `json:"exercise"`
+	Title      string  `json:"title"`
+	Submission string  `json:"submission"`
+	Score      float64 `json:"score"`
+	MaxScore   float64 `json:"max_score"`
+	Engine     Engine  `json:"engine"`
+	DurationMS int64   `json:"duration_ms"`
+	Steps      []Step  `json:"steps"`
 	// ReadErrors, when set, say why the submission could not be read: nothing
 	// was graded and Steps is empty. See Unreadable.
 	ReadErrors []string `json:"read_errors,omitempty"`
@@ -29,6 +27,16 @@ type Report struct {
 	// .git folder, a symlink, a name that climbs out of the archive): a
 	// dropped entry is never silent.
 	Notes []string `json:"notes,omitempty"`
+}
+
+// Engine describes the server a report was graded on. The grader fills it
+// from the engine's own description; the report does not depend on engines.
+type Engine struct {
+	Kind     string `json:"kind"`               // "process", "embedded" or "docker"
+	Version  string `json:"version"`            // redis_version, or "miniredis vX.Y.Z"
+	Image    string `json:"image,omitempty"`    // docker: the image the container runs, as asked for
+	Emulator bool   `json:"emulator,omitempty"` // true for embedded
+	Note     string `json:"note,omitempty"`     // embedded: says that replies may differ from a real server
 }
 
 // Unreadable is the report for a submission that could not be read at all

@@ -7,8 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/redisgrade/redisgrade/engine"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -19,7 +17,7 @@ func sample() *Report {
 	return &Report{
 		Exercise: "lua-atomicity", Title: "Why Lua scripts enable atomicity in Redis", Submission: "alice",
 		Score: 2, MaxScore: 3, DurationMS: 42,
-		Engine: engine.Info{Kind: "process", Version: "7.0.15"},
+		Engine: Engine{Kind: "process", Version: "7.0.15"},
 		Steps: []Step{
 			{ID: "setup", Title: "Set up the keys", File: "step1.redis", Passed: true, Score: 1, MaxScore: 1,
 				Hint:   "Use SET.",

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/redisgrade/redisgrade/internal/words"
 )
 
 // TAP version 13 (https://testanything.org/tap-version-13-specification.html),
@@ -133,10 +135,10 @@ func tapYAML(b *strings.Builder, d tapDiagnostic) {
 	field("  ", "actual", d.Actual)
 	field("  ", "file", d.File)
 	if d.Score != nil {
-		b.WriteString("  score: " + num(*d.Score) + "\n")
+		b.WriteString("  score: " + words.Number(*d.Score) + "\n")
 	}
 	if d.MaxScore != nil {
-		b.WriteString("  max_score: " + num(*d.MaxScore) + "\n")
+		b.WriteString("  max_score: " + words.Number(*d.MaxScore) + "\n")
 	}
 	if len(d.Checks) > 0 {
 		b.WriteString("  checks:\n")

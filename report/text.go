@@ -3,10 +3,11 @@ package report
 import (
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/fatih/color"
+
+	"github.com/redisgrade/redisgrade/internal/words"
 )
 
 // Palette holds the colours of one rendering; each is switched on or off
@@ -44,7 +45,7 @@ func writeText(w io.Writer, r *Report, opts Options) error {
 	fmt.Fprintf(&b, "%s %s\n", p.Bold.Sprint(r.Title), p.Dim.Sprintf("(%s)", r.Exercise))
 	if !r.Gradable() {
 		fmt.Fprintf(&b, "%s\n\n%s\n", p.Dim.Sprint(r.Submission), p.Fail.Sprint("✘ ")+unreadableText(r))
-		fmt.Fprintf(&b, "\nScore: %s/%s · %s\n", p.Bold.Sprint("0"), num(r.MaxScore), p.Fail.Sprint("not graded"))
+		fmt.Fprintf(&b, "\nScore: %s/%s · %s\n", p.Bold.Sprint("0"), words.Number(r.MaxScore), p.Fail.Sprint("not graded"))
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
@@ -61,12 +62,12 @@ func writeText(w io.Writer, r *Report, opts Options) error {
 	}
 
 	for i, s := range r.Steps {
-		mark, pts := p.Pass.Sprint("✔"), p.Pass.Sprintf("%s/%s", num(s.Score), num(s.MaxScore))
+		mark, pts := p.Pass.Sprint("✔"), p.Pass.Sprintf("%s/%s", words.Number(s.Score), words.Number(s.MaxScore))
 		switch {
 		case s.NotGradable:
-			mark, pts = p.Dim.Sprint("–"), p.Dim.Sprintf("not graded, of %s", num(s.MaxScore))
+			mark, pts = p.Dim.Sprint("–"), p.Dim.Sprintf("not graded, of %s", words.Number(s.MaxScore))
 		case !s.Passed:
-			mark, pts = p.Fail.Sprint("✘"), p.Fail.Sprintf("%s/%s", num(s.Score), num(s.MaxScore))
+			mark, pts = p.Fail.Sprint("✘"), p.Fail.Sprintf("%s/%s", words.Number(s.Score), words.Number(s.MaxScore))
 		}
 		fmt.Fprintf(&b, "%s Step %d: %s %s %s\n", mark, i+1, s.Title, p.Dim.Sprintf("(%s)", s.File), pts)
 		for _, c := range s.Checks {
@@ -116,7 +117,7 @@ func writeText(w io.Writer, r *Report, opts Options) error {
 		}
 		verdict = strings.Join(parts, " · ")
 	}
-	fmt.Fprintf(&b, "\nScore: %s/%s · %s %s\n", p.Bold.Sprint(num(r.Score)), num(r.MaxScore), verdict,
+	fmt.Fprintf(&b, "\nScore: %s/%s · %s %s\n", p.Bold.Sprint(words.Number(r.Score)), words.Number(r.MaxScore), verdict,
 		p.Dim.Sprintf("(%d ms)", r.DurationMS))
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -127,6 +128,3 @@ func writeIndented(b *strings.Builder, indent, text string) {
 		b.WriteString(indent + line + "\n")
 	}
 }
-
-// num prints points without a needless ".0".
-func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

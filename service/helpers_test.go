@@ -48,7 +48,7 @@ func processEngine(t testing.TB) engine.Engine {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Fatalf("these tests need redis-server on PATH (apt-get install redis-server): %v", err)
 	}
-	eng, _, err := engine.New(engine.KindProcess, engine.Options{})
+	eng, _, err := engine.New(t.Context(), engine.KindProcess, engine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,43 +297,6 @@ func score(t *testing.T, r response) (float64, float64) {
 		t.Fatalf("no score in %s", r.body)
 	}
 	return s, max
-}
-
-// startRedis starts a plain redis-server (the queue, not a grading server)
-// on a unix socket in a temp dir, and returns a client for it and its URL.
-func startRedis(t *testing.T) (*redis.Client, string) {
-	t.Helper()
-	path, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Fatalf("the queue tests need redis-server on PATH (apt-get install redis-server): %v", err)
-	}
-	dir, err := os.MkdirTemp("", "rgq") // short: a socket path has at most 107 bytes
-	if err != nil {
-		t.Fatal(err)
-	}
-	sock := filepath.Join(dir, "redis.sock")
-	cmd := exec.Command(path, "--port", "0", "--unixsocket", sock, "--unixsocketperm", "700",
-		"--save", "", "--appendonly", "no", "--dir", dir)
-	var out syncBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		os.RemoveAll(dir)
-	})
-	rdb := redis.NewClient(&redis.Options{Network: "unix", Addr: sock})
-	t.Cleanup(func() { rdb.Close() })
-	deadline := time.Now().Add(10 * time.Second)
-	for rdb.Ping(context.Background()).Err() != nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("the queue's redis-server did not start: %s", out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return rdb, "unix://" + sock
 }
 
 type syncBuffer struct {

@@ -17,6 +17,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
+	"github.com/redisgrade/redisgrade/queue"
 	"github.com/redisgrade/redisgrade/report"
 )
 
@@ -156,7 +157,7 @@ func TestOpenAPIDocument(t *testing.T) {
 			documented = append(documented, method+" "+path)
 		}
 	}
-	queued, err := New(Config{Queue: &Queue{}})
+	queued, err := New(Config{Queue: &queue.Queue{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +197,7 @@ func TestErrorsAreJSON(t *testing.T) {
 	}{
 		{http.MethodGet, "/v1/nope", 404, "no route GET /v1/nope", ""},
 		{http.MethodGet, "/nope", 404, "no route GET /nope", ""},
-		{http.MethodGet, "/v1/jobs/" + newJobID(), 404, "no route", ""},
+		{http.MethodGet, "/v1/jobs/" + queue.NewJobID(), 404, "no route", ""},
 		{http.MethodGet, "/v1/grade", 405, "GET /v1/grade: this route takes POST", "POST"},
 		{http.MethodDelete, "/v1/exercises", 405, "this route takes GET, HEAD", "GET, HEAD"},
 		{http.MethodPost, "/healthz", 405, "this route takes GET, HEAD", "GET, HEAD"},

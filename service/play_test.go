@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/redisgrade/redisgrade/queue"
 )
 
 // TestPlayPage: serve serves the play page at /, public as its assets are,
@@ -49,7 +51,7 @@ func TestPlayPage(t *testing.T) {
 		t.Errorf("grade from the page: %d %.200s", status, body)
 	}
 
-	queued, err := New(Config{Queue: &Queue{}})
+	queued, err := New(Config{Queue: &queue.Queue{}})
 	if err != nil {
 		t.Fatal(err)
 	}

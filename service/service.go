@@ -1,5 +1,5 @@
-// Package service grades submissions over HTTP (redisgrade serve) and from a
-// Redis Stream shared by many machines (redisgrade worker).
+// Package service is the HTTP API (redisgrade serve); the Redis Streams queue
+// and its workers are package queue.
 //
 // A Server either grades itself, on a pool of warm grader sessions with a
 // bounded wait queue in front, or, given a Queue, validates each request and
@@ -22,7 +22,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -32,14 +31,15 @@ import (
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
 	"github.com/redisgrade/redisgrade/play"
+	"github.com/redisgrade/redisgrade/queue"
 	"github.com/redisgrade/redisgrade/report"
 	"github.com/redisgrade/redisgrade/submissions"
 )
 
 // Defaults for Config.
 const (
-	DefaultMaxBody        = 8 << 20 // bytes in one request body
-	DefaultMaxFiles       = 64      // loose files in one request
+	DefaultMaxBody        = 8 << 20               // bytes in one request body
+	DefaultMaxFiles       = queue.DefaultMaxFiles // loose files in one request
 	DefaultRequestTimeout = 2 * time.Minute
 	DefaultUploadTimeout  = 30 * time.Second
 	// readHeaderTimeout bounds a request's headers; UploadTimeout then bounds its body.
@@ -80,9 +80,7 @@ type Config struct {
 	Grade grader.Options
 	// Queue, when set, makes the server enqueue submissions for workers
 	// (202 and a job id) instead of grading them.
-	Queue *Queue
-	// TempDir is where uploads are materialized ("" = os.TempDir()).
-	TempDir string
+	Queue *queue.Queue
 	// Log gets one line per request and the errors of the grader; nil = none.
 	Log *log.Logger
 }
@@ -318,6 +316,24 @@ func errorf(status int, format string, args ...any) *httpError {
 	return &httpError{status: status, msg: fmt.Sprintf(format, args...)}
 }
 
+// fromJob is a job's refusal as the request's.
+func fromJob(e *queue.JobError) *httpError {
+	if e == nil {
+		return nil
+	}
+	return &httpError{status: e.Status, msg: e.Msg}
+}
+
+func loadExercise(shipped []string, id string) (*exercises.Exercise, *httpError) {
+	ex, err := queue.LoadExercise(shipped, id)
+	return ex, fromJob(err)
+}
+
+func openJob(job *queue.Job, maxFiles int) (*submissions.Submission, *httpError) {
+	sub, err := job.Open(maxFiles)
+	return sub, fromJob(err)
+}
+
 func writeError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]any{"error": msg, "status": status})
 }
@@ -398,22 +414,6 @@ func (s *Server) handleExercises(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"exercises": out})
 }
 
-// loadExercise loads a shipped exercise by name. Paths are never accepted
-// from a request.
-func loadExercise(shipped []string, id string) (*exercises.Exercise, *httpError) {
-	if id == "" {
-		return nil, errorf(http.StatusBadRequest, "no exercise given (shipped: %s)", strings.Join(shipped, ", "))
-	}
-	if !slices.Contains(shipped, id) {
-		return nil, errorf(http.StatusNotFound, "no exercise named %q (shipped: %s)", id, strings.Join(shipped, ", "))
-	}
-	ex, err := exercises.Load(id)
-	if err != nil {
-		return nil, errorf(http.StatusInternalServerError, "load exercise: %v", err)
-	}
-	return ex, nil
-}
-
 // lookupFormat returns the writer for ?format= (default json).
 func lookupFormat(format string) (string, report.Writer, *httpError) {
 	if format == "" {
@@ -481,7 +481,7 @@ func (s *Server) handleGrade(w http.ResponseWriter, r *http.Request) {
 		herr.write(w)
 		return
 	}
-	sub, herr := job.open(s.cfg.TempDir, s.cfg.MaxFiles)
+	sub, herr := openJob(job, s.cfg.MaxFiles)
 	if herr != nil {
 		herr.write(w)
 		return
@@ -522,7 +522,7 @@ func (s *Server) busy() *httpError {
 //
 // It returns the bytes received, which count against MaxReceiving until the
 // caller gives them back.
-func (s *Server) receive(w http.ResponseWriter, r *http.Request) (*Job, int64, *httpError) {
+func (s *Server) receive(w http.ResponseWriter, r *http.Request) (*queue.Job, int64, *httpError) {
 	body := &uploadBody{ReadCloser: r.Body, received: &s.received, max: s.cfg.MaxReceiving}
 	// No body: net/http is already reading ahead for the next request, and a
 	// deadline would end that read and cancel this request.
@@ -609,11 +609,11 @@ func (s *Server) gradeError(ctx context.Context, r *http.Request, err error) *ht
 	}
 }
 
-func (s *Server) enqueue(ctx context.Context, w http.ResponseWriter, job *Job) {
-	job.ID = newJobID()
+func (s *Server) enqueue(ctx context.Context, w http.ResponseWriter, job *queue.Job) {
+	job.ID = queue.NewJobID()
 	job.Enqueued = time.Now().UTC()
 	if err := s.cfg.Queue.Enqueue(ctx, job); err != nil {
-		if errors.Is(err, ErrBacklogFull) {
+		if errors.Is(err, queue.ErrBacklogFull) {
 			e := errorf(http.StatusTooManyRequests, "%v; try again later", err)
 			e.retryAfter = 5
 			e.write(w)
@@ -632,7 +632,7 @@ func (s *Server) enqueue(ctx context.Context, w http.ResponseWriter, job *Job) {
 
 func (s *Server) handleJob(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	if !validJobID(id) {
+	if !queue.ValidJobID(id) {
 		writeError(w, http.StatusNotFound, "no job "+strconv.Quote(id))
 		return
 	}
@@ -655,7 +655,7 @@ func (s *Server) handleJob(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("X-Redisgrade-Worker", res.Worker)
 	switch res.Status {
-	case StatusGraded:
+	case queue.StatusGraded:
 		fmtName := r.URL.Query().Get("format")
 		if fmtName == "" {
 			fmtName = res.Format
@@ -666,7 +666,7 @@ func (s *Server) handleJob(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeReport(w, format, write, res.Report)
-	case StatusRejected:
+	case queue.StatusRejected:
 		// 422 whatever the cause: a 404 would read as "no such job".
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"job": id, "status": res.Status, "error": res.Error})
 	default:

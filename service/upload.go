@@ -1,77 +1,24 @@
 package service
 
 import (
-	"archive/tar"
-	"archive/zip"
 	"bytes"
-	"compress/flate"
-	"compress/gzip"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
-	"os"
-	"path/filepath"
-	"regexp"
-	"sort"
 	"strings"
-	"time"
 
+	"github.com/redisgrade/redisgrade/queue"
 	"github.com/redisgrade/redisgrade/submissions"
 )
 
-// Job is one submission to grade, as it arrived: an archive or loose files.
-// It is also what travels through the queue, as JSON.
-type Job struct {
-	ID       string    `json:"id,omitempty"`
-	Enqueued time.Time `json:"enqueued,omitzero"`
-	Exercise string    `json:"exercise"`
-	Format   string    `json:"format,omitempty"`
-	// Name names a submission of loose files (the report's "submission").
-	Name string `json:"name,omitempty"`
-	// ArchiveName and Archive hold an uploaded .zip or .tar.gz.
-	ArchiveName string `json:"archive_name,omitempty"`
-	Archive     []byte `json:"archive,omitempty"`
-	// Files holds loose files by name.
-	Files map[string][]byte `json:"files,omitempty"`
-}
-
-// plainName is what a file or submission name from a request may be: no
-// paths, no dot-files, nothing a shell or a file system could read twice.
-var plainName = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
-
-const (
-	defaultSubmissionName = "submission"
-	maxFieldBytes         = 1024 // a multipart field that is not a file
-)
-
-// archiveSuffixes are the archive kinds submissions.Open reads.
-var archiveSuffixes = []string{".zip", ".tar.gz", ".tgz"}
-
-func archiveSuffix(name string) string {
-	lower := strings.ToLower(name)
-	for _, s := range archiveSuffixes {
-		if strings.HasSuffix(lower, s) && len(name) > len(s) {
-			return s
-		}
-	}
-	return ""
-}
-
-func checkName(what, name string) *httpError {
-	if !plainName.MatchString(name) {
-		return errorf(http.StatusBadRequest, "%s %q is not a plain file name (letters, digits, '.', '_', '-'; no paths, no leading dot; at most 128 bytes)", what, name)
-	}
-	return nil
-}
+const maxFieldBytes = 1024 // a multipart field that is not a file
 
 // readRequest reads a POST /v1/grade body: JSON or multipart. The body is
 // bounded by maxBody, loose files by maxFiles.
-func readRequest(w http.ResponseWriter, r *http.Request, maxBody int64, maxFiles int) (*Job, *httpError) {
+func readRequest(w http.ResponseWriter, r *http.Request, maxBody int64, maxFiles int) (*queue.Job, *httpError) {
 	if r.ContentLength > maxBody {
 		return nil, tooLarge(maxBody)
 	}
@@ -80,7 +27,7 @@ func readRequest(w http.ResponseWriter, r *http.Request, maxBody int64, maxFiles
 	if err != nil {
 		mediaType = ""
 	}
-	var job *Job
+	var job *queue.Job
 	var herr *httpError
 	switch mediaType {
 	case "application/json":
@@ -94,11 +41,13 @@ func readRequest(w http.ResponseWriter, r *http.Request, maxBody int64, maxFiles
 	if herr != nil {
 		return nil, herr
 	}
-	if herr := job.validate(maxFiles); herr != nil {
+	if herr := fromJob(job.Validate(maxFiles)); herr != nil {
 		return nil, herr
 	}
 	return job, nil
 }
+
+func checkName(what, name string) *httpError { return fromJob(queue.CheckName(what, name)) }
 
 func tooLarge(maxBody int64) *httpError {
 	return errorf(http.StatusRequestEntityTooLarge, "the request body is over the limit of %s", sizeText(maxBody))
@@ -120,17 +69,17 @@ func bodyError(err error, maxBody int64, what string) *httpError {
 	return errorf(http.StatusBadRequest, "%s: %v", what, err)
 }
 
-// gradeRequest is the JSON body of POST /v1/grade.
-type gradeRequest struct {
+// GradeRequest is the JSON body of POST /v1/grade (the load test sends it too).
+type GradeRequest struct {
 	Exercise string            `json:"exercise"`
 	Name     string            `json:"name"`
 	Files    map[string]string `json:"files"`
 }
 
-func readJSON(r *http.Request, maxBody int64) (*Job, *httpError) {
+func readJSON(r *http.Request, maxBody int64) (*queue.Job, *httpError) {
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
-	var req gradeRequest
+	var req GradeRequest
 	if err := dec.Decode(&req); err != nil {
 		if strings.HasPrefix(err.Error(), "json: unknown field") {
 			return nil, errorf(http.StatusBadRequest, "malformed JSON body: %s (known: exercise, name, files)", strings.TrimPrefix(err.Error(), "json: "))
@@ -143,7 +92,7 @@ func readJSON(r *http.Request, maxBody int64) (*Job, *httpError) {
 		}
 		return nil, errorf(http.StatusBadRequest, "malformed JSON body: more than one JSON value")
 	}
-	job := &Job{Exercise: req.Exercise, Name: req.Name}
+	job := &queue.Job{Exercise: req.Exercise, Name: req.Name}
 	if req.Files == nil {
 		return nil, errorf(http.StatusBadRequest, `the JSON body needs "files": {"step1.redis": "...", ...}`)
 	}
@@ -154,12 +103,12 @@ func readJSON(r *http.Request, maxBody int64) (*Job, *httpError) {
 	return job, nil
 }
 
-func readMultipart(r *http.Request, maxBody int64, maxFiles int) (*Job, *httpError) {
+func readMultipart(r *http.Request, maxBody int64, maxFiles int) (*queue.Job, *httpError) {
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return nil, errorf(http.StatusBadRequest, "malformed multipart body: %v", err)
 	}
-	job := &Job{Files: map[string][]byte{}}
+	job := &queue.Job{Files: map[string][]byte{}}
 	seen := map[string]bool{}
 	for parts := 0; ; parts++ {
 		part, err := mr.NextRawPart()
@@ -255,121 +204,15 @@ func archiveName(uploaded string, data []byte) (string, *httpError) {
 		if herr := checkName("archive name", uploaded); herr != nil {
 			return "", herr
 		}
-		if archiveSuffix(uploaded) != "" {
+		if submissions.ArchiveSuffix(uploaded) != "" {
 			return uploaded, nil
 		}
 	}
 	switch {
 	case bytes.HasPrefix(data, []byte("PK\x03\x04")), bytes.HasPrefix(data, []byte("PK\x05\x06")):
-		return defaultSubmissionName + ".zip", nil
+		return queue.DefaultSubmissionName + ".zip", nil
 	case bytes.HasPrefix(data, []byte{0x1f, 0x8b}):
-		return defaultSubmissionName + ".tar.gz", nil
+		return queue.DefaultSubmissionName + ".tar.gz", nil
 	}
 	return "", errorf(http.StatusBadRequest, "malformed archive: the \"submission\" file is neither a .zip nor a .tar.gz")
 }
-
-// validate checks a job whatever its source: a request, or the queue.
-func (j *Job) validate(maxFiles int) *httpError {
-	if j.Name != "" {
-		if herr := checkName("submission name", j.Name); herr != nil {
-			return herr
-		}
-	}
-	switch {
-	case j.Archive != nil && len(j.Files) > 0:
-		return errorf(http.StatusBadRequest, "a job holds an archive and loose files")
-	case j.Archive != nil:
-		if herr := checkName("archive name", j.ArchiveName); herr != nil {
-			return herr
-		}
-		if archiveSuffix(j.ArchiveName) == "" {
-			return errorf(http.StatusBadRequest, "archive name %q does not end in .zip, .tar.gz or .tgz", j.ArchiveName)
-		}
-	case len(j.Files) == 0:
-		return errorf(http.StatusBadRequest, "no files in the submission")
-	case len(j.Files) > maxFiles:
-		return errorf(http.StatusBadRequest, "too many files (%d; at most %d)", len(j.Files), maxFiles)
-	default:
-		names := make([]string, 0, len(j.Files))
-		for name := range j.Files {
-			names = append(names, name)
-		}
-		sort.Strings(names)
-		for _, name := range names {
-			if herr := checkName("file name", name); herr != nil {
-				return herr
-			}
-		}
-	}
-	return nil
-}
-
-// open materializes the job in a fresh temp dir, opens it with the
-// submissions package's bounds, and removes the dir (a Submission lives in
-// memory). A request that is not an archive at all is a 400; one that
-// submissions.Open refuses (too many entries, too much data) is a 422.
-func (j *Job) open(tempDir string, maxFiles int) (*submissions.Submission, *httpError) {
-	if herr := j.validate(maxFiles); herr != nil {
-		return nil, herr
-	}
-	dir, err := os.MkdirTemp(tempDir, "redisgrade-upload-")
-	if err != nil {
-		return nil, errorf(http.StatusServiceUnavailable, "could not store the upload: %v", err)
-	}
-	defer os.RemoveAll(dir)
-	path, err := j.materialize(dir)
-	if err != nil {
-		return nil, errorf(http.StatusServiceUnavailable, "could not store the upload: %v", strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), ""))
-	}
-	sub, err := submissions.Open(path)
-	if err != nil {
-		msg := strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), "")
-		if malformedArchive(err) {
-			return nil, errorf(http.StatusBadRequest, "malformed archive: %s", msg)
-		}
-		return nil, errorf(http.StatusUnprocessableEntity, "the submission cannot be opened: %s", msg)
-	}
-	return sub, nil
-}
-
-// materialize writes the job under dir and returns the path to open.
-func (j *Job) materialize(dir string) (string, error) {
-	if j.Archive != nil {
-		path := filepath.Join(dir, j.ArchiveName)
-		return path, os.WriteFile(path, j.Archive, 0o600)
-	}
-	name := j.Name
-	if name == "" {
-		name = defaultSubmissionName
-	}
-	root := filepath.Join(dir, name)
-	if err := os.Mkdir(root, 0o700); err != nil {
-		return "", err
-	}
-	for file, data := range j.Files {
-		if err := os.WriteFile(filepath.Join(root, file), data, 0o600); err != nil {
-			return "", err
-		}
-	}
-	return root, nil
-}
-
-// malformedArchive tells bytes that are not a readable archive from an
-// archive the submission rules refuse.
-func malformedArchive(err error) bool {
-	var corrupt flate.CorruptInputError
-	return errors.Is(err, zip.ErrFormat) || errors.Is(err, zip.ErrAlgorithm) || errors.Is(err, zip.ErrChecksum) ||
-		errors.Is(err, gzip.ErrHeader) || errors.Is(err, gzip.ErrChecksum) || errors.Is(err, tar.ErrHeader) ||
-		errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &corrupt)
-}
-
-// newJobID returns 128 random bits in hex: not guessable from another's.
-func newJobID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
-
-var jobIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
-
-func validJobID(id string) bool { return jobIDPattern.MatchString(id) }

@@ -242,16 +242,18 @@ func readZip(p string) (map[string]*file, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	ra := &cappedReaderAt{r: f, left: maxZipDirectory}
-	zr, err := zip.NewReader(ra, info.Size())
-	if ra.exceeded {
+	return readZipAt(f, info.Size())
+}
+
+// readZipAt reads a zip of size bytes from r, a file or memory alike.
+func readZipAt(r io.ReaderAt, size int64) (map[string]*file, []string, error) {
+	zr, err := NewZipReader(r, size, maxZipDirectory)
+	if errors.Is(err, ErrZipDirectoryTooLarge) {
 		return nil, nil, tooManyEntries()
 	}
-	// ErrInsecurePath comes with a usable reader; names are checked below.
-	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+	if err != nil {
 		return nil, nil, err
 	}
-	ra.left = -1 // from here each file's read is bounded instead
 	var entries []archiveEntry
 	var notes []string
 	var skipped folderNotes
@@ -316,7 +318,12 @@ func readTarGz(p string) (map[string]*file, []string, error) {
 		return nil, nil, trimPathError(err, p)
 	}
 	defer f.Close()
-	gz, err := gzip.NewReader(bufio.NewReader(f))
+	return readTarGzFrom(bufio.NewReader(f))
+}
+
+// readTarGzFrom reads a .tar.gz stream, from a file or memory alike.
+func readTarGzFrom(r io.Reader) (map[string]*file, []string, error) {
+	gz, err := gzip.NewReader(r)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -403,6 +410,29 @@ func readTarEntries(tr *tar.Reader, skipped *folderNotes) ([]archiveEntry, []str
 	}
 }
 
+// ErrZipDirectoryTooLarge is NewZipReader's error for a central directory
+// over its bound.
+var ErrZipDirectoryTooLarge = errors.New("the zip's directory is too large")
+
+// NewZipReader reads a zip's central directory from r (size bytes), reading
+// at most maxDirectory bytes to do it: zip.NewReader loads a directory of
+// whatever size the archive claims. Over the bound it fails with
+// ErrZipDirectoryTooLarge. zip.ErrInsecurePath is no error here (the reader
+// is usable): the caller checks each entry's name. Reading the entries
+// afterwards is not capped; the caller bounds each file's read.
+func NewZipReader(r io.ReaderAt, size, maxDirectory int64) (*zip.Reader, error) {
+	ra := &cappedReaderAt{r: r, left: maxDirectory}
+	zr, err := zip.NewReader(ra, size)
+	if ra.exceeded {
+		return nil, ErrZipDirectoryTooLarge
+	}
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+		return nil, err
+	}
+	ra.left = -1
+	return zr, nil
+}
+
 // cappedReaderAt fails reads once left bytes have been read; left < 0
 // means no cap.
 type cappedReaderAt struct {
@@ -424,7 +454,7 @@ func (c *cappedReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	c.left -= int64(n)
 	if err == nil {
 		c.exceeded = true
-		err = tooMuchData()
+		err = ErrZipDirectoryTooLarge
 	}
 	return n, err
 }

@@ -1,6 +1,7 @@
 package submissions
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -77,7 +78,7 @@ func open(path string) (*Submission, error) {
 		return nil, trimPathError(err, path)
 	}
 	s := &Submission{name: filepath.Base(path), path: path}
-	suffix := archiveSuffix(path)
+	suffix := ArchiveSuffix(path)
 	switch {
 	case info.IsDir():
 		s.files, s.notes, err = readFolder(path)
@@ -99,8 +100,80 @@ func open(path string) (*Submission, error) {
 	return s, nil
 }
 
-// archiveSuffix returns the archive extension of path as written, or "".
-func archiveSuffix(path string) string {
+// OpenArchive opens a .zip, .tar.gz or .tgz held in memory (an upload):
+// name gives its kind and the submission's name, as a path does for Open,
+// and the bounds, notes and errors are Open's.
+func OpenArchive(name string, data []byte) (*Submission, error) {
+	s, err := openArchive(name, data)
+	if err != nil {
+		return nil, fmt.Errorf("open submission %s: %w", name, err)
+	}
+	return s, nil
+}
+
+func openArchive(name string, data []byte) (*Submission, error) {
+	s := &Submission{name: name}
+	var err error
+	switch suffix := ArchiveSuffix(name); suffix {
+	case "":
+		return nil, errors.New("not a .zip, .tar.gz or .tgz")
+	case ".zip":
+		s.files, s.notes, err = readZipAt(bytes.NewReader(data), int64(len(data)))
+		s.name = name[:len(name)-len(suffix)]
+	default:
+		s.files, s.notes, err = readTarGzFrom(bytes.NewReader(data))
+		s.name = name[:len(name)-len(suffix)]
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// OpenFiles opens loose files held in memory, by name, as Open opens a
+// folder named name holding just them: the same bounds and errors. A file
+// name must be a plain name, with no folder in it.
+func OpenFiles(name string, files map[string][]byte) (*Submission, error) {
+	s, err := openFiles(name, files)
+	if err != nil {
+		return nil, fmt.Errorf("open submission %s: %w", name, err)
+	}
+	return s, nil
+}
+
+func openFiles(name string, files map[string][]byte) (*Submission, error) {
+	if len(files) > maxEntries {
+		return nil, tooManyEntries()
+	}
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	slices.Sort(names) // the same error for the same files, whatever the map's order
+	s := &Submission{name: name, files: make(map[string]*file, len(files))}
+	b := &budget{left: maxTotalBytes}
+	for _, n := range names {
+		if n == "" || n == "." || n == ".." || strings.ContainsAny(n, `/\`) {
+			return nil, fmt.Errorf("file name %q is not a plain name", n)
+		}
+		data := files[n]
+		if len(data) > MaxFileSize {
+			s.files[n] = &file{size: int64(len(data)), tooLarge: true}
+			continue
+		}
+		kept, err := b.readBounded(bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", n, err)
+		}
+		s.files[n] = newFile(kept, 0)
+	}
+	return s, nil
+}
+
+// ArchiveSuffix returns the archive extension Open and OpenArchive read
+// (.zip, .tar.gz, .tgz, in any letter case) as written at the end of path,
+// or "".
+func ArchiveSuffix(path string) string {
 	for _, ext := range []string{".zip", ".tar.gz", ".tgz"} {
 		if len(path) >= len(ext) && strings.EqualFold(path[len(path)-len(ext):], ext) {
 			return ext

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/redisgrade/redisgrade/internal/words"
 	"github.com/redisgrade/redisgrade/report"
 
 	"github.com/redis/go-redis/v9"
@@ -125,7 +126,7 @@ func (d Demo) Run(ctx context.Context, admin *redis.Client, connect atomicity.Co
 			fmt.Fprintf(d.Out, "\r\x1b[2K%s\n", d.liveLine(p, i, way, obs))
 		} else {
 			fmt.Fprintf(d.Out, "%d. %s: %d runs, %s samples, %s inconsistent, final %s\n", i+1, way.Name,
-				obs.Runs, thousands(obs.Samples), thousands(obs.Inconsistent), race.State(obs.Final))
+				obs.Runs, words.Thousands(obs.Samples), words.Thousands(obs.Inconsistent), race.State(obs.Final))
 		}
 		mu.Unlock()
 		results = append(results, DemoResult{Way: way, Obs: obs})
@@ -142,7 +143,7 @@ func (d Demo) liveLine(p report.Palette, i int, way Way, o atomicity.Observation
 	head := fmt.Sprintf("%d. %-23s ", i+1, way.Name)
 	bar := strings.Repeat("█", filled) + strings.Repeat("░", barWidth-filled)
 	runs := fmt.Sprintf(" %*d/%d", len(strconv.Itoa(d.Runs)), o.Runs, d.Runs)
-	reads := fmt.Sprintf(" · %s of %s reads inconsistent", thousands(o.Inconsistent), thousands(o.Samples))
+	reads := fmt.Sprintf(" · %s of %s reads inconsistent", words.Thousands(o.Inconsistent), words.Thousands(o.Samples))
 	width := d.Width
 	if width <= 0 {
 		width = 80
@@ -173,8 +174,8 @@ func (d Demo) Summary(results []DemoResult) error {
 		if len(r.Obs.Final) == 2 {
 			stock, sales = strconv.FormatInt(r.Obs.Final[0], 10), strconv.FormatInt(r.Obs.Final[1], 10)
 		}
-		rows = append(rows, []string{r.Way.Name, strconv.FormatInt(r.Obs.Runs, 10), thousands(r.Obs.Samples),
-			thousands(r.Obs.Inconsistent), thousands(d.Lost(r)), stock, sales})
+		rows = append(rows, []string{r.Way.Name, strconv.FormatInt(r.Obs.Runs, 10), words.Thousands(r.Obs.Samples),
+			words.Thousands(r.Obs.Inconsistent), words.Thousands(d.Lost(r)), stock, sales})
 	}
 	widths := make([]int, len(headers[0]))
 	for _, row := range rows {
@@ -230,21 +231,3 @@ const DemoWhy = "Why: without Lua, other clients run between your commands: with
 	"same stock and both write the same new value, so sales are lost, and with DECR then INCR a reader " +
 	"catches a unit that has left stock but not yet reached sales. A Lua script runs on the server as one " +
 	"step that no other command can interrupt, so no update is lost and no reader ever sees half of one."
-
-// thousands renders 12345 as 12,345.
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}

@@ -27,7 +27,7 @@ var kinds = []string{engine.KindProcess, engine.KindEmbedded}
 
 func grade(t *testing.T, kind, dir string) *report.Report {
 	t.Helper()
-	eng, _, err := engine.New(kind, engine.Options{})
+	eng, _, err := engine.New(t.Context(), kind, engine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func write(t *testing.T, dir string, files map[string]string) {
 func TestDemo(t *testing.T) {
 	for _, kind := range kinds {
 		t.Run(kind, func(t *testing.T) {
-			eng, _, err := engine.New(kind, engine.Options{})
+			eng, _, err := engine.New(t.Context(), kind, engine.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

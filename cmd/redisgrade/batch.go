@@ -8,7 +8,6 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
@@ -29,8 +28,7 @@ type batchFlags struct {
 	engine   engineFlags
 	quiet    bool
 	verbose  bool
-	timeout  time.Duration
-	deadline time.Duration
+	limits   limitFlags
 }
 
 func newBatchCmd() *cobra.Command {
@@ -62,8 +60,7 @@ func newBatchCmd() *cobra.Command {
 	f.engine.register(fl)
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress on stderr")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "say which engine was chosen and why")
-	fl.DurationVar(&f.timeout, "timeout", 0, "time limit for one case's commands (default: the spec's, else 2s)")
-	fl.DurationVar(&f.deadline, "deadline", grader.DefaultDeadline, "time limit for grading one whole submission")
+	f.limits.register(fl, "time limit for grading one whole submission")
 	_ = cmd.MarkFlagRequired("exercise")
 	_ = cmd.MarkFlagRequired("out")
 	return cmd
@@ -74,11 +71,9 @@ func runBatch(cmd *cobra.Command, f batchFlags, classPath string) error {
 	if f.jobs < 1 {
 		return usageError(errors.New("-j must be at least 1"))
 	}
-	if f.timeout < 0 {
-		return usageError(errors.New("--timeout must be positive"))
-	}
-	if f.deadline <= 0 {
-		return usageError(errors.New("--deadline must be positive"))
+	limits, err := f.limits.options()
+	if err != nil {
+		return err
 	}
 	ex, err := exercises.Load(f.exercise)
 	if err != nil {
@@ -105,7 +100,7 @@ func runBatch(cmd *cobra.Command, f batchFlags, classPath string) error {
 			fmt.Fprintf(stderr, "redisgrade: %s\n", note)
 		}
 	}
-	eng, cleanup, err := f.engine.open(f.verbose, stderr)
+	eng, cleanup, err := f.engine.open(cmd.Context(), f.verbose, stderr)
 	if err != nil {
 		return err
 	}
@@ -138,7 +133,7 @@ func runBatch(cmd *cobra.Command, f batchFlags, classPath string) error {
 	opts := batch.Options{
 		Exercise: ex, Engine: eng, Out: f.out, Workers: f.jobs,
 		Fresh: f.fresh, Resume: f.resume, Force: f.force, Abort: abort,
-		Grade: grader.Options{Timeout: f.timeout, Deadline: f.deadline},
+		Grade: limits,
 	}
 	if !f.quiet {
 		opts.Progress, opts.Terminal = stderr, isTerminal(stderr)

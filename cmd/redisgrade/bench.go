@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/redisgrade/redisgrade/batch"
+	"github.com/redisgrade/redisgrade/bench"
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
@@ -84,11 +85,11 @@ func runBench(cmd *cobra.Command, f benchFlags) error {
 	fmt.Fprintf(stdout, "redisgrade bench: %s, %d example submissions cycled; %d CPUs, GOMAXPROCS %d\n",
 		ex.ID, len(examples), runtime.NumCPU(), runtime.GOMAXPROCS(0))
 
-	res, err := batch.Bench(cmd.Context(), batch.BenchOptions{
+	res, err := bench.Run(cmd.Context(), bench.Options{
 		Exercise: ex, Examples: examples, N: f.n, FreshN: f.freshN, DockerN: f.dockerN,
 		Workers: f.jobs, Dir: dir, Log: stderr,
 		NewEngine: func(kind string) (engine.Engine, error) {
-			eng, _, err := engine.New(kind, engine.Options{Image: f.image})
+			eng, _, err := engine.New(cmd.Context(), kind, engine.Options{Image: f.image})
 			return eng, err
 		},
 	})

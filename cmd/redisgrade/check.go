@@ -43,12 +43,12 @@ func (f *studentFlags) add(cmd *cobra.Command, withDir bool) {
 
 // newEngine picks the engine: an unknown kind is bad input (exit 2), an
 // engine that cannot be had is the grader's failure (exit 3).
-func (f *studentFlags) newEngine(stderr io.Writer) (engine.Engine, error) {
+func (f *studentFlags) newEngine(ctx context.Context, stderr io.Writer) (engine.Engine, error) {
 	kind, err := chooseEngine(f.engine)
 	if err != nil {
 		return nil, err
 	}
-	eng, reason, err := engine.New(kind, engine.Options{RedisServer: f.redisPath})
+	eng, reason, err := engine.New(ctx, kind, engine.Options{RedisServer: f.redisPath})
 	if err != nil {
 		return nil, &exitError{code: exitInfra, err: err}
 	}
@@ -113,7 +113,7 @@ func runCheck(cmd *cobra.Command, f studentFlags, watch bool) error {
 	if err != nil {
 		return err
 	}
-	eng, err := f.newEngine(stderr)
+	eng, err := f.newEngine(cmd.Context(), stderr)
 	if err != nil {
 		return err
 	}

@@ -42,7 +42,7 @@ func newDemoCmd() *cobra.Command {
 			if runs < clients || runs > 100000 {
 				return usageError(errors.New("--runs must be between --clients and 100000"))
 			}
-			eng, err := f.newEngine(stderr)
+			eng, err := f.newEngine(cmd.Context(), stderr)
 			if err != nil {
 				return err
 			}

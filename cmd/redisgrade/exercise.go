@@ -127,7 +127,7 @@ func newExerciseTestCmd() *cobra.Command {
 				}
 				exs = append(exs, ex)
 			}
-			eng, cleanup, err := ef.open(verbose, stderr)
+			eng, cleanup, err := ef.open(cmd.Context(), verbose, stderr)
 			if err != nil {
 				return err
 			}

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
@@ -23,8 +22,7 @@ type gradeFlags struct {
 	engine   engineFlags
 	format   string
 	color    string
-	timeout  time.Duration
-	deadline time.Duration
+	limits   limitFlags
 	verbose  bool
 }
 
@@ -48,8 +46,7 @@ func newGradeCmd() *cobra.Command {
 	f.engine.register(fl)
 	fl.StringVarP(&f.format, "format", "f", "text", "output format: "+strings.Join(report.Formats(), ", "))
 	fl.StringVar(&f.color, "color", "auto", "colour the text output: auto (when stdout is a terminal and NO_COLOR is unset), always, never")
-	fl.DurationVar(&f.timeout, "timeout", 0, "time limit for one case's commands (default: the spec's, else 2s)")
-	fl.DurationVar(&f.deadline, "deadline", grader.DefaultDeadline, "time limit for grading the whole submission")
+	f.limits.register(fl, "time limit for grading the whole submission")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "list every check, and say which engine was chosen and why")
 	_ = cmd.MarkFlagRequired("exercise")
 	return cmd
@@ -69,11 +66,9 @@ func runGrade(cmd *cobra.Command, f gradeFlags, path string) error {
 	if err != nil {
 		return usageError(err)
 	}
-	if f.timeout < 0 {
-		return usageError(errors.New("--timeout must be positive"))
-	}
-	if f.deadline <= 0 {
-		return usageError(errors.New("--deadline must be positive"))
+	limits, err := f.limits.options()
+	if err != nil {
+		return err
 	}
 	// Everything the user gave is checked before any Redis starts.
 	ex, err := exercises.Load(f.exercise)
@@ -103,13 +98,13 @@ func runGrade(cmd *cobra.Command, f gradeFlags, path string) error {
 		}
 		return usageError(err)
 	}
-	eng, cleanup, err := f.engine.open(f.verbose, stderr)
+	eng, cleanup, err := f.engine.open(cmd.Context(), f.verbose, stderr)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
 
-	rep, err := grader.Grade(cmd.Context(), ex, sub, eng, grader.Options{Timeout: f.timeout, Deadline: f.deadline})
+	rep, err := grader.Grade(cmd.Context(), ex, sub, eng, limits)
 	if err != nil {
 		if cmd.Context().Err() != nil {
 			return &exitError{code: exitInfra, err: errors.New("interrupted: nothing was graded")}

@@ -93,7 +93,7 @@ func newHintCmd() *cobra.Command {
 // flags are the user's to fix (exit 2); any other failure lets hint fall
 // back on the step of the last check.
 func gradeForHint(cmd *cobra.Command, f studentFlags, dir string, ex *exercises.Exercise) (*report.Report, error) {
-	eng, err := f.newEngine(cmd.ErrOrStderr())
+	eng, err := f.newEngine(cmd.Context(), cmd.ErrOrStderr())
 	if err != nil {
 		return nil, err
 	}

@@ -50,6 +50,9 @@ func TestExitCodes(t *testing.T) {
 		{"unknown format", []string{"grade", "-e", "lua-atomicity", "-f", "xml", examples + "correct"}, 2, `--format: unknown format "xml"`},
 		{"unknown engine", []string{"grade", "-e", "lua-atomicity", "--engine", "vm", examples + "correct"}, 2, "--engine"},
 		{"bad color", []string{"grade", "-e", "lua-atomicity", "--color", "pink", examples + "correct"}, 2, `--color: unknown colour mode "pink"`},
+		{"negative timeout", []string{"grade", "-e", "lua-atomicity", "--timeout", "-1s", examples + "correct"}, 2, "--timeout must be positive"},
+		{"batch without a deadline", []string{"batch", "-e", "lua-atomicity", "--out", "never-written", "--deadline", "0s", examples}, 2, "--deadline must be positive"},
+		{"bad image", []string{"grade", "-e", "lua-atomicity", "--engine", "docker", "--image", "not a valid image", examples + "correct"}, 2, `--engine: engine options: image "not a valid image"`},
 		{"no redis-server", []string{"grade", "-e", "lua-atomicity", "--engine", "process", "--redis-server", "/no/redis-server", examples + "correct"}, 3, "redis-server"},
 	}
 	for _, tt := range tests {

@@ -83,7 +83,7 @@ func runPlay(cmd *cobra.Command, f studentFlags, args []string, addr string, noO
 		}
 		cfg.Start = ex.ID
 	}
-	eng, err := f.newEngine(stderr)
+	eng, err := f.newEngine(cmd.Context(), stderr)
 	if err != nil {
 		return err
 	}

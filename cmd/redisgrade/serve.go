@@ -15,7 +15,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/redisgrade/redisgrade/bench"
 	"github.com/redisgrade/redisgrade/grader"
+	"github.com/redisgrade/redisgrade/queue"
 	"github.com/redisgrade/redisgrade/service"
 )
 
@@ -27,27 +29,15 @@ const tokenEnv = "REDISGRADE_TOKEN"
 // loadtest: the shared engine flags, plus the grader's limits.
 type gradingFlags struct {
 	engineFlags
-	timeout  time.Duration
-	deadline time.Duration
-	verbose  bool
+	limitFlags
+	verbose bool
 }
 
 func (f *gradingFlags) add(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	f.engineFlags.register(fl)
-	fl.DurationVar(&f.timeout, "timeout", 0, "time limit for one case's commands (default: the spec's, else 2s)")
-	fl.DurationVar(&f.deadline, "deadline", grader.DefaultDeadline, "time limit for grading one submission")
+	f.limitFlags.register(fl, "time limit for grading one submission")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "say which engine was chosen and why")
-}
-
-func (f *gradingFlags) options() (grader.Options, error) {
-	if f.timeout < 0 {
-		return grader.Options{}, usageError(errors.New("--timeout must be positive"))
-	}
-	if f.deadline <= 0 {
-		return grader.Options{}, usageError(errors.New("--deadline must be positive"))
-	}
-	return grader.Options{Timeout: f.timeout, Deadline: f.deadline}, nil
 }
 
 type serveFlags struct {
@@ -90,9 +80,9 @@ func newServeCmd() *cobra.Command {
 	fl.DurationVar(&f.requestTimeout, "request-timeout", service.DefaultRequestTimeout, "time limit for one request once its body is in, waiting included")
 	fl.DurationVar(&f.uploadTimeout, "upload-timeout", service.DefaultUploadTimeout, "time limit for a request's body to arrive")
 	fl.StringVar(&f.queue, "queue", "", "enqueue for workers on this Redis (redis://host:port/db) instead of grading")
-	fl.StringVar(&f.stream, "stream", service.DefaultStream, "with --queue: the jobs stream")
-	fl.DurationVar(&f.resultTTL, "result-ttl", service.DefaultResultTTL, "with --queue: how long a job is kept")
-	fl.Int64Var(&f.maxBacklog, "max-backlog", service.DefaultMaxBacklog, "with --queue: jobs waiting before 429")
+	fl.StringVar(&f.stream, "stream", queue.DefaultStream, "with --queue: the jobs stream")
+	fl.DurationVar(&f.resultTTL, "result-ttl", queue.DefaultResultTTL, "with --queue: how long a job is kept")
+	fl.Int64Var(&f.maxBacklog, "max-backlog", queue.DefaultMaxBacklog, "with --queue: jobs waiting before 429")
 	cmd.AddCommand(newLoadtestCmd())
 	return cmd
 }
@@ -129,7 +119,7 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	}
 	what := ""
 	if f.queue != "" {
-		q, err := openQueue(cmd.Context(), f.queue, service.QueueConfig{Stream: f.stream, ResultTTL: f.resultTTL, MaxBacklog: f.maxBacklog})
+		q, err := openQueue(cmd.Context(), f.queue, queue.Config{Stream: f.stream, ResultTTL: f.resultTTL, MaxBacklog: f.maxBacklog})
 		if err != nil {
 			return err
 		}
@@ -137,7 +127,7 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 		cfg.Queue = q
 		what = "enqueueing on " + q.Stream() + " for workers"
 	} else {
-		eng, cleanup, err := f.open(f.verbose, stderr)
+		eng, cleanup, err := f.open(cmd.Context(), f.verbose, stderr)
 		if err != nil {
 			return err
 		}
@@ -180,8 +170,8 @@ func isLoopback(a net.Addr) bool {
 }
 
 // openQueue connects to the queue's Redis and checks that it answers.
-func openQueue(ctx context.Context, url string, cfg service.QueueConfig) (*service.Queue, error) {
-	q, err := service.OpenQueue(url, cfg)
+func openQueue(ctx context.Context, url string, cfg queue.Config) (*queue.Queue, error) {
+	q, err := queue.Open(url, cfg)
 	if err != nil {
 		return nil, usageError(fmt.Errorf("--queue: %w", err))
 	}
@@ -235,9 +225,9 @@ func runLoadtest(cmd *cobra.Command, f loadtestFlags) error {
 		return usageError(errors.New("-c, -n, --duration and -j must be positive"))
 	}
 	ctx := cmd.Context()
-	cfg := service.LoadConfig{URL: f.url, Token: tokenFrom(f.token), Concurrency: f.concurrency, Requests: f.requests, Duration: f.duration}
+	cfg := bench.LoadConfig{URL: f.url, Token: tokenFrom(f.token), Concurrency: f.concurrency, Requests: f.requests, Duration: f.duration}
 	if f.url != "" {
-		if err := service.CheckLoopback(f.url); err != nil {
+		if err := bench.CheckLoopback(f.url); err != nil {
 			return usageError(err)
 		}
 	} else {
@@ -245,7 +235,7 @@ func runLoadtest(cmd *cobra.Command, f loadtestFlags) error {
 		if err != nil {
 			return err
 		}
-		eng, cleanup, err := f.open(f.verbose, stderr)
+		eng, cleanup, err := f.open(cmd.Context(), f.verbose, stderr)
 		if err != nil {
 			return err
 		}
@@ -268,7 +258,7 @@ func runLoadtest(cmd *cobra.Command, f loadtestFlags) error {
 		cfg.URL = "http://" + ln.Addr().String()
 		fmt.Fprintf(stderr, "redisgrade: load test on a server at %s (%s engine, -j %d)\n", cfg.URL, eng.Kind(), f.jobs)
 	}
-	res, err := service.LoadTest(ctx, cfg)
+	res, err := bench.LoadTest(ctx, cfg)
 	if res != nil {
 		if werr := res.Write(stdout); werr != nil {
 			return &exitError{code: exitInfra, err: werr}

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/redisgrade/redisgrade/grader"
-	"github.com/redisgrade/redisgrade/service"
+	"github.com/redisgrade/redisgrade/queue"
 )
 
 type workerFlags struct {
@@ -42,13 +42,13 @@ func newWorkerCmd() *cobra.Command {
 	f.gradingFlags.add(cmd)
 	fl := cmd.Flags()
 	fl.StringVar(&f.queue, "queue", "", "the queue's Redis (redis://host:port/db, or unix:///path?db=N)")
-	fl.StringVar(&f.stream, "stream", service.DefaultStream, "the jobs stream")
-	fl.StringVar(&f.group, "group", service.DefaultGroup, "the consumer group")
+	fl.StringVar(&f.stream, "stream", queue.DefaultStream, "the jobs stream")
+	fl.StringVar(&f.group, "group", queue.DefaultGroup, "the consumer group")
 	fl.StringVar(&f.consumer, "consumer", "", "this worker's name in the group (default: hostname-pid)")
 	fl.IntVarP(&f.jobs, "jobs", "j", grader.DefaultJobs(), "gradings at once, each on its own warm Redis")
-	fl.DurationVar(&f.claimIdle, "claim-idle", service.DefaultClaimIdle, "take over a job left this long without a heartbeat")
-	fl.Int64Var(&f.maxDeliveries, "max-deliveries", service.DefaultMaxDeliveries, "tries before a job is recorded as failed")
-	fl.DurationVar(&f.resultTTL, "result-ttl", service.DefaultResultTTL, "how long results are kept")
+	fl.DurationVar(&f.claimIdle, "claim-idle", queue.DefaultClaimIdle, "take over a job left this long without a heartbeat")
+	fl.Int64Var(&f.maxDeliveries, "max-deliveries", queue.DefaultMaxDeliveries, "tries before a job is recorded as failed")
+	fl.DurationVar(&f.resultTTL, "result-ttl", queue.DefaultResultTTL, "how long results are kept")
 	_ = cmd.MarkFlagRequired("queue")
 	return cmd
 }
@@ -69,17 +69,17 @@ func runWorker(cmd *cobra.Command, f workerFlags) error {
 	case f.resultTTL < time.Second:
 		return usageError(errors.New("--result-ttl must be at least 1s"))
 	}
-	eng, cleanup, err := f.open(f.verbose, stderr)
+	eng, cleanup, err := f.open(cmd.Context(), f.verbose, stderr)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	q, err := openQueue(cmd.Context(), f.queue, service.QueueConfig{Stream: f.stream, Group: f.group, ResultTTL: f.resultTTL})
+	q, err := openQueue(cmd.Context(), f.queue, queue.Config{Stream: f.stream, Group: f.group, ResultTTL: f.resultTTL})
 	if err != nil {
 		return err
 	}
 	defer q.Close()
-	w, err := service.NewWorker(service.WorkerConfig{
+	w, err := queue.NewWorker(queue.WorkerConfig{
 		Queue: q, Engine: eng, Consumer: f.consumer, Jobs: f.jobs, Grade: opts,
 		ClaimIdle: f.claimIdle, MaxDeliveries: f.maxDeliveries,
 		Log: log.New(stderr, "redisgrade: ", log.LstdFlags),

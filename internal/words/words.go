@@ -1,5 +1,5 @@
-// Package words writes counts the way people say them: "1 problem",
-// "2 problems", "1 point", "1.5 points".
+// Package words writes counts and numbers the way people say them: "1 problem",
+// "2 problems", "1 point", "1.5 points", "12,345".
 package words
 
 import "strconv"
@@ -24,3 +24,23 @@ func Points(x float64) string {
 	}
 	return s + " points"
 }
+
+// Thousands renders 12345 as 12,345.
+func Thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := n < 0
+	if neg {
+		s = s[1:]
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		return "-" + s
+	}
+	return s
+}
+
+// Number renders a score or a count as people write it: 4, 2.5, 0.125 (no
+// exponent, no trailing zeros).
+func Number(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

@@ -19,3 +19,19 @@ func TestCounts(t *testing.T) {
 		}
 	}
 }
+
+func TestThousands(t *testing.T) {
+	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", -1000: "-1,000", -999: "-999"} {
+		if got := Thousands(n); got != want {
+			t.Errorf("Thousands(%d) = %s, want %s", n, got, want)
+		}
+	}
+}
+
+func TestNumber(t *testing.T) {
+	for f, want := range map[float64]string{0: "0", 4: "4", 2.5: "2.5", 0.125: "0.125", 1e21: "1000000000000000000000"} {
+		if got := Number(f); got != want {
+			t.Errorf("Number(%g) = %s, want %s", f, got, want)
+		}
+	}
+}

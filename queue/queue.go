@@ -1,4 +1,8 @@
-package service
+// Package queue is the job queue shared by serve and the workers: a Job (one
+// submission as it arrived, validated the same way wherever it comes from),
+// a Queue on a Redis Stream with a consumer group, and the Worker that grades
+// its jobs and records each result once.
+package queue
 
 import (
 	"context"
@@ -13,7 +17,7 @@ import (
 	"github.com/redisgrade/redisgrade/report"
 )
 
-// Defaults for QueueConfig.
+// Defaults for Config.
 const (
 	DefaultStream     = "redisgrade:jobs"
 	DefaultGroup      = "graders"
@@ -26,8 +30,8 @@ const (
 // ErrBacklogFull is returned by Enqueue when too many jobs wait.
 var ErrBacklogFull = errors.New("the job queue is full")
 
-// QueueConfig names the keys of a queue. The zero value is usable.
-type QueueConfig struct {
+// Config names the keys of a queue. The zero value is usable.
+type Config struct {
 	// Stream is the jobs stream (default "redisgrade:jobs"). The other keys
 	// share its prefix, the stream's name without ":jobs".
 	Stream string
@@ -50,23 +54,23 @@ type QueueConfig struct {
 //	P:results       stream   one entry per recorded result: job, status, worker (capped at ~10,000)
 type Queue struct {
 	rdb *redis.Client
-	cfg QueueConfig
+	cfg Config
 	pre string
 }
 
-// OpenQueue connects to the queue's Redis at url (redis://host:port/db,
+// Open connects to the queue's Redis at url (redis://host:port/db,
 // rediss://..., or unix:///path?db=N). It does not dial yet.
-func OpenQueue(url string, cfg QueueConfig) (*Queue, error) {
+func Open(url string, cfg Config) (*Queue, error) {
 	opts, err := redis.ParseURL(url)
 	if err != nil {
 		return nil, fmt.Errorf("queue URL: %w", err)
 	}
 	opts.ContextTimeoutEnabled = true
-	return NewQueue(redis.NewClient(opts), cfg), nil
+	return New(redis.NewClient(opts), cfg), nil
 }
 
-// NewQueue returns a queue on an existing client; Close closes it.
-func NewQueue(rdb *redis.Client, cfg QueueConfig) *Queue {
+// New returns a queue on an existing client; Close closes it.
+func New(rdb *redis.Client, cfg Config) *Queue {
 	if cfg.Stream == "" {
 		cfg.Stream = DefaultStream
 	}
@@ -118,7 +122,7 @@ func (q *Queue) EnsureGroup(ctx context.Context) error {
 
 // Enqueue adds a job (with its ID set) to the stream.
 func (q *Queue) Enqueue(ctx context.Context, job *Job) error {
-	if !validJobID(job.ID) {
+	if !ValidJobID(job.ID) {
 		return fmt.Errorf("bad job id %q", job.ID)
 	}
 	n, err := q.rdb.XLen(ctx, q.cfg.Stream).Result()

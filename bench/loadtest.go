@@ -1,4 +1,4 @@
-package service
+package bench
 
 import (
 	"bytes"
@@ -20,6 +20,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/redisgrade/redisgrade/service"
 )
 
 // loadData holds the two lua-atomicity submissions the load test sends: the
@@ -95,7 +97,7 @@ func loadCases() ([]loadCase, error) {
 		if err != nil {
 			return nil, err
 		}
-		body, err := json.Marshal(gradeRequest{Exercise: "lua-atomicity", Name: c.dir, Files: files})
+		body, err := json.Marshal(service.GradeRequest{Exercise: "lua-atomicity", Name: c.dir, Files: files})
 		if err != nil {
 			return nil, err
 		}

@@ -1,4 +1,4 @@
-package service
+package queue
 
 import (
 	"context"
@@ -53,8 +53,6 @@ type WorkerConfig struct {
 	MaxDeliveries int64
 	// MaxFiles bounds the loose files of a job (default 64).
 	MaxFiles int
-	// TempDir is where jobs are materialized ("" = os.TempDir()).
-	TempDir string
 	// Log gets a line per job and the errors; nil = none.
 	Log *log.Logger
 }
@@ -288,7 +286,7 @@ func (g *graderLoop) handle(ctx context.Context, m redis.XMessage, deliveries in
 	w, q := g.w, g.w.cfg.Queue
 	id, _ := m.Values["id"].(string)
 	payload, _ := m.Values["job"].(string)
-	if !validJobID(id) {
+	if !ValidJobID(id) {
 		// Deleted while pending (Values is nil), or not one of ours.
 		if err := q.drop(ctx, m.ID); err != nil && ctx.Err() == nil {
 			w.cfg.Log.Printf("%s: drop entry %s: %v", g.consumer, m.ID, err)
@@ -341,18 +339,18 @@ func (g *graderLoop) grade(ctx context.Context, entryID string, job *Job, res *R
 		w.failed.Add(1)
 		return
 	}
-	ex, herr := loadExercise(w.shipped, job.Exercise)
+	ex, herr := LoadExercise(w.shipped, job.Exercise)
 	if herr != nil {
-		reject(herr.status, herr.msg)
+		reject(herr.Status, herr.Msg)
 		return
 	}
-	sub, herr := job.open(w.cfg.TempDir, w.cfg.MaxFiles)
+	sub, herr := job.Open(w.cfg.MaxFiles)
 	if herr != nil {
-		if herr.status >= 500 {
+		if herr.Status >= 500 {
 			g.infraFailure(ctx, res, deliveries, herr)
 			return
 		}
-		reject(herr.status, herr.msg)
+		reject(herr.Status, herr.Msg)
 		return
 	}
 	if err := g.lease.Ready(ctx); err != nil {

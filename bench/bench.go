@@ -1,147 +1,24 @@
-package batch
+// Package bench measures the grader: a class graded in batch mode in each way
+// (warm pool, fresh servers, containers), the floor of one grading (the Redis
+// work it does, sent straight), and a load test of a running serve.
+package bench
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
+	"github.com/redisgrade/redisgrade/batch"
 	"github.com/redisgrade/redisgrade/checks"
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
 	"github.com/redisgrade/redisgrade/submissions"
 )
-
-// Example is one example submission: a folder and the verdict per step its
-// expected.yaml gives.
-type Example struct {
-	Name     string
-	Dir      string
-	Expected map[string]string // step id -> "pass" or "fail"
-}
-
-// LoadExamples reads the example submissions under dir (one folder each,
-// with an expected.yaml), sorted by name.
-func LoadExamples(dir string) ([]Example, error) {
-	des, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var out []Example
-	for _, de := range des {
-		if !de.IsDir() {
-			continue
-		}
-		ex := Example{Name: de.Name(), Dir: filepath.Join(dir, de.Name())}
-		data, err := os.ReadFile(filepath.Join(ex.Dir, "expected.yaml"))
-		if err != nil {
-			return nil, err
-		}
-		var want struct {
-			Steps map[string]string `yaml:"steps"`
-		}
-		if err := yaml.Unmarshal(data, &want); err != nil {
-			return nil, fmt.Errorf("%s: %w", filepath.Join(ex.Dir, "expected.yaml"), err)
-		}
-		ex.Expected = want.Steps
-		out = append(out, ex)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("no example submissions in %s", dir)
-	}
-	return out, nil
-}
-
-// GenerateClass writes a class of n submissions into dir, one folder per
-// student, cycling through the examples: student0001-correct,
-// student0002-correct-bom, ... It returns the example each student copies.
-func GenerateClass(dir string, examples []Example, n int) (map[string]Example, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	of := make(map[string]Example, n)
-	for i := 0; i < n; i++ {
-		ex := examples[i%len(examples)]
-		id := fmt.Sprintf("student%04d-%s", i+1, ex.Name)
-		dst := filepath.Join(dir, id)
-		if err := os.Mkdir(dst, 0o755); err != nil {
-			return nil, err
-		}
-		files, err := os.ReadDir(ex.Dir)
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range files {
-			if !f.Type().IsRegular() || f.Name() == "expected.yaml" {
-				continue
-			}
-			data, err := os.ReadFile(filepath.Join(ex.Dir, f.Name()))
-			if err != nil {
-				return nil, err
-			}
-			if err := os.WriteFile(filepath.Join(dst, f.Name()), data, 0o644); err != nil {
-				return nil, err
-			}
-		}
-		of[id] = ex
-	}
-	return of, nil
-}
-
-// CheckResults checks a batch's results.jsonl against the class it graded:
-// every student present exactly once, graded, with each step's verdict the
-// one its example expects. It returns every problem found.
-func CheckResults(out string, of map[string]Example) []string {
-	data, err := os.ReadFile(filepath.Join(out, ResultsFile))
-	if err != nil {
-		return []string{err.Error()}
-	}
-	var problems []string
-	seen := map[string]int{}
-	log, err := ReadResults(filepath.Join(out, ResultsFile))
-	if err != nil {
-		return []string{err.Error()}
-	}
-	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
-	for _, r := range log.Results {
-		seen[r.Student]++
-	}
-	if len(lines) != len(of) {
-		problems = append(problems, fmt.Sprintf("%d lines in %s for %d students", len(lines), ResultsFile, len(of)))
-	}
-	for id := range of {
-		if seen[id] != 1 {
-			problems = append(problems, fmt.Sprintf("%s: %d results", id, seen[id]))
-		}
-	}
-	for _, r := range log.Results {
-		ex, ok := of[r.Student]
-		if !ok {
-			problems = append(problems, fmt.Sprintf("%s: not in the class", r.Student))
-			continue
-		}
-		if r.Status != StatusGraded {
-			problems = append(problems, fmt.Sprintf("%s: %s: %s", r.Student, r.Status, r.Error))
-			continue
-		}
-		for _, st := range r.Report.Steps {
-			got := map[bool]string{true: "pass", false: "fail"}[st.Passed]
-			if want := ex.Expected[st.ID]; want != got {
-				problems = append(problems, fmt.Sprintf("%s (%s): step %s %s, expected.yaml says %s", r.Student, ex.Name, st.ID, got, want))
-			}
-		}
-	}
-	sort.Strings(problems)
-	return problems
-}
 
 // WithoutProbes returns a copy of the exercise without its probes (the
 // atomicity checks), to measure what they cost.
@@ -172,10 +49,10 @@ func WithoutProbes(ex *exercises.Exercise) *exercises.Exercise {
 	return &cp
 }
 
-// BenchOptions configure Bench.
-type BenchOptions struct {
+// Options configure Run.
+type Options struct {
 	Exercise *exercises.Exercise
-	Examples []Example
+	Examples []batch.Example
 	N        int // submissions for the warm pool
 	FreshN   int // for a fresh redis-server per submission
 	DockerN  int // for a fresh container per submission
@@ -186,8 +63,8 @@ type BenchOptions struct {
 	NewEngine func(kind string) (engine.Engine, error)
 }
 
-// BenchRow is one way of grading, measured.
-type BenchRow struct {
+// Row is one way of grading, measured.
+type Row struct {
 	Name     string
 	Engine   string
 	N        int
@@ -197,21 +74,21 @@ type BenchRow struct {
 	Err      error // unavailable, or failed
 }
 
-// BenchResult is what Bench measured.
-type BenchResult struct {
-	Warm, WarmNoProbe, Fresh, Docker BenchRow
+// Result is what Run measured.
+type Result struct {
+	Warm, WarmNoProbe, Fresh, Docker Row
 	Floor                            *Floor
 	FloorErr                         error
 }
 
-// Bench grades generated classes in batch mode in each way: a warm pool
+// Run grades generated classes in batch mode in each way: a warm pool
 // with reset, the same without the atomicity probe, a fresh redis-server
 // per submission, a fresh container per submission; then measures the
 // floor for one correct submission.
-func Bench(ctx context.Context, o BenchOptions) (*BenchResult, error) {
+func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.NewEngine == nil {
 		o.NewEngine = func(kind string) (engine.Engine, error) {
-			eng, _, err := engine.New(kind, engine.Options{})
+			eng, _, err := engine.New(ctx, kind, engine.Options{})
 			return eng, err
 		}
 	}
@@ -224,25 +101,25 @@ func Bench(ctx context.Context, o BenchOptions) (*BenchResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &BenchResult{}
-	run := func(name string, ex *exercises.Exercise, eng engine.Engine, n int, fresh bool) BenchRow {
-		row := BenchRow{Name: name, N: n}
+	res := &Result{}
+	run := func(name string, ex *exercises.Exercise, eng engine.Engine, n int, fresh bool) Row {
+		row := Row{Name: name, N: n}
 		if eng != nil {
 			row.Engine = eng.Kind()
 		}
 		dir := filepath.Join(o.Dir, strings.NewReplacer(" ", "-", ",", "", "(", "", ")", "").Replace(name))
-		of, err := GenerateClass(filepath.Join(dir, "class"), o.Examples, n)
+		of, err := batch.GenerateClass(filepath.Join(dir, "class"), o.Examples, n)
 		if err != nil {
 			row.Err = err
 			return row
 		}
-		class, err := List(filepath.Join(dir, "class"))
+		class, err := batch.List(filepath.Join(dir, "class"))
 		if err != nil {
 			row.Err = err
 			return row
 		}
 		logf("bench: %s: %d submissions, %d workers ...", name, n, o.Workers)
-		sum, err := Run(ctx, class, Options{Exercise: ex, Engine: eng, Out: filepath.Join(dir, "out"), Workers: o.Workers, Fresh: fresh, SkipOutputs: true})
+		sum, err := batch.Run(ctx, class, batch.Options{Exercise: ex, Engine: eng, Out: filepath.Join(dir, "out"), Workers: o.Workers, Fresh: fresh, SkipOutputs: true})
 		switch {
 		case err != nil:
 			row.Err = err
@@ -255,7 +132,7 @@ func Bench(ctx context.Context, o BenchOptions) (*BenchResult, error) {
 			row.Elapsed, row.Rate = sum.Elapsed, sum.Rate()
 		}
 		if row.Err == nil && ex == o.Exercise {
-			row.Problems = CheckResults(filepath.Join(dir, "out"), of)
+			row.Problems = batch.CheckResults(filepath.Join(dir, "out"), of)
 		}
 		return row
 	}
@@ -272,7 +149,7 @@ func Bench(ctx context.Context, o BenchOptions) (*BenchResult, error) {
 		}
 	}
 	if err != nil {
-		res.Docker = BenchRow{Name: "fresh container per submission", Engine: engine.KindDocker, Err: err}
+		res.Docker = Row{Name: "fresh container per submission", Engine: engine.KindDocker, Err: err}
 	} else {
 		res.Docker = run("fresh container per submission", o.Exercise, docker, o.DockerN, true)
 	}
@@ -291,9 +168,9 @@ func Bench(ctx context.Context, o BenchOptions) (*BenchResult, error) {
 }
 
 // Print writes the benchmark's table.
-func (r *BenchResult) Print(w io.Writer, workers int) {
+func (r *Result) Print(w io.Writer, workers int) {
 	fmt.Fprintf(w, "%-36s %-8s %6s %9s %12s  %s\n", "mode", "engine", "subs", "time", "subs/s", "vs warm pool")
-	for i, row := range []BenchRow{r.Warm, r.WarmNoProbe, r.Fresh, r.Docker} {
+	for i, row := range []Row{r.Warm, r.WarmNoProbe, r.Fresh, r.Docker} {
 		if row.Err != nil {
 			fmt.Fprintf(w, "%-36s %-8s unavailable: %v\n", row.Name, row.Engine, oneLine(row.Err.Error()))
 			continue
@@ -309,7 +186,7 @@ func (r *BenchResult) Print(w io.Writer, workers int) {
 		fmt.Fprintf(w, "%-36s %-8s %6d %8.2fs %12.1f  %s\n", row.Name, row.Engine, row.N, row.Elapsed.Seconds(), row.Rate, ratio)
 	}
 	fmt.Fprintf(w, "(%d workers, each with its own server)\n", workers)
-	for _, row := range []BenchRow{r.Warm, r.Fresh, r.Docker} {
+	for _, row := range []Row{r.Warm, r.Fresh, r.Docker} {
 		if row.Err == nil && len(row.Problems) == 0 && row.N > 0 {
 			fmt.Fprintf(w, "check %s: all %d students in results.jsonl once, every step's verdict as its example's expected.yaml says\n", row.Name, row.N)
 		}
@@ -337,7 +214,7 @@ func oneLine(s string) string {
 }
 
 // Problems reports whether any row found wrong results.
-func (r *BenchResult) Problems() bool {
+func (r *Result) Problems() bool {
 	return len(r.Warm.Problems)+len(r.Fresh.Problems)+len(r.Docker.Problems) > 0
 }
 

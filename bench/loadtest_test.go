@@ -1,4 +1,4 @@
-package service
+package bench
 
 import (
 	"context"
@@ -7,10 +7,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redisgrade/redisgrade/service"
 )
 
 func TestLoadTest(t *testing.T) {
-	ts := startServer(t, Config{Engine: processEngine(t), Jobs: 2, Token: token})
+	ts := startService(t, service.Config{Engine: processEngine(t), Jobs: 2, Token: token})
 	res, err := LoadTest(context.Background(), LoadConfig{URL: ts.URL, Token: token, Concurrency: 4, Requests: 12, Duration: time.Minute})
 	if err != nil {
 		t.Fatal(err)
@@ -48,12 +50,7 @@ func TestLoadTest(t *testing.T) {
 // More requests than the server admits: the extra ones get 429, which the
 // load test counts and does not call a failure.
 func TestLoadTestOverload(t *testing.T) {
-	srv, err := New(Config{Engine: processEngine(t), Jobs: 1, MaxWaiting: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.testHookGrading = func(context.Context) { time.Sleep(100 * time.Millisecond) }
-	ts := runServer(t, srv)
+	ts := startService(t, service.Config{Engine: slowEngine{processEngine(t), 50 * time.Millisecond}, Jobs: 1, MaxWaiting: 1})
 	res, err := LoadTest(context.Background(), LoadConfig{URL: ts.URL, Concurrency: 6, Requests: 12})
 	if err != nil {
 		t.Fatal(err)
@@ -65,12 +62,7 @@ func TestLoadTestOverload(t *testing.T) {
 
 // The load test stops at its time bound, whatever is left.
 func TestLoadTestDuration(t *testing.T) {
-	srv, err := New(Config{Engine: processEngine(t), Jobs: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.testHookGrading = func(context.Context) { time.Sleep(200 * time.Millisecond) }
-	ts := runServer(t, srv)
+	ts := startService(t, service.Config{Engine: slowEngine{processEngine(t), 100 * time.Millisecond}, Jobs: 1})
 	began := time.Now()
 	res, err := LoadTest(context.Background(), LoadConfig{URL: ts.URL, Concurrency: 2, Requests: 1000, Duration: time.Second})
 	if err != nil {

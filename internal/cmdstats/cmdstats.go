@@ -1,4 +1,8 @@
-package engine
+// Package cmdstats reads and writes the text of INFO commandstats: the
+// checks read what a student's commands cost from it, and the emulator
+// answers it as Redis 7 does. It sits below both, so neither imports the
+// other for it.
+package cmdstats
 
 import (
 	"fmt"
@@ -8,10 +12,10 @@ import (
 	"strings"
 )
 
-// ParseCommandStats reads the reply of INFO commandstats (or of a bare INFO that includes that section) and
+// Parse reads the reply of INFO commandstats (or of a bare INFO that includes that section) and
 // returns the number of calls per command, keyed like Redis names them: "incr", "script|load".
 // Lines it does not understand are skipped: INFO is free-form, and a report must not fail on a new field.
-func ParseCommandStats(info string) map[string]int64 {
+func Parse(info string) map[string]int64 {
 	calls := map[string]int64{}
 	for line := range strings.Lines(info) {
 		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "cmdstat_")
@@ -34,9 +38,9 @@ func ParseCommandStats(info string) map[string]int64 {
 	return calls
 }
 
-// formatCommandStats renders calls the way Redis 7 renders INFO commandstats, sorted by name for stable output.
+// Format renders calls the way Redis 7 renders INFO commandstats, sorted by name for stable output.
 // Times and rejected/failed calls are not measured by the emulator and are 0.
-func formatCommandStats(calls map[string]int64) string {
+func Format(calls map[string]int64) string {
 	var b strings.Builder
 	b.WriteString("# Commandstats\r\n")
 	for _, name := range slices.Sorted(maps.Keys(calls)) {
