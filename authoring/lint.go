@@ -149,3 +149,17 @@ func usesReference(s *exercises.Step) bool {
 	}
 	return false
 }
+
+// Warnings are findings that do not make a spec wrong but make it teach
+// less: a mutant without feedback is recognised in a student's answer but
+// says nothing beyond its name.
+func Warnings(ex *exercises.Exercise) yamlstrict.Errors {
+	var out yamlstrict.Errors
+	for _, m := range ex.Mutants {
+		if strings.TrimSpace(m.Feedback) == "" {
+			out = append(out, &yamlstrict.Error{File: ex.Source, Line: m.Pos.Line, Col: m.Pos.Col,
+				Msg: fmt.Sprintf("mutant %q has no feedback: a student who makes this mistake is told only its name", m.Name)})
+		}
+	}
+	return out
+}

@@ -29,6 +29,31 @@ type Outcome struct {
 	// emulator), and the mutants whose step it could not grade: none of them
 	// is counted, and the exercise is not proven on this engine.
 	Skipped []string
+	// Indistinct are the groups of mutants of one step that fail it with
+	// the same signature: a student's answer that fails that way is named
+	// none of them. Each needs a case that tells it apart, or a merge.
+	Indistinct []Indistinct
+}
+
+// Indistinct is a group of mutants a step cannot tell apart.
+type Indistinct struct {
+	Step    string
+	Mutants []string
+}
+
+// Recognised counts the spec's mutants that grading names as themselves,
+// of those counted: the mistake coverage.
+func (o Outcome) Recognised() (recognised, total int) {
+	for _, m := range o.Mutants {
+		if m.Builtin || !m.Killed {
+			continue
+		}
+		total++
+		if m.Recognised {
+			recognised++
+		}
+	}
+	return recognised, total
 }
 
 // MutantOutcome is one mutant's fate.
@@ -36,6 +61,9 @@ type MutantOutcome struct {
 	Name, Fails string
 	Killed      bool
 	Builtin     bool // made by the tester: the step's file left empty
+	// Recognised: a submission that fails as this mutant does is named this
+	// known mistake (its signature is its own).
+	Recognised bool
 }
 
 // Score is the share of counted mutants that were killed, from 0 to 1.
@@ -74,15 +102,51 @@ func Test(ctx context.Context, ex *exercises.Exercise, sess *grader.Session, opt
 		}
 	}
 
+	// The spec's mutants are graded once, as the grader grades them to
+	// recognise known mistakes; their reports say whether each is caught.
+	known, err := grader.KnownMistakes(ctx, sess, ex)
+	if err != nil {
+		return nil, err
+	}
+	grouped := map[string]bool{}
+	for _, g := range known.Mutants {
+		m := g.Mutant
+		if skipped[m.Fails] {
+			continue
+		}
+		var step *report.Step
+		for i := range g.Report.Steps {
+			if g.Report.Steps[i].ID == m.Fails {
+				step = &g.Report.Steps[i]
+			}
+		}
+		if step == nil || step.NotGradable {
+			out.Skipped = append(out.Skipped, "mutant "+m.Name)
+			continue
+		}
+		mo := MutantOutcome{Name: m.Name, Fails: m.Fails, Killed: !step.Passed}
+		if !mo.Killed {
+			out.Surprises = append(out.Surprises, fmt.Sprintf("mutant %q passes step %s, which should catch it", m.Name, m.Fails))
+		}
+		like := known.Like(m.Fails, g.Signature)
+		mo.Recognised = mo.Killed && len(like) == 1 && like[0].ID == m.ID
+		if key := m.Fails + "\x00" + g.Signature; len(like) > 1 && !grouped[key] {
+			grouped[key] = true
+			group := Indistinct{Step: m.Fails}
+			for _, l := range like {
+				group.Mutants = append(group.Mutants, l.Name)
+			}
+			out.Indistinct = append(out.Indistinct, group)
+		}
+		out.Mutants = append(out.Mutants, mo)
+	}
+
 	type mutant struct {
 		name, fails string
 		files       map[string]*string
 		builtin     bool
 	}
 	var mutants []mutant
-	for _, m := range ex.Mutants {
-		mutants = append(mutants, mutant{m.Name, m.Fails, m.Files, false})
-	}
 	for _, s := range ex.Steps {
 		empty := ""
 		mutants = append(mutants, mutant{"empty " + s.File, s.ID, map[string]*string{s.File: &empty}, true})

@@ -91,6 +91,9 @@ func writeFeedback(w io.Writer, ex *exercises.Exercise, r *Result) error {
 			}
 			p("\n")
 		}
+		if s.Mistake != nil {
+			p("**%s**\n\n", mdText(report.MistakeText(s.Mistake)))
+		}
 		if s.Note != "" {
 			p("*Note:* %s\n\n", mdText(s.Note))
 		}

@@ -32,7 +32,9 @@ type ClassStats struct {
 	Failing []FailingCheck
 	// Durations of one grading, in ms, from the reports.
 	MedianMS, P95MS, MaxMS int64
-	Students               []StudentRow
+	// Students are sorted by score, lowest first: who needs help.
+	Students []StudentRow
+	Mistakes *ClassMistakes
 }
 
 // Bin is one bar of the score histogram.
@@ -50,9 +52,12 @@ type StepStat struct {
 	Rate            float64
 }
 
-// FailingCheck is a check that failed, counted once per student.
+// FailingCheck is a way a step failed, counted once per student: a known
+// mistake, else a failure signature (named by its first failing check), else
+// (a result from before signatures) a check.
 type FailingCheck struct {
 	Step, StepTitle, Check string
+	Mistake                bool // Check is a known mistake's name
 	Students               int
 	Example                string // one student's message
 	ExampleStudent         string
@@ -63,7 +68,9 @@ type StudentRow struct {
 	Student, Feedback string
 	Score             string
 	Failed            []string // ids of the failing steps
+	Mistakes          []string // "step: mistake" of the known mistakes made
 	Error             string
+	score             float64
 }
 
 // Stats computes the class report's numbers.
@@ -97,6 +104,7 @@ func Stats(ex *exercises.Exercise, results []*Result, run RunInfo) *ClassStats {
 			st.AllPass++
 		}
 		row.Score = words.Number(rep.Score) + "/" + words.Number(rep.MaxScore)
+		row.score, row.Mistakes = rep.Score, mistakeNames(rep)
 		for _, s := range rep.Steps {
 			i, ok := stepIdx[s.ID]
 			if !ok {
@@ -108,6 +116,14 @@ func Stats(ex *exercises.Exercise, results []*Result, run RunInfo) *ClassStats {
 				continue
 			}
 			row.Failed = append(row.Failed, s.ID)
+			if k, f := failingWay(s); k != "" {
+				if failing[key{s.ID, k}] == nil {
+					f.Step, f.StepTitle, f.ExampleStudent = s.ID, s.Title, r.Student
+					failing[key{s.ID, k}] = &f
+				}
+				failing[key{s.ID, k}].Students++
+				continue
+			}
 			seen := map[string]bool{}
 			for _, c := range s.Checks {
 				name := caseLabel(c.Name)
@@ -147,6 +163,15 @@ func Stats(ex *exercises.Exercise, results []*Result, run RunInfo) *ClassStats {
 	if len(st.Failing) > 10 {
 		st.Failing = st.Failing[:10]
 	}
+	// Who needs help first: the ungraded, then the lowest scores.
+	sort.SliceStable(st.Students, func(i, j int) bool {
+		a, b := st.Students[i], st.Students[j]
+		if (a.Error != "") != (b.Error != "") {
+			return a.Error != ""
+		}
+		return a.score < b.score
+	})
+	st.Mistakes = Mistakes(ex, results, run.StepFile)
 	st.Histogram = histogram(ex, scores)
 	if len(scores) > 0 {
 		sort.Float64s(scores)
@@ -268,6 +293,7 @@ var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap
 		return map[bool]string{false: "one warm server per worker, reset between cases", true: "a fresh server per submission"}[fresh]
 	},
 	"joinIDs": func(ids []string) string { return strings.Join(ids, ", ") },
+	"join":    func(ids []string) string { return strings.Join(ids, ", ") },
 }).Parse(reportHTML))
 
 func rateOf(run RunInfo) string {
@@ -365,15 +391,35 @@ details summary { cursor: pointer; font-weight: 600; }
 </div>
 
 <section id="failing">
-<h2>Most common failing checks</h2>
+<h2>Most common failures</h2>
 {{if .Failing}}<table>
-<tr><th>students</th><th>step</th><th>check, with one student's message</th></tr>
+<tr><th>students</th><th>step</th><th>known mistake or failing check, with one student's message</th></tr>
 {{range .Failing}}<tr class="failing">
 <td class="n">{{.Students}}</td>
 <td><code>{{.Step}}</code></td>
-<td><b>{{.Check}}</b><div class="msg">{{.Example}}</div><span class="muted">for example {{.ExampleStudent}}</span></td>
+<td>{{if .Mistake}}<span class="muted">known mistake:</span> {{end}}<b>{{.Check}}</b><div class="msg">{{.Example}}</div><span class="muted">for example {{.ExampleStudent}}</span></td>
 </tr>
 {{end}}</table>{{else}}<p class="muted">No check failed.</p>{{end}}
+</section>
+
+<section id="mistakes">
+<h2>Mistakes, step by step</h2>
+<p class="muted">Known mistakes are the spec's mutants: a student's failing step is named one when it fails exactly as that mutant does. Failures no known mistake explains are grouped by how they failed, largest first, each with one student's file and a <code>mutants:</code> entry to name and paste into the spec.</p>
+{{if .Mistakes.Any}}{{range .Mistakes.Steps}}{{if or .Known .Unexplained}}<div class="mistake-step" data-step="{{.Step}}">
+<h3>{{.Title}} <span class="muted"><code>{{.Step}}</code> · <code>{{.File}}</code></span></h3>
+{{if .Known}}<table>
+<tr><th>students</th><th>known mistake</th><th>who</th></tr>
+{{range .Known}}<tr class="known" data-mistake="{{.ID}}" data-count="{{.Count}}"><td class="n">{{.Count}}</td><td><b>{{.Name}}</b><br><span class="muted"><code>{{.ID}}</code></span></td><td>{{join .Students}}</td></tr>
+{{end}}</table>{{end}}
+{{range .Unexplained}}<details class="unexplained" data-count="{{.Count}}">
+<summary>{{.Count}} {{if eq .Count 1}}student{{else}}students{{end}}: a failure no known mistake explains <span class="muted">({{.Check}})</span></summary>
+<p class="muted">who: {{join .Students}}</p>
+<p class="muted">signature: <code class="msg">{{.Signature}}</code></p>
+{{if .Example}}<p class="muted">{{index .Students 0}}'s file:</p><pre class="msg example">{{.Example}}</pre>
+<p class="muted">as a mutant for the spec:</p><pre class="msg mutant">{{.Mutant}}</pre>{{end}}
+</details>
+{{end}}</div>
+{{end}}{{end}}{{else}}<p class="muted">No step failed.</p>{{end}}
 </section>
 
 {{if .Errors}}<section id="errors">
@@ -395,11 +441,11 @@ details summary { cursor: pointer; font-weight: 600; }
 </section>
 
 <section id="students">
-<details>
-<summary>All {{len .Students}} students</summary>
+<details open>
+<summary>All {{len .Students}} students, lowest score first</summary>
 <table>
-<tr><th>student</th><th>score</th><th>failing steps</th><th>feedback</th></tr>
-{{range .Students}}<tr><td>{{.Student}}</td><td class="n">{{.Score}}</td><td>{{if .Error}}<span class="err">not graded</span>{{else}}{{joinIDs .Failed}}{{end}}</td><td><a href="{{.Feedback}}">{{.Feedback}}</a></td></tr>
+<tr><th>student</th><th>score</th><th>failing steps</th><th>known mistakes</th><th>feedback</th></tr>
+{{range .Students}}<tr class="student"><td>{{.Student}}</td><td class="n">{{.Score}}</td><td>{{if .Error}}<span class="err">not graded</span>{{else}}{{joinIDs .Failed}}{{end}}</td><td>{{range .Mistakes}}{{.}}<br>{{end}}</td><td><a href="{{.Feedback}}">{{.Feedback}}</a></td></tr>
 {{end}}</table>
 </details>
 </section>

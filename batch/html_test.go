@@ -100,7 +100,7 @@ func TestReportInChromium(t *testing.T) {
 	// the engine.
 	top := st.Failing[0]
 	for _, want := range []string{
-		"Most common failing checks", templateEscape(top.Check), templateEscape(top.Example),
+		"Most common failures", templateEscape(top.Check), templateEscape(top.Example),
 		"Could not be graded", "broken", "nadia", "readme.docx",
 		"Engine and timing", "process 7.", "passed every step",
 	} {

@@ -38,6 +38,9 @@ type RunInfo struct {
 	Interrupted  bool
 	Remaining    int
 	Finished     time.Time
+	// StepFile reads a student's step file back from the class, for the
+	// report's examples of unexplained failures; nil: none shown.
+	StepFile func(student, file string) (string, bool)
 }
 
 // WriteOutputs writes grades.csv, feedback/<student>.md and report.html
@@ -62,6 +65,14 @@ func WriteOutputs(out string, ex *exercises.Exercise, results []*Result, run Run
 		}
 	}
 	written = append(written, fbDir+string(filepath.Separator))
+
+	mistakesPath := filepath.Join(out, MistakesFile)
+	if err := writeFileAtomic(mistakesPath, func(w io.Writer) error {
+		return writeMistakes(w, Mistakes(ex, results, run.StepFile))
+	}); err != nil {
+		return written, fmt.Errorf("write %s: %w", mistakesPath, err)
+	}
+	written = append(written, mistakesPath)
 
 	htmlPath := filepath.Join(out, ReportFile)
 	if err := writeFileAtomic(htmlPath, func(w io.Writer) error { return WriteHTML(w, ex, results, run) }); err != nil {

@@ -205,6 +205,7 @@ func Run(ctx context.Context, class *Class, opts Options) (*Summary, error) {
 		Engine: sum.Engine, EngineReason: opts.EngineReason, Workers: opts.Workers, Fresh: opts.Fresh,
 		Students: sum.Students, Saved: sum.Saved, Skipped: sum.Skipped, Elapsed: sum.Elapsed,
 		Interrupted: sum.Interrupted, Remaining: sum.Remaining, Finished: time.Now(),
+		StepFile: classStepFile(class),
 	})
 	sum.Outputs = append(sum.Outputs, outs...)
 	if err != nil {

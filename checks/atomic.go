@@ -63,7 +63,9 @@ func (c *AtomicCheck) Name() string {
 func (c *AtomicCheck) Evaluate(ctx context.Context, env *Env) Result {
 	cmds := c.replayed(env.Sent)
 	if len(cmds) == 0 {
-		return fail("%s sends no %s command to replay", env.File, strings.Join(c.Replay, " or "))
+		r := fail("%s sends no %s command to replay", env.File, strings.Join(c.Replay, " or "))
+		r.Shape = "nothing to replay"
+		return r
 	}
 	from := c.From
 	if len(from) == 0 {
@@ -150,15 +152,19 @@ func (c *AtomicCheck) Evaluate(ctx context.Context, env *Env) Result {
 	}
 	switch {
 	case torn != nil:
+		res.Shape = "torn read"
 		res.Message = sprintf("right after %s (%s:%d), another client read %s: %s ≠ %d until your next command ran, so the update is not atomic. Then %s: %s of them saw it too",
 			torn.after.Name(), env.File, torn.after.Line, race.State(torn.vals), total, obs.Sum(), seen, words.Thousands(obs.Inconsistent))
 	case len(overwritten) > 0:
+		res.Shape = "runs overwrite each other"
 		res.Message = sprintf("a second run, alone, left %s: each run writes fixed values, so runs from two clients overwrite each other (%s)",
 			strings.Join(overwritten, ", "), seen)
 	case obs.Inconsistent > 0:
+		res.Shape = "inconsistent samples"
 		res.Message = sprintf("%s: %s of them saw %s ≠ %d (for example %s): another client read between the updates, so they are not atomic",
 			seen, words.Thousands(obs.Inconsistent), total, obs.Sum(), race.State(obs.Example))
 	case len(lost) > 0:
+		res.Shape = "lost updates"
 		res.Message = sprintf("%s: updates were lost: %s", seen, strings.Join(lost, "; "))
 	default:
 		res.Passed = true

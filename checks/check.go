@@ -40,6 +40,9 @@ type Result struct {
 	Message  string
 	Expected string
 	Actual   string
+	// Shape, when a check sets it, is its own account of a failure for
+	// Shape (see there): for kinds whose verdict holds what it saw.
+	Shape string
 }
 
 func pass(msg string) Result { return Result{Passed: true, Message: msg} }

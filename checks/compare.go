@@ -151,7 +151,7 @@ func (c *CompareCheck) Evaluate(ctx context.Context, env *Env) Result {
 	if len(diffs) == 0 {
 		return pass("")
 	}
-	res := Result{Message: strings.Join(limitDiffs(diffs), "; ")}
+	res := Result{Message: strings.Join(limitDiffs(diffs), "; "), Shape: c.shape(env, mine, refState, theirs, stats)}
 	// Show what differs: the keys, else the replies.
 	switch {
 	case len(stateDiffs) > 0:

@@ -1,7 +1,9 @@
 package exercises
 
 import (
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path"
@@ -107,6 +109,8 @@ func Parse(file string, data []byte) (*Exercise, error) {
 	var ex Exercise
 	d.Decode(root, &ex)
 	ex.Source = file
+	sum := sha256.Sum256(data)
+	ex.Digest = hex.EncodeToString(sum[:])
 	validate(d, &ex)
 	if err := d.Err(); err != nil {
 		return nil, err

@@ -31,7 +31,10 @@ type Exercise struct {
 	// changed, that must fail the step they name.
 	Mutants []Mutant `yaml:"mutants"`
 
-	Source string         `yaml:"-"` // the file it was loaded from
+	Source string `yaml:"-"` // the file it was loaded from
+	// Digest is the SHA-256 of the spec's bytes, hex: what results computed
+	// from the spec (its mistakes' signatures) are cached by.
+	Digest string         `yaml:"-"`
 	Pos    yamlstrict.Pos `yaml:"-"`
 }
 

@@ -47,6 +47,8 @@ var engineKinds = []string{engine.KindProcess, engine.KindEmbedded, engine.KindD
 type expectation struct {
 	Description string            `yaml:"description"`
 	Steps       map[string]string `yaml:"steps"`
+	// Mistakes names, by step, the known mistake a failing step carries.
+	Mistakes map[string]string `yaml:"mistakes"`
 	// Emulator overrides Steps on the embedded engine for the steps it must say it cannot grade:
 	// "not graded" (HyperLogLog, say: see docs/engines.md).
 	Emulator map[string]string `yaml:"emulator"`
@@ -107,6 +109,7 @@ func TestExamples(t *testing.T) {
 							t.Errorf("step %s: %s, want %s (%s)\n%s%s", st.ID, verdict, wanted, want.Description, failures(st), st.Note)
 						}
 					}
+					checkMistakes(t, want, rep)
 					if len(rep.Steps) != len(want.Steps) {
 						t.Errorf("%d steps graded, expected.yaml names %d", len(rep.Steps), len(want.Steps))
 					}

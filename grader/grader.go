@@ -58,8 +58,8 @@ func reportEngine(i engine.Info) report.Engine {
 	return report.Engine{Kind: i.Kind, Version: i.Version, Image: i.Image, Emulator: i.Emulator, Note: i.Note}
 }
 
-// Grade grades one submission on the session's server.
-func (sess *Session) Grade(ctx context.Context, ex *exercises.Exercise, sub *submissions.Submission, opts Options) (*report.Report, error) {
+// grade grades one submission on the session's server.
+func (sess *Session) grade(ctx context.Context, ex *exercises.Exercise, sub *submissions.Submission, opts Options) (*report.Report, error) {
 	began := time.Now()
 	info := sess.srv.Info()
 	if ex.Requires.Redis != "" && !info.Emulator {
@@ -166,10 +166,12 @@ func (g *grading) step(ctx context.Context, s *exercises.Step) (report.Step, err
 		return g.notGradable(out, "has no Redis Functions"), nil
 	}
 	cases := s.RunCases()
-	for _, c := range cases {
+	var sig signature
+	for i, c := range cases {
 		cmds, problem := g.commands(s, c)
 		if problem != nil {
 			out.Checks = []report.Check{*problem}
+			out.Signature = problem.Shape
 			return out, nil
 		}
 		label := ""
@@ -189,6 +191,7 @@ func (g *grading) step(ctx context.Context, s *exercises.Step) (report.Step, err
 		if out.Keyspace == "" {
 			out.Keyspace = g.keyspace
 		}
+		sig.addCase(i, results)
 		for _, r := range results {
 			r.Name = label + r.Name
 			out.Checks = append(out.Checks, r)
@@ -214,6 +217,8 @@ func (g *grading) step(ctx context.Context, s *exercises.Step) (report.Step, err
 	}
 	if out.Passed {
 		out.Score = s.Points
+	} else {
+		out.Signature = sig.String()
 	}
 	return out, nil
 }
@@ -243,21 +248,21 @@ func caseLabel(c exercises.Case) string {
 func (g *grading) commands(s *exercises.Step, c exercises.Case) ([]submissions.Command, *report.Check) {
 	text, err := g.sub.Text(s.File)
 	if err != nil {
-		return nil, &report.Check{Name: s.File + " can be read", Message: err.Error()}
+		return nil, &report.Check{Name: s.File + " can be read", Message: err.Error(), Shape: fileShape(err)}
 	}
 	if s.IsScript() {
 		return scriptCommands(s, c, text), nil
 	}
 	parsed, err := submissions.Parse(s.File, text)
 	if err != nil {
-		return nil, &report.Check{Name: s.File + " parses as redis-cli commands", Message: err.Error()}
+		return nil, &report.Check{Name: s.File + " parses as redis-cli commands", Message: err.Error(), Shape: "does not parse"}
 	}
 	if len(parsed.Commands) == 0 {
 		msg := s.File + " holds only comments and blank lines"
 		if len(parsed.Local) > 0 {
 			msg = s.File + " sends no command to Redis: " + localNotes(parsed.Local)
 		}
-		return nil, &report.Check{Name: s.File + " has commands", Message: msg}
+		return nil, &report.Check{Name: s.File + " has commands", Message: msg, Shape: "no commands"}
 	}
 	return parsed.Commands, nil
 }
@@ -327,6 +332,7 @@ func (g *grading) runCase(ctx context.Context, s *exercises.Step, c exercises.Ca
 			return nil, "", &InfraError{Err: fmt.Errorf("replace the server: %w", err)}
 		}
 		return []report.Check{{
+			Shape:   "server stopped twice",
 			Name:    "the server keeps running",
 			Message: "the Redis server stopped twice while running your commands: " + lost2.Error(),
 		}}, note, nil
@@ -370,15 +376,16 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 			return nil, nil, &InfraError{Err: fmt.Errorf("replace the server: %w", rerr)}
 		}
 		name, msg := timeoutCheckName(limit), fmt.Sprintf("%s did not finish: timed out after %s", at, limit)
+		shape := "timed out"
 		timedOut := true
 		switch {
 		case errors.Is(runErr, errReplyTooLarge), errors.Is(runErr, errRepliesTooLarge):
 			timedOut = false
-			name = "replies fit in what the grader reads"
+			name, shape = "replies fit in what the grader reads", "replies too large"
 			msg = fmt.Sprintf("%s: %v", at, runErr)
 		case errors.Is(runErr, errConnClosed):
 			timedOut = false
-			name = "the connection stays open"
+			name, shape = "the connection stays open", "connection closed"
 			msg = fmt.Sprintf("%s never ran: the server had closed the connection", at)
 			if n := len(replies); n > 0 {
 				msg += " after " + describe(s.File, cmds[n-1])
@@ -389,7 +396,7 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 			// The server is up but dropped this client: Redis does that to a
 			// client whose replies pile up past the output buffer limit. The
 			// grader's own reads on it are bounded (checks.MaxStringRead).
-			name = "the connection stays open"
+			name, shape = "the connection stays open", "connection dropped"
 			msg = fmt.Sprintf("%s: the server closed the connection while answering it (%v); Redis disconnects a client whose replies pass 16 MiB", at, runErr)
 		}
 		switch how {
@@ -399,7 +406,7 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 			msg += "; the grader had to restart the server"
 		}
 		g.timedOut = timedOut
-		return []report.Check{{Name: name, Message: msg}}, nil, nil
+		return []report.Check{{Name: name, Message: msg, Shape: shape}}, nil, nil
 	}
 
 	if snap == nil {
@@ -502,6 +509,7 @@ func (g *grading) evaluate(ctx context.Context, c exercises.Case, env *checks.En
 			Message: clipped(r.Message, maxMessage), Expected: clipped(r.Expected, maxValue), Actual: clipped(r.Actual, maxValue),
 		}
 		if !r.Passed {
+			out[i].Shape = checks.Shape(cctx, ch, env, r)
 			out[i].Why = checks.WhyOf(ch)
 			if errors.Is(cctx.Err(), context.DeadlineExceeded) {
 				out[i].Message += fmt.Sprintf(" (the check ran out of its %s)", budget)

@@ -98,6 +98,9 @@ func stepDetail(s Step) string {
 		}
 	}
 	if !s.Passed {
+		if s.Mistake != nil {
+			writeIndented(&b, "", MistakeText(s.Mistake))
+		}
 		seen := map[string]bool{}
 		for _, c := range s.Checks {
 			if !c.Passed && c.Why != "" && !seen[c.Why] {

@@ -75,6 +75,13 @@ type Step struct {
 	NotGradable bool `json:"not_gradable,omitempty"`
 	// Note tells what the grader had to do besides grading (a server replaced).
 	Note string `json:"note,omitempty"`
+	// Signature is a failing step's failure signature: how it failed, as
+	// behaviour (see grader's signature), never as text. Equal signatures
+	// are the same mistake.
+	Signature string `json:"signature,omitempty"`
+	// Mistake is the known mistake (a mutant of the spec) the step failed
+	// as, when exactly one fails it that way.
+	Mistake *Mistake `json:"mistake,omitempty"`
 }
 
 // Check is one check's verdict.
@@ -85,6 +92,9 @@ type Check struct {
 	Expected string `json:"expected,omitempty"`
 	Actual   string `json:"actual,omitempty"`
 	Why      string `json:"why,omitempty"`
+	// Shape is what a failing check saw, as behaviour, for the step's
+	// signature: not shown, and not kept (it is in Step.Signature).
+	Shape string `json:"-"`
 }
 
 // Passed reports whether every step passed. An unreadable submission has

@@ -94,6 +94,9 @@ func tapStepDiagnostic(s Step) tapDiagnostic {
 		}
 		d.Checks = append(d.Checks, tapCheck{Name: c.Name, Message: c.Message, Expected: c.Expected, Actual: c.Actual, Why: c.Why})
 	}
+	if s.Mistake != nil {
+		messages = append(messages, MistakeText(s.Mistake))
+	}
 	d.Message = strings.Join(messages, "\n")
 	return d
 }

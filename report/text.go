@@ -87,6 +87,9 @@ func writeText(w io.Writer, r *Report, opts Options) error {
 				}
 			}
 		}
+		if s.Mistake != nil && !s.Passed {
+			writeIndented(&b, "    ", p.Warn.Sprint(mistakeLead)+mistakeBody(s.Mistake))
+		}
 		// Cases repeat a step's checks; say each idea behind them once.
 		seen := map[string]bool{}
 		for _, c := range s.Checks {

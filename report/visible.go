@@ -122,6 +122,7 @@ func (r *Report) Printable() *Report {
 			checks[j] = ch
 		}
 		s.Checks = checks
+		s.Signature, s.Mistake = VisibleLine(s.Signature), visibleMistake(s.Mistake)
 		c.Steps[i] = s
 	}
 	return &c

@@ -193,6 +193,12 @@ func (w *Workspace) renderUnfinished(b *strings.Builder, p report.Palette, step 
 			whyList = append(whyList, c.Why)
 		}
 	}
+	if s.Mistake != nil {
+		b.WriteString("\n")
+		for _, line := range wrap(report.MistakeText(s.Mistake), textWidth-len(in)) {
+			fmt.Fprintf(b, "%s%s\n", in, p.Warn.Sprint(line))
+		}
+	}
 	for _, why := range whyList {
 		b.WriteString("\n")
 		for i, line := range wrap(why, textWidth-len(in)-5) {

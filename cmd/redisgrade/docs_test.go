@@ -30,6 +30,7 @@ var varying = []struct {
 	{regexp.MustCompile(`\(\d+ ms\)`), "(N ms)"},
 	{regexp.MustCompile(`Redis \d+\.\d+\.\d+`), "Redis X.Y.Z"},
 	{regexp.MustCompile(`with \d+ MGET samples taken alongside: \d+ of them`), "with N MGET samples taken alongside: N of them"},
+	{regexp.MustCompile(`with \d+ MGET samples taken alongside: every sample`), "with N MGET samples taken alongside: every sample"},
 	{regexp.MustCompile(`\d+ inconsistent samples`), "N inconsistent samples"},
 }
 

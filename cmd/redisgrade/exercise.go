@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -43,6 +44,9 @@ func newExerciseLintCmd() *cobra.Command {
 				for _, e := range authoring.Lint(ex) {
 					fmt.Fprintln(out, e)
 					problems++
+				}
+				for _, e := range authoring.Warnings(ex) {
+					fmt.Fprintln(out, "warning: "+e.Error())
 				}
 			}
 			if problems > 0 {
@@ -190,9 +194,31 @@ func printOutcome(w io.Writer, ex *exercises.Exercise, res *authoring.Outcome, v
 			fmt.Fprintf(w, "  %-6s %s (must fail %s)\n", mark, m.Name, m.Fails)
 		}
 	}
+	if recognised, counted := res.Recognised(); counted > 0 {
+		fmt.Fprintf(w, "  mistake coverage: %d/%d mutants recognised as themselves\n", recognised, counted)
+	}
+	for _, g := range res.Indistinct {
+		fmt.Fprintf(w, "  cannot tell apart (step %s, the same failure signature): %s: add a case that tells them apart, or merge them\n",
+			g.Step, strings.Join(quoteAll(g.Mutants), ", "))
+	}
+	if verbose {
+		for _, m := range res.Mutants {
+			if !m.Builtin && m.Killed && !m.Recognised {
+				fmt.Fprintf(w, "  not recognised: %s\n", m.Name)
+			}
+		}
+	}
 	for _, s := range res.Surprises {
 		fmt.Fprintf(w, "  surprise: %s\n", s)
 	}
+}
+
+func quoteAll(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = strconv.Quote(n)
+	}
+	return out
 }
 
 func newListCmd() *cobra.Command {

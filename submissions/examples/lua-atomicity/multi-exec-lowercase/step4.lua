@@ -1,0 +1,3 @@
+local stock = redis.call('DECR', 'stock')
+local sales = redis.call('INCR', 'sales')
+return {stock, sales}

@@ -1,0 +1,2 @@
+redis.call('DECR', 'stock')
+redis.call('INCR', 'sales')

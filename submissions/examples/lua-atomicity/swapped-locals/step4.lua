@@ -1,0 +1,3 @@
+local sold = redis.call('INCR', 'sales')
+local left = redis.call('DECR', 'stock')
+return {sold, left}
