@@ -6,9 +6,6 @@ package authoring
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"sort"
 
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
@@ -190,33 +187,11 @@ func Test(ctx context.Context, ex *exercises.Exercise, sess *grader.Session, opt
 
 // gradeFiles writes files into a temporary submission folder and grades it.
 func gradeFiles(ctx context.Context, sess *grader.Session, ex *exercises.Exercise, name string, files map[string]string, opts grader.Options) (*report.Report, error) {
-	dir, err := os.MkdirTemp("", "redisgrade-authoring-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	sub := filepath.Join(dir, "submission")
-	if err := os.Mkdir(sub, 0o755); err != nil {
-		return nil, err
-	}
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		if filepath.Base(n) != n {
-			return nil, fmt.Errorf("%s: %s: file %q must be a plain name", ex.Source, name, n)
-		}
-		if err := os.WriteFile(filepath.Join(sub, n), []byte(files[n]), 0o644); err != nil {
-			return nil, err
-		}
-	}
-	s, err := submissions.Open(sub)
+	sub, err := submissions.OpenFiles(name, grader.FileBytes(files))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s: %w", ex.Source, name, err)
 	}
-	rep, err := sess.Grade(ctx, ex, s, opts)
+	rep, err := sess.Grade(ctx, ex, sub, opts)
 	if err != nil {
 		return nil, fmt.Errorf("grade %s of %s: %w", name, ex.ID, err)
 	}

@@ -163,7 +163,11 @@ func (c *mistakesCache) done(key mistakesKey, e *mistakesEntry) {
 func gradeMutants(ctx context.Context, sess *Session, ex *exercises.Exercise) (*Mistakes, error) {
 	m := &Mistakes{bySignature: map[string]map[string][]int{}}
 	for _, mu := range ex.Mutants {
-		rep, err := sess.grade(ctx, ex, MutantSubmission(ex, mu), Options{})
+		sub, err := MutantSubmission(ex, mu)
+		if err != nil {
+			return nil, fmt.Errorf("%s: the known mistake %q: %w", ex.Source, mu.Name, err)
+		}
+		rep, err := sess.grade(ctx, ex, sub, Options{})
 		if err != nil {
 			return nil, fmt.Errorf("grade the known mistake %q of %s: %w", mu.Name, ex.ID, err)
 		}
@@ -186,7 +190,7 @@ func gradeMutants(ctx context.Context, sess *Session, ex *exercises.Exercise) (*
 
 // MutantSubmission is a mutant as a submission: the spec's reference with
 // the mutant's files replaced, a null one removed.
-func MutantSubmission(ex *exercises.Exercise, mu exercises.Mutant) *submissions.Submission {
+func MutantSubmission(ex *exercises.Exercise, mu exercises.Mutant) (*submissions.Submission, error) {
 	files := make(map[string]string, len(ex.Reference))
 	for name, content := range ex.Reference {
 		files[name] = content
@@ -198,5 +202,15 @@ func MutantSubmission(ex *exercises.Exercise, mu exercises.Mutant) *submissions.
 			files[name] = *content
 		}
 	}
-	return submissions.FromFiles("mutant "+mu.Name, files)
+	return submissions.OpenFiles("mutant "+mu.Name, FileBytes(files))
+}
+
+// FileBytes turns a spec's files (a reference, a mutant) into what
+// submissions.OpenFiles takes.
+func FileBytes(files map[string]string) map[string][]byte {
+	out := make(map[string][]byte, len(files))
+	for name, content := range files {
+		out[name] = []byte(content)
+	}
+	return out
 }

@@ -112,7 +112,11 @@ func TestMistakePrecision(t *testing.T) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		rep, err := Grade(ctx, ex, MutantSubmission(ex, exercises.Mutant{Name: "student", Files: files}), eng, Options{})
+		sub, err := MutantSubmission(ex, exercises.Mutant{Name: "student", Files: files})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := Grade(ctx, ex, sub, eng, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
