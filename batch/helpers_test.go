@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -59,20 +58,6 @@ func loadExamples(t testing.TB) []Example {
 		t.Fatal(err)
 	}
 	return exs
-}
-
-// processEngine is the real redis-server engine; a machine without
-// redis-server fails the test, saying what to install.
-func processEngine(t testing.TB) engine.Engine {
-	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Fatalf("these tests grade on a real Redis: apt-get install redis-server (%v)", err)
-	}
-	eng, _, err := engine.New(t.Context(), engine.KindProcess, engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return eng
 }
 
 // zipOf builds a zip from name -> content ("" content with a trailing "/"

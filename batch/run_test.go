@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redisgrade/redisgrade/internal/redistest"
+
 	"github.com/redis/go-redis/v9"
 
 	"github.com/redisgrade/redisgrade/engine"
@@ -42,7 +44,7 @@ func gradeClass(t *testing.T, n int, opts Options, extra map[string][]byte) (*Su
 		opts.Exercise = loadExercise(t)
 	}
 	if opts.Engine == nil {
-		opts.Engine = processEngine(t)
+		opts.Engine = redistest.ProcessEngine(t)
 	}
 	if opts.Out == "" {
 		opts.Out = filepath.Join(dir, "out")
@@ -232,7 +234,7 @@ func TestRunInterruptAndResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "out")
-	opts := Options{Exercise: loadExercise(t), Engine: processEngine(t), Out: out, Workers: 2}
+	opts := Options{Exercise: loadExercise(t), Engine: redistest.ProcessEngine(t), Out: out, Workers: 2}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		// Cancel once a few results are saved.
@@ -325,7 +327,7 @@ func (s *failingServer) Reset(ctx context.Context, given ...string) error {
 // cannot start a server stops it with nothing recorded.
 func TestGraderFailures(t *testing.T) {
 	t.Run("reset keeps failing", func(t *testing.T) {
-		eng := &failingEngine{Engine: processEngine(t), failReset: true}
+		eng := &failingEngine{Engine: redistest.ProcessEngine(t), failReset: true}
 		sum, _, out := gradeClass(t, 10, Options{Engine: eng, Workers: 1, SkipOutputs: true}, nil)
 		if sum.GraderErrors != probeAfterGraderErrors || sum.Probes != 1 || sum.Err == nil || !strings.Contains(sum.Err.Error(), "in a row") ||
 			!strings.Contains(sum.Err.Error(), "reference solution on a fresh server too (") {
@@ -351,7 +353,7 @@ func TestGraderFailures(t *testing.T) {
 		}
 	})
 	t.Run("no server starts", func(t *testing.T) {
-		eng := &failingEngine{Engine: processEngine(t), failStart: true}
+		eng := &failingEngine{Engine: redistest.ProcessEngine(t), failStart: true}
 		sum, _, out := gradeClass(t, 5, Options{Engine: eng, Workers: 2, SkipOutputs: true}, nil)
 		if sum.Err == nil || !strings.Contains(sum.Err.Error(), "no server for you") || sum.Saved != 0 || sum.Remaining != 5 {
 			t.Fatalf("summary %+v (err %v): want a stop, nothing saved", sum, sum.Err)
@@ -398,7 +400,7 @@ func TestGraderErrorsOfStudents(t *testing.T) {
 		extra[fmt.Sprintf("a-poisoned-%d/step1.redis", i)] = []byte("SET poison 1\n")
 		extra[fmt.Sprintf("a-poisoned-%d/step2.lua", i)] = []byte("return 1\n") // its case resets the server
 	}
-	opts := Options{Engine: poisonEngine{processEngine(t)}, Workers: 1, SkipOutputs: true}
+	opts := Options{Engine: poisonEngine{redistest.ProcessEngine(t)}, Workers: 1, SkipOutputs: true}
 	sum, of, _ := gradeClass(t, 6, opts, extra)
 	if sum.Err != nil || sum.GraderErrors != probeAfterGraderErrors+1 || sum.Graded != len(of) || sum.Probes != 1 {
 		t.Fatalf("summary %+v (err %v): want %d grader errors, one probe that passed, and all %d others graded",
@@ -464,7 +466,7 @@ func TestProgressLine(t *testing.T) {
 // them, unless forced; --resume needs a batch to continue.
 func TestOutFolder(t *testing.T) {
 	class := &Class{Entries: []Entry{{Student: "ana", Err: errors.New("unreadable")}}}
-	opts := Options{Exercise: loadExercise(t), Engine: processEngine(t), Workers: 1, SkipOutputs: true}
+	opts := Options{Exercise: loadExercise(t), Engine: redistest.ProcessEngine(t), Workers: 1, SkipOutputs: true}
 	run := func(out string, resume, force bool) error {
 		o := opts
 		o.Out, o.Resume, o.Force = out, resume, force

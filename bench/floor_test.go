@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/redisgrade/redisgrade/internal/redistest"
+
 	"github.com/redisgrade/redisgrade/checks"
 	"github.com/redisgrade/redisgrade/exercises"
 )
@@ -40,7 +42,7 @@ func TestMeasureFloor(t *testing.T) {
 	floorRuns = 3
 	defer func() { floorRuns = old }()
 	ex := loadExercise(t)
-	f, err := MeasureFloor(context.Background(), ex, filepath.Join(examplesDir, "correct"), processEngine(t))
+	f, err := MeasureFloor(context.Background(), ex, filepath.Join(examplesDir, "correct"), redistest.ProcessEngine(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"testing"
 	"time"
 
@@ -30,20 +29,6 @@ func loadExercise(t testing.TB) *exercises.Exercise {
 		t.Fatal(err)
 	}
 	return ex
-}
-
-// processEngine is the real redis-server engine; a machine without
-// redis-server fails the tests, saying so.
-func processEngine(t testing.TB) engine.Engine {
-	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Fatalf("these tests need redis-server on PATH (apt-get install redis-server): %v", err)
-	}
-	eng, _, err := engine.New(t.Context(), engine.KindProcess, engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return eng
 }
 
 // startService serves the HTTP API on a local port for the test's length.

@@ -8,11 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redisgrade/redisgrade/internal/redistest"
+
 	"github.com/redisgrade/redisgrade/service"
 )
 
 func TestLoadTest(t *testing.T) {
-	ts := startService(t, service.Config{Engine: processEngine(t), Jobs: 2, Token: token})
+	ts := startService(t, service.Config{Engine: redistest.ProcessEngine(t), Jobs: 2, Token: token})
 	res, err := LoadTest(context.Background(), LoadConfig{URL: ts.URL, Token: token, Concurrency: 4, Requests: 12, Duration: time.Minute})
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +52,7 @@ func TestLoadTest(t *testing.T) {
 // More requests than the server admits: the extra ones get 429, which the
 // load test counts and does not call a failure.
 func TestLoadTestOverload(t *testing.T) {
-	ts := startService(t, service.Config{Engine: slowEngine{processEngine(t), 50 * time.Millisecond}, Jobs: 1, MaxWaiting: 1})
+	ts := startService(t, service.Config{Engine: slowEngine{redistest.ProcessEngine(t), 50 * time.Millisecond}, Jobs: 1, MaxWaiting: 1})
 	res, err := LoadTest(context.Background(), LoadConfig{URL: ts.URL, Concurrency: 6, Requests: 12})
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +64,7 @@ func TestLoadTestOverload(t *testing.T) {
 
 // The load test stops at its time bound, whatever is left.
 func TestLoadTestDuration(t *testing.T) {
-	ts := startService(t, service.Config{Engine: slowEngine{processEngine(t), 20 * time.Millisecond}, Jobs: 1})
+	ts := startService(t, service.Config{Engine: slowEngine{redistest.ProcessEngine(t), 20 * time.Millisecond}, Jobs: 1})
 	// One grading first, so the bound cuts gradings of a warm session: on a
 	// loaded machine, starting the server alone can take the whole second.
 	if res, err := LoadTest(context.Background(), LoadConfig{URL: ts.URL, Concurrency: 1, Requests: 1}); err != nil || res.Statuses[200] != 1 {

@@ -3,29 +3,17 @@ package play
 import (
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
-	"github.com/redisgrade/redisgrade/engine"
+	"github.com/redisgrade/redisgrade/internal/redistest"
+
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
 	"github.com/redisgrade/redisgrade/workspace"
 )
 
 const testToken = "t0ken"
-
-func processEngine(t testing.TB) engine.Engine {
-	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Fatalf("these tests need redis-server on PATH (apt-get install redis-server): %v", err)
-	}
-	eng, _, err := engine.New(t.Context(), engine.KindProcess, engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return eng
-}
 
 // newWorkspace makes a fresh lua-atomicity workspace, as init does.
 func newWorkspace(t testing.TB) *workspace.Workspace {
@@ -45,7 +33,7 @@ func newWorkspace(t testing.TB) *workspace.Workspace {
 // redisgrade play does; ws nil keeps work in the browser.
 func startPlay(t testing.TB, ws *workspace.Workspace, start string) *httptest.Server {
 	t.Helper()
-	eng := processEngine(t)
+	eng := redistest.ProcessEngine(t)
 	pool := grader.NewPool(grader.PoolConfig{Engine: eng, Jobs: 1})
 	h, err := New(Config{Pool: pool, Engine: eng, Workspace: ws, Start: start, Token: testToken})
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -88,20 +87,6 @@ func TestMain(m *testing.M) {
 }
 
 const examples = "../submissions/examples/lua-atomicity/"
-
-// processEngine is a real redis-server engine: the tests fail, saying so,
-// without redis-server.
-func processEngine(t testing.TB) engine.Engine {
-	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Fatalf("these tests need redis-server on PATH (apt-get install redis-server): %v", err)
-	}
-	eng, _, err := engine.New(t.Context(), engine.KindProcess, engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return eng
-}
 
 // jobFiles reads an example submission's step files, as a job holds them.
 func jobFiles(t testing.TB, name string) map[string][]byte {

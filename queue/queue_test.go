@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redisgrade/redisgrade/internal/redistest"
+
 	"github.com/redis/go-redis/v9"
 )
 
@@ -19,7 +21,7 @@ import (
 func TestWorkersTakeOverADeadWorker(t *testing.T) {
 	q, rdb, _ := testQueue(t, Config{Stream: "t1:jobs"})
 	ctx := context.Background()
-	eng := processEngine(t)
+	eng := redistest.ProcessEngine(t)
 	correct, wrong := jobFiles(t, "correct"), jobFiles(t, "two-commands")
 
 	// Enqueue first, so that all three workers find work at once.
@@ -178,7 +180,7 @@ func TestWorkersTakeOverADeadWorker(t *testing.T) {
 func TestSlowWorkerRecordedOnce(t *testing.T) {
 	q, rdb, _ := testQueue(t, Config{})
 	ctx := context.Background()
-	eng := processEngine(t)
+	eng := redistest.ProcessEngine(t)
 	job := &Job{ID: NewJobID(), Exercise: "lua-atomicity", Files: jobFiles(t, "correct")}
 	if err := q.EnsureGroup(ctx); err != nil {
 		t.Fatal(err)
@@ -229,7 +231,7 @@ func TestSlowWorkerRecordedOnce(t *testing.T) {
 func TestHeartbeatKeepsASlowJob(t *testing.T) {
 	q, rdb, _ := testQueue(t, Config{})
 	ctx := context.Background()
-	eng := processEngine(t)
+	eng := redistest.ProcessEngine(t)
 	job := &Job{ID: NewJobID(), Exercise: "lua-atomicity", Files: map[string][]byte{"step1.redis": []byte("SET stock 100")}}
 	if err := q.EnsureGroup(ctx); err != nil {
 		t.Fatal(err)
@@ -314,7 +316,7 @@ func TestWorkerStop(t *testing.T) {
 	}
 
 	var logs syncBuffer
-	broken := &flakyEngine{Engine: processEngine(t)}
+	broken := &flakyEngine{Engine: redistest.ProcessEngine(t)}
 	broken.fail.Store(true)
 	idle := startWorker(t, fastWorker(q, broken, "broken", &logs), nil)
 	time.Sleep(500 * time.Millisecond)
@@ -328,7 +330,7 @@ func TestWorkerStop(t *testing.T) {
 
 	var w *runningWorker
 	ready := make(chan struct{})
-	w = startWorker(t, fastWorker(q, processEngine(t), "good", &logs), func(_, _ string) {
+	w = startWorker(t, fastWorker(q, redistest.ProcessEngine(t), "good", &logs), func(_, _ string) {
 		<-ready
 		w.Stop()
 	})
@@ -356,7 +358,7 @@ func TestInfraFailuresEndInFailed(t *testing.T) {
 	if err := q.Enqueue(ctx, job); err != nil {
 		t.Fatal(err)
 	}
-	eng := &flakyEngine{Engine: processEngine(t)}
+	eng := &flakyEngine{Engine: redistest.ProcessEngine(t)}
 	var logs syncBuffer
 	cfg := fastWorker(q, eng, "w", &logs)
 	cfg.MaxDeliveries = 2

@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"net/textproto"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -40,20 +39,6 @@ type quietLogger struct{}
 func (quietLogger) Printf(context.Context, string, ...any) {}
 
 const examples = "../submissions/examples/lua-atomicity/"
-
-// processEngine is a real redis-server engine: the tests fail, saying so,
-// without redis-server.
-func processEngine(t testing.TB) engine.Engine {
-	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Fatalf("these tests need redis-server on PATH (apt-get install redis-server): %v", err)
-	}
-	eng, _, err := engine.New(t.Context(), engine.KindProcess, engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return eng
-}
 
 // exampleFiles reads an example submission's step files.
 func exampleFiles(t testing.TB, name string) map[string]string {

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/redisgrade/redisgrade/internal/redistest"
+
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -145,7 +147,7 @@ func TestOpenAPIDocument(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := startServer(t, Config{Engine: processEngine(t), Jobs: 1, Token: token})
+	ts := startServer(t, Config{Engine: redistest.ProcessEngine(t), Jobs: 1, Token: token})
 	r := do(t, http.MethodGet, ts.URL+"/openapi.json", "", "", nil)
 	if r.status != http.StatusOK || !bytes.Equal(r.body, openAPI) {
 		t.Fatalf("GET /openapi.json: %d, %d bytes", r.status, len(r.body))
@@ -189,7 +191,7 @@ func TestOpenAPIDocument(t *testing.T) {
 // TestErrorsAreJSON: an unknown route and a wrong method get JSON errors
 // too (net/http's own are text), and a wrong method names the right one.
 func TestErrorsAreJSON(t *testing.T) {
-	ts := startServer(t, Config{Engine: processEngine(t), Jobs: 1, Token: token})
+	ts := startServer(t, Config{Engine: redistest.ProcessEngine(t), Jobs: 1, Token: token})
 	for _, tt := range []struct {
 		method, path string
 		status       int

@@ -8,13 +8,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/redisgrade/redisgrade/internal/redistest"
+
 	"github.com/redisgrade/redisgrade/queue"
 )
 
 // TestPlayPage: serve serves the play page at /, public as its assets are,
 // and its API under the server's token; a queue server's page cannot grade.
 func TestPlayPage(t *testing.T) {
-	ts := startServer(t, Config{Engine: processEngine(t), Jobs: 1, Token: token})
+	ts := startServer(t, Config{Engine: redistest.ProcessEngine(t), Jobs: 1, Token: token})
 	do := func(method, path, auth, body string) (int, string) {
 		t.Helper()
 		req, _ := http.NewRequest(method, ts.URL+path, strings.NewReader(body))

@@ -109,7 +109,7 @@ func TestUnusableJobs(t *testing.T) {
 	// The others go back to "dead" too; they are claimed after ClaimIdle.
 
 	var logs syncBuffer
-	w := startWorker(t, fastWorker(q, processEngine(t), "w", &logs))
+	w := startWorker(t, fastWorker(q, redistest.ProcessEngine(t), "w", &logs))
 	eventually(t, 30*time.Second, "everything handled", func() bool {
 		return rdb.XLen(ctx, q.Stream()).Val() == 0 && rdb.XPending(ctx, q.Stream(), q.Group()).Val().Count == 0
 	})
@@ -198,7 +198,7 @@ func TestQueueMode(t *testing.T) {
 
 	// A worker grades them; the job keeps the format asked for.
 	var logs syncBuffer
-	startWorker(t, fastWorker(q, processEngine(t), "w", &logs))
+	startWorker(t, fastWorker(q, redistest.ProcessEngine(t), "w", &logs))
 	eventually(t, 30*time.Second, "graded", func() bool { return getJob(t, ts, ids[1]).status == 200 })
 	r = getJob(t, ts, ids[0])
 	if !strings.Contains(string(r.body), "Score: 4/4") || !strings.HasPrefix(r.header.Get("Content-Type"), "text/plain") {

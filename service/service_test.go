@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redisgrade/redisgrade/internal/redistest"
+
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
@@ -29,7 +31,7 @@ const token = "s3cret-token"
 // TestGrade grades the correct and a wrong submission in every accepted
 // shape of request, and checks the report is the JSON writer's output.
 func TestGrade(t *testing.T) {
-	ts := startServer(t, Config{Engine: processEngine(t), Jobs: 2, Token: token})
+	ts := startServer(t, Config{Engine: redistest.ProcessEngine(t), Jobs: 2, Token: token})
 	correct, wrong := exampleFiles(t, "correct"), exampleFiles(t, "two-commands")
 
 	tests := []struct {
@@ -152,7 +154,7 @@ func TestGrade(t *testing.T) {
 // TestBadRequests sends each kind of bad request: each gets a clear 4xx,
 // and the server grades a good request right after.
 func TestBadRequests(t *testing.T) {
-	ts := startServer(t, Config{Engine: processEngine(t), Jobs: 1, Token: token, MaxBody: 1 << 20, MaxFiles: 8})
+	ts := startServer(t, Config{Engine: redistest.ProcessEngine(t), Jobs: 1, Token: token, MaxBody: 1 << 20, MaxFiles: 8})
 	correct := exampleFiles(t, "correct")
 	good := map[string]any{"exercise": "lua-atomicity", "files": correct}
 	ex := part{field: "exercise", data: []byte("lua-atomicity")}
@@ -285,7 +287,7 @@ func TestBadRequests(t *testing.T) {
 
 // A server without a token serves anyone; /healthz never needs one.
 func TestHealthAndExercises(t *testing.T) {
-	ts := startServer(t, Config{Engine: processEngine(t), Jobs: 3, Token: token})
+	ts := startServer(t, Config{Engine: redistest.ProcessEngine(t), Jobs: 3, Token: token})
 	r := do(t, http.MethodGet, ts.URL+"/healthz", "", "", nil)
 	if r.status != 200 {
 		t.Fatalf("healthz: %s", r)
@@ -335,7 +337,7 @@ func TestHealthAndExercises(t *testing.T) {
 		t.Errorf("lua-atomicity: %+v", la)
 	}
 
-	open := startServer(t, Config{Engine: processEngine(t), Jobs: 1})
+	open := startServer(t, Config{Engine: redistest.ProcessEngine(t), Jobs: 1})
 	if r := do(t, http.MethodGet, open.URL+"/v1/exercises", "", "", nil); r.status != 200 {
 		t.Errorf("no token configured: %s", r)
 	}
@@ -369,7 +371,7 @@ func (g *gate) waitEntered(t *testing.T) {
 // TestBusy: with one grader and one place in the queue, a third request is
 // refused at once with 429 and a Retry-After; the first two are graded.
 func TestBusy(t *testing.T) {
-	srv, err := New(Config{Engine: processEngine(t), Jobs: 1, MaxWaiting: 1})
+	srv, err := New(Config{Engine: redistest.ProcessEngine(t), Jobs: 1, MaxWaiting: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -411,7 +413,7 @@ func TestBusy(t *testing.T) {
 // context ends, so the deadline is what ends it, however loaded the machine.
 func TestRequestDeadline(t *testing.T) {
 	const limit = 300 * time.Millisecond
-	srv, err := New(Config{Engine: processEngine(t), Jobs: 1, RequestTimeout: limit})
+	srv, err := New(Config{Engine: redistest.ProcessEngine(t), Jobs: 1, RequestTimeout: limit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -441,7 +443,7 @@ func TestRequestDeadline(t *testing.T) {
 // TestGracefulShutdown: on shutdown the server stops accepting, finishes
 // the grading in flight, and closes its sessions.
 func TestGracefulShutdown(t *testing.T) {
-	srv, err := New(Config{Engine: processEngine(t), Jobs: 2})
+	srv, err := New(Config{Engine: redistest.ProcessEngine(t), Jobs: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -520,7 +522,7 @@ func (f *flakyEngine) killLast() {
 // is the grader's failure: 503, never a grade; the broken session is
 // closed and the next request gets a fresh one.
 func TestInfraErrorReplacesSession(t *testing.T) {
-	eng := &flakyEngine{Engine: processEngine(t)}
+	eng := &flakyEngine{Engine: redistest.ProcessEngine(t)}
 	ts := startServer(t, Config{Engine: eng, Jobs: 1})
 	good := map[string]any{"exercise": "lua-atomicity", "files": exampleFiles(t, "correct")}
 	if got, _ := score(t, gradeJSON(t, ts, "", good)); got != 4 {

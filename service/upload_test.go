@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/redisgrade/redisgrade/internal/redistest"
 )
 
 // dripper is a client that starts a POST /v1/grade and then sends its body
@@ -87,7 +89,7 @@ const jsonStart = `{"exercise": "lua-atomicity", "files": {"step1.redis": "`
 // take the grader's places (one grading, one waiting): a normal request is
 // graded meanwhile, not refused with 429.
 func TestSlowUploadsHoldNoGrader(t *testing.T) {
-	srv, err := New(Config{Engine: processEngine(t), Jobs: 1, MaxWaiting: 1, Token: token, UploadTimeout: time.Hour})
+	srv, err := New(Config{Engine: redistest.ProcessEngine(t), Jobs: 1, MaxWaiting: 1, Token: token, UploadTimeout: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +119,7 @@ func TestSlowUploadsHoldNoGrader(t *testing.T) {
 // on idle time would never fire here: a byte comes every 100ms.
 func TestSlowUploadCut(t *testing.T) {
 	const limit = time.Second
-	ts := startServer(t, Config{Engine: processEngine(t), Jobs: 1, Token: token, UploadTimeout: limit})
+	ts := startServer(t, Config{Engine: redistest.ProcessEngine(t), Jobs: 1, Token: token, UploadTimeout: limit})
 	for _, tt := range []struct{ name, contentType, start string }{
 		{"json", "application/json", jsonStart},
 		{"multipart", "multipart/form-data; boundary=xyz",
@@ -151,7 +153,7 @@ func TestSlowUploadCut(t *testing.T) {
 // gets 503 with Retry-After, and the bytes come back when requests end.
 func TestUploadMemoryBounded(t *testing.T) {
 	const held = 900_000 // each slow upload sends this much, then trickles
-	srv, err := New(Config{Engine: processEngine(t), Jobs: 1, MaxWaiting: 1, MaxBody: 1 << 20, MaxReceiving: 3 * (held + 1000), UploadTimeout: time.Hour})
+	srv, err := New(Config{Engine: redistest.ProcessEngine(t), Jobs: 1, MaxWaiting: 1, MaxBody: 1 << 20, MaxReceiving: 3 * (held + 1000), UploadTimeout: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

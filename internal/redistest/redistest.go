@@ -1,4 +1,5 @@
-// Package redistest starts a plain redis-server for tests that need one as a
+// Package redistest gives tests a Redis: the process engine, for tests
+// that grade on one, and a plain redis-server for tests that need one as a
 // store (the job queue), not as a grading server.
 package redistest
 
@@ -13,7 +14,23 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/redisgrade/redisgrade/engine"
 )
+
+// ProcessEngine is the real redis-server engine. Without redis-server the
+// test fails, saying how to get it.
+func ProcessEngine(t testing.TB) engine.Engine {
+	t.Helper()
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		t.Fatalf("these tests need redis-server on PATH (apt-get install redis-server): %v", err)
+	}
+	eng, _, err := engine.New(t.Context(), engine.KindProcess, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng
+}
 
 // Start starts a redis-server on a unix socket in a temp dir, for the test's
 // length, and returns a client for it and its URL. Without redis-server the
