@@ -339,7 +339,7 @@ td.n { text-align: right; white-space: nowrap; font-variant-numeric: tabular-num
 .meter.low i { background: var(--fail); }
 code { white-space: nowrap; }
 code, .msg { font: 13px/1.4 ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; }
-.msg { color: #333; white-space: pre-wrap; word-break: break-word; max-height: 7.5em; overflow: hidden; }
+.msg { color: #333; white-space: pre-wrap; word-break: break-word; display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 5; overflow: hidden; }
 .err { color: var(--fail); }
 .muted { color: var(--muted); }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; }
