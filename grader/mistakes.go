@@ -18,11 +18,14 @@ func (sess *Session) Grade(ctx context.Context, ex *exercises.Exercise, sub *sub
 	if err != nil || rep.Failed() == 0 || len(ex.Mutants) == 0 || len(ex.Reference) == 0 {
 		return rep, err
 	}
-	known, err := KnownMistakes(ctx, sess, ex)
-	if err != nil {
-		return nil, err
+	// Naming is on top of the verdict, never in its place: when the known
+	// mistakes cannot be had (the deadline came first, a mutant would not
+	// open, the server failed under them), the student keeps the verdict,
+	// unnamed, and the next grading tries them again (a failure is not
+	// cached). The next case's reset recovers a server left broken.
+	if known, err := KnownMistakes(ctx, sess, ex); err == nil {
+		known.Name(rep)
 	}
-	known.Name(rep)
 	return rep, nil
 }
 

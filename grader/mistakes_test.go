@@ -10,6 +10,7 @@ import (
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/report"
+	"github.com/redisgrade/redisgrade/submissions"
 )
 
 // checkMistakes compares the known mistakes a graded example's steps carry
@@ -143,5 +144,32 @@ func TestMistakePrecision(t *testing.T) {
 		if !s.Passed || s.Mistake != nil || s.Signature != "" {
 			t.Errorf("the reference's step %s: passed %v, mistake %+v, signature %q", s.ID, s.Passed, s.Mistake, s.Signature)
 		}
+	}
+}
+
+// When the known mistakes cannot be graded, the student keeps the verdict,
+// unnamed: naming never costs a grade or turns it into a grader error.
+func TestMistakesThatCannotBeGradedCostNothing(t *testing.T) {
+	ex := luaAtomicitySpec(t, "")
+	broken := "x"
+	ex.Mutants = append(ex.Mutants, exercises.Mutant{Name: "unopenable", ID: "unopenable", Fails: "setup",
+		Files: map[string]*string{"../outside": &broken}})
+	sess, err := NewSession(context.Background(), testEngine(t, engine.KindProcess))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	files := correctFiles(t)
+	files["step1.redis"] = "SET stock 10\nSET sales 0\n"
+	sub, err := submissions.Open(writeSubmission(t, files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := sess.Grade(context.Background(), ex, sub, Options{})
+	if err != nil {
+		t.Fatalf("the grader failed instead of grading: %v", err)
+	}
+	if rep.Steps[0].Passed || rep.Steps[0].Mistake != nil || !rep.Steps[1].Passed {
+		t.Errorf("want step 1 failed, unnamed, and step 2 passed: %+v", rep.Steps[:2])
 	}
 }
