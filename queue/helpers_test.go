@@ -1,7 +1,6 @@
 package queue
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log"
@@ -73,7 +72,7 @@ func (rw *runningWorker) wait(t *testing.T) error {
 }
 
 // fastWorker is a worker config for tests: short idle and block times.
-func fastWorker(q *Queue, eng engine.Engine, consumer string, logs *syncBuffer) WorkerConfig {
+func fastWorker(q *Queue, eng engine.Engine, consumer string, logs *redistest.Buffer) WorkerConfig {
 	return WorkerConfig{
 		Queue: q, Engine: eng, Consumer: consumer, Jobs: 1,
 		ClaimIdle: time.Second, Heartbeat: 200 * time.Millisecond, Block: 200 * time.Millisecond,
@@ -105,35 +104,6 @@ func jobFiles(t testing.TB, name string) map[string][]byte {
 		files[filepath.Base(p)] = data
 	}
 	return files
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// eventually polls cond every 20ms until it holds or the time is up.
-func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %s: %s", within, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // flakyEngine wraps an engine: the test can kill the server it started last

@@ -44,7 +44,7 @@ func TestWorkersTakeOverADeadWorker(t *testing.T) {
 		t.Fatalf("before any worker: %+v, queued %v, %v", res, queued, err)
 	}
 
-	var logs syncBuffer
+	var logs redistest.Buffer
 	const victim = "w2"
 	var (
 		mu       sync.Mutex
@@ -101,7 +101,7 @@ func TestWorkersTakeOverADeadWorker(t *testing.T) {
 		t.Fatalf("the killed worker's job %s was recorded by %s", orphan, res.Worker)
 	}
 
-	eventually(t, 90*time.Second, "all 30 jobs recorded", func() bool {
+	redistest.Eventually(t, 90*time.Second, "all 30 jobs recorded", func() bool {
 		n, err := rdb.XLen(ctx, q.ResultsStream()).Result()
 		return err == nil && n >= 30
 	})
@@ -160,7 +160,7 @@ func TestWorkersTakeOverADeadWorker(t *testing.T) {
 		}
 		return recorded >= n
 	}
-	eventually(t, 10*time.Second, "the workers count 30 results", count)
+	redistest.Eventually(t, 10*time.Second, "the workers count 30 results", count)
 	time.Sleep(100 * time.Millisecond)
 	if count(); recorded != n {
 		t.Errorf("workers recorded %d results, want %d", recorded, n)
@@ -189,7 +189,7 @@ func TestSlowWorkerRecordedOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var logs syncBuffer
+	var logs redistest.Buffer
 	stalled := make(chan struct{})
 	slowCfg := fastWorker(q, eng, "slow", &logs)
 	slowCfg.Heartbeat = -1
@@ -206,8 +206,8 @@ func TestSlowWorkerRecordedOnce(t *testing.T) {
 	fastCfg.ClaimIdle = 300 * time.Millisecond
 	fast := startWorker(t, fastCfg, nil)
 
-	eventually(t, 30*time.Second, "the slow worker finishes too", func() bool { return slow.Stats().Duplicates == 1 })
-	eventually(t, 10*time.Second, "the fast worker counts its result", func() bool { return fast.Stats().Recorded == 1 })
+	redistest.Eventually(t, 30*time.Second, "the slow worker finishes too", func() bool { return slow.Stats().Duplicates == 1 })
+	redistest.Eventually(t, 10*time.Second, "the fast worker counts its result", func() bool { return fast.Stats().Recorded == 1 })
 	if st := fast.Stats(); st.Recorded != 1 || st.Claimed != 1 || st.Graded != 1 {
 		t.Errorf("fast: %+v", st)
 	}
@@ -239,7 +239,7 @@ func TestHeartbeatKeepsASlowJob(t *testing.T) {
 	if err := q.Enqueue(ctx, job); err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs redistest.Buffer
 	started := make(chan struct{})
 	cfg := fastWorker(q, eng, "steady", &logs)
 	cfg.ClaimIdle, cfg.Heartbeat = 400*time.Millisecond, 100*time.Millisecond
@@ -252,7 +252,7 @@ func TestHeartbeatKeepsASlowJob(t *testing.T) {
 	otherCfg.ClaimIdle = 400 * time.Millisecond
 	other := startWorker(t, otherCfg, nil)
 	// The counter goes up just after the result is stored: wait for it.
-	eventually(t, 30*time.Second, "the steady worker records the job", func() bool { return steady.Stats().Recorded == 1 })
+	redistest.Eventually(t, 30*time.Second, "the steady worker records the job", func() bool { return steady.Stats().Recorded == 1 })
 	if rdb.Exists(ctx, q.ResultKey(job.ID)).Val() != 1 {
 		t.Error("no result stored")
 	}
@@ -315,7 +315,7 @@ func TestWorkerStop(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var logs syncBuffer
+	var logs redistest.Buffer
 	broken := &flakyEngine{Engine: redistest.ProcessEngine(t)}
 	broken.fail.Store(true)
 	idle := startWorker(t, fastWorker(q, broken, "broken", &logs), nil)
@@ -359,7 +359,7 @@ func TestInfraFailuresEndInFailed(t *testing.T) {
 		t.Fatal(err)
 	}
 	eng := &flakyEngine{Engine: redistest.ProcessEngine(t)}
-	var logs syncBuffer
+	var logs redistest.Buffer
 	cfg := fastWorker(q, eng, "w", &logs)
 	cfg.MaxDeliveries = 2
 	var w *runningWorker
@@ -371,7 +371,7 @@ func TestInfraFailuresEndInFailed(t *testing.T) {
 		eng.fail.Store(true)
 	})
 	close(ready)
-	eventually(t, 30*time.Second, "the first attempt fails", func() bool { return w.Stats().InfraErrors == 1 })
+	redistest.Eventually(t, 30*time.Second, "the first attempt fails", func() bool { return w.Stats().InfraErrors == 1 })
 	if res, queued, _ := q.Result(ctx, job.ID); res != nil || !queued {
 		t.Fatalf("after one failed attempt: result %+v, queued %v", res, queued)
 	}
@@ -379,12 +379,12 @@ func TestInfraFailuresEndInFailed(t *testing.T) {
 		t.Fatalf("the job is not pending: %+v", p)
 	}
 	eng.fail.Store(false) // the worker can start a server again, and takes the job back
-	eventually(t, 30*time.Second, "the job is recorded", func() bool { return rdb.Exists(ctx, q.ResultKey(job.ID)).Val() == 1 })
+	redistest.Eventually(t, 30*time.Second, "the job is recorded", func() bool { return rdb.Exists(ctx, q.ResultKey(job.ID)).Val() == 1 })
 	res, _, err := q.Result(ctx, job.ID)
 	if err != nil || res.Status != StatusFailed || res.Attempt != 2 || !strings.Contains(res.Error, "not the student's fault") || !strings.Contains(res.Error, "flaky engine") {
 		t.Errorf("result: %+v %v", res, err)
 	}
-	eventually(t, 10*time.Second, "counted", func() bool { return w.Stats().Failed == 1 })
+	redistest.Eventually(t, 10*time.Second, "counted", func() bool { return w.Stats().Failed == 1 })
 	if st := w.Stats(); st.InfraErrors != 2 || st.Graded != 0 || st.Recorded != 1 {
 		t.Errorf("stats: %+v", st)
 	}

@@ -58,7 +58,7 @@ func startWorker(t *testing.T, cfg queue.WorkerConfig) *runningWorker {
 }
 
 // fastWorker is a worker config for tests: short idle and block times.
-func fastWorker(q *queue.Queue, eng engine.Engine, consumer string, logs *syncBuffer) queue.WorkerConfig {
+func fastWorker(q *queue.Queue, eng engine.Engine, consumer string, logs *redistest.Buffer) queue.WorkerConfig {
 	return queue.WorkerConfig{
 		Queue: q, Engine: eng, Consumer: consumer, Jobs: 1,
 		ClaimIdle: time.Second, Heartbeat: 200 * time.Millisecond, Block: 200 * time.Millisecond,
@@ -108,9 +108,9 @@ func TestUnusableJobs(t *testing.T) {
 	}
 	// The others go back to "dead" too; they are claimed after ClaimIdle.
 
-	var logs syncBuffer
+	var logs redistest.Buffer
 	w := startWorker(t, fastWorker(q, redistest.ProcessEngine(t), "w", &logs))
-	eventually(t, 30*time.Second, "everything handled", func() bool {
+	redistest.Eventually(t, 30*time.Second, "everything handled", func() bool {
 		return rdb.XLen(ctx, q.Stream()).Val() == 0 && rdb.XPending(ctx, q.Stream(), q.Group()).Val().Count == 0
 	})
 	check := func(id, status, msg string, code int) {
@@ -197,9 +197,9 @@ func TestQueueMode(t *testing.T) {
 	}
 
 	// A worker grades them; the job keeps the format asked for.
-	var logs syncBuffer
+	var logs redistest.Buffer
 	startWorker(t, fastWorker(q, redistest.ProcessEngine(t), "w", &logs))
-	eventually(t, 30*time.Second, "graded", func() bool { return getJob(t, ts, ids[1]).status == 200 })
+	redistest.Eventually(t, 30*time.Second, "graded", func() bool { return getJob(t, ts, ids[1]).status == 200 })
 	r = getJob(t, ts, ids[0])
 	if !strings.Contains(string(r.body), "Score: 4/4") || !strings.HasPrefix(r.header.Get("Content-Type"), "text/plain") {
 		t.Errorf("text result: %s", r)

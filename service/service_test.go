@@ -385,7 +385,7 @@ func TestBusy(t *testing.T) {
 	go func() { results <- gradeJSON(t, ts, "", good) }()
 	g.waitEntered(t) // grading
 	go func() { results <- gradeJSON(t, ts, "", good) }()
-	eventually(t, 10*time.Second, "the second request waits", func() bool { return len(srv.admit) == 2 })
+	redistest.Eventually(t, 10*time.Second, "the second request waits", func() bool { return len(srv.admit) == 2 })
 
 	r := gradeJSON(t, ts, "", good)
 	if r.status != http.StatusTooManyRequests {
@@ -460,7 +460,7 @@ func TestGracefulShutdown(t *testing.T) {
 
 	stopped := make(chan error, 1)
 	go func() { stopped <- ts.stop(t) }()
-	eventually(t, 10*time.Second, "the listener closes", func() bool {
+	redistest.Eventually(t, 10*time.Second, "the listener closes", func() bool {
 		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
 		if err == nil {
 			c.Close()

@@ -99,7 +99,7 @@ func TestSlowUploadsHoldNoGrader(t *testing.T) {
 		// Registered after the server: closed before it shuts down.
 		startDrip(t, ts, token, "application/json", jsonStart, 200*time.Millisecond)
 	}
-	eventually(t, 30*time.Second, "the slow uploads are being received", func() bool { return srv.uploading.Load() == slow })
+	redistest.Eventually(t, 30*time.Second, "the slow uploads are being received", func() bool { return srv.uploading.Load() == slow })
 
 	h := do(t, http.MethodGet, ts.URL+"/healthz", "", "", nil).json(t)
 	if h["uploading"] != float64(slow) || h["grading"] != 0.0 || h["waiting"] != 0.0 {
@@ -163,7 +163,7 @@ func TestUploadMemoryBounded(t *testing.T) {
 	for range 3 {
 		slow = append(slow, startDrip(t, ts, "", "application/json", start, 200*time.Millisecond))
 	}
-	eventually(t, 30*time.Second, "three slow uploads hold their bytes", func() bool { return srv.received.Load() >= 3*held })
+	redistest.Eventually(t, 30*time.Second, "three slow uploads hold their bytes", func() bool { return srv.received.Load() >= 3*held })
 
 	r := startDrip(t, ts, "", "application/json", start, 200*time.Millisecond).response(t, time.Minute)
 	if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" {
@@ -175,7 +175,7 @@ func TestUploadMemoryBounded(t *testing.T) {
 	for _, d := range slow {
 		d.close()
 	}
-	eventually(t, 30*time.Second, "the bytes of ended requests are given back", func() bool { return srv.received.Load() == 0 })
+	redistest.Eventually(t, 30*time.Second, "the bytes of ended requests are given back", func() bool { return srv.received.Load() == 0 })
 	if got, _ := score(t, gradeJSON(t, ts, "", map[string]any{"exercise": "lua-atomicity", "files": exampleFiles(t, "correct")})); got != 4 {
 		t.Errorf("score %g", got)
 	}

@@ -11,34 +11,17 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/redisgrade/redisgrade/internal/redistest"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// lockedBuffer is an io.Writer safe for a command running in a goroutine.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // background runs the CLI in a goroutine until stop is called.
 type background struct {
-	stdout, stderr lockedBuffer
+	stdout, stderr redistest.Buffer
 	cancel         context.CancelFunc
 	code           chan int
 }

@@ -1,6 +1,7 @@
 // Package redistest gives tests a Redis: the process engine, for tests
 // that grade on one, and a plain redis-server for tests that need one as a
-// store (the job queue), not as a grading server.
+// store (the job queue), not as a grading server; and what tests of servers
+// and workers share: a buffer their output goes to, and polling.
 package redistest
 
 import (
@@ -48,7 +49,7 @@ func Start(t testing.TB) (*redis.Client, string) {
 	sock := filepath.Join(dir, "redis.sock")
 	cmd := exec.Command(path, "--port", "0", "--unixsocket", sock, "--unixsocketperm", "700",
 		"--save", "", "--appendonly", "no", "--dir", dir)
-	var out lockedBuffer
+	var out Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -70,21 +71,34 @@ func Start(t testing.TB) (*redis.Client, string) {
 	return rdb, "unix://" + sock
 }
 
-// lockedBuffer is a buffer the server's output is copied into while the
-// test may read it.
-type lockedBuffer struct {
+// Buffer is a buffer a server's or a worker's output is copied into while
+// the test may read it.
+type Buffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *lockedBuffer) Write(p []byte) (int, error) {
+func (b *Buffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *lockedBuffer) String() string {
+func (b *Buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// Eventually polls cond every 20ms until it holds, or fails the test once
+// within has passed, saying what did not happen.
+func Eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within %s: %s", within, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
