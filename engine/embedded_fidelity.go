@@ -15,6 +15,8 @@ import (
 	"sync"
 
 	"github.com/alicebob/miniredis/v2/server"
+
+	"github.com/redisgrade/redisgrade/internal/rediscmd"
 )
 
 // fidelityCommand is the embedded child's own command. With the child's token (known to the Lua prelude only)
@@ -172,11 +174,11 @@ func (f *fidelity) hook(c *server.Peer, cmd string, args []string, admin bool) b
 		f.noteGraderScript(cmd, args)
 		return false // the grader's own commands are its business
 	}
-	name, info, known := lookupRedisCommand(cmd, args)
+	name, info, known := rediscmd.Lookup(cmd, args)
 	// The child emulates these itself (commandStats).
 	commandStats := name == "config|resetstat" || (name == "info" && len(args) == 1 && strings.EqualFold(args[0], "commandstats"))
 	switch {
-	case known && !info.emulated && !commandStats:
+	case known && !info.Emulated && !commandStats:
 		f.add("runs " + strings.ToUpper(strings.ReplaceAll(name, "|", " ")) + ", which the emulator does not have")
 		return false
 	case !commandStats && partlyEmulated[strings.SplitN(name, "|", 2)[0]]:
@@ -207,7 +209,7 @@ func (f *fidelity) hook(c *server.Peer, cmd string, args []string, admin bool) b
 		f.add("runs SCAN, which the emulator answers in one page whatever its COUNT and Redis in pages of about COUNT keys")
 	}
 	if fromScript(c) {
-		if known && info.noScript {
+		if known && info.NoScript {
 			c.WriteError("ERR This Redis command is not allowed from script")
 			return true
 		}
@@ -225,7 +227,7 @@ func (f *fidelity) hook(c *server.Peer, cmd string, args []string, admin bool) b
 // transaction keeps a MULTI on miniredis as Redis would: Redis queues any known command of the right arity
 // and reports its errors in EXEC's reply, but aborts the transaction (EXECABORT) for any other. miniredis
 // checks some arguments as it queues. Each command queued is first tried on a connection of our own.
-func (f *fidelity) transaction(c *server.Peer, cmd string, args []string, info redisCommandInfo, known bool) bool {
+func (f *fidelity) transaction(c *server.Peer, cmd string, args []string, info rediscmd.Info, known bool) bool {
 	f.mu.Lock()
 	inTx := f.tx[c]
 	switch {
@@ -243,7 +245,7 @@ func (f *fidelity) transaction(c *server.Peer, cmd string, args []string, info r
 	if !inTx {
 		return false
 	}
-	redisQueues := known && arityOK(info.arity, 1+len(args)) && !info.noMulti
+	redisQueues := known && rediscmd.ArityOK(info.Arity, 1+len(args)) && !info.NoMulti
 	queued, aborts, ok := f.tryQueue(cmd, args)
 	switch {
 	case !ok:

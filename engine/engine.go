@@ -16,10 +16,8 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -251,24 +249,4 @@ func withResetDeadline(ctx context.Context) (context.Context, context.CancelFunc
 	return context.WithTimeout(ctx, resetTimeout)
 }
 
-// CommandNames lists redis-server 7's commands (not their subcommands),
-// upper case and sorted, from the table generated from its COMMAND reply.
-func CommandNames() []string {
-	commandNamesOnce.Do(func() {
-		seen := map[string]bool{}
-		for name := range redis7Commands {
-			name, _, _ = strings.Cut(name, "|") // CLIENT for client|info
-			if !seen[name] {
-				seen[name] = true
-				commandNames = append(commandNames, strings.ToUpper(name))
-			}
-		}
-		sort.Strings(commandNames)
-	})
-	return commandNames
-}
-
-var (
-	commandNamesOnce sync.Once
-	commandNames     []string
-)
+//go:generate go test -run TestRedis7Commands -update .

@@ -14,6 +14,7 @@ import (
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/internal/clip"
+	"github.com/redisgrade/redisgrade/internal/rediscmd"
 	"github.com/redisgrade/redisgrade/report"
 	"github.com/redisgrade/redisgrade/submissions"
 )
@@ -432,7 +433,7 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 		Connect:         g.sess.student,
 		KeepsConnection: g.sess.students.keeps,
 		Reference:       g.referenceRun(s, c),
-		Commands:        engine.CommandNames(),
+		Commands:        rediscmd.Names(),
 	}
 	results, space := g.evaluate(ctx, c, env, limit)
 	g.keyspace = space

@@ -4,12 +4,14 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/redisgrade/redisgrade/internal/rediscmd"
 )
 
 // TestCommandNamesAreTheServers: the names suggested to students are the
 // commands a real redis-server lists.
 func TestCommandNamesAreTheServers(t *testing.T) {
-	names := CommandNames()
+	names := rediscmd.Names()
 	have := map[string]bool{}
 	for _, n := range names {
 		if n != strings.ToUpper(n) || strings.Contains(n, "|") {
@@ -19,7 +21,7 @@ func TestCommandNamesAreTheServers(t *testing.T) {
 	}
 	for _, n := range []string{"SET", "GET", "EVAL", "DECR", "INCR", "FCALL", "XADD", "CLIENT", "FUNCTION"} {
 		if !have[n] {
-			t.Errorf("%s missing from CommandNames", n)
+			t.Errorf("%s missing from rediscmd.Names", n)
 		}
 	}
 	srv := start(t, "process", Options{})
@@ -33,7 +35,7 @@ func TestCommandNamesAreTheServers(t *testing.T) {
 			continue // a subcommand: its command is listed too
 		}
 		if !have[strings.ToUpper(n)] {
-			t.Errorf("redis-server lists %s, CommandNames does not", n)
+			t.Errorf("redis-server lists %s, rediscmd.Names does not", n)
 		}
 	}
 }
