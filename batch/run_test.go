@@ -311,7 +311,7 @@ type failingServer struct {
 	e *failingEngine
 }
 
-func (s *failingServer) Reset(ctx context.Context, given ...string) error {
+func (s *failingServer) Reset(ctx context.Context, given ...[]any) error {
 	s.e.mu.Lock()
 	fail := s.e.failReset
 	s.e.mu.Unlock()
@@ -381,7 +381,7 @@ func (e poisonEngine) Start(ctx context.Context) (engine.Server, error) {
 
 type poisonServer struct{ engine.Server }
 
-func (s poisonServer) Reset(ctx context.Context, given ...string) error {
+func (s poisonServer) Reset(ctx context.Context, given ...[]any) error {
 	admin := redis.NewClient(s.Options())
 	defer admin.Close()
 	if n, err := admin.Exists(ctx, "poison").Result(); err != nil || n > 0 {

@@ -249,9 +249,9 @@ func (s *recServer) Options() *redis.Options { return s.rec.wrap(s.Server.Option
 
 func (s *recServer) StudentOptions() *redis.Options { return s.rec.wrap(s.Server.StudentOptions()) }
 
-func (s *recServer) Reset(ctx context.Context, given ...string) error {
+func (s *recServer) Reset(ctx context.Context, setup ...[]any) error {
 	s.rec.reset()
-	return s.Server.Reset(ctx, given...)
+	return s.Server.Reset(ctx, setup...)
 }
 
 // recorder collects what recorded connections write while it is on.

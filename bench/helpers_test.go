@@ -66,7 +66,7 @@ type slowServer struct {
 	delay time.Duration
 }
 
-func (s slowServer) Reset(ctx context.Context, given ...string) error {
+func (s slowServer) Reset(ctx context.Context, given ...[]any) error {
 	time.Sleep(s.delay)
 	return s.Server.Reset(ctx, given...)
 }

@@ -51,6 +51,9 @@ func (c *AtomicCheck) validate(d *yamlstrict.Decoder, n *yaml.Node) {
 	if c.Runs < c.Clients || c.Runs > 100000 {
 		d.Errorf(n, "runs must be between clients and 100000")
 	}
+	if e, ok := c.From.StringsOnly(); !ok {
+		d.Errorf(n, "from holds the probe's integer keys as strings; %s is not a plain string", e.Key)
+	}
 }
 
 // Probe marks the check as one that changes the server's state.
@@ -244,20 +247,11 @@ func runAndRead(ctx context.Context, env *Env, race atomicity.Race, cmd submissi
 func restoreKeys(ctx context.Context, admin *redis.Client, from State) error {
 	pipe := admin.Pipeline()
 	pipe.FlushAll(ctx)
-	if len(from) > 0 {
-		pipe.MSet(ctx, from.pairs()...)
+	for _, cmd := range from.Commands() {
+		pipe.Do(ctx, cmd...)
 	}
 	_, err := pipe.Exec(ctx)
 	return err
-}
-
-// pairs are the state's keys and values, as MSET takes them.
-func (s State) pairs() []any {
-	out := make([]any, 0, 2*len(s))
-	for _, kv := range s {
-		out = append(out, kv.Key, kv.Value)
-	}
-	return out
 }
 
 // startOf is what reading the keys gives right after from was set: from's
@@ -283,9 +277,10 @@ func startOf(keys []string, from State) ([]int64, error) {
 func readThenPutBack(ctx context.Context, admin *redis.Client, race atomicity.Race, from State) ([]int64, error) {
 	pipe := admin.Pipeline()
 	read := pipe.MGet(ctx, race.Keys...)
-	pipe.Del(ctx, race.Keys...)
-	if len(from) > 0 {
-		pipe.MSet(ctx, from.pairs()...)
+	// from's keys are written anew, as the case's reset wrote them.
+	pipe.Del(ctx, append(append([]string{}, race.Keys...), from.Keys()...)...)
+	for _, cmd := range from.Commands() {
+		pipe.Do(ctx, cmd...)
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, fmt.Errorf("could not prepare the probe: %w", err)

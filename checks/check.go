@@ -73,51 +73,6 @@ type Env struct {
 	Reference *ReferenceRun
 }
 
-// KV is one key of a state.
-type KV struct {
-	Key, Value string
-}
-
-// State is a set of string keys, in the order the spec wrote them.
-type State []KV
-
-// UnmarshalStrict decodes a mapping of key names to values.
-func (s *State) UnmarshalStrict(d *yamlstrict.Decoder, n *yaml.Node) {
-	for _, kv := range d.Pairs(n) {
-		if v, ok := d.String(kv.Value); ok {
-			*s = append(*s, KV{kv.Key.Value, v})
-		}
-	}
-}
-
-// String renders a state as `stock=100 sales=0`.
-func (s State) String() string {
-	parts := make([]string, len(s))
-	for i, kv := range s {
-		parts[i] = kv.Key + "=" + kv.Value
-	}
-	return strings.Join(parts, " ")
-}
-
-// Keys returns the key names in order.
-func (s State) Keys() []string {
-	out := make([]string, len(s))
-	for i, kv := range s {
-		out[i] = kv.Key
-	}
-	return out
-}
-
-// Get returns a key's value.
-func (s State) Get(key string) (string, bool) {
-	for _, kv := range s {
-		if kv.Key == key {
-			return kv.Value, true
-		}
-	}
-	return "", false
-}
-
 // Count is one name and number of an ordered mapping.
 type Count struct {
 	Name string

@@ -187,3 +187,13 @@ func TestNoErrorsSuggestsTheCommandMeant(t *testing.T) {
 		}
 	}
 }
+
+// strState is a starting state of string keys: key, value, key, value...
+func strState(kv ...string) State {
+	var s State
+	for i := 0; i+1 < len(kv); i += 2 {
+		v := kv[i+1]
+		s = append(s, Entry{Key: kv[i], Data: Data{String: &v}})
+	}
+	return s
+}

@@ -141,7 +141,7 @@ func TestCompareLimitsDifferences(t *testing.T) {
 // student left.
 func TestCompareResetsToTheGivenState(t *testing.T) {
 	env := serverEnv(t, engine.KindProcess)
-	given := State{{"stock", "100"}}
+	given := strState("stock", "100")
 	if r := compareOn(t, env, strict(), given, "DECR stock\n", "DECRBY stock 1\n"); !r.Passed {
 		t.Fatalf("DECR from 100 vs DECRBY 1 from 100: %s", r.Message)
 	}
@@ -155,10 +155,10 @@ func TestCompareCommands(t *testing.T) {
 	for _, kind := range []string{engine.KindProcess, engine.KindEmbedded} {
 		env := serverEnv(t, kind)
 		c := &CompareCheck{Compare: "reference", Replies: "none", Commands: true, TTLTolerance: time.Second}
-		if r := compareOn(t, env, c, State{{"n", "1"}}, "INCR n\n", "INCR n\n"); !r.Passed {
+		if r := compareOn(t, env, c, strState("n", "1"), "INCR n\n", "INCR n\n"); !r.Passed {
 			t.Fatalf("%s: the same commands: %s", kind, r.Message)
 		}
-		r := compareOn(t, env, c, State{{"n", "1"}}, "SET n 2\n", "INCR n\n")
+		r := compareOn(t, env, c, strState("n", "1"), "SET n 2\n", "INCR n\n")
 		for _, w := range []string{"the reference runs INCR once; your commands do not run it", "your commands run SET once; the reference does not run it"} {
 			if r.Passed || !strings.Contains(r.Message, w) {
 				t.Errorf("%s: got %v %q, want %q", kind, r.Passed, r.Message, w)

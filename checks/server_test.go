@@ -50,7 +50,7 @@ func serverEnv(t *testing.T, kind string) *Env {
 func TestKeyCheck(t *testing.T) {
 	env := serverEnv(t, engine.KindProcess)
 	ctx := context.Background()
-	if err := restoreKeys(ctx, env.Admin, State{{"stock", "99"}}); err != nil {
+	if err := restoreKeys(ctx, env.Admin, strState("stock", "99")); err != nil {
 		t.Fatal(err)
 	}
 	env.Admin.RPush(ctx, "list", "x")
@@ -77,18 +77,18 @@ func TestKeyCheck(t *testing.T) {
 func TestChangeCheck(t *testing.T) {
 	env := serverEnv(t, engine.KindProcess)
 	ctx := context.Background()
-	env.Given = State{{"stock", "7"}, {"sales", "3"}}
+	env.Given = strState("stock", "7", "sales", "3")
 	c := &ChangeCheck{Change: Counts{{"stock", -1}, {"sales", 1}}}
 	if got := c.Name(); got != "changes stock -1, sales +1" {
 		t.Errorf("name = %q", got)
 	}
-	if err := restoreKeys(ctx, env.Admin, State{{"stock", "6"}, {"sales", "4"}}); err != nil {
+	if err := restoreKeys(ctx, env.Admin, strState("stock", "6", "sales", "4")); err != nil {
 		t.Fatal(err)
 	}
 	if r := c.Evaluate(ctx, env); !r.Passed {
 		t.Errorf("6/4 from 7/3 should pass: %s", r.Message)
 	}
-	if err := restoreKeys(ctx, env.Admin, State{{"stock", "99"}, {"sales", "1"}}); err != nil {
+	if err := restoreKeys(ctx, env.Admin, strState("stock", "99", "sales", "1")); err != nil {
 		t.Fatal(err)
 	}
 	r := c.Evaluate(ctx, env)
@@ -96,7 +96,7 @@ func TestChangeCheck(t *testing.T) {
 	if r.Passed || r.Message != want {
 		t.Errorf("got %v %q\nwant %q", r.Passed, r.Message, want)
 	}
-	if err := restoreKeys(ctx, env.Admin, State{{"stock", "lots"}}); err != nil {
+	if err := restoreKeys(ctx, env.Admin, strState("stock", "lots")); err != nil {
 		t.Fatal(err)
 	}
 	if r := c.Evaluate(ctx, env); r.Passed || !strings.Contains(r.Message, `key stock is "lots", not an integer`) {
@@ -139,7 +139,7 @@ func TestAtomicProbe(t *testing.T) {
 		{
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			c := &AtomicCheck{Keys: []string{"stock", "sales"}, Clients: 8, Runs: 200, From: State{{"stock", "1000"}, {"sales", "0"}}}
+			c := &AtomicCheck{Keys: []string{"stock", "sales"}, Clients: 8, Runs: 200, From: strState("stock", "1000", "sales", "0")}
 
 			env.Sent = []submissions.Command{atomicEval}
 			r := c.Evaluate(ctx, env)
@@ -217,7 +217,7 @@ func sampleCounts(t *testing.T, r Result) (samples, inconsistent int64) {
 func TestAtomicProbeReplaysOnlyNamedCommands(t *testing.T) {
 	env := serverEnv(t, engine.KindProcess)
 	ctx := context.Background()
-	c := &AtomicCheck{Keys: []string{"stock", "sales"}, Clients: 4, Runs: 40, Replay: []string{"EVAL"}, From: State{{"stock", "100"}, {"sales", "0"}}}
+	c := &AtomicCheck{Keys: []string{"stock", "sales"}, Clients: 4, Runs: 40, Replay: []string{"EVAL"}, From: strState("stock", "100", "sales", "0")}
 	env.Sent = []submissions.Command{{Line: 1, Args: []string{"SET", "stock", "100"}}, atomicEval}
 	if r := c.Evaluate(ctx, env); !r.Passed {
 		t.Errorf("a SET before the EVAL must not be replayed: %s", r.Message)
@@ -265,7 +265,7 @@ func TestKeyShapes(t *testing.T) {
 func TestTTLAndKeysChecks(t *testing.T) {
 	env := serverEnv(t, engine.KindProcess)
 	ctx := context.Background()
-	if err := restoreKeys(ctx, env.Admin, State{{"persistent", "1"}}); err != nil {
+	if err := restoreKeys(ctx, env.Admin, strState("persistent", "1")); err != nil {
 		t.Fatal(err)
 	}
 	env.Admin.Set(ctx, "limited", "1", 45*time.Second)
@@ -302,7 +302,7 @@ func TestAtomicProbeIsDeterministic(t *testing.T) {
 	probeModes(t, func(t *testing.T, kind string, env *Env) {
 		{
 			ctx := context.Background()
-			c := &AtomicCheck{Keys: []string{"stock", "sales"}, Clients: 2, Runs: 2, From: State{{"stock", "1000"}, {"sales", "0"}}}
+			c := &AtomicCheck{Keys: []string{"stock", "sales"}, Clients: 2, Runs: 2, From: strState("stock", "1000", "sales", "0")}
 			for i := 0; i < 20; i++ {
 				env.Sent = []submissions.Command{{Line: 1, Args: []string{"DECR", "stock"}}, {Line: 2, Args: []string{"INCR", "sales"}}}
 				r := c.Evaluate(ctx, env)
@@ -332,10 +332,10 @@ func TestSnapshotAgreesWithServer(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			env := serverEnv(t, kind)
 			ctx := context.Background()
-			if err := restoreKeys(ctx, env.Admin, State{{"stock", "99"}, {"word", "lots"}}); err != nil {
+			if err := restoreKeys(ctx, env.Admin, strState("stock", "99", "word", "lots")); err != nil {
 				t.Fatal(err)
 			}
-			env.Given = State{{"stock", "100"}, {"sales", "0"}}
+			env.Given = strState("stock", "100", "sales", "0")
 			env.Admin.Set(ctx, "limited", "1", 45*time.Second)
 			env.Admin.RPush(ctx, "queue", "a", "b")
 			env.Admin.SAdd(ctx, "tags", "x", "y")
@@ -399,7 +399,7 @@ func TestHugeValuesAreNotReadWhole(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			env := serverEnv(t, kind)
 			ctx := context.Background()
-			if err := restoreKeys(ctx, env.Admin, State{{"stock", "100"}}); err != nil {
+			if err := restoreKeys(ctx, env.Admin, strState("stock", "100")); err != nil {
 				t.Fatal(err)
 			}
 			if err := env.Admin.SetRange(ctx, "stock", 40000000, "x").Err(); err != nil {
@@ -412,7 +412,7 @@ func TestHugeValuesAreNotReadWhole(t *testing.T) {
 			env.Admin.RPush(ctx, "queue", long...)
 			big := strings.Repeat("y", 2<<20)
 			env.Admin.HSet(ctx, "user", "name", big, "age", big)
-			env.Given = State{{"stock", "100"}}
+			env.Given = strState("stock", "100")
 			tests := []struct {
 				check Check
 				msg   string
@@ -458,7 +458,7 @@ func TestHugeKeyNamesAreNotReadWhole(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			env := serverEnv(t, kind)
 			ctx := context.Background()
-			if err := restoreKeys(ctx, env.Admin, State{{"stock", "1"}}); err != nil {
+			if err := restoreKeys(ctx, env.Admin, strState("stock", "1")); err != nil {
 				t.Fatal(err)
 			}
 			if err := env.Admin.Set(ctx, strings.Repeat("k", 17000000), "1", 0).Err(); err != nil {

@@ -193,11 +193,8 @@ var embeddedResetSteps = [][]any{
 
 // Reset empties the emulator. miniredis has no functions, so there is no FUNCTION FLUSH; a runaway script
 // blocks every command until ctx ends, and then the caller should Close and Start a new server.
-func (s *embeddedServer) Reset(ctx context.Context, given ...string) error {
-	steps, err := resetSteps(embeddedResetSteps, given)
-	if err != nil {
-		return err
-	}
+func (s *embeddedServer) Reset(ctx context.Context, setup ...[]any) error {
+	steps := resetSteps(embeddedResetSteps, setup)
 	ctx, cancel := withResetDeadline(ctx)
 	defer cancel()
 	for _, args := range steps {

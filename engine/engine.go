@@ -63,10 +63,11 @@ type Server interface {
 	// @dangerous commands, no way to become the administrator. Student commands always run through these.
 	StudentOptions() *redis.Options
 	// Reset returns the server to a freshly started state as a student can observe it: keys in all DBs, scripts,
-	// functions (where supported) and command statistics. Then it sets the given keys, as MSET's arguments (key,
-	// value, key, value...), with the statistics zeroed after them, so that a case can start from its given state
-	// in the same round trip. It is bounded by ctx, and by 5s if ctx allows more.
-	Reset(ctx context.Context, given ...string) error
+	// functions (where supported) and command statistics. Then it runs the setup commands (those that write a
+	// case's starting state), with the statistics zeroed after them, so that a case can start from its given
+	// state in the same round trip. An error reply to a setup command fails the reset. It is bounded by ctx,
+	// and by 5s if ctx allows more.
+	Reset(ctx context.Context, setup ...[]any) error
 	// Close ends the server at once (SIGKILL), waits for it and removes its temp files. Idempotent.
 	Close() error
 }
@@ -226,22 +227,16 @@ func baseOptions(network, addr string) *redis.Options {
 	}
 }
 
-// resetSteps are the steps of a reset, with the given keys set before the statistics are zeroed (the last step).
-func resetSteps(steps [][]any, given []string) ([][]any, error) {
-	if len(given) == 0 {
-		return steps, nil
+// resetSteps are the steps of a reset, with the setup commands run before the statistics are zeroed (the
+// last step).
+func resetSteps(steps [][]any, setup [][]any) [][]any {
+	if len(setup) == 0 {
+		return steps
 	}
-	if len(given)%2 != 0 {
-		return nil, fmt.Errorf("reset: the given keys need a value each, got %d strings", len(given))
-	}
-	mset := make([]any, 0, 1+len(given))
-	mset = append(mset, "mset")
-	for _, a := range given {
-		mset = append(mset, a)
-	}
-	out := make([][]any, 0, len(steps)+1)
+	out := make([][]any, 0, len(steps)+len(setup))
 	out = append(out, steps[:len(steps)-1]...)
-	return append(out, mset, steps[len(steps)-1]), nil
+	out = append(out, setup...)
+	return append(out, steps[len(steps)-1])
 }
 
 // withResetDeadline bounds ctx by resetTimeout.

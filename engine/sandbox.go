@@ -86,8 +86,8 @@ func (s *realServer) Options() *redis.Options { return cloneOptions(s.adminOpts)
 func (s *realServer) StudentOptions() *redis.Options { return cloneOptions(s.studentOpts) }
 
 // Reset empties the server as resetRedis does.
-func (s *realServer) Reset(ctx context.Context, given ...string) error {
-	return resetRedis(ctx, s.admin, given)
+func (s *realServer) Reset(ctx context.Context, setup ...[]any) error {
+	return resetRedis(ctx, s.admin, setup)
 }
 
 func (s *realServer) adminOptions() *redis.Options {
@@ -108,11 +108,8 @@ func (s *realServer) closeAdmin() {
 // can observe it and sets the given keys, in one round trip: the steps are
 // pipelined. A script
 // still running answers BUSY; then the steps go one at a time, killing it.
-func resetRedis(ctx context.Context, admin *redis.Client, given []string) error {
-	steps, err := resetSteps(realResetSteps, given)
-	if err != nil {
-		return err
-	}
+func resetRedis(ctx context.Context, admin *redis.Client, setup [][]any) error {
+	steps := resetSteps(realResetSteps, setup)
 	ctx, cancel := withResetDeadline(ctx)
 	defer cancel()
 	pipe := admin.Pipeline()

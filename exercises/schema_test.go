@@ -342,7 +342,7 @@ var editorKeywords = map[string]bool{
 	"$schema": true, "$id": true, "$comment": true, "$defs": true, "$ref": true,
 	"title": true, "description": true, "type": true, "properties": true, "required": true,
 	"additionalProperties": true, "items": true, "oneOf": true, "anyOf": true,
-	"pattern": true, "minimum": true, "minItems": true, "minProperties": true,
+	"pattern": true, "minimum": true, "minItems": true, "maxItems": true, "minProperties": true, "propertyNames": true,
 }
 
 // TestSchemaSuitsEditors keeps the schema to keywords draft-07 tools know,
@@ -364,7 +364,7 @@ func TestSchemaSuitsEditors(t *testing.T) {
 				for name, sub := range v.(map[string]any) {
 					walk(path+"/"+k+"/"+name, sub.(map[string]any))
 				}
-			case "items", "additionalProperties":
+			case "items", "additionalProperties", "propertyNames":
 				if sub, ok := v.(map[string]any); ok {
 					walk(path+"/"+k, sub)
 				}

@@ -58,7 +58,7 @@ func (e *trackedEngine) Start(ctx context.Context) (engine.Server, error) {
 	return s, nil
 }
 
-func (s *trackedServer) Reset(ctx context.Context, given ...string) error {
+func (s *trackedServer) Reset(ctx context.Context, given ...[]any) error {
 	if s.e.onReset != nil {
 		if err := s.e.onReset(ctx, s.n); err != nil {
 			return err

@@ -86,16 +86,12 @@ func (s *Session) Close() {
 // hands it back.
 func (s *Session) student() (conn *redis.Client, release func()) { return s.students.get() }
 
-// prepare gives a case a clean server holding just the given keys, with
-// command statistics zeroed after the keys were written: one round trip.
+// prepare gives a case a clean server holding just its starting state, with
+// command statistics zeroed after the state was written: one round trip.
 func (s *Session) prepare(ctx context.Context, given checks.State) error {
 	ctx, cancel := context.WithTimeout(ctx, adminTimeout)
 	defer cancel()
-	pairs := make([]string, 0, 2*len(given))
-	for _, kv := range given {
-		pairs = append(pairs, kv.Key, kv.Value)
-	}
-	if err := s.srv.Reset(ctx, pairs...); err != nil {
+	if err := s.srv.Reset(ctx, given.Commands()...); err != nil {
 		return fmt.Errorf("reset the server: %w", err)
 	}
 	return nil

@@ -153,9 +153,14 @@ var (
 var specialSchemas = map[reflect.Type]string{
 	reflect.TypeOf(checks.List{}):   "checks",
 	reflect.TypeOf(checks.Value{}):  "reply",
-	reflect.TypeOf(checks.State{}):  "state",
-	reflect.TypeOf(checks.Counts{}): "counts",
-	reflect.TypeOf(checks.Scores{}): "scores",
+	reflect.TypeOf(checks.State{}):          "state",
+	reflect.TypeOf(checks.Counts{}):         "counts",
+	reflect.TypeOf(checks.Scores{}):         "scores",
+	reflect.TypeOf(checks.Fields{}):         "fields",
+	reflect.TypeOf(checks.StreamEntries{}):  "streamEntries",
+	reflect.TypeOf(checks.Groups{}):         "groups",
+	reflect.TypeOf(checks.PendingEntries{}): "pendingEntries",
+	reflect.TypeOf(checks.GeoPoints{}):      "geoPoints",
 }
 
 func (g *schemaGen) errorf(format string, args ...any) {
@@ -334,8 +339,40 @@ func (g *schemaGen) specialSchema(t reflect.Type) jsonObj {
 	case "state":
 		return jsonObj{
 			{"type", "object"},
-			{"description", `String keys and their values, such as {stock: "100"}; numbers and booleans are taken as written.`},
+			{"description", `Keys and their values: a string as a scalar ({stock: "100"}; numbers and booleans are taken as written), or a typed value ({user:1: {hash: {name: Ada}}, hits: {string: "3", ttl: 20s}}).`},
+			{"additionalProperties", jsonObj{{"anyOf", []any{textSchema(), g.typeSchema(reflect.TypeOf(checks.Data{}))}}}},
+		}
+	case "fields":
+		return jsonObj{
+			{"type", "object"},
+			{"description", "Fields and their values, in order, such as {name: Ada, city: London}."},
 			{"additionalProperties", textSchema()},
+		}
+	case "streamEntries":
+		return jsonObj{
+			{"type", "object"},
+			{"description", "A stream's entries by explicit id, in increasing order, such as {1-1: {item: book}}."},
+			{"propertyNames", jsonObj{{"pattern", `^[0-9]+-[0-9]+$`}}},
+			{"additionalProperties", g.typeSchema(reflect.TypeOf(checks.Fields{}))},
+		}
+	case "groups":
+		return jsonObj{
+			{"type", "object"},
+			{"description", "A stream's consumer groups by name; a group with nothing delivered may be left empty."},
+			{"additionalProperties", jsonObj{{"anyOf", []any{jsonObj{{"type", "null"}}, g.typeSchema(reflect.TypeOf(checks.Group{}))}}}},
+		}
+	case "pendingEntries":
+		return jsonObj{
+			{"type", "object"},
+			{"description", "Entries delivered and not acknowledged, by id: the consumer's name, or {consumer: c, idle: 90s, deliveries: 2}."},
+			{"propertyNames", jsonObj{{"pattern", `^[0-9]+-[0-9]+$`}}},
+			{"additionalProperties", jsonObj{{"anyOf", []any{textSchema(), g.typeSchema(reflect.TypeOf(checks.Pending{}))}}}},
+		}
+	case "geoPoints":
+		return jsonObj{
+			{"type", "object"},
+			{"description", "Members and where they are, as [longitude, latitude], such as {central: [2.35, 48.85]}."},
+			{"additionalProperties", jsonObj{{"type", "array"}, {"items", jsonObj{{"type", "number"}}}, {"minItems", 2}, {"maxItems", 2}}},
 		}
 	case "counts":
 		return jsonObj{
