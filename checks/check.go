@@ -140,6 +140,7 @@ var registry = map[string]decoder{
 	"ttl":     decodeInto[TTLCheck](),
 	"keys":    decodeInto[KeysCheck](),
 	"compare": decodeInto[CompareCheck](),
+	"uses":    decodeInto[UsesCheck](),
 }
 
 // kindTypes maps each kind to its Go type, for tools that describe the
@@ -154,6 +155,7 @@ var kindTypes = map[string]reflect.Type{
 	"ttl":     reflect.TypeOf(TTLCheck{}),
 	"keys":    reflect.TypeOf(KeysCheck{}),
 	"compare": reflect.TypeOf(CompareCheck{}),
+	"uses":    reflect.TypeOf(UsesCheck{}),
 }
 
 // KindType returns the Go struct type of a check kind: its yaml tags are

@@ -40,6 +40,21 @@ func TestSentCheck(t *testing.T) {
 			[]submissions.Command{cmd(4, "decr", "stock")}, false,
 			"s.redis sends DECR once (line 4), expected 0 times"},
 		{"at least once, none", SentCheck{Sent: "EVAL"}, nil, false, "s.redis sends no EVAL command"},
+		{"a read after the write", SentCheck{Sent: "GET", Times: ptr[int64](0), Before: "INCR"},
+			[]submissions.Command{cmd(1, "INCR", "n"), cmd(2, "GET", "n")}, true, ""},
+		{"a read before the write", SentCheck{Sent: "GET", Times: ptr[int64](0), Before: "incr"},
+			[]submissions.Command{cmd(1, "GET", "n"), cmd(2, "INCR", "n"), cmd(3, "GET", "n")}, false,
+			"s.redis sends GET once before INCR (line 1), expected 0 times"},
+		{"before a command never sent: the whole file", SentCheck{Sent: "GET", Times: ptr[int64](0), Before: "INCR"},
+			[]submissions.Command{cmd(1, "GET", "n"), cmd(2, "SET", "n", "2")}, false,
+			"s.redis sends GET once before INCR (line 1), expected 0 times"},
+		{"GET after WATCH", SentCheck{Sent: "GET", After: "WATCH"},
+			[]submissions.Command{cmd(1, "WATCH", "seats"), cmd(2, "GET", "seats")}, true, ""},
+		{"GET only before WATCH", SentCheck{Sent: "GET", After: "WATCH"},
+			[]submissions.Command{cmd(1, "GET", "seats"), cmd(2, "WATCH", "seats")}, false,
+			"s.redis sends no GET command after WATCH"},
+		{"after a command never sent: nothing", SentCheck{Sent: "GET", After: "WATCH"},
+			[]submissions.Command{cmd(1, "GET", "seats")}, false, "s.redis sends no GET command after WATCH"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -93,6 +108,37 @@ func TestReplyCheck(t *testing.T) {
 	}
 }
 
+// A named command's reply is read wherever the command is: a read added
+// after it, or another of the same name on another key, does not disturb
+// it; a forged reply (an EVAL instead of the command) does not pass it.
+func TestReplyCheckReadsTheNamedCommand(t *testing.T) {
+	ctx := context.Background()
+	env := &Env{
+		File: "s.redis",
+		Sent: []submissions.Command{cmd(1, "SETBIT", "d", "3", "1"), cmd(2, "BITCOUNT", "d"),
+			cmd(3, "GET", "other"), cmd(4, "BITCOUNT", "other")},
+		Replies: []Value{Int(0), Int(3), {Type: Nil}, Int(0)},
+	}
+	if r := (&ReplyCheck{Reply: Int(3), Command: "bitcount"}).Evaluate(ctx, env); !r.Passed {
+		t.Errorf("BITCOUNT d replied 3, then a read of another key: %s", r.Message)
+	}
+	if r := (&ReplyCheck{Reply: Int(3)}).Evaluate(ctx, env); r.Passed {
+		t.Error("without a command the check reads the last reply, 0: it must fail")
+	}
+	narrowed := &ReplyCheck{Reply: Int(3), Command: "BITCOUNT", Args: []string{"other"}}
+	if r := narrowed.Evaluate(ctx, env); r.Passed || !strings.Contains(r.Message, "the reply was 0, expected 3") {
+		t.Errorf("args narrow to BITCOUNT other, which replied 0: %v %q", r.Passed, r.Message)
+	}
+	if r := (&ReplyCheck{Reply: Int(5), Command: "BITCOUNT"}).Evaluate(ctx, env); r.Passed ||
+		r.Message != "none of your 2 BITCOUNT commands replied 5; the last, s.redis:4, replied 0" {
+		t.Errorf("two BITCOUNTs, neither 5: %q", r.Message)
+	}
+	forged := &Env{File: "s.redis", Sent: []submissions.Command{cmd(1, "EVAL", "return 3", "0")}, Replies: []Value{Int(3)}}
+	if r := (&ReplyCheck{Reply: Int(3), Command: "BITCOUNT"}).Evaluate(ctx, forged); r.Passed {
+		t.Error("EVAL \"return 3\" 0 sends no BITCOUNT: a forged reply must fail")
+	}
+}
+
 func TestNoErrors(t *testing.T) {
 	env := &Env{
 		File:    "s.redis",
@@ -103,13 +149,38 @@ func TestNoErrors(t *testing.T) {
 	if r.Passed || r.Message != "s.redis:2: DECRR returned (error) ERR unknown command 'DECRR'" {
 		t.Errorf("got %v %q", r.Passed, r.Message)
 	}
-	expected := []Value{{Type: Error, Str: "ERR unknown command"}}
+	expected := List{&ReplyCheck{Reply: Value{Type: Error, Str: "ERR unknown command"}}}
 	if r := NoErrors(expected).Evaluate(context.Background(), env); !r.Passed {
 		t.Errorf("an expected error must not fail the step: %q", r.Message)
 	}
 	script := &Env{File: "s.lua", Sent: []submissions.Command{cmd(0, "EVAL", "x", "0")}, Replies: []Value{{Type: Error, Str: "ERR boom"}}}
 	if r := NoErrors(nil).Evaluate(context.Background(), script); r.Message != "s.lua: EVAL returned (error) ERR boom" {
 		t.Errorf("script: %q", r.Message)
+	}
+}
+
+// An expected error excuses only itself: the command the check reads, with
+// that error; never an unrelated error reply in the same file.
+func TestExpectedErrorExcusesOnlyItself(t *testing.T) {
+	ctx := context.Background()
+	wrongtype := Value{Type: Error, Str: "WRONGTYPE Operation against a key holding the wrong kind of value"}
+	env := &Env{
+		File:    "s.redis",
+		Sent:    []submissions.Command{cmd(1, "LPUSH", "s", "x"), cmd(2, "INCR", "s"), cmd(3, "GET", "n")},
+		Replies: []Value{wrongtype, wrongtype, Str("1")},
+	}
+	incr := &ReplyCheck{Reply: Value{Type: Error, Str: "WRONGTYPE"}, Command: "INCR"}
+	r := NoErrors(List{incr}).Evaluate(ctx, env)
+	if r.Passed || !strings.Contains(r.Message, "s.redis:1: LPUSH returned") || strings.Contains(r.Message, "INCR") {
+		t.Errorf("INCR's WRONGTYPE is expected, LPUSH's is not: %v %q", r.Passed, r.Message)
+	}
+	last := &ReplyCheck{Reply: Value{Type: Error, Str: "WRONGTYPE"}} // reads the last reply, "1"
+	if r := NoErrors(List{last}).Evaluate(ctx, env); r.Passed {
+		t.Error("a check of the last reply excuses no other command's error")
+	}
+	other := &ReplyCheck{Reply: Value{Type: Error, Str: "ERR"}, Command: "INCR"}
+	if r := NoErrors(List{other}).Evaluate(ctx, env); r.Passed {
+		t.Error("an expected ERR does not excuse a WRONGTYPE of the same command")
 	}
 }
 
@@ -196,4 +267,37 @@ func strState(kv ...string) State {
 		s = append(s, Entry{Key: kv[i], Data: Data{String: &v}})
 	}
 	return s
+}
+
+func TestUsesCheck(t *testing.T) {
+	ctx := context.Background()
+	env := &Env{Stats: map[string]int64{"incr": 1, "expire": 2, "xgroup|create": 1, "get": 3}}
+	for _, tc := range []struct {
+		check UsesCheck
+		pass  bool
+		msg   string
+	}{
+		{UsesCheck{Uses: Names{"incr"}}, true, ""},
+		{UsesCheck{Uses: Names{"INCR", "EXPIRE"}}, true, ""},
+		{UsesCheck{Uses: Names{"xgroup  create"}}, true, ""},
+		{UsesCheck{Uses: Names{"INCR"}, Once: true}, true, ""},
+		{UsesCheck{Uses: Names{"EXPIRE"}, Once: true}, false,
+			"EXPIRE ran 2 times: the task asks for one EXPIRE command (counted by the server, calls from Lua included)"},
+		{UsesCheck{Uses: Names{"PTTL", "INCR"}}, false,
+			"PTTL never ran: the task asks you to use it (counted by the server, calls from Lua included)"},
+	} {
+		r := tc.check.Evaluate(ctx, env)
+		if r.Passed != tc.pass || r.Message != tc.msg {
+			t.Errorf("%s: got %v %q, want %v %q", tc.check.Name(), r.Passed, r.Message, tc.pass, tc.msg)
+		}
+	}
+	for check, want := range map[*UsesCheck]string{
+		{Uses: Names{"hset"}, Once: true}:        "uses HSET once, in one command",
+		{Uses: Names{"incr", "expire"}}:          "uses INCR and EXPIRE",
+		{Uses: Names{"a", "b", "c"}, Once: true}: "uses A, B and C, each once",
+	} {
+		if got := check.Name(); got != want {
+			t.Errorf("name %q, want %q", got, want)
+		}
+	}
 }

@@ -3,51 +3,121 @@ package checks
 import (
 	"context"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/redisgrade/redisgrade/internal/yamlstrict"
 )
 
-// ReplyCheck asserts the typed reply of the run's last command, or of the last
-// command with a given name.
+// ReplyCheck asserts the typed reply of a command the student's file sends:
+// one of the commands with that name (and those arguments, if given) got it.
+// Naming the command is what makes a forged reply fail (an EVAL "return 3"
+// sends no BITCOUNT), and a read added anywhere to look at the work does not
+// disturb it. Without `command`, it reads the run's last reply: right for a
+// .lua step, where that is the script's reply.
 //
 //   - reply: [99, 1]
 //   - reply: {error: "ERR wrong number"}
 //     command: EVAL
+//   - reply: 0
+//     command: SISMEMBER
+//     args: [tags, "*"]   # only SISMEMBER tags ...; "*" matches any argument
 type ReplyCheck struct {
-	Reply   Value  `yaml:"reply"`
-	Command string `yaml:"command"`
+	Reply   Value    `yaml:"reply"`
+	Command string   `yaml:"command"`
+	Args    []string `yaml:"args"`
 	Meta    `yaml:",inline"`
+}
+
+func (c *ReplyCheck) validate(d *yamlstrict.Decoder, n *yaml.Node) {
+	if len(c.Args) > 0 && c.Command == "" {
+		d.Errorf(n, "args narrow the command whose reply is read: add `command:`")
+	}
 }
 
 func (c *ReplyCheck) Name() string {
 	if c.Command != "" {
-		return "reply of " + strings.ToUpper(c.Command) + " is " + c.Reply.String()
+		return "reply of " + c.commandText() + " is " + c.Reply.String()
 	}
 	return "reply is " + c.Reply.String()
 }
 
-// ExpectedError returns the error this check expects, if it expects one: the
-// grader then does not count that error against the student.
-func (c *ReplyCheck) ExpectedError() (Value, bool) {
-	return c.Reply, c.Reply.Type == Error
+func (c *ReplyCheck) commandText() string {
+	return strings.TrimSpace(strings.ToUpper(c.Command) + " " + strings.Join(c.Args, " "))
+}
+
+// Excuses reports whether the error reply of the i-th command is the one
+// this check expects: the grader's no-errors check then does not count it.
+// An expected error excuses only itself, never another command's error.
+func (c *ReplyCheck) Excuses(env *Env, i int) bool {
+	if c.Reply.Type != Error || !env.Replies[i].Matches(c.Reply) {
+		return false
+	}
+	for _, j := range c.read(env) {
+		if j == i {
+			return true
+		}
+	}
+	return false
+}
+
+// read lists the commands whose replies the check reads, in order: those
+// named (and with those arguments), or the last.
+func (c *ReplyCheck) read(env *Env) []int {
+	n := min(len(env.Sent), len(env.Replies))
+	if c.Command == "" {
+		if n == 0 {
+			return nil
+		}
+		return []int{n - 1}
+	}
+	var out []int
+	for i := range n {
+		if strings.EqualFold(env.Sent[i].Name(), c.Command) && argsMatch(env.Sent[i].Args[1:], c.Args) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// argsMatch reports whether a command's arguments start with want ("*"
+// matches any argument).
+func argsMatch(args, want []string) bool {
+	if len(args) < len(want) {
+		return false
+	}
+	for i, w := range want {
+		if w != "*" && args[i] != w {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *ReplyCheck) Evaluate(_ context.Context, env *Env) Result {
-	i := lastIndex(env, c.Command)
-	if i < 0 {
+	read := c.read(env)
+	if len(read) == 0 {
 		if c.Command == "" {
 			return fail("%s sends no command", env.File)
 		}
-		return fail("%s sends no %s command", env.File, strings.ToUpper(c.Command))
+		return fail("%s sends no %s command", env.File, c.commandText())
 	}
-	got := env.Replies[i]
+	for _, i := range read {
+		if env.Replies[i].Matches(c.Reply) {
+			return Result{Passed: true, Expected: c.Reply.String(), Actual: env.Replies[i].String()}
+		}
+	}
+	last := read[len(read)-1]
+	got := env.Replies[last]
 	res := Result{Expected: c.Reply.String(), Actual: got.String()}
-	if got.Matches(c.Reply) {
-		res.Passed = true
-		return res
-	}
-	res.Message = "the reply was " + got.String() + ", expected " + c.Reply.String()
-	if got.Type == Error && c.Reply.Type != Error {
+	switch {
+	case len(read) > 1:
+		res.Message = sprintf("none of your %d %s commands replied %s; the last, %s, replied %s", len(read), c.commandText(), c.Reply, where(env, last), got)
+	case got.Type == Error && c.Reply.Type != Error:
 		// The error itself is already reported by the no-errors check.
 		res.Message = "an error came back instead of " + c.Reply.String() + " (the error is shown above)"
+	default:
+		res.Message = "the reply was " + got.String() + ", expected " + c.Reply.String()
 	}
 	if note := explainMismatch(got, c.Reply); note != "" {
 		res.Message += ": " + note
@@ -55,12 +125,12 @@ func (c *ReplyCheck) Evaluate(_ context.Context, env *Env) Result {
 	return res
 }
 
-// lastIndex finds the last command sent with that name ("" for any).
-func lastIndex(env *Env, name string) int {
-	for i := len(env.Sent) - 1; i >= 0 && i < len(env.Replies); i-- {
-		if name == "" || strings.EqualFold(env.Sent[i].Name(), name) {
-			return i
-		}
+// lastReadIndex is the command a failing check's shape looks at: the last
+// it read, or -1.
+func (c *ReplyCheck) lastReadIndex(env *Env) int {
+	read := c.read(env)
+	if len(read) == 0 {
+		return -1
 	}
-	return -1
+	return read[len(read)-1]
 }

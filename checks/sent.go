@@ -10,21 +10,34 @@ import (
 	"github.com/redisgrade/redisgrade/internal/clip"
 	"github.com/redisgrade/redisgrade/internal/words"
 	"github.com/redisgrade/redisgrade/internal/yamlstrict"
+	"github.com/redisgrade/redisgrade/submissions"
 )
 
 // SentCheck asserts what the student's file sends as client commands (not
 // what a script runs inside the server): how many commands of a name, and
-// what their arguments are. "*" matches any argument.
+// what their arguments are. "*" matches any argument. `before` and `after`
+// count only the commands sent before the first command of another name, or
+// after it: "no GET before the INCR" forbids reading first, and still lets a
+// student read afterwards to look at their work.
 //
 //   - sent: EVAL
 //     times: 1
 //     args: ["*", "0"]   # the script, then numkeys 0
 //   - sent: DECR
 //     times: 0
+//   - sent: GET
+//     times: 0
+//     before: INCR
 type SentCheck struct {
 	Sent  string   `yaml:"sent"`
 	Times *int64   `yaml:"times"`
 	Args  []string `yaml:"args"`
+	// Before counts only the commands sent before the first command of this
+	// name (all of them, if the file sends none).
+	Before string `yaml:"before"`
+	// After counts only the commands sent after the first command of this
+	// name (none, if the file sends none).
+	After string `yaml:"after"`
 	Meta  `yaml:",inline"`
 }
 
@@ -32,6 +45,46 @@ func (c *SentCheck) validate(d *yamlstrict.Decoder, n *yaml.Node) {
 	if c.Times != nil && *c.Times < 0 {
 		d.Errorf(n, "times must not be negative")
 	}
+	if c.Before != "" && c.After != "" {
+		d.Errorf(n, "a sent check counts before one command or after one, not both")
+	}
+}
+
+// window is the part of the file the check counts: the commands from
+// index from up to (not including) to.
+func (c *SentCheck) window(sent []submissions.Command) (from, to int) {
+	first := func(name string) int {
+		for i, cmd := range sent {
+			if strings.EqualFold(cmd.Name(), name) {
+				return i
+			}
+		}
+		return -1
+	}
+	switch {
+	case c.Before != "":
+		if i := first(c.Before); i >= 0 {
+			return 0, i
+		}
+	case c.After != "":
+		i := first(c.After)
+		if i < 0 {
+			return len(sent), len(sent)
+		}
+		return i + 1, len(sent)
+	}
+	return 0, len(sent)
+}
+
+// where says which part of the file the check counts: " before INCR".
+func (c *SentCheck) where() string {
+	switch {
+	case c.Before != "":
+		return " before " + strings.ToUpper(c.Before)
+	case c.After != "":
+		return " after " + strings.ToUpper(c.After)
+	}
+	return ""
 }
 
 func (c *SentCheck) Name() string {
@@ -41,21 +94,22 @@ func (c *SentCheck) Name() string {
 	case c.Times == nil:
 		s = "sends " + name
 	case *c.Times == 0:
-		return "sends no " + name + " command"
+		return "sends no " + name + " command" + c.where()
 	default:
 		s = "sends " + name + " " + times(*c.Times)
 	}
 	if len(c.Args) > 0 {
 		s += " with arguments " + strings.Join(c.Args, " ")
 	}
-	return s
+	return s + c.where()
 }
 
 func (c *SentCheck) Evaluate(_ context.Context, env *Env) Result {
 	name := strings.ToUpper(c.Sent)
 	var lines []string
 	var count int64
-	for _, cmd := range env.Sent {
+	from, to := c.window(env.Sent)
+	for _, cmd := range env.Sent[from:to] {
 		if cmd.Name() != name {
 			continue
 		}
@@ -82,7 +136,7 @@ func (c *SentCheck) Evaluate(_ context.Context, env *Env) Result {
 	n := count
 	if c.Times == nil {
 		if n == 0 {
-			return fail("%s sends no %s command", env.File, name)
+			return fail("%s sends no %s command%s", env.File, name, c.where())
 		}
 		return pass("")
 	}
@@ -94,7 +148,7 @@ func (c *SentCheck) Evaluate(_ context.Context, env *Env) Result {
 		where = " (line " + strings.Join(lines, ", ") + ")"
 	}
 	return Result{
-		Message:  sprintf("%s sends %s %s%s, expected %s", env.File, name, times(n), where, times(*c.Times)),
+		Message:  sprintf("%s sends %s %s%s%s, expected %s", env.File, name, times(n), c.where(), where, times(*c.Times)),
 		Expected: times(*c.Times), Actual: times(n),
 	}
 }

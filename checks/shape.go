@@ -32,7 +32,7 @@ func Shape(ctx context.Context, ch Check, env *Env, r Result) string {
 	case *noErrors:
 		return errorsShape(env, c)
 	case *ReplyCheck:
-		i := lastIndex(env, c.Command)
+		i := c.lastReadIndex(env)
 		if i < 0 {
 			return "no command"
 		}
@@ -40,6 +40,8 @@ func Shape(ctx context.Context, ch Check, env *Env, r Result) string {
 	case *SentCheck:
 		return c.shape(env)
 	case *CallsCheck:
+		return c.shape(env)
+	case *UsesCheck:
 		return c.shape(env)
 	case *ChangeCheck:
 		return c.shape(ctx, env)
@@ -195,7 +197,7 @@ const maxShapeErrors = 5
 func errorsShape(env *Env, c *noErrors) string {
 	var parts []string
 	for i, r := range env.Replies {
-		if r.Type != Error || c.isExpected(r) {
+		if r.Type != Error || c.excused(env, i) {
 			continue
 		}
 		if len(parts) == maxShapeErrors {
@@ -216,7 +218,8 @@ func errorsShape(env *Env, c *noErrors) string {
 func (c *SentCheck) shape(env *Env) string {
 	name := strings.ToUpper(c.Sent)
 	var count int64
-	for _, cmd := range env.Sent {
+	from, to := c.window(env.Sent)
+	for _, cmd := range env.Sent[from:to] {
 		if cmd.Name() != name {
 			continue
 		}

@@ -151,8 +151,8 @@ var (
 // specialSchemas holds the schemas of the types that decode themselves, by the
 // name of their definition in $defs.
 var specialSchemas = map[reflect.Type]string{
-	reflect.TypeOf(checks.List{}):   "checks",
-	reflect.TypeOf(checks.Value{}):  "reply",
+	reflect.TypeOf(checks.List{}):           "checks",
+	reflect.TypeOf(checks.Value{}):          "reply",
 	reflect.TypeOf(checks.State{}):          "state",
 	reflect.TypeOf(checks.Counts{}):         "counts",
 	reflect.TypeOf(checks.Scores{}):         "scores",
@@ -161,6 +161,7 @@ var specialSchemas = map[reflect.Type]string{
 	reflect.TypeOf(checks.Groups{}):         "groups",
 	reflect.TypeOf(checks.PendingEntries{}): "pendingEntries",
 	reflect.TypeOf(checks.GeoPoints{}):      "geoPoints",
+	reflect.TypeOf(checks.Names{}):          "names",
 }
 
 func (g *schemaGen) errorf(format string, args ...any) {
@@ -367,6 +368,11 @@ func (g *schemaGen) specialSchema(t reflect.Type) jsonObj {
 			{"description", "Entries delivered and not acknowledged, by id: the consumer's name, or {consumer: c, idle: 90s, deliveries: 2}."},
 			{"propertyNames", jsonObj{{"pattern", `^[0-9]+-[0-9]+$`}}},
 			{"additionalProperties", jsonObj{{"anyOf", []any{textSchema(), g.typeSchema(reflect.TypeOf(checks.Pending{}))}}}},
+		}
+	case "names":
+		return jsonObj{
+			{"description", "A command's name (INCR), a subcommand (XGROUP CREATE), or a list of them."},
+			{"anyOf", []any{textSchema(), jsonObj{{"type", "array"}, {"items", textSchema()}, {"minItems", 1}}}},
 		}
 	case "geoPoints":
 		return jsonObj{
