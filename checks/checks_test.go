@@ -301,3 +301,17 @@ func TestUsesCheck(t *testing.T) {
 		}
 	}
 }
+
+// An older form Redis keeps of a command counts as it: SETEX for SET.
+func TestUsesCountsOlderForms(t *testing.T) {
+	env := &Env{Stats: map[string]int64{"setex": 1, "rpoplpush": 1, "lmove": 1}}
+	if r := (&UsesCheck{Uses: Names{"SET"}, Once: true}).Evaluate(context.Background(), env); !r.Passed {
+		t.Errorf("SETEX is a SET: %s", r.Message)
+	}
+	if r := (&UsesCheck{Uses: Names{"LMOVE"}, Once: true}).Evaluate(context.Background(), env); r.Passed {
+		t.Error("RPOPLPUSH and LMOVE are two moves, not one")
+	}
+	if r := (&UsesCheck{Uses: Names{"SETEX"}}).Evaluate(context.Background(), &Env{Stats: map[string]int64{"set": 1}}); r.Passed {
+		t.Error("a newer command is not its older form")
+	}
+}

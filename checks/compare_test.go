@@ -65,7 +65,7 @@ func compareOn(t *testing.T, env *Env, c *CompareCheck, given State, student, re
 }
 
 func strict() *CompareCheck {
-	return &CompareCheck{Compare: "reference", Replies: "all", TTLTolerance: time.Second}
+	return &CompareCheck{Compare: "reference", Replies: ReplyScope{Mode: RepliesAll}, TTLTolerance: time.Second}
 }
 
 func TestCompareWithReference(t *testing.T) {
@@ -95,14 +95,17 @@ func TestCompareWithReference(t *testing.T) {
 			"HSET user:1 name Ada city London\nSET q abc\nSADD tags x y\nZADD board 10 ann 20 bob\nSET session s1 EX 60\nSET extra 1\n",
 			[]string{`q is a string "abc"; the reference leaves a list of 3 elements`,
 				`you left extra (a string "1"), which the reference does not`,
-				`your SET (step1.redis:6) returned a string ("OK"); the reference's returned an array`}},
-		{"replies: none and keys narrow it", &CompareCheck{Compare: "reference", Replies: "none", Keys: []string{"user:1"}, TTLTolerance: time.Second},
+				`your commands send no HGETALL`}},
+		{"replies: none and keys narrow it", &CompareCheck{Compare: "reference", Replies: ReplyScope{Mode: RepliesNone}, Keys: []string{"user:1"}, TTLTolerance: time.Second},
 			"HSET user:1 name Ada city London\n", nil},
-		{"replies: last", &CompareCheck{Compare: "reference", Replies: "last", Keys: []string{"user:1"}, TTLTolerance: time.Second},
+		{"replies: last", &CompareCheck{Compare: "reference", Replies: ReplyScope{Mode: RepliesLast}, Keys: []string{"user:1"}, TTLTolerance: time.Second},
 			"HSET user:1 name Ada\nHSET user:1 city London\nHGETALL user:1\n", nil},
 		{"a TTL out of the tolerance", strict(),
 			"HSET user:1 name Ada city London\nRPUSH q a b c\nSADD tags x y\nZADD board 10 ann 20 bob\nSET session s1 EX 30\nHGETALL user:1\n",
-			[]string{"session expires in 30s; the reference's in 1m0s (more than 1s apart)"}},
+			[]string{"session expires in 30s; the reference's in 1m0s (more than 1s shorter)"}},
+		{"a TTL longer than the reference's", strict(),
+			"HSET user:1 name Ada city London\nRPUSH q a b c\nSADD tags x y\nZADD board 10 ann 20 bob\nSET session s1 EX 61\nHGETALL user:1\n",
+			[]string{"session expires in 1m1s; the reference's in 1m0s: longer than the task asks"}},
 	}
 	for _, kind := range []string{engine.KindProcess, engine.KindEmbedded} {
 		env := serverEnv(t, kind)
@@ -142,7 +145,7 @@ func TestCompareLimitsDifferences(t *testing.T) {
 func TestCompareResetsToTheGivenState(t *testing.T) {
 	env := serverEnv(t, engine.KindProcess)
 	given := strState("stock", "100")
-	if r := compareOn(t, env, strict(), given, "DECR stock\n", "DECRBY stock 1\n"); !r.Passed {
+	if r := compareOn(t, env, reads(), given, "DECR stock\n", "DECRBY stock 1\n"); !r.Passed {
 		t.Fatalf("DECR from 100 vs DECRBY 1 from 100: %s", r.Message)
 	}
 	r := compareOn(t, env, strict(), given, "DECR stock\nDECR stock\n", "DECR stock\n")
@@ -154,9 +157,12 @@ func TestCompareResetsToTheGivenState(t *testing.T) {
 func TestCompareCommands(t *testing.T) {
 	for _, kind := range []string{engine.KindProcess, engine.KindEmbedded} {
 		env := serverEnv(t, kind)
-		c := &CompareCheck{Compare: "reference", Replies: "none", Commands: true, TTLTolerance: time.Second}
+		c := &CompareCheck{Compare: "reference", Replies: ReplyScope{Mode: RepliesNone}, Commands: true, TTLTolerance: time.Second}
 		if r := compareOn(t, env, c, strState("n", "1"), "INCR n\n", "INCR n\n"); !r.Passed {
 			t.Fatalf("%s: the same commands: %s", kind, r.Message)
+		}
+		if r := compareOn(t, env, c, strState("n", "1"), "GET n\nINCR n\nGET n\nTTL n\n", "INCR n\n"); !r.Passed {
+			t.Fatalf("%s: reads added around the same commands: %s", kind, r.Message)
 		}
 		r := compareOn(t, env, c, strState("n", "1"), "SET n 2\n", "INCR n\n")
 		for _, w := range []string{"the reference runs INCR once; your commands do not run it", "your commands run SET once; the reference does not run it"} {
@@ -204,9 +210,145 @@ func TestExplainReply(t *testing.T) {
 		{"script", Value{Type: Error, Str: "WRONGTYPE x"}, Value{Type: Error, Str: "ERR y"}, `your script returned (error) WRONGTYPE x; the reference's returned (error) ERR y`},
 	}
 	for _, tt := range tests {
-		got := strings.Join(diffReply(tt.label, tt.mine, tt.ref), "; ")
+		name, _, _ := strings.Cut(tt.label, " ")
+		mine, ref := inOrder(name, tt.mine, tt.ref)
+		got := ""
+		if d := explainReply(mine, ref); d != "" {
+			got = "your " + tt.label + " " + d
+		}
 		if got != tt.want {
 			t.Errorf("%s %s vs %s:\n got %q\nwant %q", tt.label, tt.mine, tt.ref, got, tt.want)
+		}
+	}
+}
+
+// reads is a compare as a spec writes it by default.
+func reads() *CompareCheck {
+	return &CompareCheck{Compare: "reference", Replies: ReplyScope{Mode: RepliesReads}, TTLTolerance: defaultTTLTolerance}
+}
+
+// What the student adds to look at their work, or splits into several
+// commands, changes no effect: it passes. What the task is about still
+// fails when it differs.
+func TestCompareLooksAtEffects(t *testing.T) {
+	ref := "HSET user:1 name Ada city London\nLPUSH jobs a b c\nHDEL user:1 city\nHGETALL user:1\n"
+	tests := []struct {
+		name    string
+		check   *CompareCheck
+		student string
+		want    string // a substring of the message; "": passes
+	}{
+		{"reads added after each command", reads(),
+			"HSET user:1 name Ada city London\nHGETALL user:1\nLPUSH jobs a b c\nLRANGE jobs 0 -1\nHDEL user:1 city\nHGETALL user:1\nTTL user:1\nEXISTS jobs\n", ""},
+		{"a command split in three", reads(),
+			"HSET user:1 name Ada\nHSET user:1 city London\nLPUSH jobs a\nLPUSH jobs b\nLPUSH jobs c\nHDEL user:1 city\nHGETALL user:1\n", ""},
+		{"the read the task asks for, missing", reads(),
+			"HSET user:1 name Ada city London\nLPUSH jobs a b c\nHDEL user:1 city\n",
+			`the reference's HGETALL replies ["name", "Ada"]; your commands send no HGETALL`},
+		{"the read in the wrong place", reads(),
+			"HSET user:1 name Ada city London\nLPUSH jobs a b c\nHGETALL user:1\nHDEL user:1 city\n",
+			`your HGETALL (step1.redis:3) returned 4 elements, the reference's 2`},
+		{"a forged read", reads(),
+			"HSET user:1 name Ada city London\nLPUSH jobs a b c\nHDEL user:1 city\nEVAL \"return {'name','Ada'}\" 0\n",
+			"your commands send no HGETALL"},
+		{"a write's reply named", &CompareCheck{Compare: "reference", Replies: ReplyScope{Mode: "commands", Commands: []string{"HSET"}}, TTLTolerance: time.Second},
+			"HSET user:1 name Ada\nHSET user:1 city London\nLPUSH jobs a b c\nHDEL user:1 city\n",
+			`your HSET (step1.redis:2) (the last of 2) returned 1; the reference's returned 2`},
+	}
+	for _, kind := range []string{engine.KindProcess, engine.KindEmbedded} {
+		env := serverEnv(t, kind)
+		for _, tt := range tests {
+			t.Run(kind+"/"+tt.name, func(t *testing.T) {
+				r := compareOn(t, env, tt.check, nil, tt.student, ref)
+				switch {
+				case tt.want == "" && !r.Passed:
+					t.Fatalf("failed: %s", r.Message)
+				case tt.want != "" && (r.Passed || !strings.Contains(r.Message, tt.want)):
+					t.Fatalf("got %v %q, want a failure saying %q", r.Passed, r.Message, tt.want)
+				}
+			})
+		}
+	}
+}
+
+// A stream compares whole: its ids, its groups, their last-delivered ids
+// and pending entries with their consumers. Ids the clock made compare by
+// their place.
+func TestCompareStreamsWhole(t *testing.T) {
+	ref := "XADD orders 1-1 item book\nXADD orders 1-2 item pen\nXGROUP CREATE orders billing 0\nXREADGROUP GROUP billing w1 COUNT 1 STREAMS orders >\n"
+	tests := []struct {
+		name, student, want string
+	}{
+		{"the same, with reads", ref + "XPENDING orders billing\nXINFO GROUPS orders\nXLEN orders\n", ""},
+		{"another group name", strings.Replace(ref, "billing", "bills", 2),
+			"stream orders has no consumer group billing; the reference's has it (last delivered 1-1, 1 pending entry)"},
+		{"another start id", strings.Replace(ref, "billing 0", "billing $", 1),
+			"group billing of stream orders last delivered 1-2; the reference's 1-1"},
+		{"read with NOACK", strings.Replace(ref, "COUNT 1", "COUNT 1 NOACK", 1),
+			"group billing of stream orders has pending nothing; the reference's has 1-1 (w1)"},
+		{"another consumer", strings.Replace(ref, "w1", "w2", 1),
+			"has pending 1-1 (w2); the reference's has 1-1 (w1)"},
+		{"other ids", strings.Replace(ref, "1-2", "1-3", 1),
+			"entry 2 of stream orders has id 1-3; the reference's has 1-2"},
+	}
+	env := serverEnv(t, engine.KindProcess)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := compareOn(t, env, reads(), nil, tt.student, ref)
+			switch {
+			case tt.want == "" && !r.Passed:
+				t.Fatalf("failed: %s", r.Message)
+			case tt.want != "" && (r.Passed || !strings.Contains(r.Message, tt.want)):
+				t.Fatalf("got %v %q, want a failure saying %q", r.Passed, r.Message, tt.want)
+			}
+		})
+	}
+	clock := "XADD log * event login\nXADD log * event logout\nXGROUP CREATE log audit 0\nXREADGROUP GROUP audit a COUNT 1 STREAMS log >\n"
+	if r := compareOn(t, env, reads(), nil, clock, clock); !r.Passed {
+		t.Errorf("ids made by the clock differ between runs, and compare by their place: %s", r.Message)
+	}
+	r := compareOn(t, env, reads(), nil, strings.Replace(clock, "COUNT 1", "COUNT 2", 1), clock)
+	if r.Passed || !strings.Contains(r.Message, "group audit of stream log last delivered entry 2; the reference's entry 1") {
+		t.Errorf("one entry read too many: %v %q", r.Passed, r.Message)
+	}
+}
+
+// A HyperLogLog compares by its count: PFCOUNT, a read to the student,
+// rewrites its bytes.
+func TestCompareHyperLogLogByCount(t *testing.T) {
+	env := serverEnv(t, engine.KindProcess)
+	ref := "PFADD visitors ann bob cid\n"
+	if r := compareOn(t, env, reads(), nil, "PFADD visitors ann bob\nPFCOUNT visitors\nPFADD visitors cid ann\nPFCOUNT visitors\n", ref); !r.Passed {
+		t.Fatalf("the same visitors, counted along the way: %s", r.Message)
+	}
+	r := compareOn(t, env, reads(), nil, "PFADD visitors ann bob\n", ref)
+	if r.Passed || !strings.Contains(r.Message, "HyperLogLog visitors counts 2 (PFCOUNT); the reference's counts 3") {
+		t.Fatalf("got %v %q", r.Passed, r.Message)
+	}
+	r = compareOn(t, env, reads(), nil, "SET visitors 3\n", ref)
+	if r.Passed || !strings.Contains(r.Message, `visitors is a string "3"; the reference leaves a HyperLogLog counting 3`) {
+		t.Fatalf("got %v %q", r.Passed, r.Message)
+	}
+}
+
+// A TTL may be shorter than the reference's by the tolerance (the two are
+// read a moment apart), never longer.
+func TestCompareTTLOnlyShorter(t *testing.T) {
+	env := serverEnv(t, engine.KindProcess)
+	ref := "SET s v PX 60000\n"
+	for _, tc := range []struct {
+		student string
+		pass    bool
+	}{
+		{"SET s v PX 60000\n", true},
+		{"SET s v PX 59700\n", true}, // within the default 500ms
+		{"SET s v PX 59000\n", false},
+		{"SET s v PX 60400\n", false}, // longer, however little past the slack
+		{"SET s v EX 61\n", false},
+		{"SET s v\nEXPIRE s 60\nTTL s\n", true},
+	} {
+		if r := compareOn(t, env, reads(), nil, tc.student, ref); r.Passed != tc.pass {
+			t.Errorf("%q: passed %v, want %v: %s", tc.student, r.Passed, tc.pass, r.Message)
 		}
 	}
 }

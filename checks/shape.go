@@ -322,19 +322,20 @@ func (c *TTLCheck) shape(ctx context.Context, env *Env) string {
 
 // shape says, key by key of the reference's, how the student's keys differ
 // (missing, another type, a value off, a TTL), how many keys the student
-// left that the reference does not, how each differing reply compares, and
-// the commands run a different number of times.
-func (c *CompareCheck) shape(env *Env, mine, ref map[string]*keyState, theirs []Value, stats map[string]int64) string {
+// left that the reference does not, each reply of the reference's not found
+// (with the shape of the student's last reply of that command), and the
+// write commands run a different number of times.
+func (c *CompareCheck) shape(env *Env, cmp comparison, us []unmatched) string {
 	var parts []string
 	extra := 0
-	for _, k := range unionKeys(mine, ref) {
-		m, r := mine[k], ref[k]
+	for _, k := range unionKeys(cmp.mine, cmp.ref) {
+		m, r := cmp.mine[k], cmp.ref[k]
 		switch {
 		case r == nil:
 			extra++
 		case m == nil:
 			parts = append(parts, k+":missing")
-		case m.typ != r.typ:
+		case m.typ != r.typ || m.hll != r.hll:
 			parts = append(parts, k+":type("+m.typ+")")
 		default:
 			if len(diffValue(k, m, r)) > 0 {
@@ -348,28 +349,19 @@ func (c *CompareCheck) shape(env *Env, mine, ref map[string]*keyState, theirs []
 	if extra > 0 {
 		parts = append(parts, "extra keys:"+strconv.Itoa(extra))
 	}
-	replies := env.Replies
-	switch {
-	case c.Replies == "none":
-	case c.Replies == "last":
-		if len(replies) > 0 && len(theirs) > 0 && len(c.diffReplies(env, theirs)) > 0 {
-			mine, ref := inOrder(replyLabel(env, len(replies)-1), replies[len(replies)-1], theirs[len(theirs)-1])
-			parts = append(parts, "last reply:"+ReplyShape(mine, ref, env.Commands))
+	for _, u := range us {
+		name := u.cmd.Name()
+		if len(u.candidates) == 0 {
+			parts = append(parts, "reply("+name+"):none")
+			continue
 		}
-	case len(replies) != len(theirs):
-		parts = append(parts, "replies:len"+Relative(int64(len(replies)), int64(len(theirs))))
-	default:
-		for i := range replies {
-			if len(diffReply(replyLabel(env, i), replies[i], theirs[i])) > 0 {
-				mine, ref := inOrder(replyLabel(env, i), replies[i], theirs[i])
-				parts = append(parts, "reply "+strconv.Itoa(i+1)+":"+ReplyShape(mine, ref, env.Commands))
-			}
-		}
+		mine, ref := inOrder(name, env.Replies[u.candidates[len(u.candidates)-1]], u.reply)
+		parts = append(parts, "reply("+name+"):"+ReplyShape(mine, ref, env.Commands))
 	}
 	if c.Commands {
-		for _, k := range unionKeys(env.Stats, stats) {
-			if !statsIgnored[k] && env.Stats[k] != stats[k] {
-				parts = append(parts, strings.ToUpper(k)+Relative(env.Stats[k], stats[k]))
+		for _, k := range unionKeys(env.Stats, cmp.refStats) {
+			if comparedStat(k) && env.Stats[k] != cmp.refStats[k] {
+				parts = append(parts, strings.ToUpper(k)+Relative(env.Stats[k], cmp.refStats[k]))
 			}
 		}
 	}
@@ -379,22 +371,14 @@ func (c *CompareCheck) shape(env *Env, mine, ref map[string]*keyState, theirs []
 	return strings.Join(parts, " ")
 }
 
-// inOrder sorts the replies of a command whose order Redis does not fix
-// (SMEMBERS, SUNION...), as the compare itself does: the order is the
-// engine's, not the answer's.
-func inOrder(label string, mine, ref Value) (Value, Value) {
-	name, _, _ := strings.Cut(label, " ")
-	if pairs, ok := unorderedReplies[name]; ok {
-		return sortedReply(mine, pairs), sortedReply(ref, pairs)
-	}
-	return mine, ref
-}
-
 // valueShape says how a key's value differs from the reference's, of the
 // same type: a number off, fields or elements missing, extra or changed.
 func valueShape(m, r *keyState) string {
 	switch m.typ {
 	case "string":
+		if m.hll {
+			return "count" + Relative(m.card, r.card)
+		}
 		g, err1 := strconv.ParseInt(m.str, 10, 64)
 		w, err2 := strconv.ParseInt(r.str, 10, 64)
 		if err1 == nil && err2 == nil {
@@ -454,6 +438,9 @@ func valueShape(m, r *keyState) string {
 	case "stream":
 		if len(m.stream) != len(r.stream) {
 			return "len" + Relative(int64(len(m.stream)), int64(len(r.stream)))
+		}
+		if len(m.groups) != len(r.groups) {
+			return "groups" + Relative(int64(len(m.groups)), int64(len(r.groups)))
 		}
 	}
 	return "≠"

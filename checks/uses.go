@@ -6,14 +6,17 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/redisgrade/redisgrade/internal/rediscmd"
 	"github.com/redisgrade/redisgrade/internal/yamlstrict"
 )
 
 // UsesCheck says what a task sentence "with INCR" says: the server ran that
 // command while the student's commands ran, whether the file sent it or a
-// script it sent called it (counted by INFO commandstats, like calls). With
-// once, each ran exactly once: "in one command". A forged reply or end state
-// (an EVAL "return 3", a plain SET of the value) runs none of them.
+// script it sent called it (counted by INFO commandstats, like calls). An
+// older form Redis keeps of the command counts as it (RPOPLPUSH for LMOVE,
+// SETEX for SET). With once, each ran exactly once: "in one command". A
+// forged reply or end state (an EVAL "return 3", a plain SET of the value)
+// runs none of them.
 //
 //   - uses: INCRBYFLOAT
 //   - uses: [INCR, EXPIRE]
@@ -76,15 +79,20 @@ func (c *UsesCheck) upper() []string {
 	return out
 }
 
-// statName is a command's name as INFO commandstats keys it: set, xgroup|create.
-func statName(name string) string {
-	return strings.ToLower(strings.Join(strings.Fields(name), "|"))
+// ran counts the calls of a command and of its older forms, by INFO
+// commandstats's names (set, xgroup|create).
+func ran(stats map[string]int64, name string) int64 {
+	var n int64
+	for _, form := range rediscmd.Forms(strings.Join(strings.Fields(name), "|")) {
+		n += stats[form]
+	}
+	return n
 }
 
 func (c *UsesCheck) Evaluate(_ context.Context, env *Env) Result {
 	var wrong, act []string
 	for i, name := range c.upper() {
-		got := env.Stats[statName(c.Uses[i])]
+		got := ran(env.Stats, c.Uses[i])
 		act = append(act, name+"×"+sprintf("%d", got))
 		switch {
 		case got == 0:
@@ -109,7 +117,7 @@ func (c *UsesCheck) Evaluate(_ context.Context, env *Env) Result {
 func (c *UsesCheck) shape(env *Env) string {
 	var parts []string
 	for i, name := range c.upper() {
-		got := env.Stats[statName(c.Uses[i])]
+		got := ran(env.Stats, c.Uses[i])
 		switch {
 		case got == 0:
 			parts = append(parts, name+":unused")

@@ -39,3 +39,49 @@ func TestCommandNamesAreTheServers(t *testing.T) {
 		}
 	}
 }
+
+// TestOlderFormsAreTheServers: every command redis-server says was replaced
+// by another (COMMAND DOCS) is an older form of it in rediscmd's table, so
+// that `uses: LMOVE` takes RPOPLPUSH; the table holds no command the server
+// lacks.
+func TestOlderFormsAreTheServers(t *testing.T) {
+	srv := start(t, "process", Options{})
+	c := adminClient(t, srv)
+	// COMMAND DOCS in RESP2: name, then a flat list of its doc's fields and values.
+	reply, err := c.Do(context.Background(), "COMMAND", "DOCS").Slice()
+	if err != nil {
+		t.Fatal(err)
+	}
+	replacedBy := map[string]string{}
+	for i := 0; i+1 < len(reply); i += 2 {
+		fields, _ := reply[i+1].([]any)
+		for j := 0; j+1 < len(fields); j += 2 {
+			if fields[j] == "replaced_by" {
+				replacedBy[reply[i].(string)], _ = fields[j+1].(string)
+			}
+		}
+	}
+	if replacedBy["rpoplpush"] == "" {
+		t.Fatalf("COMMAND DOCS gave no replaced_by for rpoplpush: %v", replacedBy)
+	}
+	known := rediscmd.All()
+	older := map[string]string{}
+	for newer, forms := range rediscmd.OlderForms() {
+		if _, ok := known[newer]; !ok {
+			t.Errorf("%s: no such command", newer)
+		}
+		for _, f := range forms {
+			older[f] = newer
+			if _, ok := known[f]; !ok {
+				t.Errorf("%s: no such command", f)
+			}
+		}
+	}
+	for name, by := range replacedBy {
+		newer, _, _ := strings.Cut(strings.Trim(by, "`"), "`")
+		newer = strings.ToLower(strings.ReplaceAll(newer, " ", "|"))
+		if older[name] != newer {
+			t.Errorf("redis-server says %s is replaced by %q; rediscmd's older forms say %q", name, by, older[name])
+		}
+	}
+}

@@ -162,6 +162,7 @@ var specialSchemas = map[reflect.Type]string{
 	reflect.TypeOf(checks.PendingEntries{}): "pendingEntries",
 	reflect.TypeOf(checks.GeoPoints{}):      "geoPoints",
 	reflect.TypeOf(checks.Names{}):          "names",
+	reflect.TypeOf(checks.ReplyScope{}):     "replyScope",
 }
 
 func (g *schemaGen) errorf(format string, args ...any) {
@@ -368,6 +369,14 @@ func (g *schemaGen) specialSchema(t reflect.Type) jsonObj {
 			{"description", "Entries delivered and not acknowledged, by id: the consumer's name, or {consumer: c, idle: 90s, deliveries: 2}."},
 			{"propertyNames", jsonObj{{"pattern", `^[0-9]+-[0-9]+$`}}},
 			{"additionalProperties", jsonObj{{"anyOf", []any{textSchema(), g.typeSchema(reflect.TypeOf(checks.Pending{}))}}}},
+		}
+	case "replyScope":
+		return jsonObj{
+			{"description", "Which of the reference's replies the student's commands must also get, each from a command of the same name: reads (the default: its read-only commands'), all, last, none, or a list of command names such as [HGETALL]. A .lua step's script reply is compared unless none."},
+			{"anyOf", []any{
+				jsonObj{{"type", "string"}, {"pattern", "^(reads|all|last|none)$"}},
+				jsonObj{{"type", "array"}, {"items", textSchema()}, {"minItems", 1}},
+			}},
 		}
 	case "names":
 		return jsonObj{

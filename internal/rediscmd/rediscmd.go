@@ -85,3 +85,29 @@ func All() map[string]Info {
 	}
 	return out
 }
+
+// olderForms are the commands Redis keeps from before a newer command took
+// their place (COMMAND DOCS says "replaced by" of most; SETEX, PSETEX and
+// SETNX it no longer marks, though SET covers them): a task that asks for
+// the newer command is answered by an older form too.
+var olderForms = map[string][]string{
+	"set":       {"setex", "psetex", "setnx", "getset"},
+	"hset":      {"hmset"},
+	"lmove":     {"rpoplpush"},
+	"blmove":    {"brpoplpush"},
+	"geosearch": {"georadius", "georadius_ro", "georadiusbymember", "georadiusbymember_ro"},
+	"zrange":    {"zrangebyscore", "zrangebylex", "zrevrange", "zrevrangebyscore", "zrevrangebylex"},
+	"getrange":  {"substr"},
+	"replicaof": {"slaveof"},
+}
+
+// Forms returns a command's name (lower case, "name|sub" for a
+// subcommand) and the names of its older forms.
+func Forms(name string) []string {
+	name = strings.ToLower(name)
+	return append([]string{name}, olderForms[name]...)
+}
+
+// OlderForms returns the whole table, for the test that holds it to what
+// the server's COMMAND DOCS says.
+func OlderForms() map[string][]string { return olderForms }
