@@ -10,6 +10,7 @@ import (
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
 	"github.com/redisgrade/redisgrade/report"
+	"github.com/redisgrade/redisgrade/submissions"
 )
 
 // A spec whose only checks are `compare: reference`, with later steps set up
@@ -68,7 +69,15 @@ func gradeText(t *testing.T, sess *grader.Session, ex *exercises.Exercise, files
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	rep, err := gradeFiles(ctx, sess, ex, "submission", files, grader.Options{})
+	bytes := map[string][]byte{}
+	for name, text := range files {
+		bytes[name] = []byte(text)
+	}
+	sub, err := submissions.OpenFiles("submission", bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := sess.Grade(ctx, ex, sub, grader.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

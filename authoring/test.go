@@ -10,7 +10,6 @@ import (
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
 	"github.com/redisgrade/redisgrade/report"
-	"github.com/redisgrade/redisgrade/submissions"
 )
 
 // Outcome is what testing one exercise found.
@@ -30,6 +29,8 @@ type Outcome struct {
 	// the same signature: a student's answer that fails that way is named
 	// none of them. Each needs a case that tells it apart, or a merge.
 	Indistinct []Indistinct
+	// Generated are the answers made up for each step, and their fate.
+	Generated []GeneratedOutcome
 }
 
 // Indistinct is a group of mutants a step cannot tell apart.
@@ -74,16 +75,19 @@ func (o Outcome) Score() (killed, total int) {
 	return killed, total
 }
 
-// Test grades the exercise's reference and mutants on one session. Besides
-// the spec's mutants, every step gets one made here: its file empty, which
-// must fail it (a step that an empty file passes has checks that cannot
-// fail).
+// Test grades the exercise's reference and mutants on one session, and the
+// answers it makes up for each step from the reference and the step's
+// checks (Generate): equivalent answers, which must pass, and cheats, which
+// must fail. Besides the spec's mutants, every step gets one made here: its
+// file empty, which must fail it (a step that an empty file passes has
+// checks that cannot fail). Every one of them is graded on the grader's one
+// path for variants of the reference (grader.GradeVariant), and once.
 func Test(ctx context.Context, ex *exercises.Exercise, sess *grader.Session, opts grader.Options) (*Outcome, error) {
 	if len(ex.Reference) == 0 {
 		return nil, fmt.Errorf("%s has no reference solution: add `reference:` with a correct file per step", ex.Source)
 	}
 	out := &Outcome{Exercise: ex.ID}
-	ref, err := gradeFiles(ctx, sess, ex, "reference", ex.Reference, opts)
+	ref, err := grader.GradeVariant(ctx, sess, ex, grader.Variant{Name: "reference"})
 	if err != nil {
 		return nil, err
 	}
@@ -98,12 +102,30 @@ func Test(ctx context.Context, ex *exercises.Exercise, sess *grader.Session, opt
 			out.Surprises = append(out.Surprises, fmt.Sprintf("the reference fails step %s: %s", s.ID, firstFailure(s)))
 		}
 	}
+	if err := out.testMutants(ctx, sess, ex, skipped); err != nil {
+		return nil, err
+	}
+	if err := out.testEmptyFiles(ctx, sess, ex, skipped); err != nil {
+		return nil, err
+	}
+	for i := range ex.Steps {
+		s := &ex.Steps[i]
+		if skipped[s.ID] || !stepPassed(ref, s.ID) {
+			continue // an answer made from a reference that fails proves nothing
+		}
+		if err := out.testGenerated(ctx, sess, ex, s); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
 
-	// The spec's mutants are graded once, as the grader grades them to
-	// recognise known mistakes; their reports say whether each is caught.
+// testMutants grades the spec's mutants, as the grader grades them to
+// recognise known mistakes: each must fail its step, as itself.
+func (out *Outcome) testMutants(ctx context.Context, sess *grader.Session, ex *exercises.Exercise, skipped map[string]bool) error {
 	known, err := grader.KnownMistakes(ctx, sess, ex)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	grouped := map[string]bool{}
 	for _, g := range known.Mutants {
@@ -111,12 +133,7 @@ func Test(ctx context.Context, ex *exercises.Exercise, sess *grader.Session, opt
 		if skipped[m.Fails] {
 			continue
 		}
-		var step *report.Step
-		for i := range g.Report.Steps {
-			if g.Report.Steps[i].ID == m.Fails {
-				step = &g.Report.Steps[i]
-			}
-		}
+		step := stepOf(g.Report, m.Fails)
 		if step == nil || step.NotGradable {
 			out.Skipped = append(out.Skipped, "mutant "+m.Name)
 			continue
@@ -137,65 +154,46 @@ func Test(ctx context.Context, ex *exercises.Exercise, sess *grader.Session, opt
 		}
 		out.Mutants = append(out.Mutants, mo)
 	}
-
-	type mutant struct {
-		name, fails string
-		files       map[string]*string
-		builtin     bool
-	}
-	var mutants []mutant
-	for _, s := range ex.Steps {
-		empty := ""
-		mutants = append(mutants, mutant{"empty " + s.File, s.ID, map[string]*string{s.File: &empty}, true})
-	}
-	for _, m := range mutants {
-		if skipped[m.fails] {
-			continue
-		}
-		files := map[string]string{}
-		for name, content := range ex.Reference {
-			files[name] = content
-		}
-		for name, content := range m.files {
-			if content == nil {
-				delete(files, name)
-			} else {
-				files[name] = *content
-			}
-		}
-		rep, err := gradeFiles(ctx, sess, ex, m.name, files, opts)
-		if err != nil {
-			return nil, err
-		}
-		killed, graded := false, true
-		for _, s := range rep.Steps {
-			if s.ID == m.fails {
-				killed, graded = !s.Passed, !s.NotGradable
-			}
-		}
-		if !graded {
-			out.Skipped = append(out.Skipped, "mutant "+m.name)
-			continue
-		}
-		out.Mutants = append(out.Mutants, MutantOutcome{Name: m.name, Fails: m.fails, Killed: killed, Builtin: m.builtin})
-		if !killed {
-			out.Surprises = append(out.Surprises, fmt.Sprintf("mutant %q passes step %s, which should catch it", m.name, m.fails))
-		}
-	}
-	return out, nil
+	return nil
 }
 
-// gradeFiles writes files into a temporary submission folder and grades it.
-func gradeFiles(ctx context.Context, sess *grader.Session, ex *exercises.Exercise, name string, files map[string]string, opts grader.Options) (*report.Report, error) {
-	sub, err := submissions.OpenFiles(name, grader.FileBytes(files))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %s: %w", ex.Source, name, err)
+// testEmptyFiles grades each step with its file left empty: it must fail.
+func (out *Outcome) testEmptyFiles(ctx context.Context, sess *grader.Session, ex *exercises.Exercise, skipped map[string]bool) error {
+	for _, s := range ex.Steps {
+		if skipped[s.ID] {
+			continue
+		}
+		empty := ""
+		name := "empty " + s.File
+		rep, err := grader.GradeVariant(ctx, sess, ex, grader.Variant{Name: name, Files: map[string]*string{s.File: &empty}, Step: s.ID})
+		if err != nil {
+			return err
+		}
+		step := stepOf(rep, s.ID)
+		if step == nil || step.NotGradable {
+			out.Skipped = append(out.Skipped, "mutant "+name)
+			continue
+		}
+		out.Mutants = append(out.Mutants, MutantOutcome{Name: name, Fails: s.ID, Killed: !step.Passed, Builtin: true})
+		if step.Passed {
+			out.Surprises = append(out.Surprises, fmt.Sprintf("mutant %q passes step %s, which should catch it", name, s.ID))
+		}
 	}
-	rep, err := sess.Grade(ctx, ex, sub, opts)
-	if err != nil {
-		return nil, fmt.Errorf("grade %s of %s: %w", name, ex.ID, err)
+	return nil
+}
+
+func stepOf(rep *report.Report, id string) *report.Step {
+	for i := range rep.Steps {
+		if rep.Steps[i].ID == id {
+			return &rep.Steps[i]
+		}
 	}
-	return rep, nil
+	return nil
+}
+
+func stepPassed(rep *report.Report, id string) bool {
+	s := stepOf(rep, id)
+	return s != nil && s.Passed
 }
 
 func firstFailure(s report.Step) string {

@@ -68,10 +68,10 @@ func (r ReplyScope) describe() string {
 	return ""
 }
 
-// compared reports whether the reference's i-th reply is one the student's
+// Compared reports whether the reference's i-th reply is one the student's
 // commands must also get. A script's reply (the grader's own EVAL or FCALL
 // of a .lua step) always is, but for none.
-func (r ReplyScope) compared(cmds []submissions.Command, i int) bool {
+func (r ReplyScope) Compared(cmds []submissions.Command, i int) bool {
 	cmd := cmds[i]
 	switch {
 	case r.Mode == RepliesNone:
@@ -107,7 +107,7 @@ func (c *CompareCheck) matchReplies(env *Env, refCmds []submissions.Command, ref
 	next := 0 // the student's first command not yet matched past
 	n := min(len(env.Sent), len(env.Replies))
 	for j := range min(len(refCmds), len(refReplies)) {
-		if !c.Replies.compared(refCmds, j) {
+		if !c.Replies.Compared(refCmds, j) {
 			continue
 		}
 		name := refCmds[j].Name()

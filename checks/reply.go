@@ -53,7 +53,7 @@ func (c *ReplyCheck) Excuses(env *Env, i int) bool {
 	if c.Reply.Type != Error || !env.Replies[i].Matches(c.Reply) {
 		return false
 	}
-	for _, j := range c.read(env) {
+	for _, j := range c.Reads(env) {
 		if j == i {
 			return true
 		}
@@ -61,9 +61,9 @@ func (c *ReplyCheck) Excuses(env *Env, i int) bool {
 	return false
 }
 
-// read lists the commands whose replies the check reads, in order: those
+// Reads lists the commands whose replies the check reads, in order: those
 // named (and with those arguments), or the last.
-func (c *ReplyCheck) read(env *Env) []int {
+func (c *ReplyCheck) Reads(env *Env) []int {
 	n := min(len(env.Sent), len(env.Replies))
 	if c.Command == "" {
 		if n == 0 {
@@ -95,7 +95,7 @@ func argsMatch(args, want []string) bool {
 }
 
 func (c *ReplyCheck) Evaluate(_ context.Context, env *Env) Result {
-	read := c.read(env)
+	read := c.Reads(env)
 	if len(read) == 0 {
 		if c.Command == "" {
 			return fail("%s sends no command", env.File)
@@ -128,7 +128,7 @@ func (c *ReplyCheck) Evaluate(_ context.Context, env *Env) Result {
 // lastReadIndex is the command a failing check's shape looks at: the last
 // it read, or -1.
 func (c *ReplyCheck) lastReadIndex(env *Env) int {
-	read := c.read(env)
+	read := c.Reads(env)
 	if len(read) == 0 {
 		return -1
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -124,6 +125,15 @@ var IDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 // validate reports what the types alone cannot: required fields, unique ids,
 // and combinations that make no sense.
 func validate(d *yamlstrict.Decoder, ex *Exercise) {
+	validateExercise(d, ex)
+	stepIDs := map[string]yamlstrict.Pos{}
+	for i := range ex.Steps {
+		validateStep(d, ex, i, stepIDs)
+	}
+	validateMutants(d, ex, stepIDs)
+}
+
+func validateExercise(d *yamlstrict.Decoder, ex *Exercise) {
 	if !IDPattern.MatchString(ex.ID) {
 		d.ErrorAt(ex.Pos, "the exercise needs an id of lower-case letters, digits and dashes, such as lua-atomicity")
 	}
@@ -138,67 +148,91 @@ func validate(d *yamlstrict.Decoder, ex *Exercise) {
 	if len(ex.Steps) == 0 {
 		d.ErrorAt(ex.Pos, "the exercise needs at least one step")
 	}
-	firstID := map[string]yamlstrict.Pos{}
-	for i := range ex.Steps {
-		s := &ex.Steps[i]
-		label := "step " + strconv.Itoa(i+1)
-		switch first, dup := firstID[s.ID]; {
-		case !IDPattern.MatchString(s.ID):
-			d.ErrorAt(s.Pos, "%s needs an id of lower-case letters, digits and dashes", label)
-		case dup:
-			d.ErrorAt(s.Pos, "duplicate step id %q (first at line %d)", s.ID, first.Line)
-		default:
-			firstID[s.ID] = s.Pos
+	if len(ex.Mutants) > 0 && len(ex.Reference) == 0 {
+		d.ErrorAt(ex.Pos, "mutants need a reference solution to change")
+	}
+}
+
+// validateStep checks step i, and records its id in ids (first place of each).
+func validateStep(d *yamlstrict.Decoder, ex *Exercise, i int, ids map[string]yamlstrict.Pos) {
+	s := &ex.Steps[i]
+	label := "step " + strconv.Itoa(i+1)
+	switch first, dup := ids[s.ID]; {
+	case !IDPattern.MatchString(s.ID):
+		d.ErrorAt(s.Pos, "%s needs an id of lower-case letters, digits and dashes", label)
+	case dup:
+		d.ErrorAt(s.Pos, "duplicate step id %q (first at line %d)", s.ID, first.Line)
+	default:
+		ids[s.ID] = s.Pos
+	}
+	if s.Title == "" {
+		d.ErrorAt(s.Pos, "%s needs a title", label)
+	}
+	validateStepFile(d, s, label)
+	if s.Requires.Redis != "" {
+		d.ErrorAt(s.Pos, "%s: requires.redis belongs to the exercise, not a step", label)
+	}
+	if s.Points < 0 {
+		d.ErrorAt(s.Pos, "%s: points must not be negative", label)
+	}
+	switch s.Setup {
+	case "":
+	case "reference":
+		if len(ex.Reference) == 0 {
+			d.ErrorAt(s.Pos, "%s: setup: reference runs the reference's earlier steps, but the exercise has no reference", label)
 		}
-		if s.Title == "" {
-			d.ErrorAt(s.Pos, "%s needs a title", label)
+	default:
+		d.ErrorAt(s.Pos, "%s: setup can only be reference, not %q", label, s.Setup)
+	}
+	if len(s.Cases) > 0 && len(s.Given) > 0 {
+		d.ErrorAt(s.Pos, "%s has cases: put given in each case instead of the step", label)
+	}
+	for _, c := range s.RunCases() {
+		if len(c.Checks) == 0 {
+			d.ErrorAt(c.Pos, "%s: a case with no checks cannot fail; add checks to the step or the case", label)
 		}
-		switch {
-		case s.File == "":
-			d.ErrorAt(s.Pos, "%s needs a file: the submission file it grades, such as step1.redis", label)
-		case path.Base(s.File) != s.File:
-			d.ErrorAt(s.Pos, "%s: file %q must be a plain file name, without folders", label, s.File)
-		case !hasExt(s.File, ".redis") && !hasExt(s.File, ".lua"):
-			d.ErrorAt(s.Pos, "%s: file %q must end in .redis (commands) or .lua (a script)", label, s.File)
-		}
-		if s.Call != nil && !s.IsScript() {
-			d.ErrorAt(s.Pos, "%s: call applies only to a .lua file", label)
-		}
-		if s.Function != "" && !s.IsScript() {
-			d.ErrorAt(s.Pos, "%s: function applies only to a .lua library file", label)
-		}
-		for _, c := range s.Cases {
-			if c.Call != nil && !s.IsScript() {
-				d.ErrorAt(c.Pos, "%s: call applies only to a .lua file", label)
-			}
-		}
-		if s.Requires.Redis != "" {
-			d.ErrorAt(s.Pos, "%s: requires.redis belongs to the exercise, not a step", label)
-		}
-		if s.Points < 0 {
-			d.ErrorAt(s.Pos, "%s: points must not be negative", label)
-		}
-		switch s.Setup {
-		case "":
-		case "reference":
-			if len(ex.Reference) == 0 {
-				d.ErrorAt(s.Pos, "%s: setup: reference runs the reference's earlier steps, but the exercise has no reference", label)
-			}
-		default:
-			d.ErrorAt(s.Pos, "%s: setup can only be reference, not %q", label, s.Setup)
-		}
-		if len(s.Cases) > 0 && len(s.Given) > 0 {
-			d.ErrorAt(s.Pos, "%s has cases: put given in each case instead of the step", label)
-		}
-		for _, c := range s.RunCases() {
-			if len(c.Checks) == 0 {
-				d.ErrorAt(c.Pos, "%s: a case with no checks cannot fail; add checks to the step or the case", label)
-			}
-			if compareAfterProbe(c.Checks) {
-				d.ErrorAt(c.Pos, "%s: put compare before the atomic check: compare reads what the student's commands left, which the atomicity probe changes", label)
-			}
+		if compareAfterProbe(c.Checks) {
+			d.ErrorAt(c.Pos, "%s: put compare before the atomic check: compare reads what the student's commands left, which the atomicity probe changes", label)
 		}
 	}
+	for _, w := range s.Waive {
+		validateWaiver(d, w, label)
+	}
+}
+
+// validateStepFile checks the file a step grades and what goes with its kind.
+func validateStepFile(d *yamlstrict.Decoder, s *Step, label string) {
+	switch {
+	case s.File == "":
+		d.ErrorAt(s.Pos, "%s needs a file: the submission file it grades, such as step1.redis", label)
+	case path.Base(s.File) != s.File:
+		d.ErrorAt(s.Pos, "%s: file %q must be a plain file name, without folders", label, s.File)
+	case !hasExt(s.File, ".redis") && !hasExt(s.File, ".lua"):
+		d.ErrorAt(s.Pos, "%s: file %q must end in .redis (commands) or .lua (a script)", label, s.File)
+	}
+	if s.Call != nil && !s.IsScript() {
+		d.ErrorAt(s.Pos, "%s: call applies only to a .lua file", label)
+	}
+	if s.Function != "" && !s.IsScript() {
+		d.ErrorAt(s.Pos, "%s: function applies only to a .lua library file", label)
+	}
+	for _, c := range s.Cases {
+		if c.Call != nil && !s.IsScript() {
+			d.ErrorAt(c.Pos, "%s: call applies only to a .lua file", label)
+		}
+	}
+}
+
+func validateWaiver(d *yamlstrict.Decoder, w Waiver, label string) {
+	if !slices.Contains(AnswerKinds, w.Answer) {
+		d.ErrorAt(w.Pos, "%s: waive: answer must be one of %s, not %q", label, strings.Join(AnswerKinds, ", "), w.Answer)
+	}
+	if strings.TrimSpace(w.Why) == "" {
+		d.ErrorAt(w.Pos, "%s: a waiver says why the task asks for that exact form: add `why:`", label)
+	}
+}
+
+func validateMutants(d *yamlstrict.Decoder, ex *Exercise, stepIDs map[string]yamlstrict.Pos) {
 	mutantIDs := map[string]yamlstrict.Pos{}
 	for i := range ex.Mutants {
 		m := &ex.Mutants[i]
@@ -219,15 +253,12 @@ func validate(d *yamlstrict.Decoder, ex *Exercise) {
 		} else {
 			mutantIDs[stepID] = m.Pos
 		}
-		if _, ok := firstID[m.Fails]; !ok {
+		if _, ok := stepIDs[m.Fails]; !ok {
 			d.ErrorAt(m.Pos, "mutant %q: fails names no step (%q)", m.Name, m.Fails)
 		}
 		if len(m.Files) == 0 {
 			d.ErrorAt(m.Pos, "mutant %q changes no file", m.Name)
 		}
-	}
-	if len(ex.Mutants) > 0 && len(ex.Reference) == 0 {
-		d.ErrorAt(ex.Pos, "mutants need a reference solution to change")
 	}
 }
 

@@ -3,6 +3,7 @@
 package exercises
 
 import (
+	"strings"
 	"time"
 
 	"github.com/redisgrade/redisgrade/checks"
@@ -82,8 +83,42 @@ type Step struct {
 	Checks checks.List `yaml:"checks"`
 	// Cases run the same file from several starting states.
 	Cases []Case `yaml:"cases"`
+	// Waive excuses answers `exercise test` makes up for the step, where the
+	// task truly asks for one exact form.
+	Waive []Waiver `yaml:"waive"`
 
 	Pos yamlstrict.Pos `yaml:"-"`
+}
+
+// AnswerKinds are the kinds of answer `exercise test` makes up for a step:
+// equivalent answers, which must pass (reads added, lower case, a command
+// split per member, pcall for call, a read in a script called again), and
+// cheats, which must fail (a reply forged, the end state forged, a script's
+// KEYS and ARGV replaced by one case's values).
+var AnswerKinds = []string{"reads", "lowercase", "split", "pcall", "read-again", "forged-reply", "forged-state", "literal-keys"}
+
+// Waiver excuses one answer `exercise test` makes up for a step.
+type Waiver struct {
+	// Answer is the kind of answer (see AnswerKinds).
+	Answer string `yaml:"answer"`
+	// Command narrows the waiver to the answers about one command (split
+	// LPUSH, a forged reply of GET); default all of that kind.
+	Command string `yaml:"command"`
+	// Why says why the task asks for that exact form; lint lists it.
+	Why string `yaml:"why"`
+
+	Pos yamlstrict.Pos `yaml:"-"`
+}
+
+// Waived returns the waiver that excuses an answer of that kind about that
+// command, if any.
+func (s *Step) Waived(kind, command string) (Waiver, bool) {
+	for _, w := range s.Waive {
+		if w.Answer == kind && (w.Command == "" || strings.EqualFold(w.Command, command)) {
+			return w, true
+		}
+	}
+	return Waiver{}, false
 }
 
 // Call gives the keys and arguments of the grader's EVAL or FCALL:

@@ -3,31 +3,10 @@ package grader
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/report"
-	"github.com/redisgrade/redisgrade/submissions"
 )
-
-// Grade grades one submission on the session's server. A failing step
-// that fails the way exactly one of the spec's mutants fails it (the same
-// signature) is named as that known mistake.
-func (sess *Session) Grade(ctx context.Context, ex *exercises.Exercise, sub *submissions.Submission, opts Options) (*report.Report, error) {
-	rep, err := sess.grade(ctx, ex, sub, opts)
-	if err != nil || rep.Failed() == 0 || len(ex.Mutants) == 0 || len(ex.Reference) == 0 {
-		return rep, err
-	}
-	// Naming is on top of the verdict, never in its place: when the known
-	// mistakes cannot be had (the deadline came first, a mutant would not
-	// open, the server failed under them), the student keeps the verdict,
-	// unnamed, and the next grading tries them again (a failure is not
-	// cached). The next case's reset recovers a server left broken.
-	if known, err := KnownMistakes(ctx, sess, ex); err == nil {
-		known.Name(rep)
-	}
-	return rep, nil
-}
 
 // Mistakes is how a spec's known mistakes fail on one kind of engine: each
 // mutant graded once, and the signature it leaves on the step it fails.
@@ -72,107 +51,28 @@ func (m *Mistakes) Name(rep *report.Report) {
 	}
 }
 
-// KnownMistakes grades each of the spec's mutants on sess, once per spec
-// content and engine in the process: later calls, from any session, get
-// the same result without grading anything (check --watch, batch, serve
-// and worker pay once, not per submission). Callers that need it at the
+// KnownMistakes grades each of the spec's mutants on sess (GradeVariant:
+// once per spec content and engine in the process, so that check --watch,
+// batch, serve and worker pay once, not per submission) and indexes them by
+// the signature each leaves on the step it fails. Callers that need it at the
 // same time wait for the first. Its errors are the grader's.
 func KnownMistakes(ctx context.Context, sess *Session, ex *exercises.Exercise) (*Mistakes, error) {
 	info := sess.Info()
-	key := mistakesKey{engine: info.Kind + " " + info.Version}
-	if ex.Digest != "" {
-		key.spec = ex.Digest
-	} else {
-		key.spec = ex // built in memory: only this value is that spec
-	}
-	for {
-		e, first := knownMistakes.entry(key)
-		if first {
-			e.mistakes, e.err = gradeMutants(ctx, sess, ex)
-			knownMistakes.done(key, e)
-		}
-		select {
-		case <-e.ready:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-		if e.err == nil {
-			return e.mistakes, nil
-		}
-		if first || ctx.Err() != nil {
-			return nil, e.err
-		}
-		// The first caller's grading failed (its server, its context):
-		// this caller tries on its own session.
-	}
+	key := variantKey{spec: specKey(ex), engine: info.Kind + " " + info.Version}
+	return knownMistakes.get(ctx, key, func() (*Mistakes, error) { return gradeMutants(ctx, sess, ex) })
 }
 
-type mistakesKey struct {
-	spec   any // the spec's digest, or the *Exercise of one built in memory
-	engine string
-}
-
-type mistakesEntry struct {
-	ready    chan struct{} // closed once mistakes or err is set
-	mistakes *Mistakes
-	err      error
-}
-
-// maxCachedSpecs bounds the cache: a service grading many specs keeps the
-// newest, and a spec dropped is graded again when next needed.
-const maxCachedSpecs = 64
-
-type mistakesCache struct {
-	mu      sync.Mutex
-	entries map[mistakesKey]*mistakesEntry
-}
-
-var knownMistakes = &mistakesCache{entries: map[mistakesKey]*mistakesEntry{}}
-
-// entry returns the key's entry; first says the caller must fill it.
-func (c *mistakesCache) entry(key mistakesKey) (e *mistakesEntry, first bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.entries[key]; ok {
-		return e, false
-	}
-	if len(c.entries) >= maxCachedSpecs {
-		for k, old := range c.entries {
-			select {
-			case <-old.ready:
-				delete(c.entries, k)
-			default: // still being graded: others wait on it
-			}
-		}
-	}
-	e = &mistakesEntry{ready: make(chan struct{})}
-	c.entries[key] = e
-	return e, true
-}
-
-// done publishes an entry; a failed one is forgotten, for the next caller
-// to try again.
-func (c *mistakesCache) done(key mistakesKey, e *mistakesEntry) {
-	c.mu.Lock()
-	if e.err != nil && c.entries[key] == e {
-		delete(c.entries, key)
-	}
-	c.mu.Unlock()
-	close(e.ready)
-}
+// knownMistakes holds each spec's index of its mutants' signatures.
+var knownMistakes = newOnceCache[variantKey, *Mistakes](64)
 
 // gradeMutants grades each mutant, the reference with its files changed,
 // on sess with the spec's own limits.
 func gradeMutants(ctx context.Context, sess *Session, ex *exercises.Exercise) (*Mistakes, error) {
 	m := &Mistakes{bySignature: map[string]map[string][]int{}}
 	for _, mu := range ex.Mutants {
-		sub, err := MutantSubmission(ex, mu)
+		rep, err := GradeVariant(ctx, sess, ex, MutantVariant(mu))
 		if err != nil {
-			return nil, fmt.Errorf("%s: the known mistake %q: %w", ex.Source, mu.Name, err)
-		}
-		rep, err := sess.grade(ctx, ex, sub, Options{})
-		if err != nil {
-			return nil, fmt.Errorf("grade the known mistake %q of %s: %w", mu.Name, ex.ID, err)
+			return nil, fmt.Errorf("the known mistake %q: %w", mu.Name, err)
 		}
 		g := GradedMutant{Mutant: mu, Report: rep}
 		for _, s := range rep.Steps {
@@ -191,29 +91,8 @@ func gradeMutants(ctx context.Context, sess *Session, ex *exercises.Exercise) (*
 	return m, nil
 }
 
-// MutantSubmission is a mutant as a submission: the spec's reference with
-// the mutant's files replaced, a null one removed.
-func MutantSubmission(ex *exercises.Exercise, mu exercises.Mutant) (*submissions.Submission, error) {
-	files := make(map[string]string, len(ex.Reference))
-	for name, content := range ex.Reference {
-		files[name] = content
-	}
-	for name, content := range mu.Files {
-		if content == nil {
-			delete(files, name)
-		} else {
-			files[name] = *content
-		}
-	}
-	return submissions.OpenFiles("mutant "+mu.Name, FileBytes(files))
-}
-
-// FileBytes turns a spec's files (a reference, a mutant) into what
-// submissions.OpenFiles takes.
-func FileBytes(files map[string]string) map[string][]byte {
-	out := make(map[string][]byte, len(files))
-	for name, content := range files {
-		out[name] = []byte(content)
-	}
-	return out
+// MutantVariant is a mutant as a variant of the reference: its files, and
+// only the step it fails graded.
+func MutantVariant(mu exercises.Mutant) Variant {
+	return Variant{Name: "mutant " + mu.Name, Files: mu.Files, Step: mu.Fails}
 }

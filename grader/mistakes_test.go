@@ -113,7 +113,7 @@ func TestMistakePrecision(t *testing.T) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		sub, err := MutantSubmission(ex, exercises.Mutant{Name: "student", Files: files})
+		sub, err := Variant{Name: "student", Files: files}.submission(ex)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,6 +11,9 @@ import (
 
 	"github.com/redisgrade/redisgrade/checks"
 	"github.com/redisgrade/redisgrade/engine"
+	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/report"
+	"github.com/redisgrade/redisgrade/submissions"
 )
 
 // adminTimeout bounds each call the grader makes for itself.
@@ -80,6 +83,25 @@ func (s *Session) Close() {
 		s.srv.Close()
 	}
 	s.srv, s.admin, s.students = nil, nil, nil
+}
+
+// Grade grades one submission on the session's server. A failing step
+// that fails the way exactly one of the spec's mutants fails it (the same
+// signature) is named as that known mistake.
+func (sess *Session) Grade(ctx context.Context, ex *exercises.Exercise, sub *submissions.Submission, opts Options) (*report.Report, error) {
+	rep, err := sess.grade(ctx, ex, sub, opts)
+	if err != nil || rep.Failed() == 0 || len(ex.Mutants) == 0 || len(ex.Reference) == 0 {
+		return rep, err
+	}
+	// Naming is on top of the verdict, never in its place: when the known
+	// mistakes cannot be had (the deadline came first, a mutant would not
+	// open, the server failed under them), the student keeps the verdict,
+	// unnamed, and the next grading tries them again (a failure is not
+	// cached). The next case's reset recovers a server left broken.
+	if known, err := KnownMistakes(ctx, sess, ex); err == nil {
+		known.Name(rep)
+	}
+	return rep, nil
 }
 
 // student gives a connection as the student (see studentConns); release

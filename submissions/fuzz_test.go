@@ -24,6 +24,7 @@ func FuzzParseCommands(f *testing.F) {
 		for _, args := range [][]string{strings.Split(text, "\n"), strings.Split(text, " ")} {
 			roundTrip(t, quoteHex, args)
 			roundTrip(t, quoteRepr, args)
+			roundTrip(t, Quote, args)
 		}
 	})
 }

@@ -197,6 +197,16 @@ func printOutcome(w io.Writer, ex *exercises.Exercise, res *authoring.Outcome, v
 	if recognised, counted := res.Recognised(); counted > 0 {
 		fmt.Fprintf(w, "  mistake coverage: %d/%d mutants recognised as themselves\n", recognised, counted)
 	}
+	if tried, held, waived := res.GeneratedCounts(); tried+waived > 0 {
+		line := fmt.Sprintf("  made-up answers: %d/%d held", held, tried)
+		if waived > 0 {
+			line += fmt.Sprintf(" (%d waived)", waived)
+		}
+		fmt.Fprintln(w, line)
+	}
+	if verbose {
+		printGenerated(w, res.Generated)
+	}
 	for _, g := range res.Indistinct {
 		fmt.Fprintf(w, "  cannot tell apart (step %s, the same failure signature): %s: add a case that tells them apart, or merge them\n",
 			g.Step, strings.Join(quoteAll(g.Mutants), ", "))
@@ -210,6 +220,33 @@ func printOutcome(w io.Writer, ex *exercises.Exercise, res *authoring.Outcome, v
 	}
 	for _, s := range res.Surprises {
 		fmt.Fprintf(w, "  surprise: %s\n", s)
+	}
+}
+
+// printGenerated lists each made-up answer and its fate.
+func printGenerated(w io.Writer, gs []authoring.GeneratedOutcome) {
+	for _, g := range gs {
+		mark := "held"
+		switch {
+		case g.Waived != "":
+			mark = "waived"
+		case g.NotGraded:
+			mark = "n/a"
+		case !g.Held:
+			mark = "WRONG"
+		}
+		must := "must fail"
+		if g.Answer.MustPass {
+			must = "must pass"
+		}
+		what := g.Answer.Kind
+		if g.Answer.Command != "" {
+			what += " " + g.Answer.Command
+		}
+		fmt.Fprintf(w, "  %-6s step %s: %s (%s, %s)\n", mark, g.Step, g.Answer.What, what, must)
+		if g.Waived != "" {
+			fmt.Fprintf(w, "         why: %s\n", g.Waived)
+		}
 	}
 }
 
