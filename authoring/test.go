@@ -142,9 +142,9 @@ func (out *Outcome) testMutants(ctx context.Context, sess *grader.Session, ex *e
 		if !mo.Killed {
 			out.Surprises = append(out.Surprises, fmt.Sprintf("mutant %q passes step %s, which should catch it", m.Name, m.Fails))
 		}
-		like := known.Like(m.Fails, g.Signature)
+		like := known.Like(m.Fails, g.Fingerprint)
 		mo.Recognised = mo.Killed && len(like) == 1 && like[0].ID == m.ID
-		if key := m.Fails + "\x00" + g.Signature; len(like) > 1 && !grouped[key] {
+		if key := m.Fails + "\x00" + g.Fingerprint; len(like) > 1 && !grouped[key] {
 			grouped[key] = true
 			group := Indistinct{Step: m.Fails}
 			for _, l := range like {

@@ -43,6 +43,9 @@ type Result struct {
 	// Shape, when a check sets it, is its own account of a failure for
 	// Shape (see there): for kinds whose verdict holds what it saw.
 	Shape string
+	// Detail, when a check sets it, is what a failing check saw, small and
+	// the same on every run of the same answer (see Detail).
+	Detail string
 }
 
 func pass(msg string) Result { return Result{Passed: true, Message: msg} }

@@ -163,7 +163,7 @@ func (c *CompareCheck) verdict(env *Env, cmp comparison) Result {
 	if len(diffs) == 0 {
 		return pass("")
 	}
-	res := Result{Message: strings.Join(limitDiffs(diffs), "; "), Shape: c.shape(env, cmp, unmatched)}
+	res := Result{Message: strings.Join(limitDiffs(diffs), "; "), Shape: c.shape(env, cmp, unmatched), Detail: c.detail(env, cmp, unmatched)}
 	// Show what differs: the keys, else the replies.
 	switch {
 	case len(stateDiffs) > 0:

@@ -55,6 +55,52 @@ func Shape(ctx context.Context, ch Check, env *Env, r Result) string {
 	return "failed"
 }
 
+// maxDetail bounds what a detail keeps of a value: a small value tells one
+// wrong answer from another (99 from 98, "Paris" from "paris"); a large one
+// is left at its shape.
+const maxDetail = 64
+
+// Detail is what a failing check saw, where it is small, for the grader's
+// fingerprints: finer than its shape, so that a student's step is named a
+// known mistake only when it failed the way the mistake does, value for
+// value. Numbers are left to the shape, which already says how far off they
+// are (a wrong starting stock is one mistake whatever the number); a TTL is
+// kept as its order of magnitude, which a moment's wait does not change.
+func Detail(ch Check, r Result) string {
+	switch {
+	case r.Detail != "":
+		return r.Detail
+	case len(r.Actual) > maxDetail || onlyNumbers(r.Actual):
+		return ""
+	}
+	switch ch.(type) {
+	case *ReplyCheck, *KeyCheck, *KeysCheck:
+		return r.Actual
+	}
+	return ""
+}
+
+// onlyNumbers reports whether a rendered value holds no text but numbers:
+// 99, "99", [99, 1].
+func onlyNumbers(s string) bool {
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(`[]{}", :`, r) }) {
+		if _, err := strconv.ParseFloat(f, 64); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// magnitude is a positive number's nearest power of ten, "1e2" for 180: a
+// TTL counted down a moment later, or read a moment apart from another,
+// keeps it, and a time given in milliseconds for seconds does not.
+func magnitude(f float64) string {
+	if f <= 0 {
+		return "0"
+	}
+	return "1e" + strconv.Itoa(int(math.Round(math.Log10(f))))
+}
+
 // Relative says where got lies from want: "=", "+1", "-2", or beyond two
 // ">+2" / "<-2". Near misses (one run too many, an off-by-one) keep their
 // size; a value far off (a number hard-coded for another starting state)
@@ -369,6 +415,61 @@ func (c *CompareCheck) shape(env *Env, cmp comparison, us []unmatched) string {
 		return "differs"
 	}
 	return strings.Join(parts, " ")
+}
+
+// detail says, key by key that differs, what the student's commands left
+// there where it is small (a string's value, a collection's elements; a
+// TTL as its ratio to the reference's), and the replies of theirs that did
+// not match, where small.
+func (c *CompareCheck) detail(env *Env, cmp comparison, us []unmatched) string {
+	var parts []string
+	for _, k := range unionKeys(cmp.mine, cmp.ref) {
+		m, r := cmp.mine[k], cmp.ref[k]
+		switch {
+		case m == nil || r == nil:
+			continue // the shape says it
+		case m.typ == r.typ && m.hll == r.hll && len(diffValue(k, m, r)) == 0:
+		default:
+			if v := m.small(); v != "" {
+				parts = append(parts, k+"="+v)
+			}
+		}
+		if m.typ == r.typ && m.ttl > 0 && r.ttl > 0 && diffTTL(k, m.ttl, r.ttl, c.TTLTolerance) != "" {
+			parts = append(parts, k+":ttl×"+magnitude(float64(m.ttl)/float64(r.ttl)))
+		}
+	}
+	for _, u := range us {
+		if len(u.candidates) > 0 {
+			if v := env.Replies[u.candidates[len(u.candidates)-1]].String(); len(v) <= maxDetail {
+				parts = append(parts, "reply("+u.cmd.Name()+")="+v)
+			}
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// small renders a key's value if it is small: "" if not.
+func (ks *keyState) small() string {
+	var v string
+	switch ks.typ {
+	case "string":
+		if ks.hll {
+			return "hll " + strconv.FormatInt(ks.card, 10)
+		}
+		v = strconv.Quote(ks.str)
+	case "hash":
+		v = renderHash(ks.hash)
+	case "list", "set":
+		v = renderList(ks.list)
+	case "zset":
+		v = sprintf("%v", ks.zset)
+	case "stream":
+		v = sprintf("%d entries %d groups", len(ks.stream), len(ks.groups))
+	}
+	if len(v) > maxDetail {
+		return ""
+	}
+	return v
 }
 
 // valueShape says how a key's value differs from the reference's, of the

@@ -54,6 +54,9 @@ func (c *TTLCheck) Evaluate(ctx context.Context, env *Env) Result {
 		return fail("could not read the TTL of %s: %v", c.Key, err)
 	}
 	res := Result{Expected: c.expected(), Actual: describeTTL(ttl)}
+	if ttl >= 0 {
+		res.Detail = "ttl~" + magnitude(float64(ttl))
+	}
 	switch {
 	case ttl == -2:
 		res.Message = "key " + c.Key + " does not exist"

@@ -9,43 +9,46 @@ import (
 )
 
 // Mistakes is how a spec's known mistakes fail on one kind of engine: each
-// mutant graded once, and the signature it leaves on the step it fails.
+// mutant graded once, and the fingerprint it leaves on the step it fails.
 type Mistakes struct {
 	Mutants []GradedMutant
-	// bySignature indexes the mutants by step id, then signature.
-	bySignature map[string]map[string][]int
+	// byFingerprint indexes the mutants by step id, then fingerprint.
+	byFingerprint map[string]map[string][]int
 }
 
 // GradedMutant is one mutant's grading.
 type GradedMutant struct {
 	Mutant exercises.Mutant
 	Report *report.Report
-	// Signature is the failure signature of the step the mutant fails; ""
-	// when it passes that step (exercise test reports it) or the engine
-	// could not grade it.
-	Signature string
+	// Fingerprint is how the mutant fails the step it fails, check by check
+	// of every case (see signature); "" when it passes that step (exercise
+	// test reports it) or the engine could not grade it.
+	Fingerprint string
 }
 
-// Like returns the mutants that fail the step with this signature.
-func (m *Mistakes) Like(stepID, signature string) []exercises.Mutant {
+// Like returns the mutants that fail the step with this fingerprint.
+func (m *Mistakes) Like(stepID, fingerprint string) []exercises.Mutant {
 	var out []exercises.Mutant
-	for _, i := range m.bySignature[stepID][signature] {
+	for _, i := range m.byFingerprint[stepID][fingerprint] {
 		out = append(out, m.Mutants[i].Mutant)
 	}
 	return out
 }
 
-// Name sets the mistake of each failing step of rep whose signature is
-// that of exactly one mutant of the step: two mutants that fail alike
-// cannot be told apart, and a wrong name is worse than none.
-func (m *Mistakes) Name(rep *report.Report) {
-	for i := range rep.Steps {
-		s := &rep.Steps[i]
+// name sets the mistake of each failing step of g whose fingerprint is that
+// of exactly one mutant of the step: the student's commands behaved as the
+// mistake does on every check of every case, value for value where the
+// values are small, and failed nothing the mistake does not. Two mutants
+// that fail alike cannot be told apart, and a wrong name is worse than none.
+func (m *Mistakes) name(g *graded) {
+	for i := range g.rep.Steps {
+		s := &g.rep.Steps[i]
 		s.Mistake = nil
-		if s.Passed || s.NotGradable || s.Signature == "" {
+		fp := g.fingerprints[s.ID]
+		if s.Passed || s.NotGradable || fp == "" {
 			continue
 		}
-		if like := m.Like(s.ID, s.Signature); len(like) == 1 {
+		if like := m.Like(s.ID, fp); len(like) == 1 {
 			s.Mistake = &report.Mistake{ID: like[0].ID, Name: like[0].Name, Feedback: like[0].Feedback}
 		}
 	}
@@ -68,23 +71,18 @@ var knownMistakes = newOnceCache[variantKey, *Mistakes](64)
 // gradeMutants grades each mutant, the reference with its files changed,
 // on sess with the spec's own limits.
 func gradeMutants(ctx context.Context, sess *Session, ex *exercises.Exercise) (*Mistakes, error) {
-	m := &Mistakes{bySignature: map[string]map[string][]int{}}
+	m := &Mistakes{byFingerprint: map[string]map[string][]int{}}
 	for _, mu := range ex.Mutants {
-		rep, err := GradeVariant(ctx, sess, ex, MutantVariant(mu))
+		graded, err := gradeVariant(ctx, sess, ex, MutantVariant(mu))
 		if err != nil {
 			return nil, fmt.Errorf("the known mistake %q: %w", mu.Name, err)
 		}
-		g := GradedMutant{Mutant: mu, Report: rep}
-		for _, s := range rep.Steps {
-			if s.ID == mu.Fails && !s.Passed && !s.NotGradable {
-				g.Signature = s.Signature
+		g := GradedMutant{Mutant: mu, Report: graded.rep, Fingerprint: graded.fingerprints[mu.Fails]}
+		if g.Fingerprint != "" {
+			if m.byFingerprint[mu.Fails] == nil {
+				m.byFingerprint[mu.Fails] = map[string][]int{}
 			}
-		}
-		if g.Signature != "" {
-			if m.bySignature[mu.Fails] == nil {
-				m.bySignature[mu.Fails] = map[string][]int{}
-			}
-			m.bySignature[mu.Fails][g.Signature] = append(m.bySignature[mu.Fails][g.Signature], len(m.Mutants))
+			m.byFingerprint[mu.Fails][g.Fingerprint] = append(m.byFingerprint[mu.Fails][g.Fingerprint], len(m.Mutants))
 		}
 		m.Mutants = append(m.Mutants, g)
 	}

@@ -174,3 +174,82 @@ func TestMistakesThatCannotBeGradedCostNothing(t *testing.T) {
 		t.Errorf("want step 1 failed, unnamed, and step 2 passed: %+v", rep.Steps[:2])
 	}
 }
+
+// A mistake is named only when the student's step fails as the mistake
+// does value for value, where the values are small: a TTL of the wrong
+// order of magnitude, a wrong word. Numbers are left to how far off they
+// are, so a wrong starting value is one mistake whatever it is.
+func TestMistakesNamedValueForValue(t *testing.T) {
+	ex, err := exercises.Parse("session.yaml", []byte(`
+id: session
+title: Session
+steps:
+  - id: start
+    title: Start a session
+    file: step1.redis
+    points: 1
+    checks:
+      - key: session
+        equals: user:1
+      - ttl: session
+        min: 1790
+        max: 1800
+  - id: count
+    title: Count
+    file: step2.redis
+    points: 1
+    checks:
+      - key: n
+        equals: "100"
+reference:
+  step1.redis: "SET session user:1 EX 1800\n"
+  step2.redis: "SET n 100\n"
+mutants:
+  - name: PX counts milliseconds
+    fails: start
+    files: {step1.redis: "SET session user:1 PX 1800\n"}
+  - name: another user
+    fails: start
+    files: {step1.redis: "SET session user:2 EX 1800\n"}
+  - name: a wrong number
+    fails: count
+    files: {step2.redis: "SET n 10\n"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := NewSession(context.Background(), testEngine(t, engine.KindProcess))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	named := func(step, file, text string) string {
+		t.Helper()
+		sub, err := Variant{Name: "student", Files: map[string]*string{file: &text}}.submission(ex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := sess.Grade(context.Background(), ex, sub, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range rep.Steps {
+			if s.ID == step && s.Mistake != nil {
+				return s.Mistake.ID
+			}
+		}
+		return ""
+	}
+	for _, tc := range []struct{ step, file, text, want string }{
+		{"start", "step1.redis", "SET session user:1 PX 1800\n", "px-counts-milliseconds"},
+		{"start", "step1.redis", "SET session user:1 PX 1900\n", "px-counts-milliseconds"},
+		{"start", "step1.redis", "SET session user:1 EX 180\n", ""}, // ten times too short, not a thousand
+		{"start", "step1.redis", "SET session user:2 EX 1800\n", "another-user"},
+		{"start", "step1.redis", "SET session user:3 EX 1800\n", ""}, // another wrong word
+		{"count", "step2.redis", "SET n 50\n", "a-wrong-number"},
+	} {
+		if got := named(tc.step, tc.file, tc.text); got != tc.want {
+			t.Errorf("%q is named %q, want %q", tc.text, got, tc.want)
+		}
+	}
+}

@@ -87,11 +87,14 @@ func (s *Session) Close() {
 
 // Grade grades one submission on the session's server. A failing step
 // that fails the way exactly one of the spec's mutants fails it (the same
-// signature) is named as that known mistake.
+// fingerprint) is named as that known mistake.
 func (sess *Session) Grade(ctx context.Context, ex *exercises.Exercise, sub *submissions.Submission, opts Options) (*report.Report, error) {
-	rep, err := sess.grade(ctx, ex, sub, opts)
-	if err != nil || rep.Failed() == 0 || len(ex.Mutants) == 0 || len(ex.Reference) == 0 {
-		return rep, err
+	g, err := sess.grade(ctx, ex, sub, opts)
+	if err != nil {
+		return nil, err
+	}
+	if g.rep.Failed() == 0 || len(ex.Mutants) == 0 || len(ex.Reference) == 0 {
+		return g.rep, nil
 	}
 	// Naming is on top of the verdict, never in its place: when the known
 	// mistakes cannot be had (the deadline came first, a mutant would not
@@ -99,9 +102,9 @@ func (sess *Session) Grade(ctx context.Context, ex *exercises.Exercise, sub *sub
 	// unnamed, and the next grading tries them again (a failure is not
 	// cached). The next case's reset recovers a server left broken.
 	if known, err := KnownMistakes(ctx, sess, ex); err == nil {
-		known.Name(rep)
+		known.name(g)
 	}
-	return rep, nil
+	return g.rep, nil
 }
 
 // student gives a connection as the student (see studentConns); release

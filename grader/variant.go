@@ -28,18 +28,26 @@ type Variant struct {
 // variant in the process: later calls, from any session, get the same
 // report (do not change it). Its errors are the grader's.
 func GradeVariant(ctx context.Context, sess *Session, ex *exercises.Exercise, v Variant) (*report.Report, error) {
+	g, err := gradeVariant(ctx, sess, ex, v)
+	if err != nil {
+		return nil, err
+	}
+	return g.rep, nil
+}
+
+func gradeVariant(ctx context.Context, sess *Session, ex *exercises.Exercise, v Variant) (*graded, error) {
 	info := sess.Info()
 	key := variantKey{spec: specKey(ex), engine: info.Kind + " " + info.Version, variant: v.digest()}
-	return variants.get(ctx, key, func() (*report.Report, error) {
+	return variants.get(ctx, key, func() (*graded, error) {
 		sub, err := v.submission(ex)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s: %w", ex.Source, v.Name, err)
 		}
-		rep, err := sess.grade(ctx, ex, sub, Options{Only: v.Step})
+		g, err := sess.grade(ctx, ex, sub, Options{Only: v.Step})
 		if err != nil {
 			return nil, fmt.Errorf("grade %s of %s: %w", v.Name, ex.ID, err)
 		}
-		return rep, nil
+		return g, nil
 	})
 }
 
@@ -47,7 +55,7 @@ func GradeVariant(ctx context.Context, sess *Session, ex *exercises.Exercise, v 
 // keeps the newest, and one dropped is graded again when next needed.
 const maxCachedVariants = 4096
 
-var variants = newOnceCache[variantKey, *report.Report](maxCachedVariants)
+var variants = newOnceCache[variantKey, *graded](maxCachedVariants)
 
 type variantKey struct {
 	spec    any // the spec's digest, or the *Exercise of one built in memory

@@ -92,9 +92,6 @@ type Check struct {
 	Expected string `json:"expected,omitempty"`
 	Actual   string `json:"actual,omitempty"`
 	Why      string `json:"why,omitempty"`
-	// Shape is what a failing check saw, as behaviour, for the step's
-	// signature: not shown, and not kept (it is in Step.Signature).
-	Shape string `json:"-"`
 }
 
 // Passed reports whether every step passed. An unreadable submission has
