@@ -146,6 +146,11 @@ steps:
     checks:
       - key: j
         equals: "2"
+      - reply: "2"
+    waive:
+      - answer: split
+        command: SET
+        why: the task asks for one SET
 reference:
   one.redis: "GET k\n"
   three.redis: "GET j\n"
@@ -158,11 +163,15 @@ reference:
 		"sloppy.yaml:5:5: step 1 (one) has no hint: a student who is stuck gets nothing",
 		"sloppy.yaml:5:5: step 1 (one): every check of the case from {k=1} already holds before anything runs: no answer can fail it",
 		"sloppy.yaml:15:5: step 2 (two) is worth no points",
+		"sloppy.yaml:15:5: step 2 (two): a reply check of a .redis step reads the file's last reply, which a read added at the end changes and an EVAL can forge: name the command whose reply it reads (command: GET)",
 		"sloppy.yaml:15:5: step 2 (two): the reference solution has no two.redis",
 		"sloppy.yaml:1:1: the steps' points add up to 1, but the exercise says it is worth 5",
 		"sloppy.yaml:1:1: the reference has three.redis, which no step grades",
 	}
 	if got := Lint(ex).Error(); got != strings.Join(want, "\n") {
 		t.Errorf("lint:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	}
+	if got, want := strings.Join(Waivers(ex), "\n"), "sloppy.yaml:24:9: step two waives the made-up answer split SET: the task asks for one SET"; got != want {
+		t.Errorf("waivers:\n%s\nwant:\n%s", got, want)
 	}
 }

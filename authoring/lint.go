@@ -35,6 +35,9 @@ func Lint(ex *exercises.Exercise) yamlstrict.Errors {
 				at(c.Pos, "%s: every check of the case from {%s} already holds before anything runs: no answer can fail it", label, c.Given)
 			}
 		}
+		if pos, ok := unnamedReply(&s); ok {
+			at(pos, "%s: a reply check of a .redis step reads the file's last reply, which a read added at the end changes and an EVAL can forge: name the command whose reply it reads (command: GET)", label)
+		}
 		if ex.Reference != nil {
 			if _, ok := ex.Reference[s.File]; !ok {
 				at(s.Pos, "%s: the reference solution has no %s", label, s.File)
@@ -56,6 +59,21 @@ func Lint(ex *exercises.Exercise) yamlstrict.Errors {
 		}
 	}
 	return out
+}
+
+// unnamedReply finds a reply check of a .redis step that names no command.
+func unnamedReply(s *exercises.Step) (yamlstrict.Pos, bool) {
+	if s.IsScript() {
+		return yamlstrict.Pos{}, false
+	}
+	for _, c := range s.RunCases() {
+		for _, ch := range c.Checks {
+			if r, ok := ch.(*checks.ReplyCheck); ok && r.Command == "" {
+				return c.Pos, true
+			}
+		}
+	}
+	return yamlstrict.Pos{}, false
 }
 
 // vacuousCase reports whether every check of a case holds of its given state
@@ -148,6 +166,22 @@ func usesReference(s *exercises.Step) bool {
 		}
 	}
 	return false
+}
+
+// Waivers lists the answers the spec excuses exercise test from making up,
+// each with its reason, for a reviewer to read.
+func Waivers(ex *exercises.Exercise) []string {
+	var out []string
+	for _, s := range ex.Steps {
+		for _, w := range s.Waive {
+			what := w.Answer
+			if w.Command != "" {
+				what += " " + strings.ToUpper(w.Command)
+			}
+			out = append(out, fmt.Sprintf("%s:%d:%d: step %s waives the made-up answer %s: %s", ex.Source, w.Pos.Line, w.Pos.Col, s.ID, what, w.Why))
+		}
+	}
+	return out
 }
 
 // Warnings are findings that do not make a spec wrong but make it teach

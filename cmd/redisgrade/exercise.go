@@ -48,6 +48,9 @@ func newExerciseLintCmd() *cobra.Command {
 				for _, e := range authoring.Warnings(ex) {
 					fmt.Fprintln(out, "warning: "+e.Error())
 				}
+				for _, w := range authoring.Waivers(ex) {
+					fmt.Fprintln(out, "waiver: "+w)
+				}
 			}
 			if problems > 0 {
 				return usageError(errors.New(words.Count(problems, "problem")))
