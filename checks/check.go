@@ -74,6 +74,10 @@ type Env struct {
 	KeepsConnection func(submissions.Command) bool
 	// Reference runs the spec's reference for the case (compare checks).
 	Reference *ReferenceRun
+	// Restart puts the server back in the case's starting state (its given,
+	// then its setup), with the command statistics zeroed (serializable
+	// checks).
+	Restart func(ctx context.Context) error
 }
 
 // Count is one name and number of an ordered mapping.
@@ -134,31 +138,33 @@ func decodeInto[T any, P interface {
 
 // registry maps a check's kind, the first key of its mapping, to its decoder.
 var registry = map[string]decoder{
-	"key":     decodeInto[KeyCheck](),
-	"reply":   decodeInto[ReplyCheck](),
-	"change":  decodeInto[ChangeCheck](),
-	"calls":   decodeInto[CallsCheck](),
-	"sent":    decodeInto[SentCheck](),
-	"atomic":  decodeInto[AtomicCheck](),
-	"ttl":     decodeInto[TTLCheck](),
-	"keys":    decodeInto[KeysCheck](),
-	"compare": decodeInto[CompareCheck](),
-	"uses":    decodeInto[UsesCheck](),
+	"key":          decodeInto[KeyCheck](),
+	"reply":        decodeInto[ReplyCheck](),
+	"change":       decodeInto[ChangeCheck](),
+	"calls":        decodeInto[CallsCheck](),
+	"sent":         decodeInto[SentCheck](),
+	"atomic":       decodeInto[AtomicCheck](),
+	"ttl":          decodeInto[TTLCheck](),
+	"keys":         decodeInto[KeysCheck](),
+	"compare":      decodeInto[CompareCheck](),
+	"uses":         decodeInto[UsesCheck](),
+	"serializable": decodeInto[SerializableCheck](),
 }
 
 // kindTypes maps each kind to its Go type, for tools that describe the
 // spec format (the JSON Schema).
 var kindTypes = map[string]reflect.Type{
-	"key":     reflect.TypeOf(KeyCheck{}),
-	"reply":   reflect.TypeOf(ReplyCheck{}),
-	"change":  reflect.TypeOf(ChangeCheck{}),
-	"calls":   reflect.TypeOf(CallsCheck{}),
-	"sent":    reflect.TypeOf(SentCheck{}),
-	"atomic":  reflect.TypeOf(AtomicCheck{}),
-	"ttl":     reflect.TypeOf(TTLCheck{}),
-	"keys":    reflect.TypeOf(KeysCheck{}),
-	"compare": reflect.TypeOf(CompareCheck{}),
-	"uses":    reflect.TypeOf(UsesCheck{}),
+	"key":          reflect.TypeOf(KeyCheck{}),
+	"reply":        reflect.TypeOf(ReplyCheck{}),
+	"change":       reflect.TypeOf(ChangeCheck{}),
+	"calls":        reflect.TypeOf(CallsCheck{}),
+	"sent":         reflect.TypeOf(SentCheck{}),
+	"atomic":       reflect.TypeOf(AtomicCheck{}),
+	"ttl":          reflect.TypeOf(TTLCheck{}),
+	"keys":         reflect.TypeOf(KeysCheck{}),
+	"compare":      reflect.TypeOf(CompareCheck{}),
+	"uses":         reflect.TypeOf(UsesCheck{}),
+	"serializable": reflect.TypeOf(SerializableCheck{}),
 }
 
 // KindType returns the Go struct type of a check kind: its yaml tags are

@@ -192,7 +192,7 @@ func validateStep(d *yamlstrict.Decoder, ex *Exercise, i int, ids map[string]yam
 			d.ErrorAt(c.Pos, "%s: a case with no checks cannot fail; add checks to the step or the case", label)
 		}
 		if compareAfterProbe(c.Checks) {
-			d.ErrorAt(c.Pos, "%s: put compare before the atomic check: compare reads what the student's commands left, which the atomicity probe changes", label)
+			d.ErrorAt(c.Pos, "%s: put compare before the atomic and serializable checks: compare reads what the student's commands left, which those checks change", label)
 		}
 	}
 	for _, w := range s.Waive {

@@ -92,7 +92,7 @@ steps:
 		`bad.yaml:4:1: unknown field "colour" (known: id, title, summary, requires, timeout, points, steps, reference, mutants)`,
 		`bad.yaml:9:13: expected a number, found "many"`,
 		`bad.yaml:13:9: unknown field "extra" (known: key, equals, absent, type, list, set, zset, hash, why)`,
-		`bad.yaml:14:9: unknown check kind "frobnicate" (known: atomic, calls, change, compare, key, keys, reply, sent, ttl, uses)`,
+		`bad.yaml:14:9: unknown check kind "frobnicate" (known: atomic, calls, change, compare, key, keys, reply, sent, serializable, ttl, uses)`,
 		`bad.yaml:15:5: duplicate step id "one" (first at line 6)`,
 		`bad.yaml:15:5: step 2: file "step2.txt" must end in .redis (commands) or .lua (a script)`,
 		`bad.yaml:19:16: RESP2 has no floating-point replies (Lua truncates numbers to integers): write an integer, or quote it for a string`,

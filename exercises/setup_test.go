@@ -24,7 +24,7 @@ func TestSetupAndCompareRules(t *testing.T) {
 		{"an unknown setup", "    setup: earlier\n    checks: [{compare: reference}]\n", true, `x.yaml:4:5: step 1: setup can only be reference, not "earlier"`},
 		{"setup without a reference", "    setup: reference\n    checks: [{key: k, absent: true}]\n", false, "x.yaml:4:5: step 1: setup: reference runs the reference's earlier steps, but the exercise has no reference"},
 		{"compare before atomic", "    checks: [{compare: reference}, {atomic: [stock, sales]}]\n", true, ""},
-		{"compare after atomic", "    checks: [{atomic: [stock, sales]}, {compare: reference}]\n", true, "x.yaml:4:5: step 1: put compare before the atomic check"},
+		{"compare after atomic", "    checks: [{atomic: [stock, sales]}, {compare: reference}]\n", true, "x.yaml:4:5: step 1: put compare before the atomic and serializable checks"},
 		{"a bad replies", "    checks: [{compare: reference, replies: first}]\n", true, `replies must be reads, all, last, none or a list of commands such as [HGETALL], not "first"`},
 		{"compare what", "    checks: [{compare: solution}]\n", true, "compare can only be `compare: reference`"},
 	}

@@ -90,6 +90,7 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 		Connect:         g.sess.student,
 		KeepsConnection: g.sess.students.keeps,
 		Reference:       g.referenceRun(s, c),
+		Restart:         g.restart(s, c),
 		Commands:        rediscmd.Names(),
 	}
 	results, space := g.evaluate(ctx, c, env, limit)

@@ -78,21 +78,23 @@ func isReply(err error) bool {
 // reference: its commands, and a reset to the case's starting state.
 func (g *grading) referenceRun(s *exercises.Step, c exercises.Case) *checks.ReferenceRun {
 	cmds, problem := referenceCommands(g.ex, s, c)
-	return &checks.ReferenceRun{
-		File:     s.File,
-		Commands: cmds,
-		Problem:  problem,
-		Reset: func(ctx context.Context) error {
-			// What the student's commands did that the emulator cannot answer as Redis: the reset forgets it.
-			reasons, err := engine.Unfaithful(ctx, g.sess.srv)
-			if err != nil {
-				return err
-			}
-			g.unfaithful = append(g.unfaithful, reasons...)
-			if err := g.sess.prepare(ctx, c.Given); err != nil {
-				return err
-			}
-			return g.setUp(ctx, s)
-		},
+	return &checks.ReferenceRun{File: s.File, Commands: cmds, Problem: problem, Reset: g.restart(s, c)}
+}
+
+// restart puts the server back in the case's starting state, for a check
+// that runs more from there (a compare runs the reference, a serializable
+// check the clients' orders).
+func (g *grading) restart(s *exercises.Step, c exercises.Case) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		// What the student's commands did that the emulator cannot answer as Redis: the reset forgets it.
+		reasons, err := engine.Unfaithful(ctx, g.sess.srv)
+		if err != nil {
+			return err
+		}
+		g.unfaithful = append(g.unfaithful, reasons...)
+		if err := g.sess.prepare(ctx, c.Given); err != nil {
+			return err
+		}
+		return g.setUp(ctx, s)
 	}
 }
