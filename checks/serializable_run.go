@@ -3,6 +3,7 @@ package checks
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -269,7 +270,7 @@ func (r *runner) counterexample(o outcome, names []string, tried int) Result {
 		Message:  b.String(),
 		Expected: strings.Join(expected, "; or "),
 		Actual:   r.describeOutcome(o, names),
-		Shape:    r.shape(o, names, serial),
+		Shape:    r.shape(o, serial),
 	}
 	return res
 }
@@ -302,17 +303,17 @@ func (r *runner) describeOutcome(o outcome, names []string) string {
 	return prefix + strings.Join(parts, "; ")
 }
 
-// shape is the counterexample as behaviour: which client ran which command,
-// in order, and whether no serial order leaves its keys (state) or only its
-// replies differ from them all (replies).
-func (r *runner) shape(o outcome, names []string, serial []outcome) string {
+// shape is the counterexample as behaviour: the order its units ran in, by
+// client and place (A1 B1 B2 A2: the other client between your two
+// commands), and whether no serial order leaves its keys (state) or only
+// its replies differ from them all (replies). Not the commands' names: DECR
+// and INCR sent apart are the same mistake as DECRBY and INCRBY.
+func (r *runner) shape(o outcome, serial []outcome) string {
 	var steps []string
+	next := make([]int, len(r.clients))
 	for _, u := range o.ran {
-		name := u.cmds[0].Name()
-		if len(u.cmds) > 1 {
-			name += ".." + u.cmds[len(u.cmds)-1].Name()
-		}
-		steps = append(steps, names[u.client]+":"+name)
+		next[u.client]++
+		steps = append(steps, string(rune('A'+u.client))+strconv.Itoa(next[u.client]))
 	}
 	what := "state"
 	for _, s := range serial {
