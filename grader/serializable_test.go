@@ -71,4 +71,3 @@ func TestSerializableThroughTheGrader(t *testing.T) {
 		})
 	}
 }
-
