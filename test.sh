@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one way to run redisgrade's tests, on a fresh Debian machine or a set-up one:
 #
-#   ./test.sh            set up what is missing, then go vet, go test -race ./... and short fuzz runs
+#   ./test.sh            set up what is missing, then go vet, deadcode, staticcheck, go test -race ./..., fuzz runs
 #   ./test.sh --setup    set up only, and leave a Docker engine running for `go test` by hand
 #   ./test.sh --stress N set up, then run go test -race ./... N times in a row with a CPU hog (stress-ng) on
 #                        every core; it stops at the first failing run (the suite must hold on a busy machine)
@@ -183,6 +183,10 @@ if [[ -n $dead ]]; then
   echo "test.sh: the code above is unreachable from the binary: remove it, or move it to the tests that use it" >&2
   exit 1
 fi
+
+# staticcheck's default checks and package comments (staticcheck.conf); pinned, as deadcode is.
+say "staticcheck"
+go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 say "go test -race ./..."
 # -timeout: no package takes 2 minutes on an idle 2-core machine, but a CPU hog on both cores (./test.sh --stress)
