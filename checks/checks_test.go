@@ -103,13 +103,62 @@ func TestNoErrors(t *testing.T) {
 	if r.Passed || r.Message != "s.redis:2: DECRR returned (error) ERR unknown command 'DECRR'" {
 		t.Errorf("got %v %q", r.Passed, r.Message)
 	}
-	expected := []Value{{Type: Error, Str: "ERR unknown command"}}
+	expected := List{&ReplyCheck{Reply: Value{Type: Error, Str: "ERR unknown command"}}}
 	if r := NoErrors(expected).Evaluate(context.Background(), env); !r.Passed {
 		t.Errorf("an expected error must not fail the step: %q", r.Message)
 	}
 	script := &Env{File: "s.lua", Sent: []submissions.Command{cmd(0, "EVAL", "x", "0")}, Replies: []Value{{Type: Error, Str: "ERR boom"}}}
 	if r := NoErrors(nil).Evaluate(context.Background(), script); r.Message != "s.lua: EVAL returned (error) ERR boom" {
 		t.Errorf("script: %q", r.Message)
+	}
+}
+
+// An error a reply check expects excuses the reply that check reads (the
+// last command's, or the last of the command it names), and nothing else: a
+// like error of another command, or of an earlier one of the same name,
+// still fails the step.
+func TestNoErrorsExcusesOnlyTheExpectedReply(t *testing.T) {
+	wrongArgs := Value{Type: Error, Str: "ERR wrong number of arguments for 'incrby' command"}
+	expectIncrby := &ReplyCheck{Reply: Value{Type: Error, Str: "ERR wrong number of arguments"}, Command: "INCRBY"}
+	expectLast := &ReplyCheck{Reply: Value{Type: Error, Str: "EXECABORT"}}
+	tests := []struct {
+		name    string
+		checks  List
+		sent    []submissions.Command
+		replies []Value
+		msg     string // "" for a pass
+	}{
+		{"the expected error", List{expectIncrby},
+			[]submissions.Command{cmd(1, "MULTI"), cmd(2, "INCRBY", "b")},
+			[]Value{Str("OK"), wrongArgs}, ""},
+		{"a like error of another command", List{expectIncrby},
+			[]submissions.Command{cmd(1, "DECRBY", "a"), cmd(2, "INCRBY", "b")},
+			[]Value{{Type: Error, Str: "ERR wrong number of arguments for 'decrby' command"}, wrongArgs},
+			"s.redis:1: DECRBY returned (error) ERR wrong number of arguments for 'decrby' command"},
+		{"an earlier error of the same command", List{expectIncrby},
+			[]submissions.Command{cmd(1, "INCRBY", "a"), cmd(2, "INCRBY", "b")},
+			[]Value{wrongArgs, wrongArgs},
+			"s.redis:1: INCRBY returned (error) ERR wrong number of arguments for 'incrby' command"},
+		{"the last command's error, expected without a command", List{expectLast},
+			[]submissions.Command{cmd(1, "MULTI"), cmd(2, "EXEC")},
+			[]Value{Str("OK"), {Type: Error, Str: "EXECABORT Transaction discarded"}}, ""},
+		{"an earlier error, the last command's expected", List{expectLast},
+			[]submissions.Command{cmd(1, "EXEC"), cmd(2, "EXEC")},
+			[]Value{{Type: Error, Str: "EXECABORT Transaction discarded"}, {Type: Error, Str: "EXECABORT Transaction discarded"}},
+			"s.redis:1: EXEC returned (error) EXECABORT Transaction discarded"},
+		{"another error where the expected one was", List{expectIncrby},
+			[]submissions.Command{cmd(1, "INCRBY", "b", "x")},
+			[]Value{{Type: Error, Str: "ERR value is not an integer or out of range"}},
+			"s.redis:1: INCRBY returned (error) ERR value is not an integer or out of range"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := &Env{File: "s.redis", Sent: tt.sent, Replies: tt.replies}
+			r := NoErrors(tt.checks).Evaluate(context.Background(), env)
+			if r.Passed != (tt.msg == "") || r.Message != tt.msg {
+				t.Errorf("got %v %q, want %q", r.Passed, r.Message, tt.msg)
+			}
+		})
 	}
 }
 

@@ -7,19 +7,33 @@ import (
 	"github.com/redisgrade/redisgrade/internal/suggest"
 )
 
-// NoErrors is the check the grader adds to every case: a command that gets an
-// error reply fails its step, unless a reply check of the case expects that
-// error. It is not a spec kind: no spec can switch it off by accident.
-func NoErrors(expected []Value) Check { return &noErrors{expected: expected} }
+// NoErrors is the check the grader adds to every case, given the case's
+// checks: a command that gets an error reply fails its step, unless a reply
+// check of the case expects that error of that command (the one it reads: the
+// last, or the last of its name). An expected error excuses only itself, not
+// a like error of another command. It is not a spec kind: no spec can switch
+// it off by accident.
+func NoErrors(cs List) Check {
+	c := &noErrors{}
+	for _, ch := range cs {
+		if rc, ok := ch.(*ReplyCheck); ok {
+			if _, isErr := rc.ExpectedError(); isErr {
+				c.expected = append(c.expected, rc)
+			}
+		}
+	}
+	return c
+}
 
-type noErrors struct{ expected []Value }
+type noErrors struct{ expected []*ReplyCheck }
 
 func (c *noErrors) Name() string { return "commands run without errors" }
 
 func (c *noErrors) Evaluate(_ context.Context, env *Env) Result {
+	excused := c.excused(env)
 	var msgs []string
 	for i, r := range env.Replies {
-		if r.Type != Error || c.isExpected(r) {
+		if r.Type != Error || excused[i] {
 			continue
 		}
 		msg := where(env, i) + ": " + env.Sent[i].Name() + " returned " + r.String()
@@ -38,13 +52,17 @@ func (c *noErrors) Evaluate(_ context.Context, env *Env) Result {
 	return Result{Message: strings.Join(msgs, "; "), Actual: env.Replies[firstError(env)].String()}
 }
 
-func (c *noErrors) isExpected(r Value) bool {
-	for _, e := range c.expected {
-		if r.Matches(e) {
-			return true
+// excused are the replies, by index, that an expecting reply check reads and
+// finds to be the error it expects.
+func (c *noErrors) excused(env *Env) map[int]bool {
+	out := map[int]bool{}
+	for _, rc := range c.expected {
+		want, _ := rc.ExpectedError()
+		if i := lastIndex(env, rc.Command); i >= 0 && env.Replies[i].Matches(want) {
+			out[i] = true
 		}
 	}
-	return false
+	return out
 }
 
 func firstError(env *Env) int {

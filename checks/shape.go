@@ -194,8 +194,9 @@ const maxShapeErrors = 5
 
 func errorsShape(env *Env, c *noErrors) string {
 	var parts []string
+	excused := c.excused(env)
 	for i, r := range env.Replies {
-		if r.Type != Error || c.isExpected(r) {
+		if r.Type != Error || excused[i] {
 			continue
 		}
 		if len(parts) == maxShapeErrors {
