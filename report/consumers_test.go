@@ -26,13 +26,14 @@ type tapCase struct {
 	rep  *Report
 }
 
-// tapCases are the golden files as they are on disk, and outputs for an
-// all-passed report, titles with TAP's special characters, and students'
-// control characters and bytes that are not UTF-8.
+// tapCases are the golden files as they are on disk (a step of every
+// status among them), and outputs for an all-passed report, titles with
+// TAP's special characters, and students' control characters and bytes that
+// are not UTF-8.
 func tapCases(t *testing.T) []tapCase {
 	t.Helper()
 	var cases []tapCase
-	for file, rep := range map[string]*Report{"report.tap": sample(), "unreadable.tap": sampleUnreadable()} {
+	for file, rep := range map[string]*Report{"report.tap": sample(), "unreadable.tap": sampleUnreadable(), "statuses.tap.tap": sampleStatuses()} {
 		data, err := os.ReadFile(filepath.Join("testdata", file))
 		if err != nil {
 			t.Fatal(err)
@@ -262,7 +263,7 @@ func mustJSON(t *testing.T, v any) string {
 func TestJUnitValidatesAgainstJenkinsSchema(t *testing.T) {
 	tiers.Needs(t, "xmllint", "apt-get install libxml2-utils; this test validates our JUnit output with it")
 	outputs := map[string][]byte{}
-	for _, file := range []string{"report.junit.xml", "unreadable.junit.xml"} {
+	for _, file := range []string{"report.junit.xml", "unreadable.junit.xml", "statuses.junit.xml"} {
 		data, err := os.ReadFile(filepath.Join("testdata", file))
 		if err != nil {
 			t.Fatal(err)
