@@ -148,3 +148,32 @@ func TestWritersSayEachStatus(t *testing.T) {
 		t.Errorf("json: score %v, steps %v", js["score"], steps)
 	}
 }
+
+// A report whose only step short of a pass is one not graded has not
+// passed, in any writer: it is no grade (the CLI exits 3).
+func TestNotGradedAloneIsNoPass(t *testing.T) {
+	r := sampleStatuses()
+	r.Steps[1].Passed, r.Steps[1].Score, r.Score = true, 1, 3
+	if ex := decodeObject(t, render(t, "exercism", r)); ex["status"] != "fail" {
+		t.Errorf("exercism: status %v, want fail", ex["status"])
+	}
+	if _, res := classroomResultOf(t, r); res["status"] != "error" {
+		t.Errorf("classroom: status %v, want error", res["status"])
+	}
+	if pl := decodeObject(t, render(t, "prairielearn", r)); pl["score"] != 0.75 || !strings.HasPrefix(pl["message"].(string), "Score: 3/4 · 1 of 4 steps not graded on this engine.") {
+		t.Errorf("prairielearn: score %v, message %q", pl["score"], pl["message"])
+	}
+	var junit junitSuites
+	if err := xml.Unmarshal(render(t, "junit", r), &junit); err != nil {
+		t.Fatal(err)
+	}
+	if junit.Failures != 1 {
+		t.Errorf("junit: %d failures, want 1", junit.Failures)
+	}
+	if _, points, _ := tapParse(t, string(render(t, "tap", r))); points[3] != "not ok 4 - Sell with a Redis Function" {
+		t.Errorf("tap: %q", points)
+	}
+	if text := string(render(t, "text", r)); !strings.Contains(text, "Score: 3/4 · 1 of 4 steps not graded on this engine") {
+		t.Errorf("text:\n%s", text)
+	}
+}
