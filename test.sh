@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one way to run redisgrade's tests, on a fresh Debian machine or a set-up one:
 #
-#   ./test.sh            set up what is missing, then go vet, go test -race ./... and short fuzz runs
+#   ./test.sh            set up what is missing, then go vet, deadcode, staticcheck, go test -race ./..., fuzz runs
 #   ./test.sh --setup    set up only, and leave a Docker engine running for `go test` by hand
 #   ./test.sh --stress N set up, then run go test -race ./... N times in a row with a CPU hog (stress-ng) on
 #                        every core; it stops at the first failing run (the suite must hold on a busy machine)
@@ -150,9 +150,13 @@ fi
 go mod download
 echo "set-up took $((SECONDS - began)) s"
 if $setup_only; then
-  echo "set up: run the tests with REDISGRADE_TEST_IMAGE=$REDISGRADE_TEST_IMAGE go test -race ./..."
+  echo "set up: run the tests with REDISGRADE_TEST_ALL=1 REDISGRADE_TEST_IMAGE=$REDISGRADE_TEST_IMAGE go test -race ./..."
   exit 0
 fi
+
+# --- every tier: a test needing a tool set up above (Docker, Chromium, node, prove, xmllint, tmux, zsh, fish) fails
+# where it is missing, instead of being skipped as in a plain `go test ./...` (internal/tiers).
+export REDISGRADE_TEST_ALL=1
 
 if ((stress_runs)); then
   stress-ng --cpu 0 --quiet &
@@ -173,12 +177,16 @@ go vet ./...
 
 # Code that nothing but a test reaches belongs in the test (or in a package of test helpers).
 say "deadcode"
-dead=$(go run golang.org/x/tools/cmd/deadcode@v0.52.0 ./... | grep -v -E '^(internal/ziptest|internal/redistest|report/reporttest)/' || true)
+dead=$(go run golang.org/x/tools/cmd/deadcode@v0.52.0 ./... | grep -v -E '^(internal/ziptest|internal/redistest|internal/tiers|report/reporttest)/' || true)
 if [[ -n $dead ]]; then
   echo "$dead"
   echo "test.sh: the code above is unreachable from the binary: remove it, or move it to the tests that use it" >&2
   exit 1
 fi
+
+# staticcheck's default checks and package comments (staticcheck.conf); pinned, as deadcode is.
+say "staticcheck"
+go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 say "go test -race ./..."
 # -timeout: no package takes 2 minutes on an idle 2-core machine, but a CPU hog on both cores (./test.sh --stress)

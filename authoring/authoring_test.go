@@ -10,6 +10,7 @@ import (
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
+	"github.com/redisgrade/redisgrade/internal/redistest"
 )
 
 func TestMain(m *testing.M) {
@@ -19,15 +20,17 @@ func TestMain(m *testing.M) {
 
 func session(t *testing.T, kind string) *grader.Session {
 	t.Helper()
-	// Tests have no registry: the docker engine runs the image test.sh
-	// builds from Debian's redis-server (testdata/redis-image).
-	image := os.Getenv("REDISGRADE_TEST_IMAGE")
-	if image == "" {
-		image = "redisgrade/redis:7-local"
-	}
-	eng, _, err := engine.New(t.Context(), kind, engine.Options{Image: image})
-	if err != nil {
-		t.Fatal(err)
+	var eng engine.Engine
+	switch kind {
+	case engine.KindProcess:
+		eng = redistest.ProcessEngine(t)
+	case engine.KindDocker:
+		eng = redistest.DockerEngine(t) // skipped without Docker, unless REDISGRADE_TEST_ALL=1
+	default:
+		var err error
+		if eng, _, err = engine.New(t.Context(), kind, engine.Options{}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	sess, err := grader.NewSession(context.Background(), eng)
 	if err != nil {

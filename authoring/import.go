@@ -41,7 +41,6 @@ func (e *ImportError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e
 
 var (
 	progressLine = regexp.MustCompile(`(?i)^progress\s*\d+\s*/\s*(\d+)\s*steps?$`)
-	numberLine   = regexp.MustCompile(`^\d+$`)
 	hintLine     = regexp.MustCompile(`(?i)^need a hint\??$`)
 	// chrome is the platform's own text around the exercise.
 	chrome = regexp.MustCompile(`(?i)^(\d+|.*~\s*\d+\s*mins?|choose your learning style.*)$`)

@@ -21,7 +21,6 @@ type progress struct {
 	total, skipped, saved int
 	failed, errors        int
 	began                 time.Time
-	lastLen               int
 
 	quit chan struct{}
 	done chan struct{}

@@ -184,6 +184,56 @@ func TestExpectedErrorExcusesOnlyItself(t *testing.T) {
 	}
 }
 
+// An error a reply check expects excuses the reply that check reads (the
+// last command's, or the last of the command it names), and nothing else: a
+// like error of another command, or of an earlier one of the same name,
+// still fails the step.
+func TestNoErrorsExcusesOnlyTheExpectedReply(t *testing.T) {
+	wrongArgs := Value{Type: Error, Str: "ERR wrong number of arguments for 'incrby' command"}
+	expectIncrby := &ReplyCheck{Reply: Value{Type: Error, Str: "ERR wrong number of arguments"}, Command: "INCRBY"}
+	expectIncrbyB := &ReplyCheck{Reply: Value{Type: Error, Str: "ERR wrong number of arguments"}, Command: "INCRBY", Args: []string{"b"}}
+	expectLast := &ReplyCheck{Reply: Value{Type: Error, Str: "EXECABORT"}}
+	tests := []struct {
+		name    string
+		checks  List
+		sent    []submissions.Command
+		replies []Value
+		msg     string // "" for a pass
+	}{
+		{"the expected error", List{expectIncrby},
+			[]submissions.Command{cmd(1, "MULTI"), cmd(2, "INCRBY", "b")},
+			[]Value{Str("OK"), wrongArgs}, ""},
+		{"a like error of another command", List{expectIncrby},
+			[]submissions.Command{cmd(1, "DECRBY", "a"), cmd(2, "INCRBY", "b")},
+			[]Value{{Type: Error, Str: "ERR wrong number of arguments for 'decrby' command"}, wrongArgs},
+			"s.redis:1: DECRBY returned (error) ERR wrong number of arguments for 'decrby' command"},
+		{"an error of the same command on another key", List{expectIncrbyB},
+			[]submissions.Command{cmd(1, "INCRBY", "a"), cmd(2, "INCRBY", "b")},
+			[]Value{wrongArgs, wrongArgs},
+			"s.redis:1: INCRBY returned (error) ERR wrong number of arguments for 'incrby' command"},
+		{"the last command's error, expected without a command", List{expectLast},
+			[]submissions.Command{cmd(1, "MULTI"), cmd(2, "EXEC")},
+			[]Value{Str("OK"), {Type: Error, Str: "EXECABORT Transaction discarded"}}, ""},
+		{"an earlier error, the last command's expected", List{expectLast},
+			[]submissions.Command{cmd(1, "EXEC"), cmd(2, "EXEC")},
+			[]Value{{Type: Error, Str: "EXECABORT Transaction discarded"}, {Type: Error, Str: "EXECABORT Transaction discarded"}},
+			"s.redis:1: EXEC returned (error) EXECABORT Transaction discarded"},
+		{"another error where the expected one was", List{expectIncrby},
+			[]submissions.Command{cmd(1, "INCRBY", "b", "x")},
+			[]Value{{Type: Error, Str: "ERR value is not an integer or out of range"}},
+			"s.redis:1: INCRBY returned (error) ERR value is not an integer or out of range"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := &Env{File: "s.redis", Sent: tt.sent, Replies: tt.replies}
+			r := NoErrors(tt.checks).Evaluate(context.Background(), env)
+			if r.Passed != (tt.msg == "") || r.Message != tt.msg {
+				t.Errorf("got %v %q, want %q", r.Passed, r.Message, tt.msg)
+			}
+		})
+	}
+}
+
 // Every kind in the registry has its type listed, and the type's first
 // field is the one that names the kind.
 func TestKindTypesMatchRegistry(t *testing.T) {

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -24,6 +23,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/testcontainers/testcontainers-go"
 	tclog "github.com/testcontainers/testcontainers-go/log"
+	"github.com/testcontainers/testcontainers-go/wait"
 )
 
 // DefaultImage is the docker engine's image when Options.Image is empty.
@@ -48,20 +48,28 @@ const (
 	dockerCloseTimeout = 15 * time.Second
 	// dockerPullTimeout bounds pulling a missing image in Start (never in auto).
 	dockerPullTimeout = 5 * time.Minute
+	// dockerReadyLog is what redis-server (and Valkey) log when they listen, as testcontainers' Redis module
+	// waits for: Docker's proxy accepts connections on the published port before Redis listens, so an open port
+	// says nothing.
+	dockerReadyLog = "Ready to accept connections"
+	// dockerReadyPoll is how often the container's log is read for dockerReadyLog (testcontainers' default,
+	// 100 ms, would add 50 ms to every start on average).
+	dockerReadyPoll = 10 * time.Millisecond
 	// dockerHelp tells a user without a Docker engine how to get one.
 	dockerHelp = "start dockerd (see testdata/redis-image/README.md) or use --engine process"
 )
 
-// dockerEngine starts one fresh container per Start with testcontainers-go. testcontainers' reaper (Ryuk) is
-// off, because its image cannot be pulled everywhere: Close removes the container, and New and
-// CleanupContainers remove those of graders that died.
+// dockerEngine starts one fresh container per Start with testcontainers-go, as its Redis module does: a wait
+// strategy for readiness, the engine's logger passed to each run. testcontainers' reaper (Ryuk) is off,
+// because its image cannot be pulled everywhere: Close removes the container, and New and CleanupContainers
+// remove those of graders that died.
 type dockerEngine struct {
 	opts     Options
 	maxBytes int64
 	image    string
 	host     string // the Docker endpoint, e.g. unix:///var/run/docker.sock
 	cli      *client.Client
-	logger   tclog.Logger
+	logger   *writerLogger
 
 	imageMu    sync.Mutex
 	imageReady bool // the image is on the daemon (checked or pulled once per engine)
@@ -80,7 +88,7 @@ func newDockerEngine(ctx context.Context, opts Options, maxBytes int64) (*docker
 		return nil, badOptions(fmt.Errorf("engine options: image %q: %w", opts.Image, err))
 	}
 	host, _ := dockerHost()
-	setupTestcontainers(host, opts.Log)
+	setupTestcontainers()
 	cli, err := dockerClient(host)
 	if err != nil {
 		return nil, fmt.Errorf("docker engine: %w", err)
@@ -114,55 +122,37 @@ func (e *dockerEngine) Start(ctx context.Context) (Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start docker container: %w", err)
 	}
-	args := []string{
-		"redis-server",
-		"--port", "6379",
-		"--protected-mode", "no", // the port is published on 127.0.0.1 only, and a password is required
-		"--requirepass", bootPass,
-		"--daemonize", "no",
-		"--loglevel", "warning",
-		"--logfile", "",
-	}
-	args = append(args, hardening(e.opts.MaxMemory)...)
 	sctx, cancel := context.WithTimeout(ctx, e.opts.StartTimeout)
 	defer cancel()
 
 	ctr, err := testcontainers.Run(sctx, e.image,
 		testcontainers.WithLogger(e.logger),
-		testcontainers.WithCmd(args...),
+		testcontainers.WithCmd(e.command(bootPass)...),
 		testcontainers.WithExposedPorts(dockerRedisPort),
 		testcontainers.WithLabels(ownLabels()),
 		testcontainers.WithConfigModifier(func(c *container.Config) { c.User = dockerUser }),
 		testcontainers.WithHostConfigModifier(e.hostConfig),
+		testcontainers.WithWaitStrategyAndDeadline(e.opts.StartTimeout,
+			wait.ForLog(dockerReadyLog).WithPollInterval(dockerReadyPoll)),
 	)
 	s := &dockerServer{ctr: ctr, image: e.image}
-	if err != nil {
-		s.Close() // a container may exist even though Run failed
+	fail := func(err error) (Server, error) {
+		if ctr != nil { // a container may exist even though Run failed: its output says why
+			err = fmt.Errorf("%w; output: %s", err, s.logs())
+		}
+		s.Close()
 		return nil, fmt.Errorf("start docker container from %s: %w", e.image, err)
 	}
-	s.id = ctr.GetContainerID()
-	fail := func(err error) (Server, error) {
-		err = fmt.Errorf("start docker container %.12s from %s: %w", s.id, e.image, err)
-		s.Close()
-		return nil, err
-	}
-
-	host, err := ctr.Host(sctx)
 	if err != nil {
-		return fail(fmt.Errorf("container host: %w", err))
+		return fail(err)
 	}
 	port, err := ctr.MappedPort(sctx, dockerRedisPort)
 	if err != nil {
-		if exited := s.exited(sctx); exited != nil { // a container that stopped has no ports any more
-			return fail(exited)
-		}
 		return fail(fmt.Errorf("published port: %w", err))
 	}
-	addr := net.JoinHostPort(host, strconv.Itoa(int(port.Num())))
-	if err := s.waitReady(sctx, addr, e.opts.StartTimeout); err != nil {
-		return fail(err)
-	}
-	base := baseOptions("tcp", addr)
+	// Published on 127.0.0.1 (hostConfig), which is where to dial, whatever testcontainers takes the Docker
+	// host to be (inside a container it would guess the default gateway).
+	base := baseOptions("tcp", net.JoinHostPort("127.0.0.1", port.Port()))
 	base.Username, base.Password = "default", bootPass
 	s.adminOpts, s.studentOpts, err = lockDown(sctx, base)
 	if err != nil {
@@ -175,6 +165,20 @@ func (e *dockerEngine) Start(ctx context.Context) (Server, error) {
 	}
 	s.info = Info{Kind: KindDocker, Version: version, Image: e.image}
 	return s, nil
+}
+
+// command is redis-server's command line in the container.
+func (e *dockerEngine) command(bootPass string) []string {
+	args := []string{
+		"redis-server",
+		"--port", "6379",
+		"--protected-mode", "no", // the port is published on 127.0.0.1 only, and a password is required
+		"--requirepass", bootPass,
+		"--daemonize", "no",
+		"--loglevel", "notice", // it logs dockerReadyLog
+		"--logfile", "",
+	}
+	return append(args, hardening(e.opts.MaxMemory)...)
 }
 
 // hostConfig bounds the container: memory without swap, processes, one CPU, no capabilities, a read-only root
@@ -232,7 +236,6 @@ func pullImage(ctx context.Context, cli *client.Client, image string) error {
 
 type dockerServer struct {
 	ctr   *testcontainers.DockerContainer
-	id    string
 	image string
 	realServer
 
@@ -256,60 +259,6 @@ func (s *dockerServer) Close() error {
 		}
 	})
 	return s.closeErr
-}
-
-// waitReady polls the published port until Redis answers, the container stops, or the time is up. Docker's
-// proxy accepts connections on the port before Redis listens, so only a Redis reply counts.
-func (s *dockerServer) waitReady(ctx context.Context, addr string, timeout time.Duration) error {
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	lastState := time.Now()
-	for {
-		err := rawPing(ctx, "tcp", addr)
-		if err == nil {
-			return nil
-		}
-		if time.Since(lastState) > 200*time.Millisecond {
-			lastState = time.Now()
-			if exited := s.exitedNow(ctx); exited != nil {
-				return exited
-			}
-		}
-		select {
-		case <-ctx.Done():
-			// A container that stopped says why, even when the time ran out
-			// first (on a loaded machine the last state check may be late).
-			if exited := s.exitedNow(ctx); exited != nil {
-				return exited
-			}
-			return fmt.Errorf("not ready after %v at %s: %v; output: %s", timeout, addr, err, s.logs())
-		case <-tick.C:
-		}
-	}
-}
-
-// exitedNow is exited with a time of its own: the state is asked for also when ctx, the start's, is
-// nearly or already done (a state query that fails on ctx would take a stopped container for a running one).
-func (s *dockerServer) exitedNow(ctx context.Context) error {
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	return s.exited(sctx)
-}
-
-// exited returns an error with the container's output if it is no longer running, else nil.
-func (s *dockerServer) exited(ctx context.Context) error {
-	st, err := s.ctr.State(ctx)
-	if err != nil || st.Running {
-		return nil
-	}
-	return fmt.Errorf("redis-server exited (status %s, exit code %d%s): %s", st.Status, st.ExitCode, oomNote(st.OOMKilled), s.logs())
-}
-
-func oomNote(oom bool) string {
-	if oom {
-		return ", killed for using too much memory"
-	}
-	return ""
 }
 
 // logs returns the tail of the container's output, for error messages.
@@ -484,36 +433,23 @@ func dockerClient(host string) (*client.Client, error) {
 	return c, nil
 }
 
-var (
-	tcSetupOnce sync.Once
-	// tcDefaultLog is testcontainers' process-wide logger: it writes to the Log of the first engine that has one.
-	tcDefaultLog = &switchLogger{}
-)
+var setupTestcontainersOnce sync.Once
 
-// setupTestcontainers adapts testcontainers-go to this kind of machine before its first use, which reads its
-// configuration once per process. Only variables the user has not set are set:
-//   - TESTCONTAINERS_RYUK_DISABLED=true: its reaper's image cannot be pulled everywhere; we clean up ourselves.
-//   - TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1 for a local socket: inside a container (a /.dockerenv file)
-//     testcontainers would look for published ports on the default gateway, but we publish on 127.0.0.1.
-//
-// Its logger, which prints emoji progress lines to stderr, is replaced by one that prints to Options.Log only.
-func setupTestcontainers(host string, logw io.Writer) {
-	tcSetupOnce.Do(func() {
-		setenvDefault("TESTCONTAINERS_RYUK_DISABLED", "true")
-		if strings.HasPrefix(host, "unix://") {
-			setenvDefault("TESTCONTAINERS_HOST_OVERRIDE", "127.0.0.1")
+// setupTestcontainers adapts testcontainers-go's process-wide settings, once, before its first run:
+//   - its reaper (Ryuk) is off, unless the user configured it: its image cannot be pulled where no registry is
+//     reachable, and the engine removes its containers itself. testcontainers-go reads this setting only from
+//     TESTCONTAINERS_RYUK_DISABLED or ~/.testcontainers.properties, once per process, with no option on a run
+//     or a provider: so it is set in the environment, before the first run reads it.
+//   - its package-wide logger is silent: every run has the engine's logger (WithLogger), but the banner it
+//     prints once per process on connecting ("Connected to docker: ...") goes to the package-wide one, which
+//     writes to stderr, under the report.
+func setupTestcontainers() {
+	setupTestcontainersOnce.Do(func() {
+		if _, set := os.LookupEnv("TESTCONTAINERS_RYUK_DISABLED"); !set {
+			os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
 		}
-		tclog.SetDefault(tcDefaultLog)
+		tclog.SetDefault(tclog.NewNoopLogger())
 	})
-	if logw != nil {
-		tcDefaultLog.w.CompareAndSwap(nil, &writerLogger{w: logw})
-	}
-}
-
-func setenvDefault(key, value string) {
-	if _, set := os.LookupEnv(key); !set {
-		os.Setenv(key, value)
-	}
 }
 
 // writerLogger is a testcontainers logger writing one line per message to w; nil w = silent.
@@ -532,13 +468,4 @@ func (l *writerLogger) Printf(format string, v ...any) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	fmt.Fprintf(l.w, "docker engine: %s\n", msg)
-}
-
-// switchLogger forwards to the logger set in w, if any.
-type switchLogger struct{ w atomic.Pointer[writerLogger] }
-
-func (l *switchLogger) Printf(format string, v ...any) {
-	if w := l.w.Load(); w != nil {
-		w.Printf(format, v...)
-	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/internal/redistest"
 	"github.com/redisgrade/redisgrade/report"
 	"github.com/redisgrade/redisgrade/submissions"
 )
@@ -23,16 +24,18 @@ func TestMain(m *testing.M) {
 }
 
 // testEngine returns an engine of that kind. The process engine needs
-// redis-server: without it the test fails and says how to get it.
+// redis-server: without it the test fails and says how to get it. The
+// docker engine needs a Docker engine with the test image: without it the
+// test is skipped, or fails under REDISGRADE_TEST_ALL=1 (internal/tiers).
 func testEngine(t testing.TB, kind string) engine.Engine {
 	t.Helper()
-	// Tests have no registry: the docker engine runs the image CI builds
-	// from Debian's redis-server (testdata/redis-image).
-	image := os.Getenv("REDISGRADE_TEST_IMAGE")
-	if image == "" {
-		image = "redisgrade/redis:7-local"
+	switch kind {
+	case engine.KindProcess:
+		return redistest.ProcessEngine(t)
+	case engine.KindDocker:
+		return redistest.DockerEngine(t)
 	}
-	eng, _, err := engine.New(t.Context(), kind, engine.Options{Image: image})
+	eng, _, err := engine.New(t.Context(), kind, engine.Options{})
 	if err != nil {
 		t.Fatalf("engine %s: %v", kind, err)
 	}
@@ -40,8 +43,7 @@ func testEngine(t testing.TB, kind string) engine.Engine {
 }
 
 // engineKinds are the engines every example and adversary runs on. Each
-// needs its own setup (redis-server, a Docker engine with the test image);
-// where one is missing the tests fail and say how to get it.
+// needs its own setup (redis-server, a Docker engine with the test image).
 var engineKinds = []string{engine.KindProcess, engine.KindEmbedded, engine.KindDocker}
 
 type expectation struct {

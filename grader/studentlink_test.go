@@ -107,35 +107,37 @@ func TestReplyTooLargeFailsItsStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, kind := range engineKinds {
-		sess, err := NewSession(context.Background(), testEngine(t, kind))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer sess.Close()
-		for _, tt := range []struct{ name, script string }{
-			{"elements", replyScript(MaxReplyElements + 1)},
-			{"bytes", "redis.call('DECR', 'stock') redis.call('INCR', 'sales') return string.rep('x', " + strconv.Itoa(MaxReplyBytes+1) + ")"},
-		} {
-			t.Run(kind+"/"+tt.name, func(t *testing.T) {
-				files := correctFiles(t)
-				files["step4.lua"] = tt.script
-				sub, err := submissions.Open(writeSubmission(t, files))
-				if err != nil {
-					t.Fatal(err)
-				}
-				rep, err := sess.Grade(context.Background(), ex, sub, Options{Timeout: 10 * time.Second})
-				if err != nil {
-					t.Fatalf("the grader failed instead of the student: %v", err)
-				}
-				st := rep.Steps[3]
-				if st.Passed || !rep.Steps[2].Passed {
-					t.Fatalf("step 4 should fail and step 3 pass:\n%s", failures(st))
-				}
-				if !strings.Contains(failures(st), "step4.lua (EVAL of the script): reply too large") {
-					t.Errorf("the failure should say the reply is too large:\n%s", failures(st))
-				}
-			})
-		}
+		t.Run(kind, func(t *testing.T) {
+			sess, err := NewSession(context.Background(), testEngine(t, kind))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sess.Close()
+			for _, tt := range []struct{ name, script string }{
+				{"elements", replyScript(MaxReplyElements + 1)},
+				{"bytes", "redis.call('DECR', 'stock') redis.call('INCR', 'sales') return string.rep('x', " + strconv.Itoa(MaxReplyBytes+1) + ")"},
+			} {
+				t.Run(tt.name, func(t *testing.T) {
+					files := correctFiles(t)
+					files["step4.lua"] = tt.script
+					sub, err := submissions.Open(writeSubmission(t, files))
+					if err != nil {
+						t.Fatal(err)
+					}
+					rep, err := sess.Grade(context.Background(), ex, sub, Options{Timeout: 10 * time.Second})
+					if err != nil {
+						t.Fatalf("the grader failed instead of the student: %v", err)
+					}
+					st := rep.Steps[3]
+					if st.Passed || !rep.Steps[2].Passed {
+						t.Fatalf("step 4 should fail and step 3 pass:\n%s", failures(st))
+					}
+					if !strings.Contains(failures(st), "step4.lua (EVAL of the script): reply too large") {
+						t.Errorf("the failure should say the reply is too large:\n%s", failures(st))
+					}
+				})
+			}
+		})
 	}
 }
 
@@ -206,39 +208,41 @@ func TestCaseTimeLimitEndsCommands(t *testing.T) {
 	// read timeout, and under forever.
 	const bound = 3*limit + time.Second
 	for _, kind := range engineKinds {
-		sess, err := NewSession(context.Background(), testEngine(t, kind))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer sess.Close()
-		for _, tt := range []struct{ name, cmd string }{
-			{"runaway script", `EVAL "while true do end" 0`},
-			{"blocked forever", "BLPOP nothing 0"},
-		} {
-			t.Run(kind+"/"+tt.name, func(t *testing.T) {
-				cmds, err := submissions.ParseCommands("step.redis", tt.cmd)
-				if err != nil {
-					t.Fatal(err)
-				}
-				g := &grading{sess: sess}
-				sess.students.setLimit(limit)
-				// Without a limit of its own, the test stops it after 10s.
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-				began := time.Now()
-				_, _, err = g.send(ctx, cmds, limit, checks.ReadPlan{})
-				took := time.Since(began)
-				if err == nil || isConnLost(err) {
-					t.Fatalf("%s: %v, want a timeout", tt.cmd, err)
-				}
-				if took < limit-50*time.Millisecond || took > bound {
-					t.Errorf("%s ended after %s; the limit is %s (want %s to %s)", tt.cmd, took.Round(time.Millisecond), limit, limit, bound)
-				}
-				if _, err := sess.recover(context.Background()); err != nil {
-					t.Fatal(err)
-				}
-			})
-		}
+		t.Run(kind, func(t *testing.T) {
+			sess, err := NewSession(context.Background(), testEngine(t, kind))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sess.Close()
+			for _, tt := range []struct{ name, cmd string }{
+				{"runaway script", `EVAL "while true do end" 0`},
+				{"blocked forever", "BLPOP nothing 0"},
+			} {
+				t.Run(tt.name, func(t *testing.T) {
+					cmds, err := submissions.ParseCommands("step.redis", tt.cmd)
+					if err != nil {
+						t.Fatal(err)
+					}
+					g := &grading{sess: sess}
+					sess.students.setLimit(limit)
+					// Without a limit of its own, the test stops it after 10s.
+					ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+					defer cancel()
+					began := time.Now()
+					_, _, err = g.send(ctx, cmds, limit, checks.ReadPlan{})
+					took := time.Since(began)
+					if err == nil || isConnLost(err) {
+						t.Fatalf("%s: %v, want a timeout", tt.cmd, err)
+					}
+					if took < limit-50*time.Millisecond || took > bound {
+						t.Errorf("%s ended after %s; the limit is %s (want %s to %s)", tt.cmd, took.Round(time.Millisecond), limit, limit, bound)
+					}
+					if _, err := sess.recover(context.Background()); err != nil {
+						t.Fatal(err)
+					}
+				})
+			}
+		})
 	}
 }
 

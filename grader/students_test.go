@@ -137,20 +137,20 @@ func TestKeptConnectionsTakeTheNextLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sess.Close()
-	use := func(limit time.Duration, cmd ...any) (*redis.Client, error, time.Duration) {
+	use := func(limit time.Duration, cmd ...any) (*redis.Client, time.Duration, error) {
 		sess.students.setLimit(limit)
 		conn, release := sess.student()
 		defer release()
 		began := time.Now()
 		err := conn.Do(context.Background(), cmd...).Err()
-		return conn, err, time.Since(began)
+		return conn, time.Since(began), err
 	}
-	first, err, _ := use(100*time.Millisecond, "EXISTS", "nothing")
+	first, _, err := use(100*time.Millisecond, "EXISTS", "nothing")
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The same connection, now allowed 5s: a 300ms block is within it.
-	conn, err, _ := use(5*time.Second, "BLPOP", "nothing", "0.3")
+	conn, _, err := use(5*time.Second, "BLPOP", "nothing", "0.3")
 	if conn != first {
 		t.Fatal("the connection was not kept")
 	}
@@ -158,7 +158,7 @@ func TestKeptConnectionsTakeTheNextLimit(t *testing.T) {
 		t.Fatalf("BLPOP 0.3 under a 5s limit: %v, want a nil reply", err)
 	}
 	// And back to 100ms: the block is cut there, not at BLPOP's 2s.
-	conn, err, took := use(100*time.Millisecond, "BLPOP", "nothing", "2")
+	conn, took, err := use(100*time.Millisecond, "BLPOP", "nothing", "2")
 	if conn != first {
 		t.Fatal("the connection was not kept")
 	}

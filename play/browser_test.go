@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redisgrade/redisgrade/internal/tiers"
 	"github.com/redisgrade/redisgrade/workspace"
 )
 
@@ -24,15 +25,13 @@ const shotsEnv = "REDISGRADE_PLAY_SHOTS"
 // in the browser and its .zip; no console error. Then it checks that the
 // workspace's files hold what was typed, as check would read them.
 func TestPageInChromium(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node not found: apt-get install -y nodejs npm (the play page is tested in Chromium through Playwright)")
-	}
+	node := tiers.Needs(t, "node", "apt-get install -y nodejs npm (the play page is tested in Chromium through Playwright)")
+	tiers.Needs(t, "chromium", "apt-get install -y chromium (the play page is tested in it)")
 	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
-		t.Fatal("/usr/bin/chromium not found: apt-get install -y chromium (the play page is tested in it)")
+		tiers.Missing(t, "/usr/bin/chromium not found: apt-get install -y chromium (the play page is tested in it)")
 	}
 	if _, err := os.Stat(filepath.Join("..", "node_modules", "playwright-core", "package.json")); err != nil {
-		t.Fatal("node_modules/playwright-core is missing: run npm ci at the repository's root (./test.sh does)")
+		tiers.Missing(t, "node_modules/playwright-core is missing: run npm ci at the repository's root (./test.sh does)")
 	}
 	shots := os.Getenv(shotsEnv)
 	if shots == "" {

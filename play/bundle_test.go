@@ -6,18 +6,17 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/redisgrade/redisgrade/internal/tiers"
 )
 
 // TestBundleIsFresh rebuilds the page's bundle from web/ with the locked
 // esbuild and CodeMirror and compares it with the committed assets: a change
 // to web/src or to the npm packages must come with `npm run build:play`.
 func TestBundleIsFresh(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node not found: apt-get install -y nodejs npm (the page's bundle is rebuilt to check it is fresh)")
-	}
+	node := tiers.Needs(t, "node", "apt-get install -y nodejs npm (the page's bundle is rebuilt to check it is fresh)")
 	if _, err := os.Stat(filepath.Join("..", "node_modules", "esbuild", "package.json")); err != nil {
-		t.Fatal("node_modules/esbuild is missing: run npm ci at the repository's root (./test.sh does)")
+		tiers.Missing(t, "node_modules/esbuild is missing: run npm ci at the repository's root (./test.sh does)")
 	}
 	out := t.TempDir()
 	cmd := exec.Command(node, filepath.Join("web", "build.mjs"), out)

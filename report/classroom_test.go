@@ -12,6 +12,7 @@ import (
 	"testing"
 	"unicode"
 
+	"github.com/redisgrade/redisgrade/internal/tiers"
 	"github.com/redisgrade/redisgrade/report/reporttest"
 )
 
@@ -172,9 +173,9 @@ func TestWorkflowEscapes(t *testing.T) {
 // prints the result to the log: each step, the points, and no line a
 // workflow command, however hostile the student's replies.
 func TestClassroomResultReadByGradingReporter(t *testing.T) {
-	needTool(t, "node", "apt-get install nodejs npm")
+	node := tiers.Needs(t, "node", "apt-get install nodejs npm; this test runs GitHub Classroom's grading reporter on our output")
 	if _, err := os.Stat(filepath.Join("..", "node_modules", "cli-table3", "package.json")); err != nil {
-		t.Fatal("cli-table3, which the grading reporter needs, is not installed: run npm ci at the repository root (./test.sh does)")
+		tiers.Missing(t, "cli-table3, which the grading reporter needs, is not installed: run npm ci at the repository root (./test.sh does)")
 	}
 	r := hostile()
 	r.Steps[1].Checks[0].Message = "oops\n::error title=x::pwned\n  ::add-mask::secret\nsee ##[error]x"
@@ -193,7 +194,7 @@ func TestClassroomResultReadByGradingReporter(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cmd := exec.Command("node", filepath.Join("testdata", "grading-reporter", "run.js"))
+			cmd := exec.Command(node, filepath.Join("testdata", "grading-reporter", "run.js"))
 			cmd.Env = append(os.Environ(), "RUNNERS=redisgrade", "REDISGRADE_RESULTS="+encoded)
 			out, err := cmd.CombinedOutput()
 			if err != nil {

@@ -11,21 +11,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/redisgrade/redisgrade/internal/tiers"
 	"github.com/redisgrade/redisgrade/internal/words"
 )
 
 // The programs that read our outputs, run for real on them: prove and Perl's
 // TAP::Parser (TAP::Harness 3.44 on Debian 12), node's tap-parser in strict
 // mode, and xmllint with the Jenkins JUnit schema.
-
-func needTool(t *testing.T, name, install string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		t.Fatalf("%s is not installed, and this test runs it on our output: %s", name, install)
-	}
-	return path
-}
 
 // tapCase is one TAP output and the report it was written from.
 type tapCase struct {
@@ -34,13 +26,14 @@ type tapCase struct {
 	rep  *Report
 }
 
-// tapCases are the golden files as they are on disk, and outputs for an
-// all-passed report, titles with TAP's special characters, and students'
-// control characters and bytes that are not UTF-8.
+// tapCases are the golden files as they are on disk (a step of every
+// status among them), and outputs for an all-passed report, titles with
+// TAP's special characters, and students' control characters and bytes that
+// are not UTF-8.
 func tapCases(t *testing.T) []tapCase {
 	t.Helper()
 	var cases []tapCase
-	for file, rep := range map[string]*Report{"report.tap": sample(), "unreadable.tap": sampleUnreadable()} {
+	for file, rep := range map[string]*Report{"report.tap": sample(), "unreadable.tap": sampleUnreadable(), "statuses.tap.tap": sampleStatuses()} {
 		data, err := os.ReadFile(filepath.Join("testdata", file))
 		if err != nil {
 			t.Fatal(err)
@@ -149,7 +142,7 @@ func runOn(t *testing.T, stdin []byte, name string, args ...string) []byte {
 // prove, as an instructor runs it on a TAP file: the right counts, the
 // right verdict and no parse error.
 func TestTAPReadByProve(t *testing.T) {
-	needTool(t, "prove", "apt-get install perl (Debian's perl ships prove)")
+	tiers.Needs(t, "prove", "apt-get install perl (Debian's perl ships prove); this test runs it on our output")
 	version := string(runOn(t, nil, "prove", "--version"))
 	t.Logf("%s", strings.TrimSpace(version))
 	for _, tc := range tapCases(t) {
@@ -181,7 +174,8 @@ func TestTAPReadByProve(t *testing.T) {
 // TAP::Parser, the library prove is built on, reads each test point and
 // the YAML diagnostics after it to exactly what we wrote.
 func TestTAPReadByTAPParser(t *testing.T) {
-	needTool(t, "perl", "apt-get install perl")
+	// Debian's perl-base has perl but not TAP::Parser: its perl package ships both, and prove.
+	tiers.Needs(t, "prove", "apt-get install perl (it ships TAP::Parser and prove); this test runs TAP::Parser on our output")
 	for _, tc := range tapCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			var got struct {
@@ -212,9 +206,9 @@ func TestTAPReadByTAPParser(t *testing.T) {
 // node's tap-parser, strict: every line is TAP, the counts are right, and
 // the diagnostics read back as we wrote them.
 func TestTAPReadByNodeTapParser(t *testing.T) {
-	needTool(t, "node", "apt-get install nodejs npm")
+	tiers.Needs(t, "node", "apt-get install nodejs npm; this test runs node's tap-parser on our output")
 	if _, err := os.Stat(filepath.Join("..", "node_modules", "tap-parser", "package.json")); err != nil {
-		t.Fatal("node's tap-parser is not installed: run npm ci at the repository root (./test.sh does)")
+		tiers.Missing(t, "node's tap-parser is not installed: run npm ci at the repository root (./test.sh does)")
 	}
 	for _, tc := range tapCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
@@ -267,9 +261,9 @@ func mustJSON(t *testing.T, v any) string {
 // Every JUnit output validates against the Jenkins JUnit schema
 // (testdata/junit-10.xsd, see junit-10.xsd.source), by xmllint.
 func TestJUnitValidatesAgainstJenkinsSchema(t *testing.T) {
-	needTool(t, "xmllint", "apt-get install libxml2-utils")
+	tiers.Needs(t, "xmllint", "apt-get install libxml2-utils; this test validates our JUnit output with it")
 	outputs := map[string][]byte{}
-	for _, file := range []string{"report.junit.xml", "unreadable.junit.xml"} {
+	for _, file := range []string{"report.junit.xml", "unreadable.junit.xml", "statuses.junit.xml"} {
 		data, err := os.ReadFile(filepath.Join("testdata", file))
 		if err != nil {
 			t.Fatal(err)

@@ -105,6 +105,9 @@ func writeJUnitWithin(w io.Writer, r *Report, limit int) error {
 					Message: cutChars(strings.Join(failingNames(s), "; "), junitMessageChars),
 					Type:    "check", Text: stepDetail(s),
 				}
+				if s.NotGradable {
+					c.Failure.Message, c.Failure.Type = notGraded, "not graded"
+				}
 			}
 			suite.Cases = append(suite.Cases, c)
 		}

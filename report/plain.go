@@ -10,27 +10,37 @@ import (
 // Plain-text pieces shared by the LMS formats: no colour, no terminal
 // assumptions, the same words as the text format.
 
-// failedSteps counts the steps that did not pass.
-func failedSteps(steps []Step) int {
-	n := 0
+// notGraded is what the writers say of a step the engine could not grade
+// (its note says why): it has not passed, and it has not failed either.
+const notGraded = "not graded on this engine"
+
+// verdict is "all 4 steps passed", "1 of 4 steps failed", or with a step
+// the engine could not grade "1 of 4 steps failed · 1 of 4 steps not graded
+// on this engine", as the text format says it.
+func verdict(steps []Step) string {
+	failed, unGraded := 0, 0
 	for _, s := range steps {
-		if !s.Passed {
-			n++
+		switch {
+		case s.NotGradable:
+			unGraded++
+		case !s.Passed:
+			failed++
 		}
 	}
-	return n
-}
-
-// verdict is "all 4 steps passed" or "1 of 4 steps failed".
-func verdict(steps []Step) string {
-	failed := failedSteps(steps)
-	if failed == 0 {
+	if failed+unGraded == 0 {
 		if len(steps) == 1 {
 			return "the step passed"
 		}
 		return fmt.Sprintf("all %d steps passed", len(steps))
 	}
-	return fmt.Sprintf("%d of %d steps failed", failed, len(steps))
+	var parts []string
+	if failed > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d steps failed", failed, len(steps)))
+	}
+	if unGraded > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d steps %s", unGraded, len(steps), notGraded))
+	}
+	return strings.Join(parts, " · ")
 }
 
 // scoreLine is "Score: 3/4 · 1 of 4 steps failed".
@@ -89,7 +99,8 @@ func checkDetail(b *strings.Builder, c Check) {
 
 // stepDetail is what a student reads about one step: for a failed step the
 // failing checks, the ideas behind them and the hint; for a passed one every
-// check (a probe's message says what it saw). A step's note comes last.
+// check (a probe's message says what it saw). A step's note comes last: for
+// a step not graded, it is all there is (no hint: nothing was found wrong).
 func stepDetail(s Step) string {
 	var b strings.Builder
 	for _, c := range s.Checks {
@@ -108,7 +119,7 @@ func stepDetail(s Step) string {
 				writeIndented(&b, "", "why: "+c.Why)
 			}
 		}
-		if s.Hint != "" {
+		if s.Hint != "" && !s.NotGradable {
 			writeIndented(&b, "", "hint: "+s.Hint)
 		}
 	}

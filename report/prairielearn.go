@@ -73,6 +73,9 @@ func writePrairieLearn(w io.Writer, r *Report, _ Options) error {
 // prairieLearnStepMessage is the line under a test's name: what passed, or
 // which checks failed.
 func prairieLearnStepMessage(s Step) string {
+	if s.NotGradable {
+		return "Not graded: this engine cannot grade this step (see the note)."
+	}
 	if s.Passed {
 		if len(s.Checks) == 1 {
 			return "The check passed."

@@ -97,6 +97,9 @@ func tapStepDiagnostic(s Step) tapDiagnostic {
 	if s.Mistake != nil {
 		messages = append(messages, MistakeText(s.Mistake))
 	}
+	if s.NotGradable {
+		messages, d.Hint = append(messages, notGraded), "" // its note says why
+	}
 	d.Message = strings.Join(messages, "\n")
 	return d
 }

@@ -1,3 +1,7 @@
+// Package submissions reads what a student hands in: a folder, a .zip or a
+// .tar.gz, opened with bounds on every size and count (student input is
+// untrusted), and the commands of a .redis file, split as redis-cli splits
+// them.
 package submissions
 
 import (

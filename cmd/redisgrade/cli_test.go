@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/redisgrade/redisgrade/internal/tiers"
 )
 
 func TestVersion(t *testing.T) {
@@ -55,8 +57,7 @@ func TestDidYouMean(t *testing.T) {
 // not also get cobra's "(default ...)".
 func TestHelpNamesEachDefaultOnce(t *testing.T) {
 	root := newRoot(nil, nil)
-	var walk func(path []string)
-	walk = func(path []string) {
+	walk := func(path []string) {
 		code, out, _ := runCLI(t, append(path, "--help")...)
 		if code != 0 {
 			t.Fatalf("%v --help: exit %d", path, code)
@@ -185,9 +186,7 @@ func contains(list []string, s string) bool {
 // are defined) and fish complete what a user types; zsh loads its script.
 func TestShellCompletionScripts(t *testing.T) {
 	for _, sh := range []string{"bash", "fish", "zsh"} {
-		if _, err := exec.LookPath(sh); err != nil {
-			t.Fatalf("%s is not installed (apt-get install %s; ./test.sh installs it)", sh, sh)
-		}
+		tiers.Needs(t, sh, "apt-get install "+sh+" (./test.sh installs it)")
 	}
 	bin := buildBinary(t)
 	dir := t.TempDir()

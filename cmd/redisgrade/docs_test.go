@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/redisgrade/redisgrade/report/reporttest"
 )
 
 var updateDocs = flag.Bool("update-docs", false, "rewrite the outputs shown in README.md and docs/ from the binary")
@@ -18,28 +20,10 @@ var updateDocs = flag.Bool("update-docs", false, "rewrite the outputs shown in R
 //	...what it prints...
 //	```
 //
-// Paths are from the repository's root.
+// Paths are from the repository's root. What varies from run to run (the
+// time taken, the server's version, race counts) is compared as placeholders
+// (reporttest.Scrub).
 var outputBlockRe = regexp.MustCompile("(?s)<!-- output: ([^\n]*?) -->\n```([a-z]*)\n(.*?)```")
-
-// varying are the parts of an output that change from run to run or machine
-// to machine; they are compared as placeholders.
-var varying = []struct {
-	re   *regexp.Regexp
-	with string
-}{
-	{regexp.MustCompile(`\(\d+ ms\)`), "(N ms)"},
-	{regexp.MustCompile(`Redis \d+\.\d+\.\d+`), "Redis X.Y.Z"},
-	{regexp.MustCompile(`with \d+ MGET samples taken alongside: \d+ of them`), "with N MGET samples taken alongside: N of them"},
-	{regexp.MustCompile(`with \d+ MGET samples taken alongside: every sample`), "with N MGET samples taken alongside: every sample"},
-	{regexp.MustCompile(`\d+ inconsistent samples`), "N inconsistent samples"},
-}
-
-func normalize(s string) string {
-	for _, v := range varying {
-		s = v.re.ReplaceAllString(s, v.with)
-	}
-	return s
-}
 
 // TestDocsShowWhatTheBinaryPrints runs each marked command and compares its
 // output with the block shown, so that the docs cannot drift from the code.
@@ -68,7 +52,7 @@ func TestDocsShowWhatTheBinaryPrints(t *testing.T) {
 			}
 			_, stdout, stderr := runCLI(t, args...)
 			got := stdout + stderr
-			if normalize(got) == normalize(m[3]) {
+			if reporttest.Scrub(got) == reporttest.Scrub(m[3]) {
 				return block
 			}
 			if *updateDocs {

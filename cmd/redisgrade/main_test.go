@@ -6,11 +6,13 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/redisgrade/redisgrade/engine"
+	"github.com/redisgrade/redisgrade/internal/redistest"
 )
 
 func TestMain(m *testing.M) {
@@ -155,5 +157,32 @@ func TestClassroomWritesGitHubOutput(t *testing.T) {
 	}
 	if res.Status != "fail" || res.MaxScore != 4 || len(res.Tests) != 4 || total != 3 {
 		t.Errorf("result: %+v", res)
+	}
+}
+
+// On the docker engine, grade's stderr stays empty: testcontainers prints a banner on its first connection through
+// its package-wide logger, to the process's stderr (not the writer run is given, so the binary is run for real),
+// and the engine silences it; its other lines go to the engine's log, shown with -v.
+func TestDockerEngineLeavesStderrEmpty(t *testing.T) {
+	redistest.DockerEngine(t) // skipped without Docker, unless REDISGRADE_TEST_ALL=1
+	bin := buildBinary(t)
+	for _, tt := range []struct {
+		verbose    bool
+		wantStderr string
+	}{{false, ""}, {true, "docker engine: 🔔 Container is ready"}} {
+		args := []string{"grade", "-e", "lua-atomicity", "--engine", "docker", "--image", redistest.TestImage(), examples + "correct"}
+		if tt.verbose {
+			args = append(args, "-v")
+		}
+		cmd := exec.Command(bin, args...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		if err != nil || !strings.Contains(stdout.String(), "Score: 4/4") {
+			t.Fatalf("%v: %v\n%s%s", args, err, stdout.String(), stderr.String())
+		}
+		if got := stderr.String(); tt.wantStderr == "" && got != "" || !strings.Contains(got, tt.wantStderr) || strings.Contains(got, "Connected to docker") {
+			t.Errorf("-v %v: stderr %q, want %q", tt.verbose, got, tt.wantStderr)
+		}
 	}
 }

@@ -6,29 +6,16 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redisgrade/redisgrade/internal/tiers"
 )
 
 // The student commands are tested as a student uses them: the real binary,
 // in a real terminal (tmux), typed in and read off the screen.
-
-// redisgradeBinary builds the command into the test's temporary folder.
-func redisgradeBinary(t *testing.T) string {
-	t.Helper()
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		goCmd = filepath.Join(runtime.GOROOT(), "bin", "go")
-	}
-	bin := filepath.Join(t.TempDir(), "redisgrade")
-	if out, err := exec.Command(goCmd, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
 
 // terminal is a tmux session on its own server, running bash with the
 // binary on PATH.
@@ -42,11 +29,8 @@ const paneHeight = 60
 
 func newTerminal(t *testing.T, dir string, paneWidth int) *terminal {
 	t.Helper()
-	tmuxPath, err := exec.LookPath("tmux")
-	if err != nil {
-		t.Fatal("tmux is needed to drive the terminal: apt-get install tmux")
-	}
-	bin := redisgradeBinary(t)
+	tmuxPath := tiers.Needs(t, "tmux", "apt-get install tmux (it drives the terminal these tests type in)")
+	bin := buildBinary(t)
 	sockDir, err := os.MkdirTemp("", "rgtmux-") // short: a socket path is limited to 108 bytes
 	if err != nil {
 		t.Fatal(err)

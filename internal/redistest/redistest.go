@@ -1,7 +1,8 @@
-// Package redistest gives tests a Redis: the process engine, for tests
-// that grade on one, and a plain redis-server for tests that need one as a
-// store (the job queue), not as a grading server; and what tests of servers
-// and workers share: a buffer their output goes to, and polling.
+// Package redistest gives tests a Redis: the process engine and the docker
+// engine, for tests that grade on one, and a plain redis-server for tests
+// that need one as a store (the job queue), not as a grading server; and
+// what tests of servers and workers share: a buffer their output goes to,
+// and polling.
 package redistest
 
 import (
@@ -10,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/redisgrade/redisgrade/engine"
+	"github.com/redisgrade/redisgrade/internal/tiers"
 )
 
 // ProcessEngine is the real redis-server engine. Without redis-server the
@@ -29,6 +32,35 @@ func ProcessEngine(t testing.TB) engine.Engine {
 	eng, _, err := engine.New(t.Context(), engine.KindProcess, engine.Options{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	return eng
+}
+
+// TestImage is the docker engine's image in tests: REDISGRADE_TEST_IMAGE,
+// else the one testdata/redis-image/build.sh builds from Debian's
+// redis-server (tests have no registry).
+func TestImage() string {
+	if img := os.Getenv("REDISGRADE_TEST_IMAGE"); img != "" {
+		return img
+	}
+	return "redisgrade/redis:7-local"
+}
+
+// DockerEngine is the docker engine on the test image. Where no Docker
+// engine answers or it lacks the image, the test ends, saying why
+// (tiers.Missing: skipped by default, failed under REDISGRADE_TEST_ALL=1).
+func DockerEngine(t testing.TB) engine.Engine {
+	t.Helper()
+	// auto picks docker only where a Docker engine answers and holds the image, and says why not.
+	eng, reason, err := engine.New(t.Context(), engine.KindAuto, engine.Options{Image: TestImage()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if eng.Kind() != engine.KindDocker {
+		// reason is "process: WHY NOT DOCKER; redis-server found at ...": the middle is what this test lacks.
+		_, why, _ := strings.Cut(reason, ": ")
+		why, _, _ = strings.Cut(why, "; ")
+		tiers.Missing(t, "the docker engine cannot run here (%s): start dockerd and build the test image, see testdata/redis-image/README.md (./test.sh --setup does both)", why)
 	}
 	return eng
 }

@@ -1,6 +1,7 @@
 // Package reporttest holds what the tests of every plain-text writer share:
 // student text that tries to take over a terminal, and a check that what was
-// written cannot.
+// written cannot; and the parts of a text report that vary from run to run,
+// for tests that compare reports with text kept in the repository.
 package reporttest
 
 import (
@@ -50,3 +51,26 @@ func CheckInert(out []byte, colour bool) error {
 }
 
 func around(s string, i int) string { return s[max(0, i-20):min(len(s), i+20)] }
+
+// varying are the parts of a text report that change from run to run or
+// machine to machine: the time taken, the server's version, and how many of
+// the atomicity probe's samples the race caught.
+var varying = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(`\(\d+ ms\)`), "(N ms)"},
+	{regexp.MustCompile(`Redis \d+\.\d+\.\d+`), "Redis X.Y.Z"},
+	{regexp.MustCompile(`with \d+ MGET samples taken alongside: \d+ of them`), "with N MGET samples taken alongside: N of them"},
+	{regexp.MustCompile(`with \d+ MGET samples taken alongside: every sample`), "with N MGET samples taken alongside: every sample"},
+	{regexp.MustCompile(`\d+ inconsistent samples`), "N inconsistent samples"},
+}
+
+// Scrub replaces the varying parts of a text report with placeholders, so
+// that two runs of the same grading read the same.
+func Scrub(s string) string {
+	for _, v := range varying {
+		s = v.re.ReplaceAllString(s, v.with)
+	}
+	return s
+}
