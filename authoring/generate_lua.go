@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/redisgrade/redisgrade/internal/rediscmd"
+	"github.com/redisgrade/redisgrade/submissions"
 )
 
 // luaPcall is the reference script with redis.pcall for redis.call: the same
@@ -47,20 +48,60 @@ var keysOrArgv = regexp.MustCompile(`\b(KEYS|ARGV)\s*\[\s*(\d+)\s*\]`)
 
 // literalKeys is the reference script with KEYS[i] and ARGV[i] replaced by
 // the first case's values: a script hard-coded for one call, which the
-// step's cases must tell from one that takes what it is given.
+// step's cases must tell from one that takes what it is given. For a .redis
+// step, each EVAL's script gets its own call's values.
 func literalKeys(g *generation) []Answer {
+	if cmds := g.redisCommands(); cmds != nil {
+		return literalKeysInFile(cmds)
+	}
 	script := g.script()
 	call := g.step.CallFor(g.trace.Case)
 	if script == "" || len(call.Keys)+len(call.Args) == 0 {
 		return nil
 	}
-	text := mapCode(script, func(code string) string {
+	text := withLiterals(script, call.Keys, call.Args)
+	if text == script {
+		return nil
+	}
+	return []Answer{{Kind: "literal-keys", MustPass: false, Text: text,
+		What: "the reference with KEYS and ARGV replaced by the first case's values"}}
+}
+
+// literalKeysInFile is a .redis file whose EVAL scripts name their keys
+// and arguments instead of reading KEYS and ARGV, sent with the same call.
+func literalKeysInFile(cmds []submissions.Command) []Answer {
+	out := argsOf(cmds)
+	changed := false
+	for _, args := range out {
+		name := strings.ToUpper(args[0])
+		if (name != "EVAL" && name != "EVAL_RO") || len(args) < 3 {
+			continue
+		}
+		n, err := strconv.Atoi(args[2])
+		if err != nil || n < 0 || 3+n > len(args) {
+			continue
+		}
+		script := withLiterals(args[1], args[3:3+n], args[3+n:])
+		changed = changed || script != args[1]
+		args[1] = script
+	}
+	if !changed {
+		return nil
+	}
+	return []Answer{{Kind: "literal-keys", MustPass: false, Text: format(out),
+		What: "the reference with its EVAL scripts' KEYS and ARGV replaced by the values it passes"}}
+}
+
+// withLiterals replaces a script's KEYS[i] and ARGV[i] with those values,
+// in its code only.
+func withLiterals(script string, keys, args []string) string {
+	return mapCode(script, func(code string) string {
 		return keysOrArgv.ReplaceAllStringFunc(code, func(m string) string {
 			parts := keysOrArgv.FindStringSubmatch(m)
 			i, _ := strconv.Atoi(parts[2])
-			values := call.Keys
+			values := keys
 			if parts[1] == "ARGV" {
-				values = call.Args
+				values = args
 			}
 			if i < 1 || i > len(values) {
 				return m
@@ -68,11 +109,6 @@ func literalKeys(g *generation) []Answer {
 			return luaString(values[i-1])
 		})
 	})
-	if text == script {
-		return nil
-	}
-	return []Answer{{Kind: "literal-keys", MustPass: false, Text: text,
-		What: "the reference with KEYS and ARGV replaced by the first case's values"}}
 }
 
 // luaString writes s as a Lua string literal.

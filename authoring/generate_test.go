@@ -257,3 +257,16 @@ func TestLuaValue(t *testing.T) {
 func indent(s, by string) string {
 	return by + strings.ReplaceAll(s, "\n", "\n"+by) + "\n"
 }
+
+// A .redis file's EVAL whose script names its keys and arguments, sent with
+// the same call, is a cheat too.
+func TestGenerateLiteralKeysInAFile(t *testing.T) {
+	step := `  - {id: s, title: S, file: s.redis, points: 1, checks: [{change: {a: -3}}]}`
+	ref := `EVAL "redis.call('DECRBY', KEYS[1], ARGV[1])" 1 a 3` + "\n"
+	tr := trace(ref, strs("a", "10"), strs("a", "7"), checks.Int(7))
+	as := generate(t, step, `s.redis: "EVAL \"redis.call('DECRBY', KEYS[1], ARGV[1])\" 1 a 3\n"`, tr)
+	got := answer(t, as, "literal-keys", "")
+	if got.MustPass || got.Text != `EVAL "redis.call('DECRBY', \"a\", \"3\")" 1 a 3`+"\n" {
+		t.Errorf("literal keys in a file: %+v", got)
+	}
+}

@@ -95,6 +95,13 @@ func generatedSurprise(step string, a Answer, s *report.Step) string {
 		return fmt.Sprintf("step %s: the right answer %q (%s) fails: %s. A check asks for more than the task: loosen it, or waive the answer (waive: [{answer: %s, why: ...}]) if the task truly asks for that form",
 			step, a.What, name, firstFailure(*s), a.Kind)
 	}
-	return fmt.Sprintf("step %s: the cheat %q (%s) passes: no check stops it. Check what the task names (uses: COMMAND), add a case that tells it apart, or waive it (waive: [{answer: %s, why: ...}]) if it is a right answer",
-		step, a.What, name, a.Kind)
+	return fmt.Sprintf("step %s: the cheat %q (%s) passes: no check stops it. %s, or waive it (waive: [{answer: %s, why: ...}]) if it is a right answer",
+		step, a.What, name, cheatAdvice[a.Kind], a.Kind)
+}
+
+// cheatAdvice says what stops each kind of cheat.
+var cheatAdvice = map[string]string{
+	"forged-reply": "Name the command whose reply the check reads (command: ...), or check that the task's command ran (uses: ...)",
+	"forged-state": "Check that the commands the task names ran (uses: ...), or add a case from another starting state",
+	"literal-keys": "Add a case with other keys and arguments (call: {keys: [...], args: [...]}), from a state of its own",
 }

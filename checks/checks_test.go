@@ -55,6 +55,11 @@ func TestSentCheck(t *testing.T) {
 			"s.redis sends no GET command after WATCH"},
 		{"after a command never sent: nothing", SentCheck{Sent: "GET", After: "WATCH"},
 			[]submissions.Command{cmd(1, "GET", "seats")}, false, "s.redis sends no GET command after WATCH"},
+		{"between WATCH and MULTI", SentCheck{Sent: "GET", After: "WATCH", Before: "MULTI"},
+			[]submissions.Command{cmd(1, "WATCH", "s"), cmd(2, "GET", "s"), cmd(3, "MULTI"), cmd(4, "GET", "s"), cmd(5, "EXEC")}, true, ""},
+		{"only queued in the transaction", SentCheck{Sent: "GET", After: "WATCH", Before: "MULTI"},
+			[]submissions.Command{cmd(1, "WATCH", "s"), cmd(2, "MULTI"), cmd(3, "GET", "s"), cmd(4, "EXEC")}, false,
+			"s.redis sends no GET command after WATCH before MULTI"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -132,6 +137,10 @@ func TestReplyCheckReadsTheNamedCommand(t *testing.T) {
 	if r := (&ReplyCheck{Reply: Int(5), Command: "BITCOUNT"}).Evaluate(ctx, env); r.Passed ||
 		r.Message != "none of your 2 BITCOUNT commands replied 5; the last, s.redis:4, replied 0" {
 		t.Errorf("two BITCOUNTs, neither 5: %q", r.Message)
+	}
+	older := &Env{File: "s.redis", Sent: []submissions.Command{cmd(1, "RPOPLPUSH", "jobs", "work")}, Replies: []Value{Str("j1")}}
+	if r := (&ReplyCheck{Reply: Str("j1"), Command: "LMOVE"}).Evaluate(ctx, older); !r.Passed {
+		t.Errorf("RPOPLPUSH is an older form of LMOVE: its reply is read: %s", r.Message)
 	}
 	forged := &Env{File: "s.redis", Sent: []submissions.Command{cmd(1, "EVAL", "return 3", "0")}, Replies: []Value{Int(3)}}
 	if r := (&ReplyCheck{Reply: Int(3), Command: "BITCOUNT"}).Evaluate(ctx, forged); r.Passed {

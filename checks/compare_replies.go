@@ -105,7 +105,8 @@ type unmatched struct {
 // matchReplies looks for the reference's compared replies, in order, among
 // the student's: each from a command of the same name, after the one that
 // gave the last; other commands may come in between (a read added to look at
-// the work, a command split in several). The greedy search finds every one
+// the work, a command split in several), and an older form of the command
+// stands for it (RPOPLPUSH for LMOVE). The greedy search finds every one
 // whenever they can all be found.
 func (c *CompareCheck) matchReplies(env *Env, refCmds []submissions.Command, refReplies []Value) []unmatched {
 	var out []unmatched
@@ -116,10 +117,11 @@ func (c *CompareCheck) matchReplies(env *Env, refCmds []submissions.Command, ref
 			continue
 		}
 		name := refCmds[j].Name()
+		forms := rediscmd.Forms(name)
 		found := -1
 		var candidates []int
 		for i := next; i < n; i++ {
-			if env.Sent[i].Name() != name {
+			if !slices.Contains(forms, strings.ToLower(env.Sent[i].Name())) {
 				continue
 			}
 			candidates = append(candidates, i)

@@ -2,10 +2,12 @@ package checks
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/redisgrade/redisgrade/internal/rediscmd"
 	"github.com/redisgrade/redisgrade/internal/yamlstrict"
 )
 
@@ -62,7 +64,8 @@ func (c *ReplyCheck) Excuses(env *Env, i int) bool {
 }
 
 // Reads lists the commands whose replies the check reads, in order: those
-// named (and with those arguments), or the last.
+// named (or an older form of it: RPOPLPUSH for LMOVE), with those
+// arguments, or the last.
 func (c *ReplyCheck) Reads(env *Env) []int {
 	n := min(len(env.Sent), len(env.Replies))
 	if c.Command == "" {
@@ -71,9 +74,10 @@ func (c *ReplyCheck) Reads(env *Env) []int {
 		}
 		return []int{n - 1}
 	}
+	forms := rediscmd.Forms(c.Command)
 	var out []int
 	for i := range n {
-		if strings.EqualFold(env.Sent[i].Name(), c.Command) && argsMatch(env.Sent[i].Args[1:], c.Args) {
+		if slices.Contains(forms, strings.ToLower(env.Sent[i].Name())) && argsMatch(env.Sent[i].Args[1:], c.Args) {
 			out = append(out, i)
 		}
 	}

@@ -33,7 +33,8 @@ type SentCheck struct {
 	Times *int64   `yaml:"times"`
 	Args  []string `yaml:"args"`
 	// Before counts only the commands sent before the first command of this
-	// name (all of them, if the file sends none).
+	// name (after `after`, if it is given too; all of them, if the file
+	// sends none).
 	Before string `yaml:"before"`
 	// After counts only the commands sent after the first command of this
 	// name (none, if the file sends none).
@@ -45,46 +46,47 @@ func (c *SentCheck) validate(d *yamlstrict.Decoder, n *yaml.Node) {
 	if c.Times != nil && *c.Times < 0 {
 		d.Errorf(n, "times must not be negative")
 	}
-	if c.Before != "" && c.After != "" {
-		d.Errorf(n, "a sent check counts before one command or after one, not both")
-	}
 }
 
 // window is the part of the file the check counts: the commands from
-// index from up to (not including) to.
+// index from up to (not including) to. After a command: from just past the
+// first of its name (nothing, if none is sent); before one: up to the first
+// of its name from there (the rest of the file, if none is).
 func (c *SentCheck) window(sent []submissions.Command) (from, to int) {
-	first := func(name string) int {
-		for i, cmd := range sent {
-			if strings.EqualFold(cmd.Name(), name) {
+	first := func(name string, from int) int {
+		for i := from; i < len(sent); i++ {
+			if strings.EqualFold(sent[i].Name(), name) {
 				return i
 			}
 		}
 		return -1
 	}
-	switch {
-	case c.Before != "":
-		if i := first(c.Before); i >= 0 {
-			return 0, i
-		}
-	case c.After != "":
-		i := first(c.After)
+	from, to = 0, len(sent)
+	if c.After != "" {
+		i := first(c.After, 0)
 		if i < 0 {
 			return len(sent), len(sent)
 		}
-		return i + 1, len(sent)
+		from = i + 1
 	}
-	return 0, len(sent)
+	if c.Before != "" {
+		if i := first(c.Before, from); i >= 0 {
+			to = i
+		}
+	}
+	return from, to
 }
 
-// where says which part of the file the check counts: " before INCR".
+// where says which part of the file the check counts: " after WATCH before MULTI".
 func (c *SentCheck) where() string {
-	switch {
-	case c.Before != "":
-		return " before " + strings.ToUpper(c.Before)
-	case c.After != "":
-		return " after " + strings.ToUpper(c.After)
+	s := ""
+	if c.After != "" {
+		s += " after " + strings.ToUpper(c.After)
 	}
-	return ""
+	if c.Before != "" {
+		s += " before " + strings.ToUpper(c.Before)
+	}
+	return s
 }
 
 func (c *SentCheck) Name() string {

@@ -211,16 +211,12 @@ func validateStepFile(d *yamlstrict.Decoder, s *Step, label string) {
 		d.ErrorAt(s.Pos, "%s: file %q must end in .redis (commands) or .lua (a script)", label, s.File)
 	}
 	if s.Call != nil && !s.IsScript() {
-		d.ErrorAt(s.Pos, "%s: call applies only to a .lua file", label)
+		d.ErrorAt(s.Pos, "%s: call on a .redis step belongs to a case: it re-sends the file's EVAL with other keys and arguments in that case", label)
 	}
 	if s.Function != "" && !s.IsScript() {
 		d.ErrorAt(s.Pos, "%s: function applies only to a .lua library file", label)
 	}
-	for _, c := range s.Cases {
-		if c.Call != nil && !s.IsScript() {
-			d.ErrorAt(c.Pos, "%s: call applies only to a .lua file", label)
-		}
-	}
+
 }
 
 func validateWaiver(d *yamlstrict.Decoder, w Waiver, label string) {

@@ -150,7 +150,11 @@ type Mutant struct {
 type Case struct {
 	Name   string       `yaml:"name"`
 	Given  checks.State `yaml:"given"`
-	Call   *Call        `yaml:"call"` // overrides the step's
+	// Call overrides the step's keys and arguments. In a .redis step it
+	// re-sends the file's own EVAL (or FCALL) commands, their script as the
+	// student wrote it, with these keys and arguments: a script that names
+	// its keys instead of reading KEYS then fails.
+	Call *Call `yaml:"call"`
 	Checks checks.List  `yaml:"checks"`
 
 	Pos yamlstrict.Pos `yaml:"-"`

@@ -30,7 +30,7 @@ func referenceCommands(ex *exercises.Exercise, s *exercises.Step, c exercises.Ca
 	if len(cmds) == 0 {
 		return nil, "the reference's " + s.File + " holds no commands"
 	}
-	return cmds, ""
+	return recall(cmds, c.Call), ""
 }
 
 // setUp runs what a step's setup asks for after the case's given keys are

@@ -2,6 +2,7 @@ package grader
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -164,13 +165,35 @@ func (g *grading) readFile(s *exercises.Step) stepFile {
 	return stepFile{text: text, parsed: parsed}
 }
 
-// commands are what the grader sends for one case: the file's commands,
+// commands are what the grader sends for one case: the file's commands (its
+// scripts re-sent with the case's keys and arguments, where it gives them),
 // or the script run with the case's keys and arguments.
 func (f stepFile) commands(s *exercises.Step, c exercises.Case) []submissions.Command {
 	if f.parsed != nil {
-		return f.parsed.Commands
+		return recall(f.parsed.Commands, c.Call)
 	}
 	return scriptCommands(s, c, f.text)
+}
+
+// callers are the commands that run a script or function with keys and
+// arguments: NAME script-or-function numkeys keys... args...
+var callers = []string{"EVAL", "EVALSHA", "EVAL_RO", "EVALSHA_RO", "FCALL", "FCALL_RO"}
+
+// recall re-sends the commands that run a script with call's keys and
+// arguments instead of their own; nil leaves them.
+func recall(cmds []submissions.Command, call *exercises.Call) []submissions.Command {
+	if call == nil {
+		return cmds
+	}
+	out := make([]submissions.Command, len(cmds))
+	for i, c := range cmds {
+		out[i] = c
+		if slices.Contains(callers, c.Name()) && len(c.Args) >= 2 {
+			args := append([]string{c.Args[0], c.Args[1], strconv.Itoa(len(call.Keys))}, call.Keys...)
+			out[i].Args = append(args, call.Args...)
+		}
+	}
+	return out
 }
 
 // note is what a step's feedback says about its .redis file beyond the

@@ -1,0 +1,61 @@
+package grader
+
+import (
+	"context"
+	"testing"
+
+	"github.com/redisgrade/redisgrade/exercises"
+)
+
+// A .redis step's case with `call` re-sends the file's own EVAL with other
+// keys and arguments: a script that names its keys fails there; one that
+// reads KEYS and ARGV passes. The reference is re-sent the same way.
+func TestCaseCallResendsTheFilesEval(t *testing.T) {
+	ex, err := exercises.Parse("move.yaml", []byte(`
+id: move
+title: Move
+steps:
+  - id: move
+    title: Move an amount
+    file: step1.redis
+    points: 1
+    cases:
+      - given: {a: "10", b: "0"}
+        checks:
+          - change: {a: -3, b: 3}
+      - name: other accounts
+        given: {x: "10", y: "0"}
+        call: {keys: [x, y], args: ["4"]}
+        checks:
+          - change: {x: -4, y: 4}
+          - compare: reference
+reference:
+  step1.redis: |
+    EVAL "redis.call('DECRBY', KEYS[1], ARGV[1]) redis.call('INCRBY', KEYS[2], ARGV[1])" 2 a b 3
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := NewSession(context.Background(), testEngine(t, "process"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	for text, pass := range map[string]bool{
+		ex.Reference["step1.redis"]: true,
+		`EVAL "redis.call('DECRBY', 'a', 3) redis.call('INCRBY', 'b', 3)" 2 a b 3` + "\n":                              false,
+		`eval "return redis.call('INCRBY', KEYS[2], ARGV[1]) + redis.call('DECRBY', KEYS[1], ARGV[1])" 2 a b 3` + "\n": true,
+	} {
+		sub, err := Variant{Name: "s", Files: map[string]*string{"step1.redis": &text}}.submission(ex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := sess.Grade(context.Background(), ex, sub, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Steps[0].Passed != pass {
+			t.Errorf("%q: passed %v, want %v: %+v", text, rep.Steps[0].Passed, pass, rep.Steps[0].Checks)
+		}
+	}
+}
