@@ -1,0 +1,5 @@
+local a = tonumber(redis.call('GET', KEYS[1]) or '0')
+local b = tonumber(redis.call('GET', KEYS[2]) or '0')
+local n = tonumber(ARGV[1])
+redis.call('SET', KEYS[1], a - n)
+redis.call('SET', KEYS[2], b + n)
