@@ -537,14 +537,57 @@ func valueShape(m, r *keyState) string {
 		}
 		return sprintf("members missing %d extra %d rescored %d", missing, extra, changed)
 	case "stream":
-		if len(m.stream) != len(r.stream) {
-			return "len" + Relative(int64(len(m.stream)), int64(len(r.stream)))
-		}
-		if len(m.groups) != len(r.groups) {
-			return "groups" + Relative(int64(len(m.groups)), int64(len(r.groups)))
-		}
+		return streamShape(m, r)
 	}
 	return "≠"
+}
+
+// streamShape says which parts of a stream differ from the reference's:
+// its length, its entries' ids and fields, and group by group of the
+// reference's, whether the student's has it, its last-delivered id and its
+// pending entries (a group of another name is one missing and one extra).
+func streamShape(m, r *keyState) string {
+	if len(m.stream) != len(r.stream) {
+		return "len" + Relative(int64(len(m.stream)), int64(len(r.stream)))
+	}
+	mid, rid := streamIDs(m.stream), streamIDs(r.stream)
+	var parts []string
+	for i := range m.stream {
+		if mid(m.stream[i].ID) != rid(r.stream[i].ID) {
+			parts = append(parts, "ids≠")
+			break
+		}
+	}
+	for i := range m.stream {
+		if fieldsOf(m.stream[i]) != fieldsOf(r.stream[i]) {
+			parts = append(parts, "fields≠")
+			break
+		}
+	}
+	groups := map[string]groupState{}
+	for _, g := range m.groups {
+		groups[g.name] = g
+	}
+	for i, rg := range r.groups {
+		mg, ok := groups[rg.name]
+		switch {
+		case !ok:
+			parts = append(parts, "group"+strconv.Itoa(i+1)+":missing")
+		case mid(mg.last) != rid(rg.last):
+			parts = append(parts, "group"+strconv.Itoa(i+1)+":last≠")
+		}
+		if ok && pendingOf(mg.pending, mid) != pendingOf(rg.pending, rid) {
+			parts = append(parts, "group"+strconv.Itoa(i+1)+":pending"+Relative(int64(len(mg.pending)), int64(len(rg.pending))))
+		}
+		delete(groups, rg.name)
+	}
+	if len(groups) > 0 {
+		parts = append(parts, "extra groups:"+strconv.Itoa(len(groups)))
+	}
+	if len(parts) == 0 {
+		return "≠"
+	}
+	return strings.Join(parts, ",")
 }
 
 // ttlShape says how a TTL beyond the tolerance differs: none where the
