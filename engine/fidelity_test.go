@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sort"
@@ -246,5 +247,21 @@ func TestEmulatorTellsGraderScriptsFromStudents(t *testing.T) {
 	must(t, student.Eval(ctx, "return redis.call('SCAN', '0', 'COUNT', 2)", nil).Err())
 	if reasons, err := Unfaithful(ctx, srv); err != nil || !strings.Contains(strings.Join(reasons, " "), "SCAN") {
 		t.Fatalf("a student's script that SCANs gave reasons %q, %v", reasons, err)
+	}
+}
+
+// A case that starts from a HyperLogLog is not graded on the emulator, as
+// one whose student writes it is not: the reset's own PFADD says so.
+func TestEmulatorGivenHyperLogLogIsUnfaithful(t *testing.T) {
+	srv := start(t, KindEmbedded, Options{})
+	ctx := context.Background()
+	must(t, srv.Reset(ctx, []any{"PFADD", "v", "a", "b"}))
+	reasons, err := Unfaithful(ctx, srv)
+	if err != nil || len(reasons) != 1 || !strings.Contains(reasons[0], "HyperLogLog of the starting state") {
+		t.Fatalf("after a reset that writes a HyperLogLog: %q, %v", reasons, err)
+	}
+	must(t, srv.Reset(ctx, []any{"SET", "k", "v"}))
+	if reasons, err := Unfaithful(ctx, srv); err != nil || len(reasons) != 0 {
+		t.Fatalf("after a reset without one: %q, %v", reasons, err)
 	}
 }
