@@ -38,6 +38,19 @@ type InfraError struct{ Err error }
 func (e *InfraError) Error() string { return e.Err.Error() }
 func (e *InfraError) Unwrap() error { return e.Err }
 
+// RefusedError is a grading refused before it began: the server is outside the spec's requires. It comes
+// wrapped in an *InfraError (the student is not to blame: exit 3); the server itself is fine, and another
+// submission of another exercise may grade on it.
+type RefusedError struct {
+	Exercise string
+	Needs    string // both ranges: "Redis >=7.4 or Valkey >=9.0"
+	RunsOn   string // "the process engine runs Valkey 8.1.1, which answers as Redis 7.2.4"
+}
+
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("exercise %s needs %s; %s", e.Exercise, e.Needs, e.RunsOn)
+}
+
 func infra(format string, args ...any) error {
 	return &InfraError{Err: fmt.Errorf(format, args...)}
 }
@@ -67,7 +80,7 @@ func (sess *Session) grade(ctx context.Context, ex *exercises.Exercise, sub *sub
 	info := sess.srv.Info()
 	// Before any of the student's code runs: a server the spec does not trust to grade it grades nothing.
 	if !ex.Requires.Admits(info.Server, info.Version, info.Compatible) {
-		return nil, infra("exercise %s needs %s; %s", ex.ID, ex.Requires.Describe(), runsOn(info))
+		return nil, &InfraError{Err: &RefusedError{Exercise: ex.ID, Needs: ex.Requires.Describe(), RunsOn: runsOn(info)}}
 	}
 
 	rep := &report.Report{
