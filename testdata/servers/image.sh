@@ -5,7 +5,8 @@
 #
 # The image holds the server's binary as /usr/bin/redis-server (and valkey-server for Valkey: the docker engine
 # runs redis-server, as the official images allow), the libraries the folder's own loader lists for it, and a
-# nobody user; it is built with testdata/redis-image/Dockerfile. Needs a running Docker engine. Idempotent.
+# nobody user; it is built with testdata/redis-image/Dockerfile. Needs a running Docker engine. An image built
+# from the same folder is kept (a second run builds nothing).
 # Prints the tag on its last line.
 set -euo pipefail
 
@@ -23,6 +24,12 @@ binary=$(cat "$dir/binary")
 if [[ ! -x $root/$binary ]]; then
   echo "image.sh: $dir has no $binary: fetch it again (remove the folder, run fetch.sh)" >&2
   exit 1
+fi
+# An image already built from this very folder is kept: a second run builds nothing.
+made_from="$name $(cat "$dir/pin") $(sha256sum "$dir/packages.sha256" | cut -c1-16)"
+if [[ $(docker image inspect --format '{{index .Config.Labels "org.redisgrade.servers.from"}}' "$tag" 2>/dev/null) == "$made_from" ]]; then
+  echo "$tag"
+  exit 0
 fi
 loader=$root/usr/lib64/ld-linux-x86-64.so.2
 libs=$root/usr/lib/x86_64-linux-gnu
@@ -56,7 +63,7 @@ else
   builder=(--quiet)
 fi
 docker build "${builder[@]}" --label "org.opencontainers.image.description=$name from Debian's packages ($(cat "$dir/pin")), FROM scratch" \
-  -t "$tag" "$ctx" >&2
+  --label "org.redisgrade.servers.from=$made_from" -t "$tag" "$ctx" >&2
 # A smoke test: the binary, its loader and its libraries work inside the image, under the engine's command.
 docker run --rm --network none "$tag" redis-server --version >&2
 echo "$tag"
