@@ -41,7 +41,7 @@ type Info struct {
 
 // Options configure an engine. The zero value is usable.
 type Options struct {
-	RedisServer  string        // path of redis-server; "" = look up on PATH
+	RedisServer  string        // path of redis-server, or of any Redis or Valkey server; "" = redis-server on PATH
 	StartTimeout time.Duration // 0 = 5s (docker: 20s, a container takes longer to start)
 	MaxMemory    string        // redis maxmemory, "" = "64mb"
 	Image        string        // docker: the Redis image, "" = DefaultImage ("redis:7"); pulled if missing (not by auto)
