@@ -91,7 +91,8 @@ apt_update() {
 # revision with one of the same upstream version (a security update): the server stays the same release.
 resolve() {
   local suite=$1 pin=$2 pkg=${2%%=*} want=${2#*=} have
-  if apt_private apt-cache "$suite" show "$pin" >/dev/null 2>&1; then
+  # apt-cache show exits 0 for a version it does not have: what it prints is the answer.
+  if [[ -n $(apt_private apt-cache "$suite" show "$pin" 2>/dev/null) ]]; then
     echo "$pin"
     return
   fi
@@ -147,6 +148,7 @@ fetch_server() {
   chmod 755 "$work"
   mkdir -p "$work/debs" "$work/root"
   mapfile -t pkgs < <(closure "$suite" "$pin")
+  ((${#pkgs[@]})) || die "$name: found none of the libraries $pin needs"
   say "$name: apt-get download ${pin} and ${#pkgs[@]} libraries"
   (cd "$work/debs" && apt_private apt-get "$suite" download "$pin" "${pkgs[@]}" >/dev/null) ||
     die "$name: apt-get download failed"
