@@ -44,6 +44,7 @@ func Lint(ex *exercises.Exercise) yamlstrict.Errors {
 			at(s.Pos, "%s: %s", label, msg)
 		}
 	}
+	lintRequires(ex, at)
 	if ex.Points != 0 && ex.Points != total {
 		at(ex.Pos, "the steps' points add up to %g, but the exercise says it is worth %g", total, ex.Points)
 	}

@@ -38,14 +38,6 @@ type Exercise struct {
 	Pos    yamlstrict.Pos `yaml:"-"`
 }
 
-// Requires states what a server must be to grade the exercise, or a step.
-type Requires struct {
-	Redis string `yaml:"redis"` // a minimum version: ">=7.0"
-	// Functions: the step uses Redis Functions, which the emulator lacks;
-	// there it is reported not gradable rather than failed.
-	Functions bool `yaml:"functions"`
-}
-
 // Step is one task, graded from its own clean state.
 type Step struct {
 	ID    string `yaml:"id"`
@@ -68,7 +60,8 @@ type Step struct {
 	Function string `yaml:"function"`
 	// Call gives the keys and arguments of the EVAL or FCALL.
 	Call *Call `yaml:"call"`
-	// Requires: what this step needs beyond the exercise (functions).
+	// Requires: what this step needs beyond the exercise: Redis Functions, a newer server for a newer
+	// command. A server outside its ranges grades the other steps and says this one is not graded.
 	Requires Requires      `yaml:"requires"`
 	Timeout  time.Duration `yaml:"timeout"`
 	// Given is the state before the commands run, when the step has no cases.

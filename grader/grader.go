@@ -38,6 +38,19 @@ type InfraError struct{ Err error }
 func (e *InfraError) Error() string { return e.Err.Error() }
 func (e *InfraError) Unwrap() error { return e.Err }
 
+// RefusedError is a grading refused before it began: the server is outside the spec's requires. It comes
+// wrapped in an *InfraError (the student is not to blame: exit 3); the server itself is fine, and another
+// submission of another exercise may grade on it.
+type RefusedError struct {
+	Exercise string
+	Needs    string // both ranges: "Redis >=7.4 or Valkey >=9.0"
+	RunsOn   string // "the process engine runs Valkey 8.1.1, which answers as Redis 7.2.4"
+}
+
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("exercise %s needs %s; %s", e.Exercise, e.Needs, e.RunsOn)
+}
+
 func infra(format string, args ...any) error {
 	return &InfraError{Err: fmt.Errorf(format, args...)}
 }
@@ -53,23 +66,21 @@ func Grade(ctx context.Context, ex *exercises.Exercise, sub *submissions.Submiss
 	return sess.Grade(ctx, ex, sub, opts)
 }
 
-// reportEngine is the engine's description as a report holds it.
-func reportEngine(i engine.Info) report.Engine {
-	return report.Engine{Kind: i.Kind, Version: i.Version, Image: i.Image, Emulator: i.Emulator, Note: i.Note}
+// ReportEngine is the engine's description as a report holds it.
+func ReportEngine(i engine.Info) report.Engine {
+	return report.Engine{
+		Kind: i.Kind, Server: i.Server, Version: i.Version, Compatible: i.Compatible,
+		Image: i.Image, Emulator: i.Emulator, Note: i.Note,
+	}
 }
 
 // grade grades one submission on the session's server.
 func (sess *Session) grade(ctx context.Context, ex *exercises.Exercise, sub *submissions.Submission, opts Options) (*report.Report, error) {
 	began := time.Now()
 	info := sess.srv.Info()
-	if ex.Requires.Redis != "" && !info.Emulator {
-		minVersion, err := exercises.ParseMinVersion(ex.Requires.Redis)
-		if err != nil {
-			return nil, err
-		}
-		if !minVersion.Allows(info.Version) {
-			return nil, infra("exercise %s needs Redis %s; the %s engine runs %s", ex.ID, ex.Requires.Redis, info.Kind, info.Version)
-		}
+	// Before any of the student's code runs: a server the spec does not trust to grade it grades nothing.
+	if !ex.Requires.Admits(info.Server, info.Version, info.Compatible) {
+		return nil, &InfraError{Err: &RefusedError{Exercise: ex.ID, Needs: ex.Requires.Describe(), RunsOn: runsOn(info)}}
 	}
 
 	rep := &report.Report{
@@ -78,7 +89,7 @@ func (sess *Session) grade(ctx context.Context, ex *exercises.Exercise, sub *sub
 		Submission: sub.Name(),
 		Notes:      sub.Notes(),
 		MaxScore:   ex.MaxScore(),
-		Engine:     reportEngine(info),
+		Engine:     ReportEngine(info),
 	}
 	deadline := opts.Deadline
 	if deadline <= 0 {
@@ -162,8 +173,12 @@ func (g *grading) timeout(s *exercises.Step) time.Duration {
 
 func (g *grading) step(ctx context.Context, s *exercises.Step) (report.Step, error) {
 	out := report.Step{ID: s.ID, Title: s.Title, File: s.File, MaxScore: s.Points, Hint: s.Hint, Hidden: s.Hidden}
-	if g.ex.NeedsFunctions(s) && g.sess.srv.Info().Emulator {
+	info := g.sess.srv.Info()
+	if g.ex.NeedsFunctions(s) && info.Emulator {
 		return g.notGradable(out, "has no Redis Functions"), nil
+	}
+	if !s.Requires.Admits(info.Server, info.Version, info.Compatible) {
+		return notGradableHere(out, "not graded: this step needs "+s.Requires.Describe()+"; "+runsOn(info)), nil
 	}
 	cases := s.RunCases()
 	var sig signature
@@ -225,10 +240,28 @@ func (g *grading) step(ctx context.Context, s *exercises.Step) (report.Step, err
 
 // notGradable is the verdict of a step this engine cannot grade: none.
 func (g *grading) notGradable(out report.Step, why string) report.Step {
+	return notGradableHere(out, "not graded: this engine ("+g.sess.srv.Info().Version+") "+why+": grade with the process or docker engine")
+}
+
+// notGradableHere is the verdict of a step this server cannot grade, with the note that says why: none.
+func notGradableHere(out report.Step, note string) report.Step {
 	out.Checks, out.Passed, out.Score, out.Keyspace = nil, false, 0, ""
 	out.NotGradable = true
-	out.Note = "not graded: this engine (" + g.sess.srv.Info().Version + ") " + why + ": grade with the process or docker engine"
+	out.Note = note
 	return out
+}
+
+// runsOn says which server an engine runs, for a refusal: "the process engine runs Valkey 8.1.1, which
+// answers as Redis 7.2.4".
+func runsOn(info engine.Info) string {
+	s := "the " + info.Kind + " engine runs " + ReportEngine(info).ServerName()
+	switch {
+	case info.Emulator && info.Compatible != "":
+		s += ", an emulator of Redis " + info.Compatible
+	case info.Compatible != "":
+		s += ", which answers as Redis " + info.Compatible
+	}
+	return s
 }
 
 // caseLabel names a case in check names: its name, else its given keys.

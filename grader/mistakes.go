@@ -79,7 +79,7 @@ func (m *Mistakes) Name(rep *report.Report) {
 // same time wait for the first. Its errors are the grader's.
 func KnownMistakes(ctx context.Context, sess *Session, ex *exercises.Exercise) (*Mistakes, error) {
 	info := sess.Info()
-	key := mistakesKey{engine: info.Kind + " " + info.Version}
+	key := mistakesKey{engine: info.Kind + " " + info.Server + " " + info.Version}
 	if ex.Digest != "" {
 		key.spec = ex.Digest
 	} else {

@@ -98,6 +98,7 @@ func (r *Report) Printable() *Report {
 	c := *r
 	c.Exercise, c.Title, c.Submission = VisibleLine(r.Exercise), Visible(r.Title), VisibleLine(r.Submission)
 	c.Engine.Kind, c.Engine.Version = VisibleLine(r.Engine.Kind), VisibleLine(r.Engine.Version)
+	c.Engine.Server, c.Engine.Compatible = VisibleLine(r.Engine.Server), VisibleLine(r.Engine.Compatible)
 	c.ReadErrors = make([]string, len(r.ReadErrors))
 	for i, e := range r.ReadErrors {
 		c.ReadErrors[i] = Visible(e)

@@ -62,7 +62,7 @@ func (w *Workspace) RenderCheck(out io.Writer, ex *exercises.Exercise, rep *repo
 	rep = rep.Printable()
 	p := report.NewPalette(colour)
 	var b strings.Builder
-	engineLine := rep.Engine.Kind + " engine, Redis " + rep.Engine.Version
+	engineLine := rep.Engine.Kind + " engine, " + rep.Engine.ServerName()
 	if rep.Engine.Emulator {
 		engineLine = rep.Engine.Kind + " engine (" + rep.Engine.Version + ", an emulator)"
 	}

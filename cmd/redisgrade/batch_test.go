@@ -375,7 +375,15 @@ func TestBatchUsage(t *testing.T) {
 // TestBench runs a small benchmark: every mode prints a rate or says why it
 // is unavailable, the results are checked, and the floor is printed.
 func TestBench(t *testing.T) {
-	args := []string{"bench", "-n", "20", "--fresh-n", "4", "--docker-n", "2", "-j", "2", "--examples", examples}
+	// The process engine runs the server --redis-server names: here a script that says it ran, then runs
+	// redis-server.
+	dir := t.TempDir()
+	marker, server := filepath.Join(dir, "ran"), filepath.Join(dir, "my-redis-server")
+	script := "#!/bin/sh\ntouch '" + marker + "'\nexec redis-server \"$@\"\n"
+	if err := os.WriteFile(server, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"bench", "-n", "20", "--fresh-n", "4", "--docker-n", "2", "-j", "2", "--examples", examples, "--redis-server", server}
 	if image := os.Getenv("REDISGRADE_TEST_IMAGE"); image != "" {
 		// CI builds a local image (no registry): the container row runs on it.
 		args = append(args, "--image", image)
@@ -389,6 +397,7 @@ func TestBench(t *testing.T) {
 		"check warm pool with reset: all 20 students in results.jsonl once",
 		"check fresh redis-server per submission: all 4 students",
 		"floor: one grading of ", "EVAL ", "the same sent straight to the same server", "grader overhead", "the atomicity probe: ",
+		"each with its own server; process: Redis 7.",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("bench output lacks %q:\n%s", want, stdout)
@@ -404,6 +413,9 @@ func TestBench(t *testing.T) {
 	}
 	if strings.Contains(stdout, "PROBLEM") {
 		t.Errorf("bench found wrong results:\n%s", stdout)
+	}
+	if _, err := os.Stat(marker); err != nil {
+		t.Errorf("bench did not run the server --redis-server names: %v", err)
 	}
 }
 
