@@ -35,6 +35,7 @@ import (
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
+	"github.com/redisgrade/redisgrade/internal/httpjson"
 	"github.com/redisgrade/redisgrade/report"
 	"github.com/redisgrade/redisgrade/submissions"
 	"github.com/redisgrade/redisgrade/workspace"
@@ -154,11 +155,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if !Public(r.URL.Path) && !h.authorized(r) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="redisgrade"`)
-		writeError(w, http.StatusUnauthorized, "this page needs its token: open the address redisgrade printed, with ?token=...")
+		httpjson.WriteError(w, http.StatusUnauthorized, "this page needs its token: open the address redisgrade printed, with ?token=...")
 		return
 	}
 	if _, pattern := h.mux.Handler(r); pattern == "" {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
+		httpjson.WriteError(w, http.StatusNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
 		return
 	}
 	h.mux.ServeHTTP(w, r)
@@ -185,7 +186,7 @@ const contentSecurity = "default-src 'none'; script-src 'self'; style-src 'self'
 func (h *Handler) handlePage(w http.ResponseWriter, r *http.Request) {
 	data, err := assets.ReadFile("assets/index.html")
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
+		httpjson.WriteError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
 	w.Header().Set("Content-Security-Policy", contentSecurity)
@@ -202,7 +203,7 @@ func (h *Handler) handleAsset(w http.ResponseWriter, r *http.Request) {
 	kind, ok := assetTypes[filepath.Ext(name)]
 	data, err := assets.ReadFile("assets/" + name)
 	if !ok || err != nil {
-		writeError(w, http.StatusNotFound, "no asset "+name)
+		httpjson.WriteError(w, http.StatusNotFound, "no asset "+name)
 		return
 	}
 	w.Header().Set("Content-Type", kind)
@@ -235,7 +236,7 @@ func (h *Handler) handleCatalog(w http.ResponseWriter, r *http.Request) {
 			Steps: len(ex.Steps), Minutes: minutesPerStep * len(ex.Steps)})
 	}
 	c.Workspace = h.wsID
-	writeJSON(w, http.StatusOK, c)
+	httpjson.Write(w, http.StatusOK, c)
 }
 
 // StepInfo is one step as the page shows it.
@@ -293,13 +294,13 @@ func (h *Handler) handleExercise(w http.ResponseWriter, r *http.Request) {
 		for _, s := range ex.Steps {
 			data, err := readStepFile(ws.Dir, s.File)
 			if err != nil {
-				writeError(w, http.StatusConflict, err.Error())
+				httpjson.WriteError(w, http.StatusConflict, err.Error())
 				return
 			}
 			info.Files[s.File], info.Versions[s.File] = data, version(data)
 		}
 	}
-	writeJSON(w, http.StatusOK, info)
+	httpjson.Write(w, http.StatusOK, info)
 }
 
 // version names a file's content: its SHA-256, shortened.
@@ -355,7 +356,7 @@ func (h *Handler) lockWorkspace(w http.ResponseWriter, r *http.Request) bool {
 	case h.wsMu <- struct{}{}:
 		return true
 	case <-r.Context().Done():
-		writeError(w, http.StatusServiceUnavailable, "the request ended before the workspace was free")
+		httpjson.WriteError(w, http.StatusServiceUnavailable, "the request ended before the workspace was free")
 		return false
 	}
 }
@@ -367,7 +368,7 @@ func (h *Handler) exercise(w http.ResponseWriter, r *http.Request) (*exercises.E
 	id := r.PathValue("id")
 	ex := h.exercises[id]
 	if ex == nil {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no exercise %q (known: %s)", id, strings.Join(h.order, ", ")))
+		httpjson.WriteError(w, http.StatusNotFound, fmt.Sprintf("no exercise %q (known: %s)", id, strings.Join(h.order, ", ")))
 		return nil, false
 	}
 	return ex, true
@@ -384,22 +385,22 @@ func (h *Handler) handlePutFile(w http.ResponseWriter, r *http.Request) {
 	}
 	name := r.PathValue("name")
 	if !stepFile(ex, name) {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("%q is not a step file of %s", name, ex.ID))
+		httpjson.WriteError(w, http.StatusNotFound, fmt.Sprintf("%q is not a step file of %s", name, ex.ID))
 		return
 	}
 	ws := h.workspaceFor(ex)
 	if ws == nil {
-		writeError(w, http.StatusConflict, fmt.Sprintf("no workspace folder keeps %s here: the page keeps it in the browser", ex.ID))
+		httpjson.WriteError(w, http.StatusConflict, fmt.Sprintf("no workspace folder keeps %s here: the page keeps it in the browser", ex.ID))
 		return
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, submissions.MaxFileSize+1))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) || len(data) > submissions.MaxFileSize {
-		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("%s is over %d bytes (1 MiB): not saved; make it shorter", name, submissions.MaxFileSize))
+		httpjson.WriteError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("%s is over %d bytes (1 MiB): not saved; make it shorter", name, submissions.MaxFileSize))
 		return
 	}
 	if err != nil {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("%s: the upload broke off: %v", name, err))
+		httpjson.WriteError(w, http.StatusBadRequest, fmt.Sprintf("%s: the upload broke off: %v", name, err))
 		return
 	}
 	if !h.lockWorkspace(w, r) {
@@ -407,15 +408,15 @@ func (h *Handler) handlePutFile(w http.ResponseWriter, r *http.Request) {
 	}
 	defer h.unlockWorkspace()
 	if msg := conflict(ws.Dir, name, strings.Trim(r.Header.Get("If-Match"), `"`), string(data)); msg != nil {
-		writeError(w, http.StatusConflict, *msg)
+		httpjson.WriteError(w, http.StatusConflict, *msg)
 		return
 	}
 	if err := writeAtomic(ws.Dir, name, data); err != nil {
 		h.cfg.Log.Printf("play: %v", err)
-		writeError(w, http.StatusInternalServerError, err.Error())
+		httpjson.WriteError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"version": version(string(data))})
+	httpjson.Write(w, http.StatusOK, map[string]string{"version": version(string(data))})
 }
 
 // writeAtomic replaces dir/name with data through a temporary file renamed
@@ -463,19 +464,19 @@ func readFiles(w http.ResponseWriter, r *http.Request, ex *exercises.Exercise) (
 	if err := dec.Decode(&req); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, "the files posted are too large: each step file may hold at most 1 MiB")
+			httpjson.WriteError(w, http.StatusRequestEntityTooLarge, "the files posted are too large: each step file may hold at most 1 MiB")
 		} else {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("the body is not {\"files\": {name: text}}: %v", err))
+			httpjson.WriteError(w, http.StatusBadRequest, fmt.Sprintf("the body is not {\"files\": {name: text}}: %v", err))
 		}
 		return nil, false
 	}
 	for name, text := range req.Files {
 		if !stepFile(ex, name) {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("%q is not a step file of %s", name, ex.ID))
+			httpjson.WriteError(w, http.StatusBadRequest, fmt.Sprintf("%q is not a step file of %s", name, ex.ID))
 			return nil, false
 		}
 		if len(text) > submissions.MaxFileSize {
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("%s is over %d bytes (1 MiB): make it shorter", name, submissions.MaxFileSize))
+			httpjson.WriteError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("%s is over %d bytes (1 MiB): make it shorter", name, submissions.MaxFileSize))
 			return nil, false
 		}
 	}
@@ -502,7 +503,7 @@ func (h *Handler) handleGrade(w http.ResponseWriter, r *http.Request) {
 	}
 	files := req.Files
 	if h.cfg.Pool == nil {
-		writeError(w, http.StatusServiceUnavailable, "this server does not grade itself (it queues work for workers): the page cannot check here")
+		httpjson.WriteError(w, http.StatusServiceUnavailable, "this server does not grade itself (it queues work for workers): the page cannot check here")
 		return
 	}
 	ws := h.workspaceFor(ex)
@@ -516,13 +517,13 @@ func (h *Handler) handleGrade(w http.ResponseWriter, r *http.Request) {
 		defer h.unlockWorkspace()
 		for name, text := range files {
 			if msg := conflict(ws.Dir, name, req.Versions[name], text); msg != nil {
-				writeError(w, http.StatusConflict, *msg+"; nothing was graded")
+				httpjson.WriteError(w, http.StatusConflict, *msg+"; nothing was graded")
 				return
 			}
 		}
 		for name, text := range files {
 			if err := writeAtomic(ws.Dir, name, []byte(text)); err != nil {
-				writeError(w, http.StatusInternalServerError, err.Error())
+				httpjson.WriteError(w, http.StatusInternalServerError, err.Error())
 				return
 			}
 		}
@@ -530,25 +531,25 @@ func (h *Handler) handleGrade(w http.ResponseWriter, r *http.Request) {
 	} else {
 		tmp, err := os.MkdirTemp("", "redisgrade-play-*")
 		if err != nil {
-			writeError(w, http.StatusInternalServerError, err.Error())
+			httpjson.WriteError(w, http.StatusInternalServerError, err.Error())
 			return
 		}
 		defer os.RemoveAll(tmp)
 		dir = filepath.Join(tmp, "submission")
 		if err := os.Mkdir(dir, 0o700); err != nil {
-			writeError(w, http.StatusInternalServerError, err.Error())
+			httpjson.WriteError(w, http.StatusInternalServerError, err.Error())
 			return
 		}
 		for name, text := range files {
 			if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
-				writeError(w, http.StatusInternalServerError, err.Error())
+				httpjson.WriteError(w, http.StatusInternalServerError, err.Error())
 				return
 			}
 		}
 	}
 	sub, err := submissions.Open(dir)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, report.Visible(err.Error()))
+		httpjson.WriteError(w, http.StatusBadRequest, report.Visible(err.Error()))
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), gradeTimeout)
@@ -560,7 +561,7 @@ func (h *Handler) handleGrade(w http.ResponseWriter, r *http.Request) {
 		if ctx.Err() != nil {
 			msg = "the grader took too long or the page went away; nothing was graded: try Check again"
 		}
-		writeError(w, http.StatusServiceUnavailable, msg)
+		httpjson.WriteError(w, http.StatusServiceUnavailable, msg)
 		return
 	}
 	if ws != nil {
@@ -576,7 +577,7 @@ func (h *Handler) handleGrade(w http.ResponseWriter, r *http.Request) {
 		err = jsonWriter(&buf, rep.Printable(), report.Options{})
 	}
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
+		httpjson.WriteError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
 	res := GradeResult{Report: buf.Bytes(), Untouched: []string{}}
@@ -593,7 +594,7 @@ func (h *Handler) handleGrade(w http.ResponseWriter, r *http.Request) {
 			res.Untouched = append(res.Untouched, ex.Steps[i].File)
 		}
 	}
-	writeJSON(w, http.StatusOK, res)
+	httpjson.Write(w, http.StatusOK, res)
 }
 
 // hintRequest is the body of POST .../hint. Seen is how many of the step's
@@ -618,12 +619,12 @@ func (h *Handler) handleHint(w http.ResponseWriter, r *http.Request) {
 	}
 	var req hintRequest
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096)).Decode(&req); err != nil {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("the body is not {\"step\": id, \"seen\": n}: %v", err))
+		httpjson.WriteError(w, http.StatusBadRequest, fmt.Sprintf("the body is not {\"step\": id, \"seen\": n}: %v", err))
 		return
 	}
 	i, err := workspace.Step(ex, req.Step)
 	if err != nil {
-		writeError(w, http.StatusNotFound, err.Error())
+		httpjson.WriteError(w, http.StatusNotFound, err.Error())
 		return
 	}
 	step := &ex.Steps[i]
@@ -636,7 +637,7 @@ func (h *Handler) handleHint(w http.ResponseWriter, r *http.Request) {
 		res = ws.State.NextHint(step)
 		if res.Fresh {
 			if err := ws.Save(); err != nil {
-				writeError(w, http.StatusInternalServerError, err.Error())
+				httpjson.WriteError(w, http.StatusInternalServerError, err.Error())
 				return
 			}
 		}
@@ -647,22 +648,7 @@ func (h *Handler) handleHint(w http.ResponseWriter, r *http.Request) {
 	if res.Hints == nil {
 		res.Hints = []string{}
 	}
-	writeJSON(w, http.StatusOK, HintResult{Step: step.ID, Hints: res.Hints, Total: res.Total, Fresh: res.Fresh})
-}
-
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]any{"error": msg, "status": status})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	data, err := json.Marshal(v)
-	if err != nil {
-		status, data = http.StatusInternalServerError, []byte(`{"error":"encode the answer","status":500}`)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(data, '\n'))
+	httpjson.Write(w, http.StatusOK, HintResult{Step: step.ID, Hints: res.Hints, Total: res.Total, Fresh: res.Fresh})
 }
 
 // Serve serves h on ln until ctx is done, then shuts down, letting the

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/redisgrade/redisgrade/internal/httpjson"
 )
 
 // handleZip answers the step files posted as a .zip for handing in: the
@@ -33,12 +35,12 @@ func (h *Handler) handleZip(w http.ResponseWriter, r *http.Request) {
 			_, err = f.Write([]byte(text))
 		}
 		if err != nil {
-			writeError(w, http.StatusInternalServerError, err.Error())
+			httpjson.WriteError(w, http.StatusInternalServerError, err.Error())
 			return
 		}
 	}
 	if err := zw.Close(); err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
+		httpjson.WriteError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
 	w.Header().Set("Content-Type", "application/zip")

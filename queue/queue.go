@@ -147,7 +147,7 @@ func (q *Queue) Enqueue(ctx context.Context, job *Job) error {
 // Statuses of a Result.
 const (
 	StatusGraded   = "graded"   // graded: Report holds the verdict
-	StatusRejected = "rejected" // the job itself was unusable (Code says how, as an HTTP status)
+	StatusRejected = "rejected" // the job itself was unusable (Kind says how)
 	StatusFailed   = "failed"   // the grader could not grade it, after MaxDeliveries attempts
 )
 
@@ -155,7 +155,7 @@ const (
 type Result struct {
 	Job      string         `json:"job"`
 	Status   string         `json:"status"`
-	Code     int            `json:"code,omitempty"` // rejected: the status serve gives such a request
+	Kind     ErrorKind      `json:"kind,omitempty"` // rejected: what is wrong with the job
 	Error    string         `json:"error,omitempty"`
 	Worker   string         `json:"worker"`
 	Attempt  int64          `json:"attempt"`

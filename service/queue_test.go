@@ -113,14 +113,14 @@ func TestUnusableJobs(t *testing.T) {
 	redistest.Eventually(t, 30*time.Second, "everything handled", func() bool {
 		return rdb.XLen(ctx, q.Stream()).Val() == 0 && rdb.XPending(ctx, q.Stream(), q.Group()).Val().Count == 0
 	})
-	check := func(id, status, msg string, code int) {
+	check := func(id, status, msg string, kind queue.ErrorKind) {
 		t.Helper()
 		res, _, err := q.Result(ctx, id)
 		if err != nil || res == nil {
 			t.Fatalf("job %s: no result (%v)", id, err)
 		}
-		if res.Status != status || !strings.Contains(res.Error, msg) || res.Code != code {
-			t.Errorf("job %s: %+v, want %s %d %q", id, res, status, code, msg)
+		if res.Status != status || !strings.Contains(res.Error, msg) || res.Kind != kind {
+			t.Errorf("job %s: %+v, want %s %s %q", id, res, status, kind, msg)
 		}
 		r := getJob(t, ts, id)
 		wantHTTP := http.StatusUnprocessableEntity
@@ -131,9 +131,9 @@ func TestUnusableJobs(t *testing.T) {
 			t.Errorf("GET job %s: %s", id, r)
 		}
 	}
-	check(unknown.ID, queue.StatusRejected, `no exercise named "nope"`, 404)
-	check(traversal.ID, queue.StatusRejected, "not a plain file name", 400)
-	check(badJSON, queue.StatusRejected, "not a valid redisgrade job", 400)
+	check(unknown.ID, queue.StatusRejected, `no exercise named "nope"`, queue.UnknownExercise)
+	check(traversal.ID, queue.StatusRejected, "not a plain file name", queue.BadJob)
+	check(badJSON, queue.StatusRejected, "not a valid redisgrade job", queue.BadJob)
 	check(poison.ID, queue.StatusFailed, "none finished it", 0)
 	if len(rdb.XRange(ctx, q.Stream(), junkID, junkID).Val()) != 0 {
 		t.Error("the junk entry was not dropped")

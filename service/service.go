@@ -30,6 +30,7 @@ import (
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
+	"github.com/redisgrade/redisgrade/internal/httpjson"
 	"github.com/redisgrade/redisgrade/play"
 	"github.com/redisgrade/redisgrade/queue"
 	"github.com/redisgrade/redisgrade/report"
@@ -233,7 +234,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	if !public[r.URL.Path] && !play.Public(r.URL.Path) && !s.authorized(r) {
 		rec.Header().Set("WWW-Authenticate", `Bearer realm="redisgrade"`)
-		writeError(rec, http.StatusUnauthorized, "a valid bearer token is needed: Authorization: Bearer <token>")
+		httpjson.WriteError(rec, http.StatusUnauthorized, "a valid bearer token is needed: Authorization: Bearer <token>")
 	} else if play.Serves(r.URL.Path) {
 		s.page.ServeHTTP(rec, r)
 	} else if h, pattern := s.mux.Handler(r); pattern == "" {
@@ -252,10 +253,10 @@ func routeError(w http.ResponseWriter, r *http.Request, muxAnswer http.Handler) 
 	if probe.status == http.StatusMethodNotAllowed {
 		allow := probe.header.Get("Allow")
 		w.Header().Set("Allow", allow)
-		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s %s: this route takes %s", r.Method, r.URL.Path, allow))
+		httpjson.WriteError(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s %s: this route takes %s", r.Method, r.URL.Path, allow))
 		return
 	}
-	writeError(w, http.StatusNotFound, fmt.Sprintf("no route %s %s (see GET /openapi.json)", r.Method, r.URL.Path))
+	httpjson.WriteError(w, http.StatusNotFound, fmt.Sprintf("no route %s %s (see GET /openapi.json)", r.Method, r.URL.Path))
 }
 
 // headerProbe records a handler's status and headers, and drops its body.
@@ -303,57 +304,34 @@ func (r *statusRecorder) WriteHeader(code int) {
 // Unwrap lets http.ResponseController reach the connection (read deadlines).
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-// httpError is a request's failure: a status and a message for the client.
-type httpError struct {
-	status     int
-	msg        string
-	retryAfter int // seconds; 0 = no header
-}
-
-func (e *httpError) Error() string { return e.msg }
-
-func errorf(status int, format string, args ...any) *httpError {
-	return &httpError{status: status, msg: fmt.Sprintf(format, args...)}
+// jobStatus is the HTTP status serve answers each kind of job error with.
+var jobStatus = map[queue.ErrorKind]int{
+	queue.BadJob:          http.StatusBadRequest,
+	queue.UnknownExercise: http.StatusNotFound,
+	queue.Unopenable:      http.StatusUnprocessableEntity,
+	queue.GraderSide:      http.StatusInternalServerError,
 }
 
 // fromJob is a job's refusal as the request's.
-func fromJob(e *queue.JobError) *httpError {
+func fromJob(e *queue.JobError) *httpjson.Error {
 	if e == nil {
 		return nil
 	}
-	return &httpError{status: e.Status, msg: e.Msg}
+	status, ok := jobStatus[e.Kind]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	return &httpjson.Error{Status: status, Msg: e.Msg}
 }
 
-func loadExercise(shipped []string, id string) (*exercises.Exercise, *httpError) {
+func loadExercise(shipped []string, id string) (*exercises.Exercise, *httpjson.Error) {
 	ex, err := queue.LoadExercise(shipped, id)
 	return ex, fromJob(err)
 }
 
-func openJob(job *queue.Job, maxFiles int) (*submissions.Submission, *httpError) {
+func openJob(job *queue.Job, maxFiles int) (*submissions.Submission, *httpjson.Error) {
 	sub, err := job.Open(maxFiles)
 	return sub, fromJob(err)
-}
-
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]any{"error": msg, "status": status})
-}
-
-func (e *httpError) write(w http.ResponseWriter) {
-	if e.retryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(e.retryAfter))
-	}
-	writeError(w, e.status, e.msg)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
@@ -377,7 +355,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 			body["error"] = err.Error()
 		}
 	}
-	writeJSON(w, status, body)
+	httpjson.Write(w, status, body)
 }
 
 // ExerciseInfo describes a shipped exercise for GET /v1/exercises.
@@ -402,7 +380,7 @@ func (s *Server) handleExercises(w http.ResponseWriter, r *http.Request) {
 	for _, id := range s.shipped {
 		ex, err := exercises.Load(id)
 		if err != nil {
-			writeError(w, http.StatusInternalServerError, err.Error())
+			httpjson.WriteError(w, http.StatusInternalServerError, err.Error())
 			return
 		}
 		info := ExerciseInfo{ID: ex.ID, Title: ex.Title, Summary: ex.Summary, MaxScore: ex.MaxScore(), Steps: []StepInfo{}}
@@ -411,17 +389,17 @@ func (s *Server) handleExercises(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, info)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"exercises": out})
+	httpjson.Write(w, http.StatusOK, map[string]any{"exercises": out})
 }
 
 // lookupFormat returns the writer for ?format= (default json).
-func lookupFormat(format string) (string, report.Writer, *httpError) {
+func lookupFormat(format string) (string, report.Writer, *httpjson.Error) {
 	if format == "" {
 		format = "json"
 	}
 	w, err := report.Lookup(format)
 	if err != nil {
-		return "", nil, errorf(http.StatusBadRequest, "format: %v", err)
+		return "", nil, httpjson.Errorf(http.StatusBadRequest, "format: %v", err)
 	}
 	return format, w, nil
 }
@@ -439,7 +417,7 @@ var contentTypes = map[string]string{
 func writeReport(w http.ResponseWriter, format string, write report.Writer, rep *report.Report) {
 	var buf bytes.Buffer
 	if err := write(&buf, rep, report.Options{}); err != nil {
-		writeError(w, http.StatusInternalServerError, "write report: "+err.Error())
+		httpjson.WriteError(w, http.StatusInternalServerError, "write report: "+err.Error())
 		return
 	}
 	ct, ok := contentTypes[format]
@@ -461,29 +439,29 @@ func (s *Server) handleGrade(w http.ResponseWriter, r *http.Request) {
 	// costs nothing. The slot itself is taken only once the body is in, so
 	// a slow upload never holds one.
 	if s.pool != nil && len(s.admit) == cap(s.admit) {
-		s.busy().write(w)
+		s.busy().Write(w)
 		return
 	}
 	format, write, herr := lookupFormat(r.URL.Query().Get("format"))
 	if herr != nil {
-		herr.write(w)
+		herr.Write(w)
 		return
 	}
 	job, held, herr := s.receive(w, r)
 	defer s.received.Add(-held) // the job's bytes are held until the request ends
 	if herr != nil {
-		herr.write(w)
+		herr.Write(w)
 		return
 	}
 	job.Format = format
 	ex, herr := loadExercise(s.shipped, job.Exercise)
 	if herr != nil {
-		herr.write(w)
+		herr.Write(w)
 		return
 	}
 	sub, herr := openJob(job, s.cfg.MaxFiles)
 	if herr != nil {
-		herr.write(w)
+		herr.Write(w)
 		return
 	}
 
@@ -497,22 +475,22 @@ func (s *Server) handleGrade(w http.ResponseWriter, r *http.Request) {
 	case s.admit <- struct{}{}:
 		defer func() { <-s.admit }()
 	default:
-		s.busy().write(w)
+		s.busy().Write(w)
 		return
 	}
 	began := time.Now()
 	rep, err := s.grade(ctx, ex, sub)
 	if err != nil {
-		s.gradeError(ctx, r, err).write(w)
+		s.gradeError(ctx, r, err).Write(w)
 		return
 	}
 	s.observe(time.Since(began))
 	writeReport(w, format, write, rep)
 }
 
-func (s *Server) busy() *httpError {
-	e := errorf(http.StatusTooManyRequests, "the grader is busy: %d gradings running and %d waiting; try again later", s.cfg.Jobs, s.cfg.MaxWaiting)
-	e.retryAfter = s.retryAfter()
+func (s *Server) busy() *httpjson.Error {
+	e := httpjson.Errorf(http.StatusTooManyRequests, "the grader is busy: %d gradings running and %d waiting; try again later", s.cfg.Jobs, s.cfg.MaxWaiting)
+	e.RetryAfter = s.retryAfter()
 	return e
 }
 
@@ -522,13 +500,13 @@ func (s *Server) busy() *httpError {
 //
 // It returns the bytes received, which count against MaxReceiving until the
 // caller gives them back.
-func (s *Server) receive(w http.ResponseWriter, r *http.Request) (*queue.Job, int64, *httpError) {
+func (s *Server) receive(w http.ResponseWriter, r *http.Request) (*queue.Job, int64, *httpjson.Error) {
 	body := &uploadBody{ReadCloser: r.Body, received: &s.received, max: s.cfg.MaxReceiving}
 	// No body: net/http is already reading ahead for the next request, and a
 	// deadline would end that read and cancel this request.
 	if r.Body != http.NoBody {
 		if err := http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.cfg.UploadTimeout)); err != nil {
-			return nil, 0, errorf(http.StatusInternalServerError, "bound the upload time: %v", err)
+			return nil, 0, httpjson.Errorf(http.StatusInternalServerError, "bound the upload time: %v", err)
 		}
 		r.Body = body
 		s.uploading.Add(1)
@@ -537,10 +515,10 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request) (*queue.Job, in
 	job, herr := readRequest(w, r, s.cfg.MaxBody, s.cfg.MaxFiles)
 	switch {
 	case body.timedOut:
-		return nil, body.n, errorf(http.StatusRequestTimeout, "the request body did not arrive within the upload limit of %s (%d bytes came); send it in one go", s.cfg.UploadTimeout, body.n)
+		return nil, body.n, httpjson.Errorf(http.StatusRequestTimeout, "the request body did not arrive within the upload limit of %s (%d bytes came); send it in one go", s.cfg.UploadTimeout, body.n)
 	case body.over:
-		e := errorf(http.StatusServiceUnavailable, "the server is receiving too many uploads at once (at most %s held); try again later", sizeText(s.cfg.MaxReceiving))
-		e.retryAfter = 5
+		e := httpjson.Errorf(http.StatusServiceUnavailable, "the server is receiving too many uploads at once (at most %s held); try again later", sizeText(s.cfg.MaxReceiving))
+		e.RetryAfter = 5
 		return nil, body.n, e
 	}
 	return job, body.n, herr
@@ -589,23 +567,23 @@ func (s *Server) grade(ctx context.Context, ex *exercises.Exercise, sub *submiss
 
 // gradeError turns a grading's error into a response. None of them is the
 // student's fault.
-func (s *Server) gradeError(ctx context.Context, r *http.Request, err error) *httpError {
+func (s *Server) gradeError(ctx context.Context, r *http.Request, err error) *httpjson.Error {
 	switch {
 	case r.Context().Err() != nil:
 		// The client went away: nobody reads this.
-		return errorf(http.StatusServiceUnavailable, "the request was cancelled")
+		return httpjson.Errorf(http.StatusServiceUnavailable, "the request was cancelled")
 	case ctx.Err() != nil:
-		e := errorf(http.StatusServiceUnavailable, "not graded within the request's %s; try again later", s.cfg.RequestTimeout)
-		e.retryAfter = s.retryAfter()
+		e := httpjson.Errorf(http.StatusServiceUnavailable, "not graded within the request's %s; try again later", s.cfg.RequestTimeout)
+		e.RetryAfter = s.retryAfter()
 		return e
 	case grader.IsInfra(err) || errors.Is(err, grader.ErrPoolClosed):
 		s.cfg.Log.Printf("grader: %v", err)
-		e := errorf(http.StatusServiceUnavailable, "the grader could not grade this submission (not your fault): %v", err)
-		e.retryAfter = 5
+		e := httpjson.Errorf(http.StatusServiceUnavailable, "the grader could not grade this submission (not your fault): %v", err)
+		e.RetryAfter = 5
 		return e
 	default:
 		s.cfg.Log.Printf("grader: %v", err)
-		return errorf(http.StatusInternalServerError, "could not grade: %v", err)
+		return httpjson.Errorf(http.StatusInternalServerError, "could not grade: %v", err)
 	}
 }
 
@@ -614,43 +592,43 @@ func (s *Server) enqueue(ctx context.Context, w http.ResponseWriter, job *queue.
 	job.Enqueued = time.Now().UTC()
 	if err := s.cfg.Queue.Enqueue(ctx, job); err != nil {
 		if errors.Is(err, queue.ErrBacklogFull) {
-			e := errorf(http.StatusTooManyRequests, "%v; try again later", err)
-			e.retryAfter = 5
-			e.write(w)
+			e := httpjson.Errorf(http.StatusTooManyRequests, "%v; try again later", err)
+			e.RetryAfter = 5
+			e.Write(w)
 			return
 		}
 		s.cfg.Log.Printf("enqueue: %v", err)
-		e := errorf(http.StatusServiceUnavailable, "could not queue the submission: %v", err)
-		e.retryAfter = 5
-		e.write(w)
+		e := httpjson.Errorf(http.StatusServiceUnavailable, "could not queue the submission: %v", err)
+		e.RetryAfter = 5
+		e.Write(w)
 		return
 	}
 	loc := "/v1/jobs/" + job.ID
 	w.Header().Set("Location", loc)
-	writeJSON(w, http.StatusAccepted, map[string]any{"job": job.ID, "status": "queued", "url": loc})
+	httpjson.Write(w, http.StatusAccepted, map[string]any{"job": job.ID, "status": "queued", "url": loc})
 }
 
 func (s *Server) handleJob(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if !queue.ValidJobID(id) {
-		writeError(w, http.StatusNotFound, "no job "+strconv.Quote(id))
+		httpjson.WriteError(w, http.StatusNotFound, "no job "+strconv.Quote(id))
 		return
 	}
 	res, queued, err := s.cfg.Queue.Result(r.Context(), id)
 	if err != nil {
 		s.cfg.Log.Printf("job %s: %v", id, err)
-		e := errorf(http.StatusServiceUnavailable, "could not read the job: %v", err)
-		e.retryAfter = 5
-		e.write(w)
+		e := httpjson.Errorf(http.StatusServiceUnavailable, "could not read the job: %v", err)
+		e.RetryAfter = 5
+		e.Write(w)
 		return
 	}
 	switch {
 	case res == nil && queued:
 		w.Header().Set("Retry-After", "1")
-		writeJSON(w, http.StatusAccepted, map[string]any{"job": id, "status": "queued"})
+		httpjson.Write(w, http.StatusAccepted, map[string]any{"job": id, "status": "queued"})
 		return
 	case res == nil:
-		writeError(w, http.StatusNotFound, "no job "+strconv.Quote(id)+" (results are kept for a limited time)")
+		httpjson.WriteError(w, http.StatusNotFound, "no job "+strconv.Quote(id)+" (results are kept for a limited time)")
 		return
 	}
 	w.Header().Set("X-Redisgrade-Worker", res.Worker)
@@ -662,15 +640,15 @@ func (s *Server) handleJob(w http.ResponseWriter, r *http.Request) {
 		}
 		format, write, herr := lookupFormat(fmtName)
 		if herr != nil {
-			herr.write(w)
+			herr.Write(w)
 			return
 		}
 		writeReport(w, format, write, res.Report)
 	case queue.StatusRejected:
 		// 422 whatever the cause: a 404 would read as "no such job".
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"job": id, "status": res.Status, "error": res.Error})
+		httpjson.Write(w, http.StatusUnprocessableEntity, map[string]any{"job": id, "status": res.Status, "error": res.Error})
 	default:
-		writeJSON(w, http.StatusInternalServerError, map[string]any{"job": id, "status": res.Status, "error": res.Error})
+		httpjson.Write(w, http.StatusInternalServerError, map[string]any{"job": id, "status": res.Status, "error": res.Error})
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/redisgrade/redisgrade/internal/httpjson"
 	"github.com/redisgrade/redisgrade/queue"
 	"github.com/redisgrade/redisgrade/submissions"
 )
@@ -18,7 +19,7 @@ const maxFieldBytes = 1024 // a multipart field that is not a file
 
 // readRequest reads a POST /v1/grade body: JSON or multipart. The body is
 // bounded by maxBody, loose files by maxFiles.
-func readRequest(w http.ResponseWriter, r *http.Request, maxBody int64, maxFiles int) (*queue.Job, *httpError) {
+func readRequest(w http.ResponseWriter, r *http.Request, maxBody int64, maxFiles int) (*queue.Job, *httpjson.Error) {
 	if r.ContentLength > maxBody {
 		return nil, tooLarge(maxBody)
 	}
@@ -28,14 +29,14 @@ func readRequest(w http.ResponseWriter, r *http.Request, maxBody int64, maxFiles
 		mediaType = ""
 	}
 	var job *queue.Job
-	var herr *httpError
+	var herr *httpjson.Error
 	switch mediaType {
 	case "application/json":
 		job, herr = readJSON(r, maxBody)
 	case "multipart/form-data":
 		job, herr = readMultipart(r, maxBody, maxFiles)
 	default:
-		return nil, errorf(http.StatusUnsupportedMediaType,
+		return nil, httpjson.Errorf(http.StatusUnsupportedMediaType,
 			"Content-Type %q is not accepted: send application/json ({\"exercise\": ..., \"files\": {...}}) or multipart/form-data", r.Header.Get("Content-Type"))
 	}
 	if herr != nil {
@@ -47,10 +48,10 @@ func readRequest(w http.ResponseWriter, r *http.Request, maxBody int64, maxFiles
 	return job, nil
 }
 
-func checkName(what, name string) *httpError { return fromJob(queue.CheckName(what, name)) }
+func checkName(what, name string) *httpjson.Error { return fromJob(queue.CheckName(what, name)) }
 
-func tooLarge(maxBody int64) *httpError {
-	return errorf(http.StatusRequestEntityTooLarge, "the request body is over the limit of %s", sizeText(maxBody))
+func tooLarge(maxBody int64) *httpjson.Error {
+	return httpjson.Errorf(http.StatusRequestEntityTooLarge, "the request body is over the limit of %s", sizeText(maxBody))
 }
 
 func sizeText(n int64) string {
@@ -61,12 +62,12 @@ func sizeText(n int64) string {
 }
 
 // bodyError turns an error reading the body into 413 or 400.
-func bodyError(err error, maxBody int64, what string) *httpError {
+func bodyError(err error, maxBody int64, what string) *httpjson.Error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return tooLarge(maxBody)
 	}
-	return errorf(http.StatusBadRequest, "%s: %v", what, err)
+	return httpjson.Errorf(http.StatusBadRequest, "%s: %v", what, err)
 }
 
 // GradeRequest is the JSON body of POST /v1/grade (the load test sends it too).
@@ -76,13 +77,13 @@ type GradeRequest struct {
 	Files    map[string]string `json:"files"`
 }
 
-func readJSON(r *http.Request, maxBody int64) (*queue.Job, *httpError) {
+func readJSON(r *http.Request, maxBody int64) (*queue.Job, *httpjson.Error) {
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	var req GradeRequest
 	if err := dec.Decode(&req); err != nil {
 		if strings.HasPrefix(err.Error(), "json: unknown field") {
-			return nil, errorf(http.StatusBadRequest, "malformed JSON body: %s (known: exercise, name, files)", strings.TrimPrefix(err.Error(), "json: "))
+			return nil, httpjson.Errorf(http.StatusBadRequest, "malformed JSON body: %s (known: exercise, name, files)", strings.TrimPrefix(err.Error(), "json: "))
 		}
 		return nil, bodyError(err, maxBody, "malformed JSON body")
 	}
@@ -90,11 +91,11 @@ func readJSON(r *http.Request, maxBody int64) (*queue.Job, *httpError) {
 		if err != nil {
 			return nil, bodyError(err, maxBody, "malformed JSON body")
 		}
-		return nil, errorf(http.StatusBadRequest, "malformed JSON body: more than one JSON value")
+		return nil, httpjson.Errorf(http.StatusBadRequest, "malformed JSON body: more than one JSON value")
 	}
 	job := &queue.Job{Exercise: req.Exercise, Name: req.Name}
 	if req.Files == nil {
-		return nil, errorf(http.StatusBadRequest, `the JSON body needs "files": {"step1.redis": "...", ...}`)
+		return nil, httpjson.Errorf(http.StatusBadRequest, `the JSON body needs "files": {"step1.redis": "...", ...}`)
 	}
 	job.Files = make(map[string][]byte, len(req.Files))
 	for name, text := range req.Files {
@@ -103,10 +104,10 @@ func readJSON(r *http.Request, maxBody int64) (*queue.Job, *httpError) {
 	return job, nil
 }
 
-func readMultipart(r *http.Request, maxBody int64, maxFiles int) (*queue.Job, *httpError) {
+func readMultipart(r *http.Request, maxBody int64, maxFiles int) (*queue.Job, *httpjson.Error) {
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return nil, errorf(http.StatusBadRequest, "malformed multipart body: %v", err)
+		return nil, httpjson.Errorf(http.StatusBadRequest, "malformed multipart body: %v", err)
 	}
 	job := &queue.Job{Files: map[string][]byte{}}
 	seen := map[string]bool{}
@@ -119,7 +120,7 @@ func readMultipart(r *http.Request, maxBody int64, maxFiles int) (*queue.Job, *h
 			return nil, bodyError(err, maxBody, "malformed multipart body")
 		}
 		if parts >= maxFiles+3 {
-			return nil, errorf(http.StatusBadRequest, "too many parts in the form (at most %d files)", maxFiles)
+			return nil, httpjson.Errorf(http.StatusBadRequest, "too many parts in the form (at most %d files)", maxFiles)
 		}
 		field := part.FormName()
 		// The raw file name: Part.FileName would strip a path and hide
@@ -127,23 +128,23 @@ func readMultipart(r *http.Request, maxBody int64, maxFiles int) (*queue.Job, *h
 		_, params, _ := mime.ParseMediaType(part.Header.Get("Content-Disposition"))
 		fileName, isFile := params["filename"]
 		if field == "" {
-			return nil, errorf(http.StatusBadRequest, "malformed multipart body: a part has no form field name")
+			return nil, httpjson.Errorf(http.StatusBadRequest, "malformed multipart body: a part has no form field name")
 		}
 		if seen[field] && field != "files" && field != "file" {
-			return nil, errorf(http.StatusBadRequest, "form field %q is given twice", field)
+			return nil, httpjson.Errorf(http.StatusBadRequest, "form field %q is given twice", field)
 		}
 		seen[field] = true
 		switch field {
 		case "exercise", "name":
 			if isFile {
-				return nil, errorf(http.StatusBadRequest, "form field %q must be a plain value, not a file", field)
+				return nil, httpjson.Errorf(http.StatusBadRequest, "form field %q must be a plain value, not a file", field)
 			}
 			data, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
 			if err != nil {
 				return nil, bodyError(err, maxBody, "malformed multipart body")
 			}
 			if len(data) > maxFieldBytes {
-				return nil, errorf(http.StatusBadRequest, "form field %q is over %d bytes", field, maxFieldBytes)
+				return nil, httpjson.Errorf(http.StatusBadRequest, "form field %q is over %d bytes", field, maxFieldBytes)
 			}
 			if field == "exercise" {
 				job.Exercise = strings.TrimSpace(string(data))
@@ -164,7 +165,7 @@ func readMultipart(r *http.Request, maxBody int64, maxFiles int) (*queue.Job, *h
 			name := field
 			if field == "files" || field == "file" {
 				if !isFile || fileName == "" {
-					return nil, errorf(http.StatusBadRequest, "form field %q must be a file upload with a file name", field)
+					return nil, httpjson.Errorf(http.StatusBadRequest, "form field %q must be a file upload with a file name", field)
 				}
 				name = fileName
 			}
@@ -172,10 +173,10 @@ func readMultipart(r *http.Request, maxBody int64, maxFiles int) (*queue.Job, *h
 				return nil, herr
 			}
 			if _, dup := job.Files[name]; dup {
-				return nil, errorf(http.StatusBadRequest, "file %q is given twice", name)
+				return nil, httpjson.Errorf(http.StatusBadRequest, "file %q is given twice", name)
 			}
 			if len(job.Files) >= maxFiles {
-				return nil, errorf(http.StatusBadRequest, "too many files (at most %d)", maxFiles)
+				return nil, httpjson.Errorf(http.StatusBadRequest, "too many files (at most %d)", maxFiles)
 			}
 			data, err := io.ReadAll(part)
 			if err != nil {
@@ -185,10 +186,10 @@ func readMultipart(r *http.Request, maxBody int64, maxFiles int) (*queue.Job, *h
 		}
 	}
 	if job.Archive != nil && len(job.Files) > 0 {
-		return nil, errorf(http.StatusBadRequest, "send either one archive in field \"submission\" or loose files, not both")
+		return nil, httpjson.Errorf(http.StatusBadRequest, "send either one archive in field \"submission\" or loose files, not both")
 	}
 	if job.Archive == nil && len(job.Files) == 0 {
-		return nil, errorf(http.StatusBadRequest, "no submission: send an archive in field \"submission\" or the files themselves (one field per file, named by its file name)")
+		return nil, httpjson.Errorf(http.StatusBadRequest, "no submission: send an archive in field \"submission\" or the files themselves (one field per file, named by its file name)")
 	}
 	if job.Archive != nil {
 		job.Files = nil
@@ -199,7 +200,7 @@ func readMultipart(r *http.Request, maxBody int64, maxFiles int) (*queue.Job, *h
 // archiveName picks the name an uploaded archive is saved under: the
 // uploaded name when it is plain and says .zip/.tar.gz/.tgz, else one
 // guessed from the content's magic bytes.
-func archiveName(uploaded string, data []byte) (string, *httpError) {
+func archiveName(uploaded string, data []byte) (string, *httpjson.Error) {
 	if uploaded != "" {
 		if herr := checkName("archive name", uploaded); herr != nil {
 			return "", herr
@@ -214,5 +215,5 @@ func archiveName(uploaded string, data []byte) (string, *httpError) {
 	case bytes.HasPrefix(data, []byte{0x1f, 0x8b}):
 		return queue.DefaultSubmissionName + ".tar.gz", nil
 	}
-	return "", errorf(http.StatusBadRequest, "malformed archive: the \"submission\" file is neither a .zip nor a .tar.gz")
+	return "", httpjson.Errorf(http.StatusBadRequest, "malformed archive: the \"submission\" file is neither a .zip nor a .tar.gz")
 }
