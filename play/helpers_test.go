@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/redisgrade/redisgrade/internal/admission"
 	"github.com/redisgrade/redisgrade/internal/redistest"
 
 	"github.com/redisgrade/redisgrade/exercises"
@@ -35,7 +36,7 @@ func startPlay(t testing.TB, ws *workspace.Workspace, start string) *httptest.Se
 	t.Helper()
 	eng := redistest.ProcessEngine(t)
 	pool := grader.NewPool(grader.PoolConfig{Engine: eng, Jobs: 1})
-	h, err := New(Config{Pool: pool, Engine: eng, Workspace: ws, Start: start, Token: testToken})
+	h, err := New(Config{Door: admission.New(admission.Config{Pool: pool, Jobs: 1}), Engine: eng, Workspace: ws, Start: start, Token: testToken})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
+	"github.com/redisgrade/redisgrade/internal/admission"
 	"github.com/redisgrade/redisgrade/report"
 	"github.com/redisgrade/redisgrade/workspace"
 )
@@ -189,6 +190,15 @@ func TestGradeInTheBrowser(t *testing.T) {
 		filesBody(t, map[string]string{"step1.redis": info.Steps[0].Starter})), 200)
 	if strings.Join(res.Untouched, " ") != "step1.redis" || res.Report.Score != 0 {
 		t.Errorf("starter only: untouched %q, score %v", res.Untouched, res.Report.Score)
+	}
+
+	// Outside a workspace the files posted are graded in memory: nothing is
+	// written to disk, so a temporary folder that cannot be written to
+	// changes nothing.
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "not-there"))
+	res = decode[result](t, call(t, ts, "POST", "/play/api/exercises/lua-atomicity/grade", filesBody(t, exampleFiles(t, "correct"))), 200)
+	if res.Report.Score != 4 {
+		t.Errorf("graded with no temporary folder: %v/4", res.Report.Score)
 	}
 
 	// A student's value that would reorder or colour the text is shown
@@ -481,12 +491,12 @@ func (brokenEngine) Start(context.Context) (engine.Server, error) {
 func TestGraderFailureIsNotTheStudents(t *testing.T) {
 	pool := grader.NewPool(grader.PoolConfig{Engine: brokenEngine{}, Jobs: 1})
 	defer pool.Close()
-	h, err := New(Config{Pool: pool, Engine: brokenEngine{}, Token: testToken})
+	h, err := New(Config{Door: admission.New(admission.Config{Pool: pool, Jobs: 1}), Engine: brokenEngine{}, Token: testToken})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := httptestRecorder(h, "POST", "/play/api/exercises/lua-atomicity/grade", filesBody(t, exampleFiles(t, "correct")))
-	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "the grader could not grade (not your code's fault)") ||
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "the grader could not grade this submission (not the student's fault)") ||
 		!strings.Contains(rec.Body.String(), "redis-server: no such file or directory") {
 		t.Errorf("grade: %d %s", rec.Code, rec.Body)
 	}

@@ -17,7 +17,8 @@ func (h *Handler) handleZip(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	req, ok := readFiles(w, r, ex)
+	req, release, ok := h.readFiles(w, r, ex, false)
+	defer release()
 	if !ok {
 		return
 	}

@@ -192,7 +192,7 @@ func TestQueueMode(t *testing.T) {
 			t.Errorf("GET job %q: %s", id, r)
 		}
 	}
-	if r := do(t, http.MethodGet, ts.URL+"/healthz", "", "", nil); r.status != 200 || r.json(t)["queue"] != q.Stream() {
+	if r := do(t, http.MethodGet, ts.URL+"/healthz", "", "", nil); r.status != 200 || len(r.json(t)) != 1 {
 		t.Errorf("healthz: %s", r)
 	}
 
@@ -223,5 +223,30 @@ func TestQueueDown(t *testing.T) {
 	}
 	if r := do(t, http.MethodGet, ts.URL+"/healthz", "", "", nil); r.status != http.StatusServiceUnavailable {
 		t.Errorf("healthz: %s", r)
+	}
+}
+
+// TestHealthRevealsNoAddress: /healthz needs no token, so when the queue's
+// Redis does not answer it says so and no more: not the queue's address,
+// which the log gets.
+func TestHealthRevealsNoAddress(t *testing.T) {
+	q, err := queue.Open("redis://:hunter2@127.0.0.1:1/0", queue.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	var logs redistest.Buffer
+	ts := startServer(t, Config{Queue: q, Log: log.New(&logs, "", 0)})
+	r := do(t, http.MethodGet, ts.URL+"/healthz", "", "", nil)
+	if r.status != http.StatusServiceUnavailable || r.json(t)["status"] != "queue unreachable" {
+		t.Fatalf("healthz with no queue: %s", r)
+	}
+	for _, secret := range []string{"127.0.0.1", ":1", "hunter2", "redisgrade:jobs"} {
+		if strings.Contains(string(r.body), secret) {
+			t.Errorf("healthz tells the world %q: %s", secret, r.body)
+		}
+	}
+	if !strings.Contains(logs.String(), "127.0.0.1:1") {
+		t.Errorf("the log does not get the queue's error: %q", logs.String())
 	}
 }

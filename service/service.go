@@ -18,18 +18,16 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"math"
 	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
+	"github.com/redisgrade/redisgrade/internal/admission"
 	"github.com/redisgrade/redisgrade/internal/httpjson"
 	"github.com/redisgrade/redisgrade/play"
 	"github.com/redisgrade/redisgrade/queue"
@@ -39,14 +37,12 @@ import (
 
 // Defaults for Config.
 const (
-	DefaultMaxBody        = 8 << 20               // bytes in one request body
-	DefaultMaxFiles       = queue.DefaultMaxFiles // loose files in one request
-	DefaultRequestTimeout = 2 * time.Minute
-	DefaultUploadTimeout  = 30 * time.Second
+	DefaultMaxBody        = admission.DefaultMaxBody // bytes in one request body
+	DefaultMaxFiles       = queue.DefaultMaxFiles    // loose files in one request
+	DefaultRequestTimeout = admission.DefaultRequestTimeout
+	DefaultUploadTimeout  = admission.DefaultUploadTimeout
 	// readHeaderTimeout bounds a request's headers; UploadTimeout then bounds its body.
 	readHeaderTimeout = 10 * time.Second
-	// waitFactor sizes the wait queue: 4 requests waiting per grader.
-	waitFactor = 4
 )
 
 // Config configures a Server. Engine is required unless Queue is set.
@@ -89,20 +85,15 @@ type Config struct {
 // Server is the HTTP API. It is an http.Handler; Serve runs it on a
 // listener with a graceful shutdown.
 type Server struct {
-	cfg   Config
-	pool  *grader.Pool
-	admit chan struct{} // a token per admitted grading request: running or waiting
-	// uploading counts the request bodies being received.
-	uploading atomic.Int64
-	// received counts the bytes of the bodies of the requests in flight.
-	received atomic.Int64
-	mux      *http.ServeMux
-	token    [sha256.Size]byte
-	shipped  []string
+	cfg  Config
+	pool *grader.Pool
+	// door admits every grading request, of /v1/grade and of the page.
+	door    *admission.Door
+	mux     *http.ServeMux
+	token   [sha256.Size]byte
+	shipped []string
 	// page is the play page at / (redisgrade play's), under the same token.
 	page http.Handler
-	// avgNanos is a moving average of grading times, for Retry-After.
-	avgNanos atomic.Int64
 
 	// testHookGrading runs when a request got a grader, before it grades.
 	testHookGrading func(context.Context)
@@ -113,46 +104,43 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Queue == nil && cfg.Engine == nil {
 		return nil, errors.New("service: an engine or a queue is needed")
 	}
-	if cfg.Jobs <= 0 {
-		cfg.Jobs = grader.DefaultJobs()
-	}
-	if cfg.MaxWaiting <= 0 {
-		cfg.MaxWaiting = waitFactor * cfg.Jobs
-	}
-	if cfg.MaxBody <= 0 {
-		cfg.MaxBody = DefaultMaxBody
-	}
 	if cfg.MaxFiles <= 0 {
 		cfg.MaxFiles = DefaultMaxFiles
-	}
-	if cfg.RequestTimeout <= 0 {
-		cfg.RequestTimeout = DefaultRequestTimeout
-	}
-	if cfg.UploadTimeout <= 0 {
-		cfg.UploadTimeout = DefaultUploadTimeout
-	}
-	if cfg.MaxReceiving <= 0 {
-		cfg.MaxReceiving = 2 * int64(cfg.Jobs+cfg.MaxWaiting) * cfg.MaxBody
 	}
 	if cfg.Log == nil {
 		cfg.Log = log.New(io.Discard, "", 0)
 	}
 	s := &Server{
 		cfg:     cfg,
-		admit:   make(chan struct{}, cfg.Jobs+cfg.MaxWaiting),
 		mux:     http.NewServeMux(),
 		token:   sha256.Sum256([]byte(cfg.Token)),
 		shipped: exercises.Shipped(),
 	}
-	if cfg.Queue == nil {
-		s.pool = grader.NewPool(grader.PoolConfig{Engine: cfg.Engine, Jobs: cfg.Jobs})
+	jobs := cfg.Jobs
+	if jobs <= 0 {
+		jobs = grader.DefaultJobs()
 	}
-	page, err := play.New(play.Config{Pool: s.pool, Engine: cfg.Engine, Grade: cfg.Grade, Log: cfg.Log})
+	if cfg.Queue == nil {
+		s.pool = grader.NewPool(grader.PoolConfig{Engine: cfg.Engine, Jobs: jobs})
+	}
+	s.door = admission.New(admission.Config{
+		Pool: s.pool, Jobs: jobs, MaxWaiting: cfg.MaxWaiting, MaxBody: cfg.MaxBody, MaxReceiving: cfg.MaxReceiving,
+		UploadTimeout: cfg.UploadTimeout, RequestTimeout: cfg.RequestTimeout, Grade: cfg.Grade, Log: cfg.Log,
+		OnGrading: func(ctx context.Context) {
+			if s.testHookGrading != nil {
+				s.testHookGrading(ctx)
+			}
+		},
+	})
+	// The door's defaults are the server's.
+	dc := s.door.Config()
+	s.cfg.Jobs, s.cfg.MaxWaiting, s.cfg.MaxBody, s.cfg.MaxReceiving = dc.Jobs, dc.MaxWaiting, dc.MaxBody, dc.MaxReceiving
+	s.cfg.UploadTimeout, s.cfg.RequestTimeout = dc.UploadTimeout, dc.RequestTimeout
+	page, err := play.New(play.Config{Door: s.door, Engine: cfg.Engine, Log: cfg.Log})
 	if err != nil {
 		return nil, err
 	}
 	s.page = page
-	s.avgNanos.Store(int64(time.Second))
 	for pattern, handler := range s.routes() {
 		s.mux.HandleFunc(pattern, handler)
 	}
@@ -338,21 +326,22 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	body := map[string]any{"status": "ok"}
 	status := http.StatusOK
 	if s.pool != nil {
-		st := s.pool.Stats()
+		st := s.door.Stats()
 		body["engine"] = s.cfg.Engine.Kind()
-		body["grading"] = st.Busy
-		body["waiting"] = max(0, len(s.admit)-st.Busy)
-		body["uploading"] = s.uploading.Load()
+		body["grading"] = st.Grading
+		body["waiting"] = st.Waiting
+		body["uploading"] = st.Uploading
 		body["jobs"] = s.cfg.Jobs
 		body["max_waiting"] = s.cfg.MaxWaiting
 	} else {
-		body["queue"] = s.cfg.Queue.Stream()
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := s.cfg.Queue.Ping(ctx); err != nil {
+			// The error names the queue's address: the log gets it, the
+			// world (this route needs no token) does not.
+			s.cfg.Log.Printf("healthz: the queue does not answer: %v", err)
 			status = http.StatusServiceUnavailable
 			body["status"] = "queue unreachable"
-			body["error"] = err.Error()
 		}
 	}
 	httpjson.Write(w, status, body)
@@ -435,20 +424,18 @@ func writeReport(w http.ResponseWriter, format string, write report.Writer, rep 
 }
 
 func (s *Server) handleGrade(w http.ResponseWriter, r *http.Request) {
-	// A full grader refuses at once, before the body is read: a full queue
-	// costs nothing. The slot itself is taken only once the body is in, so
-	// a slow upload never holds one.
-	if s.pool != nil && len(s.admit) == cap(s.admit) {
-		s.busy().Write(w)
-		return
-	}
 	format, write, herr := lookupFormat(r.URL.Query().Get("format"))
 	if herr != nil {
 		herr.Write(w)
 		return
 	}
-	job, held, herr := s.receive(w, r)
-	defer s.received.Add(-held) // the job's bytes are held until the request ends
+	var job *queue.Job
+	release, herr := s.door.ReceiveGrading(w, r, func(body io.Reader) *httpjson.Error {
+		var herr *httpjson.Error
+		job, herr = readRequest(r, body, s.cfg.MaxFiles)
+		return herr
+	})
+	defer release() // the job's bytes are held until the request ends
 	if herr != nil {
 		herr.Write(w)
 		return
@@ -464,127 +451,18 @@ func (s *Server) handleGrade(w http.ResponseWriter, r *http.Request) {
 		herr.Write(w)
 		return
 	}
-
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
-	defer cancel()
 	if s.cfg.Queue != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+		defer cancel()
 		s.enqueue(ctx, w, job)
 		return
 	}
-	select {
-	case s.admit <- struct{}{}:
-		defer func() { <-s.admit }()
-	default:
-		s.busy().Write(w)
+	rep, herr := s.door.Grade(r.Context(), ex, sub)
+	if herr != nil {
+		herr.Write(w)
 		return
 	}
-	began := time.Now()
-	rep, err := s.grade(ctx, ex, sub)
-	if err != nil {
-		s.gradeError(ctx, r, err).Write(w)
-		return
-	}
-	s.observe(time.Since(began))
 	writeReport(w, format, write, rep)
-}
-
-func (s *Server) busy() *httpjson.Error {
-	e := httpjson.Errorf(http.StatusTooManyRequests, "the grader is busy: %d gradings running and %d waiting; try again later", s.cfg.Jobs, s.cfg.MaxWaiting)
-	e.RetryAfter = s.retryAfter()
-	return e
-}
-
-// receive reads the request's body within the upload timeout, counted from
-// the end of its headers: a client that sends a byte now and then is cut off
-// at the same time as one that sends nothing.
-//
-// It returns the bytes received, which count against MaxReceiving until the
-// caller gives them back.
-func (s *Server) receive(w http.ResponseWriter, r *http.Request) (*queue.Job, int64, *httpjson.Error) {
-	body := &uploadBody{ReadCloser: r.Body, received: &s.received, max: s.cfg.MaxReceiving}
-	// No body: net/http is already reading ahead for the next request, and a
-	// deadline would end that read and cancel this request.
-	if r.Body != http.NoBody {
-		if err := http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.cfg.UploadTimeout)); err != nil {
-			return nil, 0, httpjson.Errorf(http.StatusInternalServerError, "bound the upload time: %v", err)
-		}
-		r.Body = body
-		s.uploading.Add(1)
-		defer s.uploading.Add(-1)
-	}
-	job, herr := readRequest(w, r, s.cfg.MaxBody, s.cfg.MaxFiles)
-	switch {
-	case body.timedOut:
-		return nil, body.n, httpjson.Errorf(http.StatusRequestTimeout, "the request body did not arrive within the upload limit of %s (%d bytes came); send it in one go", s.cfg.UploadTimeout, body.n)
-	case body.over:
-		e := httpjson.Errorf(http.StatusServiceUnavailable, "the server is receiving too many uploads at once (at most %s held); try again later", sizeText(s.cfg.MaxReceiving))
-		e.RetryAfter = 5
-		return nil, body.n, e
-	}
-	return job, body.n, herr
-}
-
-// errReceivingFull ends a body's read when the server holds MaxReceiving.
-var errReceivingFull = errors.New("the server holds too many request bodies")
-
-// uploadBody counts a body's bytes against the server's total, and notes a
-// read that hit the deadline or the total, however the JSON or multipart
-// reader above it words the error.
-type uploadBody struct {
-	io.ReadCloser
-	received *atomic.Int64
-	max      int64
-	n        int64
-	timedOut bool
-	over     bool
-}
-
-func (b *uploadBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	b.n += int64(n)
-	if b.received.Add(int64(n)) > b.max {
-		b.over = true
-		return n, errReceivingFull
-	}
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		b.timedOut = true
-	}
-	return n, err
-}
-
-// grade waits for one of the pool's graders, then grades on it.
-func (s *Server) grade(ctx context.Context, ex *exercises.Exercise, sub *submissions.Submission) (*report.Report, error) {
-	lease, err := s.pool.Acquire(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer lease.Release()
-	if s.testHookGrading != nil {
-		s.testHookGrading(ctx)
-	}
-	return lease.Grade(ctx, ex, sub, s.cfg.Grade)
-}
-
-// gradeError turns a grading's error into a response. None of them is the
-// student's fault.
-func (s *Server) gradeError(ctx context.Context, r *http.Request, err error) *httpjson.Error {
-	switch {
-	case r.Context().Err() != nil:
-		// The client went away: nobody reads this.
-		return httpjson.Errorf(http.StatusServiceUnavailable, "the request was cancelled")
-	case ctx.Err() != nil:
-		e := httpjson.Errorf(http.StatusServiceUnavailable, "not graded within the request's %s; try again later", s.cfg.RequestTimeout)
-		e.RetryAfter = s.retryAfter()
-		return e
-	case grader.IsInfra(err) || errors.Is(err, grader.ErrPoolClosed):
-		s.cfg.Log.Printf("grader: %v", err)
-		e := httpjson.Errorf(http.StatusServiceUnavailable, "the grader could not grade this submission (not your fault): %v", err)
-		e.RetryAfter = 5
-		return e
-	default:
-		s.cfg.Log.Printf("grader: %v", err)
-		return httpjson.Errorf(http.StatusInternalServerError, "could not grade: %v", err)
-	}
 }
 
 func (s *Server) enqueue(ctx context.Context, w http.ResponseWriter, job *queue.Job) {
@@ -650,23 +528,4 @@ func (s *Server) handleJob(w http.ResponseWriter, r *http.Request) {
 	default:
 		httpjson.Write(w, http.StatusInternalServerError, map[string]any{"job": id, "status": res.Status, "error": res.Error})
 	}
-}
-
-// observe folds one grading's time into the moving average.
-func (s *Server) observe(d time.Duration) {
-	for {
-		old := s.avgNanos.Load()
-		next := old + (int64(d)-old)/8
-		if s.avgNanos.CompareAndSwap(old, next) {
-			return
-		}
-	}
-}
-
-// retryAfter estimates in seconds when a grader will be free: the queue
-// ahead divided among the graders, at the average grading time.
-func (s *Server) retryAfter() int {
-	ahead := float64(len(s.admit)) / float64(s.cfg.Jobs)
-	secs := math.Ceil(ahead * time.Duration(s.avgNanos.Load()).Seconds())
-	return int(min(max(secs, 1), 300))
 }

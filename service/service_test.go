@@ -385,7 +385,7 @@ func TestBusy(t *testing.T) {
 	go func() { results <- gradeJSON(t, ts, "", good) }()
 	g.waitEntered(t) // grading
 	go func() { results <- gradeJSON(t, ts, "", good) }()
-	redistest.Eventually(t, 10*time.Second, "the second request waits", func() bool { return len(srv.admit) == 2 })
+	redistest.Eventually(t, 10*time.Second, "the second request waits", func() bool { return srv.admitted() == 2 })
 
 	r := gradeJSON(t, ts, "", good)
 	if r.status != http.StatusTooManyRequests {
@@ -403,7 +403,7 @@ func TestBusy(t *testing.T) {
 			t.Errorf("score %g", got)
 		}
 	}
-	if n := len(srv.admit); n != 0 {
+	if n := srv.admitted(); n != 0 {
 		t.Errorf("%d admission tokens still held", n)
 	}
 }
@@ -534,7 +534,7 @@ func TestInfraErrorReplacesSession(t *testing.T) {
 	if r.status != http.StatusServiceUnavailable {
 		t.Fatalf("with no server: %s", r)
 	}
-	if msg := r.json(t)["error"].(string); !strings.Contains(msg, "not your fault") || !strings.Contains(msg, "flaky engine") {
+	if msg := r.json(t)["error"].(string); !strings.Contains(msg, "not the student's fault") || !strings.Contains(msg, "flaky engine") {
 		t.Errorf("503 message: %s", msg)
 	}
 	if r.header.Get("Retry-After") == "" {

@@ -3,10 +3,9 @@ package service
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"strings"
 
@@ -17,14 +16,10 @@ import (
 
 const maxFieldBytes = 1024 // a multipart field that is not a file
 
-// readRequest reads a POST /v1/grade body: JSON or multipart. The body is
-// bounded by maxBody, loose files by maxFiles.
-func readRequest(w http.ResponseWriter, r *http.Request, maxBody int64, maxFiles int) (*queue.Job, *httpjson.Error) {
-	if r.ContentLength > maxBody {
-		return nil, tooLarge(maxBody)
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+// readRequest reads a POST /v1/grade body, given bounded by the admission
+// door: JSON or multipart. Loose files are bounded by maxFiles.
+func readRequest(r *http.Request, body io.Reader, maxFiles int) (*queue.Job, *httpjson.Error) {
+	mediaType, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil {
 		mediaType = ""
 	}
@@ -32,9 +27,12 @@ func readRequest(w http.ResponseWriter, r *http.Request, maxBody int64, maxFiles
 	var herr *httpjson.Error
 	switch mediaType {
 	case "application/json":
-		job, herr = readJSON(r, maxBody)
+		job, herr = readJSON(body)
 	case "multipart/form-data":
-		job, herr = readMultipart(r, maxBody, maxFiles)
+		if params["boundary"] == "" {
+			return nil, httpjson.Errorf(http.StatusBadRequest, "malformed multipart body: no boundary in its Content-Type")
+		}
+		job, herr = readMultipart(multipart.NewReader(body, params["boundary"]), maxFiles)
 	default:
 		return nil, httpjson.Errorf(http.StatusUnsupportedMediaType,
 			"Content-Type %q is not accepted: send application/json ({\"exercise\": ..., \"files\": {...}}) or multipart/form-data", r.Header.Get("Content-Type"))
@@ -50,23 +48,9 @@ func readRequest(w http.ResponseWriter, r *http.Request, maxBody int64, maxFiles
 
 func checkName(what, name string) *httpjson.Error { return fromJob(queue.CheckName(what, name)) }
 
-func tooLarge(maxBody int64) *httpjson.Error {
-	return httpjson.Errorf(http.StatusRequestEntityTooLarge, "the request body is over the limit of %s", sizeText(maxBody))
-}
-
-func sizeText(n int64) string {
-	if n >= 1<<20 && n%(1<<20) == 0 {
-		return fmt.Sprintf("%d MiB", n>>20)
-	}
-	return fmt.Sprintf("%d bytes", n)
-}
-
-// bodyError turns an error reading the body into 413 or 400.
-func bodyError(err error, maxBody int64, what string) *httpjson.Error {
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return tooLarge(maxBody)
-	}
+// bodyError is an error reading the body (the door answers a body over
+// its limits with its own status).
+func bodyError(err error, what string) *httpjson.Error {
 	return httpjson.Errorf(http.StatusBadRequest, "%s: %v", what, err)
 }
 
@@ -77,19 +61,19 @@ type GradeRequest struct {
 	Files    map[string]string `json:"files"`
 }
 
-func readJSON(r *http.Request, maxBody int64) (*queue.Job, *httpjson.Error) {
-	dec := json.NewDecoder(r.Body)
+func readJSON(body io.Reader) (*queue.Job, *httpjson.Error) {
+	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	var req GradeRequest
 	if err := dec.Decode(&req); err != nil {
 		if strings.HasPrefix(err.Error(), "json: unknown field") {
 			return nil, httpjson.Errorf(http.StatusBadRequest, "malformed JSON body: %s (known: exercise, name, files)", strings.TrimPrefix(err.Error(), "json: "))
 		}
-		return nil, bodyError(err, maxBody, "malformed JSON body")
+		return nil, bodyError(err, "malformed JSON body")
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		if err != nil {
-			return nil, bodyError(err, maxBody, "malformed JSON body")
+			return nil, bodyError(err, "malformed JSON body")
 		}
 		return nil, httpjson.Errorf(http.StatusBadRequest, "malformed JSON body: more than one JSON value")
 	}
@@ -104,11 +88,7 @@ func readJSON(r *http.Request, maxBody int64) (*queue.Job, *httpjson.Error) {
 	return job, nil
 }
 
-func readMultipart(r *http.Request, maxBody int64, maxFiles int) (*queue.Job, *httpjson.Error) {
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return nil, httpjson.Errorf(http.StatusBadRequest, "malformed multipart body: %v", err)
-	}
+func readMultipart(mr *multipart.Reader, maxFiles int) (*queue.Job, *httpjson.Error) {
 	job := &queue.Job{Files: map[string][]byte{}}
 	seen := map[string]bool{}
 	for parts := 0; ; parts++ {
@@ -117,7 +97,7 @@ func readMultipart(r *http.Request, maxBody int64, maxFiles int) (*queue.Job, *h
 			break
 		}
 		if err != nil {
-			return nil, bodyError(err, maxBody, "malformed multipart body")
+			return nil, bodyError(err, "malformed multipart body")
 		}
 		if parts >= maxFiles+3 {
 			return nil, httpjson.Errorf(http.StatusBadRequest, "too many parts in the form (at most %d files)", maxFiles)
@@ -141,7 +121,7 @@ func readMultipart(r *http.Request, maxBody int64, maxFiles int) (*queue.Job, *h
 			}
 			data, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
 			if err != nil {
-				return nil, bodyError(err, maxBody, "malformed multipart body")
+				return nil, bodyError(err, "malformed multipart body")
 			}
 			if len(data) > maxFieldBytes {
 				return nil, httpjson.Errorf(http.StatusBadRequest, "form field %q is over %d bytes", field, maxFieldBytes)
@@ -154,7 +134,7 @@ func readMultipart(r *http.Request, maxBody int64, maxFiles int) (*queue.Job, *h
 		case "submission":
 			data, err := io.ReadAll(part)
 			if err != nil {
-				return nil, bodyError(err, maxBody, "malformed multipart body")
+				return nil, bodyError(err, "malformed multipart body")
 			}
 			name, herr := archiveName(fileName, data)
 			if herr != nil {
@@ -180,7 +160,7 @@ func readMultipart(r *http.Request, maxBody int64, maxFiles int) (*queue.Job, *h
 			}
 			data, err := io.ReadAll(part)
 			if err != nil {
-				return nil, bodyError(err, maxBody, "malformed multipart body")
+				return nil, bodyError(err, "malformed multipart body")
 			}
 			job.Files[name] = data
 		}

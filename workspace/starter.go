@@ -2,11 +2,11 @@ package workspace
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/internal/regularfile"
 	"github.com/redisgrade/redisgrade/submissions"
 )
 
@@ -74,11 +74,13 @@ func Readme(ex *exercises.Exercise) string {
 // and blank space: the student has not started it. A missing or unreadable
 // file is not "untouched": the grader says what is wrong with it.
 func Untouched(dir string, s *exercises.Step) bool {
-	data, err := os.ReadFile(filepath.Join(dir, s.File))
-	if err != nil || len(data) > submissions.MaxFileSize {
-		return false
-	}
-	text := string(data)
+	data, err := regularfile.ReadNoFollow(filepath.Join(dir, s.File), submissions.MaxFileSize)
+	return err == nil && UntouchedText(s, string(data))
+}
+
+// UntouchedText reports whether text, a step's file, holds nothing but
+// comments and blank space.
+func UntouchedText(s *exercises.Step, text string) bool {
 	if s.IsScript() {
 		return luaOnlyComments(text)
 	}

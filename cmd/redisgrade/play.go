@@ -17,6 +17,7 @@ import (
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
+	"github.com/redisgrade/redisgrade/internal/admission"
 	"github.com/redisgrade/redisgrade/play"
 	"github.com/redisgrade/redisgrade/workspace"
 )
@@ -89,7 +90,9 @@ func runPlay(cmd *cobra.Command, f studentFlags, args []string, addr string, noO
 	}
 	pool := grader.NewPool(grader.PoolConfig{Engine: eng, Jobs: 1})
 	defer pool.Close()
-	cfg.Pool, cfg.Engine = pool, eng
+	// Check goes through the same door as serve's gradings: its bounds and
+	// time limits are serve's defaults.
+	cfg.Door, cfg.Engine = admission.New(admission.Config{Pool: pool, Jobs: 1}), eng
 	token, err := newToken()
 	if err != nil {
 		return &exitError{code: exitInfra, err: err}
