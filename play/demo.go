@@ -10,6 +10,7 @@ import (
 
 	"github.com/redisgrade/redisgrade/atomicity"
 	"github.com/redisgrade/redisgrade/internal/httpjson"
+	"github.com/redisgrade/redisgrade/internal/origin"
 	"github.com/redisgrade/redisgrade/workspace"
 )
 
@@ -48,6 +49,10 @@ type DemoEvent struct {
 func (h *Handler) handleDemo(w http.ResponseWriter, r *http.Request) {
 	ex, ok := h.exercise(w, r)
 	if !ok {
+		return
+	}
+	if herr := origin.RequireJSON(r); herr != nil {
+		herr.Write(w)
 		return
 	}
 	if !workspace.HasDemo(ex.ID) || h.cfg.Engine == nil {

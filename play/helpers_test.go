@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/redisgrade/redisgrade/internal/admission"
+	"github.com/redisgrade/redisgrade/internal/origin"
 	"github.com/redisgrade/redisgrade/internal/redistest"
 
 	"github.com/redisgrade/redisgrade/exercises"
@@ -36,7 +37,7 @@ func startPlay(t testing.TB, ws *workspace.Workspace, start string) *httptest.Se
 	t.Helper()
 	eng := redistest.ProcessEngine(t)
 	pool := grader.NewPool(grader.PoolConfig{Engine: eng, Jobs: 1})
-	h, err := New(Config{Door: admission.New(admission.Config{Pool: pool, Jobs: 1}), Engine: eng, Workspace: ws, Start: start, Token: testToken})
+	h, err := New(Config{Door: admission.New(admission.Config{Pool: pool, Jobs: 1}), Engine: eng, Workspace: ws, Start: start, Token: testToken, Guard: origin.New(false)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,6 +60,12 @@ func call(t testing.TB, ts *httptest.Server, method, path, body string) *http.Re
 		req, _ = http.NewRequest(method, ts.URL+path, stringsReader(body))
 	}
 	req.Header.Set("Authorization", "Bearer "+testToken)
+	switch method {
+	case http.MethodPost:
+		req.Header.Set("Content-Type", "application/json") // as the page sends them
+	case http.MethodPut:
+		req.Header.Set("Content-Type", "text/plain; charset=utf-8")
+	}
 	res, err := ts.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)

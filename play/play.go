@@ -36,6 +36,7 @@ import (
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/internal/admission"
 	"github.com/redisgrade/redisgrade/internal/httpjson"
+	"github.com/redisgrade/redisgrade/internal/origin"
 	"github.com/redisgrade/redisgrade/internal/regularfile"
 	"github.com/redisgrade/redisgrade/report"
 	"github.com/redisgrade/redisgrade/submissions"
@@ -73,6 +74,10 @@ type Config struct {
 	// Token, when set, is required on the API as "Authorization: Bearer".
 	// Leave it empty when a server in front checks it (serve).
 	Token string
+	// Guard, when set, refuses requests with another Host than this
+	// machine's names, and changes from another site's page. Leave it nil
+	// when a server in front checks them (serve).
+	Guard *origin.Guard
 	// Log gets the grader's errors; nil = none.
 	Log *log.Logger
 }
@@ -157,6 +162,12 @@ func Public(path string) bool { return path == "/" || strings.HasPrefix(path, "/
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if h.cfg.Guard != nil {
+		if herr := h.cfg.Guard.Check(r); herr != nil {
+			herr.Write(w)
+			return
+		}
+	}
 	if !Public(r.URL.Path) && !h.authorized(r) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="redisgrade"`)
 		httpjson.WriteError(w, http.StatusUnauthorized, "this page needs its token: open the address redisgrade printed, with ?token=...")
@@ -465,6 +476,10 @@ func maxFilesBody(ex *exercises.Exercise) int64 {
 // names outside the exercise's step files are refused. release gives the
 // bytes held back: call it when the request ends.
 func (h *Handler) readFiles(w http.ResponseWriter, r *http.Request, ex *exercises.Exercise, grading bool) (req *filesRequest, release func(), ok bool) {
+	if herr := origin.RequireJSON(r); herr != nil {
+		herr.Write(w)
+		return nil, func() {}, false
+	}
 	receive := h.door().Receive
 	if grading {
 		receive = h.door().ReceiveGrading
@@ -645,6 +660,10 @@ type HintResult struct {
 func (h *Handler) handleHint(w http.ResponseWriter, r *http.Request) {
 	ex, ok := h.exercise(w, r)
 	if !ok {
+		return
+	}
+	if herr := origin.RequireJSON(r); herr != nil {
+		herr.Write(w)
 		return
 	}
 	var req hintRequest

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"strings"
 	"time"
 
@@ -63,10 +64,31 @@ type Queue struct {
 func Open(url string, cfg Config) (*Queue, error) {
 	opts, err := redis.ParseURL(url)
 	if err != nil {
-		return nil, fmt.Errorf("queue URL: %w", err)
+		// The parser may quote the URL: its password is not said.
+		return nil, fmt.Errorf("queue URL %s: %s", Redact(url), strings.ReplaceAll(err.Error(), url, Redact(url)))
 	}
 	opts.ContextTimeoutEnabled = true
 	return New(redis.NewClient(opts), cfg), nil
+}
+
+// Redact returns a queue URL fit to print: a password in it (user:pass@,
+// or ?password=) is replaced by xxxxx.
+func Redact(rawURL string) string {
+	u, err := neturl.Parse(rawURL)
+	if err != nil {
+		if at := strings.LastIndex(rawURL, "@"); at >= 0 {
+			// Unparsable, so no telling where the password ends: hide
+			// everything before the host.
+			scheme, _, _ := strings.Cut(rawURL, "://")
+			return scheme + "://xxxxx" + rawURL[at:]
+		}
+		return rawURL
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
 }
 
 // New returns a queue on an existing client; Close closes it.

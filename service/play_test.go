@@ -25,6 +25,9 @@ func TestPlayPage(t *testing.T) {
 		if auth != "" {
 			req.Header.Set("Authorization", "Bearer "+auth)
 		}
+		if method == http.MethodPost {
+			req.Header.Set("Content-Type", "application/json")
+		}
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -60,7 +63,9 @@ func TestPlayPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
-	queued.ServeHTTP(rec, httptest.NewRequest("POST", "/play/api/exercises/lua-atomicity/grade", strings.NewReader(string(files))))
+	req := httptest.NewRequest("POST", "http://127.0.0.1/play/api/exercises/lua-atomicity/grade", strings.NewReader(string(files)))
+	req.Header.Set("Content-Type", "application/json")
+	queued.ServeHTTP(rec, req)
 	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "does not grade itself") {
 		t.Errorf("a queue server's page grading: %d %s", rec.Code, rec.Body)
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/redisgrade/redisgrade/grader"
 	"github.com/redisgrade/redisgrade/internal/admission"
 	"github.com/redisgrade/redisgrade/internal/httpjson"
+	"github.com/redisgrade/redisgrade/internal/origin"
 	"github.com/redisgrade/redisgrade/play"
 	"github.com/redisgrade/redisgrade/queue"
 	"github.com/redisgrade/redisgrade/report"
@@ -57,6 +58,11 @@ type Config struct {
 	// Token, when set, is required as "Authorization: Bearer <token>" on
 	// every route but /healthz.
 	Token string
+	// AllowHosts are names the server accepts in the Host header besides
+	// IP addresses and localhost, when it has no token (with one, any name
+	// is accepted): without a token, a page on another site that rebinds
+	// its own name to this server could read its answers.
+	AllowHosts []string
 	// MaxBody bounds a request body in bytes (default 8 MiB).
 	MaxBody int64
 	// MaxFiles bounds the loose files in one request (default 64).
@@ -91,6 +97,7 @@ type Server struct {
 	door    *admission.Door
 	mux     *http.ServeMux
 	token   [sha256.Size]byte
+	guard   *origin.Guard
 	shipped []string
 	// page is the play page at / (redisgrade play's), under the same token.
 	page http.Handler
@@ -114,6 +121,7 @@ func New(cfg Config) (*Server, error) {
 		cfg:     cfg,
 		mux:     http.NewServeMux(),
 		token:   sha256.Sum256([]byte(cfg.Token)),
+		guard:   origin.New(cfg.Token != "", cfg.AllowHosts...),
 		shipped: exercises.Shipped(),
 	}
 	jobs := cfg.Jobs
@@ -220,7 +228,9 @@ var public = map[string]bool{"/healthz": true, "/openapi.json": true}
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	began := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	if !public[r.URL.Path] && !play.Public(r.URL.Path) && !s.authorized(r) {
+	if herr := s.guard.Check(r); herr != nil {
+		herr.Write(rec)
+	} else if !public[r.URL.Path] && !play.Public(r.URL.Path) && !s.authorized(r) {
 		rec.Header().Set("WWW-Authenticate", `Bearer realm="redisgrade"`)
 		httpjson.WriteError(rec, http.StatusUnauthorized, "a valid bearer token is needed: Authorization: Bearer <token>")
 	} else if play.Serves(r.URL.Path) {

@@ -72,6 +72,7 @@ try {
   await page.getByRole('heading', { level: 1, name: 'Why Lua scripts enable atomicity in Redis' }).waitFor();
   assert.equal(await progress().innerText(), 'Progress 0 / 4 steps');
   assert.match(await page.locator('.where').innerText(), /saved in/);
+  assert.equal(new URL(page.url()).searchParams.has('token'), false, 'the token is out of the address bar');
   for (const f of ['step1.redis', 'step2.lua', 'step3.redis', 'step4.lua']) {
     await page.getByRole('textbox', { name: f, exact: true }).waitFor();
   }

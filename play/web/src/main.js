@@ -16,7 +16,13 @@ const statusBox = document.getElementById('status');
 
 // --- the token, as Jupyter's: in the address the command printed, kept for the tab.
 const params = new URLSearchParams(location.search);
-if (params.get('token')) sessionStorage.setItem('redisgrade-token', params.get('token'));
+if (params.get('token')) {
+  sessionStorage.setItem('redisgrade-token', params.get('token'));
+  // Out of the address bar (and of what is shared of it, a screen or a
+  // copied link): the tab keeps it.
+  params.delete('token');
+  window.history.replaceState(null, '', location.pathname + (params.toString() ? '?' + params : '') + location.hash);
+}
 const token = () => sessionStorage.getItem('redisgrade-token') || '';
 
 // el builds an element: attributes, then children (strings become text nodes).
