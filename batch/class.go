@@ -114,6 +114,10 @@ func List(classPath string) (*Class, error) {
 	if !strings.EqualFold(filepath.Ext(classPath), ".zip") {
 		return nil, fmt.Errorf("open class %s: not a folder or a .zip of submissions", classPath)
 	}
+	if !info.Mode().IsRegular() {
+		// A named pipe would block the read for ever.
+		return nil, fmt.Errorf("open class %s: %s, not a folder or a .zip of submissions", classPath, submissions.FileKind(info.Mode()))
+	}
 	tmp, lock, err := makeClassTemp()
 	if err != nil {
 		return nil, fmt.Errorf("open class %s: %w", classPath, err)

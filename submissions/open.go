@@ -12,6 +12,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/redisgrade/redisgrade/internal/regularfile"
 )
 
 // MaxFileSize is the largest submission file that is kept: 1 MiB.
@@ -412,19 +414,7 @@ func folderEntryNote(e fs.DirEntry, why string) string {
 }
 
 // FileKind names a non-regular file: "a symlink", "a named pipe" ...
-func FileKind(mode fs.FileMode) string {
-	switch {
-	case mode&fs.ModeSymlink != 0:
-		return "a symlink"
-	case mode&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case mode&fs.ModeSocket != 0:
-		return "a socket"
-	case mode&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return "a special file"
-}
+func FileKind(mode fs.FileMode) string { return regularfile.Kind(mode) }
 
 // readDirBounded lists a directory, refusing more than maxEntries entries
 // without reading them all.

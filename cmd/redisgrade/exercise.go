@@ -14,6 +14,7 @@ import (
 	"github.com/redisgrade/redisgrade/authoring"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
+	"github.com/redisgrade/redisgrade/internal/regularfile"
 	"github.com/redisgrade/redisgrade/internal/words"
 )
 
@@ -58,6 +59,10 @@ func newExerciseLintCmd() *cobra.Command {
 	}
 }
 
+// maxPageSize bounds a page exercise import reads: a page is a few KB of
+// text.
+const maxPageSize = 1 << 20
+
 func newExerciseImportCmd() *cobra.Command {
 	var output string
 	cmd := &cobra.Command{
@@ -70,7 +75,7 @@ func newExerciseImportCmd() *cobra.Command {
 			"fill it in, and `exercise lint` says what is still missing. It never overwrites a file.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			data, err := os.ReadFile(args[0])
+			data, err := regularfile.Read(args[0], maxPageSize)
 			if err != nil {
 				return usageError(err)
 			}
