@@ -199,15 +199,19 @@ func trimPathError(err error, path string) error {
 func (s *Submission) Name() string { return EscapeName(s.name) }
 
 // EscapeName makes a file name into text that names it alone: the name
-// itself, except that bytes that are not UTF-8, control characters and
-// "%" are written %XX ("ana\xff" is "ana%FF", "100%" is "100%25"). The
-// result is valid UTF-8 (it survives JSON), prints as it is, two names
-// never share it, and url.PathUnescape gives the name back.
+// itself, except that bytes that are not UTF-8, control characters,
+// invisible format characters (bidi controls such as U+202E, which would
+// reorder a list of names, zero-width spaces and joiners, and other
+// characters that show nothing), line separators and "%" are written %XX,
+// byte by byte ("ana\xff" is "ana%FF", "100%" is "100%25", "\u202e" is
+// "%E2%80%AE"). The result is valid UTF-8 (it survives JSON), prints as it
+// is and in order, two names never share it, and url.PathUnescape gives
+// the name back.
 func EscapeName(name string) string {
 	var b strings.Builder
 	for i := 0; i < len(name); {
 		r, n := utf8.DecodeRuneInString(name[i:])
-		if (r == utf8.RuneError && n == 1) || r == '%' || unicode.IsControl(r) {
+		if (r == utf8.RuneError && n == 1) || r == '%' || unicode.IsControl(r) || invisible(r) {
 			for _, c := range []byte(name[i : i+n]) {
 				fmt.Fprintf(&b, "%%%02X", c)
 			}
@@ -217,6 +221,14 @@ func EscapeName(name string) string {
 		i += n
 	}
 	return b.String()
+}
+
+// invisible reports characters that print nothing yet change what is
+// shown: format characters (Cf: bidi controls, zero-width space and
+// joiners, soft hyphen, tags), line and paragraph separators, and the
+// other default-ignorable ones (Hangul fillers, variation selectors).
+func invisible(r rune) bool {
+	return unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector)
 }
 
 // Notes says, one line each, what Open left out and why: entries with
