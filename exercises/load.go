@@ -233,6 +233,7 @@ func validate(d *yamlstrict.Decoder, ex *Exercise) {
 	if len(ex.Mutants) > 0 && len(ex.Reference) == 0 {
 		d.ErrorAt(ex.Pos, "mutants need a reference solution to change")
 	}
+	validateBounds(d, ex)
 }
 
 // compareAfterProbe reports whether a compare check follows another probe,

@@ -75,3 +75,19 @@ func TestSpecTextIsEscapedOnTheTerminal(t *testing.T) {
 		t.Errorf("the starter file sends %d commands (%v): a title's newline ended its comment:\n%s", len(cmds), err, outputs["step1.redis"])
 	}
 }
+
+// TestAbsurdNumbersAreBadInput: points that would add up to +Inf are the
+// spec's fault, refused with exit 2 where they stand, not a grader that
+// cannot write its report (exit 3).
+func TestAbsurdNumbersAreBadInput(t *testing.T) {
+	spec := filepath.Join(t.TempDir(), "inf.yaml")
+	writeFile(t, spec, "id: inf\ntitle: Inf\nsteps:\n"+
+		"  - {id: a, title: A, file: step1.redis, points: 1e308, checks: [{keys: []}]}\n"+
+		"  - {id: b, title: B, file: step2.lua, points: 1e308, checks: [{keys: []}]}\n")
+	for _, format := range []string{"json", "text", "junit", "gradescope"} {
+		code, _, stderr := runCLI(t, "grade", "-e", spec, "--engine", "process", "--format", format, examples+"correct")
+		if code != exitUsage || !strings.Contains(stderr, "inf.yaml:4:5: step 1: points 1e+308: a step is worth at most 1000") {
+			t.Errorf("--format %s: exit %d, %s", format, code, stderr)
+		}
+	}
+}
