@@ -35,9 +35,17 @@ func newWorkspace(t testing.TB) *workspace.Workspace {
 // redisgrade play does; ws nil keeps work in the browser.
 func startPlay(t testing.TB, ws *workspace.Workspace, start string) *httptest.Server {
 	t.Helper()
+	return startPlayWith(t, Config{Workspace: ws, Start: start})
+}
+
+// startPlayWith is startPlay for a Config of one's own: its pool, engine,
+// token and guard are startPlay's.
+func startPlayWith(t testing.TB, cfg Config) *httptest.Server {
+	t.Helper()
 	eng := redistest.ProcessEngine(t)
 	pool := grader.NewPool(grader.PoolConfig{Engine: eng, Jobs: 1})
-	h, err := New(Config{Door: admission.New(admission.Config{Pool: pool, Jobs: 1}), Engine: eng, Workspace: ws, Start: start, Token: testToken, Guard: origin.New(false)})
+	cfg.Door, cfg.Engine, cfg.Token, cfg.Guard = admission.New(admission.Config{Pool: pool, Jobs: 1}), eng, testToken, origin.New(false)
+	h, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

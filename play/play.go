@@ -71,6 +71,10 @@ type Config struct {
 	Exercises []*exercises.Exercise
 	// Start is the exercise the page opens first ("": the catalog).
 	Start string
+	// Shared says the page is a class server's (serve): one browser may be
+	// shared by several students, so the page asks who is working and keeps
+	// each person's work apart, under their name.
+	Shared bool
 	// Token, when set, is required on the API as "Authorization: Bearer".
 	// Leave it empty when a server in front checks it (serve).
 	Token string
@@ -241,10 +245,12 @@ type Catalog struct {
 	// Workspace is the exercise whose work is kept in a folder, if any.
 	Workspace string `json:"workspace,omitempty"`
 	CanGrade  bool   `json:"can_grade"`
+	// Shared: the page asks who is working and keeps work per person.
+	Shared bool `json:"shared,omitempty"`
 }
 
 func (h *Handler) handleCatalog(w http.ResponseWriter, r *http.Request) {
-	c := Catalog{Exercises: []CatalogEntry{}, Start: h.cfg.Start, CanGrade: h.canGrade()}
+	c := Catalog{Exercises: []CatalogEntry{}, Start: h.cfg.Start, CanGrade: h.canGrade(), Shared: h.cfg.Shared}
 	for _, id := range h.order {
 		ex := h.exercises[id]
 		c.Exercises = append(c.Exercises, CatalogEntry{ID: ex.ID, Title: ex.Title, Summary: ex.Summary,

@@ -48,6 +48,10 @@ func TestPlayPage(t *testing.T) {
 	if status, _ := do("GET", "/play/api/exercises", "wrong", ""); status != 401 {
 		t.Errorf("the page's API with a wrong token: %d, want 401", status)
 	}
+	// A class server's page asks who is working: one browser may be a lab's.
+	if status, body := do("GET", "/play/api/exercises", token, ""); status != 200 || !strings.Contains(body, `"shared": true`) {
+		t.Errorf("the catalog of a class server: %d %.200s, want it shared", status, body)
+	}
 	files, _ := json.Marshal(map[string]any{"files": exampleFiles(t, "correct")})
 	status, body := do("POST", "/play/api/exercises/lua-atomicity/grade", token, string(files))
 	var res struct {

@@ -144,7 +144,7 @@ func New(cfg Config) (*Server, error) {
 	dc := s.door.Config()
 	s.cfg.Jobs, s.cfg.MaxWaiting, s.cfg.MaxBody, s.cfg.MaxReceiving = dc.Jobs, dc.MaxWaiting, dc.MaxBody, dc.MaxReceiving
 	s.cfg.UploadTimeout, s.cfg.RequestTimeout = dc.UploadTimeout, dc.RequestTimeout
-	page, err := play.New(play.Config{Door: s.door, Engine: cfg.Engine, Log: cfg.Log})
+	page, err := play.New(play.Config{Door: s.door, Engine: cfg.Engine, Log: cfg.Log, Shared: true})
 	if err != nil {
 		return nil, err
 	}
