@@ -10,7 +10,6 @@ import (
 
 	"github.com/redisgrade/redisgrade/atomicity"
 	"github.com/redisgrade/redisgrade/internal/httpjson"
-	"github.com/redisgrade/redisgrade/internal/origin"
 	"github.com/redisgrade/redisgrade/workspace"
 )
 
@@ -49,10 +48,6 @@ type DemoEvent struct {
 func (h *Handler) handleDemo(w http.ResponseWriter, r *http.Request) {
 	ex, ok := h.exercise(w, r)
 	if !ok {
-		return
-	}
-	if herr := origin.RequireJSON(r); herr != nil {
-		herr.Write(w)
 		return
 	}
 	if !workspace.HasDemo(ex.ID) || h.cfg.Engine == nil {

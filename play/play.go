@@ -181,6 +181,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpjson.WriteError(w, http.StatusNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
 		return
 	}
+	// Every POST of the API takes JSON: a form or text/plain is what
+	// another site's page can send without asking.
+	if r.Method == http.MethodPost {
+		if herr := origin.RequireJSON(r); herr != nil {
+			herr.Write(w)
+			return
+		}
+	}
 	h.mux.ServeHTTP(w, r)
 }
 
@@ -482,10 +490,6 @@ func maxFilesBody(ex *exercises.Exercise) int64 {
 // names outside the exercise's step files are refused. release gives the
 // bytes held back: call it when the request ends.
 func (h *Handler) readFiles(w http.ResponseWriter, r *http.Request, ex *exercises.Exercise, grading bool) (req *filesRequest, release func(), ok bool) {
-	if herr := origin.RequireJSON(r); herr != nil {
-		herr.Write(w)
-		return nil, func() {}, false
-	}
 	receive := h.door().Receive
 	if grading {
 		receive = h.door().ReceiveGrading
@@ -666,10 +670,6 @@ type HintResult struct {
 func (h *Handler) handleHint(w http.ResponseWriter, r *http.Request) {
 	ex, ok := h.exercise(w, r)
 	if !ok {
-		return
-	}
-	if herr := origin.RequireJSON(r); herr != nil {
-		herr.Write(w)
 		return
 	}
 	var req hintRequest

@@ -116,20 +116,14 @@ func readMultipart(mr *multipart.Reader, maxFiles int) (*queue.Job, *httpjson.Er
 		seen[field] = true
 		switch field {
 		case "exercise", "name":
-			if isFile {
-				return nil, httpjson.Errorf(http.StatusBadRequest, "form field %q must be a plain value, not a file", field)
-			}
-			data, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
-			if err != nil {
-				return nil, bodyError(err, "malformed multipart body")
-			}
-			if len(data) > maxFieldBytes {
-				return nil, httpjson.Errorf(http.StatusBadRequest, "form field %q is over %d bytes", field, maxFieldBytes)
+			value, herr := readField(part, field, isFile)
+			if herr != nil {
+				return nil, herr
 			}
 			if field == "exercise" {
-				job.Exercise = strings.TrimSpace(string(data))
+				job.Exercise = value
 			} else {
-				job.Name = strings.TrimSpace(string(data))
+				job.Name = value
 			}
 		case "submission":
 			data, err := io.ReadAll(part)
@@ -165,16 +159,36 @@ func readMultipart(mr *multipart.Reader, maxFiles int) (*queue.Job, *httpjson.Er
 			job.Files[name] = data
 		}
 	}
-	if job.Archive != nil && len(job.Files) > 0 {
+	return oneSubmission(job)
+}
+
+// oneSubmission checks that a form held one archive or loose files.
+func oneSubmission(job *queue.Job) (*queue.Job, *httpjson.Error) {
+	switch {
+	case job.Archive != nil && len(job.Files) > 0:
 		return nil, httpjson.Errorf(http.StatusBadRequest, "send either one archive in field \"submission\" or loose files, not both")
-	}
-	if job.Archive == nil && len(job.Files) == 0 {
+	case job.Archive == nil && len(job.Files) == 0:
 		return nil, httpjson.Errorf(http.StatusBadRequest, "no submission: send an archive in field \"submission\" or the files themselves (one field per file, named by its file name)")
-	}
-	if job.Archive != nil {
+	case job.Archive != nil:
 		job.Files = nil
 	}
 	return job, nil
+}
+
+// readField reads a form field that is a plain value, at most
+// maxFieldBytes.
+func readField(part *multipart.Part, field string, isFile bool) (string, *httpjson.Error) {
+	if isFile {
+		return "", httpjson.Errorf(http.StatusBadRequest, "form field %q must be a plain value, not a file", field)
+	}
+	data, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
+	if err != nil {
+		return "", bodyError(err, "malformed multipart body")
+	}
+	if len(data) > maxFieldBytes {
+		return "", httpjson.Errorf(http.StatusBadRequest, "form field %q is over %d bytes", field, maxFieldBytes)
+	}
+	return strings.TrimSpace(string(data)), nil
 }
 
 // archiveName picks the name an uploaded archive is saved under: the
