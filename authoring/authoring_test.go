@@ -221,3 +221,47 @@ reference:
 		t.Errorf("lint:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
 	}
 }
+
+// TestLintTerminalControls: a terminal control in any text a student reads
+// is a lint error where it stands (the step's line, for its texts); the
+// marks right-to-left text needs are not.
+func TestLintTerminalControls(t *testing.T) {
+	spec := `id: loud
+title: "Loud \e[5m"
+summary: "\u200fright-to-left mark is fine"
+steps:
+  - id: one
+    title: "One \u202e"
+    task: "Task \x9b2J"
+    hint: "ring \a"
+    hints: ["fine", "tab\tis fine", "CR\r"]
+    file: one.redis
+    points: 1
+    checks:
+      - key: k
+        equals: "1"
+reference:
+  one.redis: "SET k 1\n"
+mutants:
+  - name: "quiet \e"
+    fails: one
+    feedback: "clear \e[2J"
+    files: {one.redis: "SET k 2\n"}
+`
+	ex, err := exercises.Parse("loud.yaml", []byte(spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`loud.yaml:1:1: the exercise's title holds U+001B at character 6, a terminal control: a student's terminal would act on it; write it in words`,
+		`loud.yaml:5:5: step 1 (one): title holds U+202E at character 5, a terminal control: a student's terminal would act on it; write it in words`,
+		`loud.yaml:5:5: step 1 (one): task holds U+009B at character 6, a terminal control: a student's terminal would act on it; write it in words`,
+		`loud.yaml:5:5: step 1 (one): hint 1 holds U+0007 at character 6, a terminal control: a student's terminal would act on it; write it in words`,
+		`loud.yaml:5:5: step 1 (one): hint 4 holds U+000D at character 3, a terminal control: a student's terminal would act on it; write it in words`,
+		`loud.yaml:18:5: a mutant's name holds U+001B at character 7, a terminal control: a student's terminal would act on it; write it in words`,
+		`loud.yaml:18:5: mutant "quiet \x1b": feedback holds U+001B at character 7, a terminal control: a student's terminal would act on it; write it in words`,
+	}
+	if got := Lint(ex).Error(); got != strings.Join(want, "\n") {
+		t.Errorf("lint:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	}
+}

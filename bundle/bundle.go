@@ -46,8 +46,8 @@ func New(exercise, binary string) (*Bundle, error) {
 	}
 	b := &Bundle{Exercise: ex, Binary: binary}
 	if ex.Source == exercise { // loaded from a file, not shipped
-		if b.Spec, err = os.ReadFile(exercise); err != nil {
-			return nil, fmt.Errorf("read spec: %w", err)
+		if b.Spec, err = exercises.ReadSpec(exercise); err != nil {
+			return nil, err
 		}
 		// Bundle exactly the bytes that were validated.
 		if b.Exercise, err = exercises.Parse(exercise, b.Spec); err != nil {

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/redisgrade/redisgrade/checks"
+	"github.com/redisgrade/redisgrade/internal/regularfile"
 	"github.com/redisgrade/redisgrade/internal/suggest"
 	"github.com/redisgrade/redisgrade/internal/yamlstrict"
 )
@@ -29,16 +30,9 @@ const maxSpecSize = 1 << 20
 // problem in the file comes back at once, as yamlstrict.Errors.
 func Load(nameOrPath string) (*Exercise, error) {
 	if isPath(nameOrPath) {
-		info, err := os.Stat(nameOrPath)
+		data, err := ReadSpec(nameOrPath)
 		if err != nil {
-			return nil, fmt.Errorf("load exercise: %w", err)
-		}
-		if info.Size() > maxSpecSize {
-			return nil, fmt.Errorf("load exercise %s: the file is %d bytes; a spec may be at most %d", nameOrPath, info.Size(), maxSpecSize)
-		}
-		data, err := os.ReadFile(nameOrPath)
-		if err != nil {
-			return nil, fmt.Errorf("load exercise: %w", err)
+			return nil, err
 		}
 		return Parse(nameOrPath, data)
 	}
@@ -51,6 +45,16 @@ func Load(nameOrPath string) (*Exercise, error) {
 		return nil, fmt.Errorf("load exercise %s: %w", nameOrPath, err)
 	}
 	return Parse("exercises/"+name+".yaml", data)
+}
+
+// ReadSpec reads a spec file: a regular file (a named pipe would block,
+// /dev/zero never end), at most 1 MiB.
+func ReadSpec(path string) ([]byte, error) {
+	data, err := regularfile.Read(path, maxSpecSize)
+	if err != nil {
+		return nil, fmt.Errorf("load exercise: %w", err)
+	}
+	return data, nil
 }
 
 // UnknownError is Load's error for a name no shipped exercise has.
@@ -223,6 +227,7 @@ func validate(d *yamlstrict.Decoder, ex *Exercise) {
 	if len(ex.Mutants) > 0 && len(ex.Reference) == 0 {
 		d.ErrorAt(ex.Pos, "mutants need a reference solution to change")
 	}
+	validateBounds(d, ex)
 }
 
 // compareAfterProbe reports whether a compare check follows another probe,

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"unicode/utf8"
 )
@@ -127,4 +128,19 @@ func (r *Report) Printable() *Report {
 		c.Steps[i] = s
 	}
 	return &c
+}
+
+// VisibleWriter returns a writer that passes what is written to it through
+// Visible: for a command whose output is made of text it does not trust
+// (a spec's titles, tasks and hints) and holds no colours of its own. Each
+// Write must hold whole characters, as one fmt.Fprintf call does.
+func VisibleWriter(w io.Writer) io.Writer { return visibleWriter{w} }
+
+type visibleWriter struct{ w io.Writer }
+
+func (v visibleWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(v.w, Visible(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

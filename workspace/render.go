@@ -128,7 +128,7 @@ func splitCase(name string) (label, rest string) {
 func (w *Workspace) renderUnfinished(b *strings.Builder, p report.Palette, step *exercises.Step, s *report.Step) {
 	const in = "    "
 	if step != nil && step.Task != "" {
-		for _, line := range wrap(step.Task, textWidth-len(in)) {
+		for _, line := range wrap(report.Visible(step.Task), textWidth-len(in)) {
 			b.WriteString(in + line + "\n")
 		}
 		b.WriteString("\n")

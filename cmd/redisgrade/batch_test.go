@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -15,6 +16,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/redisgrade/redisgrade/batch"
 )
@@ -429,5 +431,72 @@ func TestBatchSaysWhatItSkips(t *testing.T) {
 	code, _, stderr := runCLI(t, "batch", "-e", "lua-atomicity", class, "--out", out, "--engine", "process")
 	if code != exitPassed || !strings.Contains(stderr, `redisgrade: skipped ".DS_Store": names starting with a dot and __MACOSX are never a student`) {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+// TestBatchIDsCannotSpoof: a student folder named with a bidi override, a
+// zero-width space or another invisible character reaches no output raw
+// (grades.csv, results.jsonl, mistakes.json, report.html, the feedback
+// files, the terminal): the id escapes it, as %XX, so the names keep their
+// order and no two look alike.
+func TestBatchIDsCannotSpoof(t *testing.T) {
+	class := filepath.Join(t.TempDir(), "class")
+	names := map[string]string{
+		"ali\u202eecila":  "two-commands", // a browser would show "alicee" reversed after "ali"
+		"bob\u200b":       "correct",
+		"carol\u2066x":    "two-commands",
+		"dan\ufeff\u00ad": "correct",
+	}
+	for name, example := range names {
+		dst := filepath.Join(class, name)
+		if err := os.MkdirAll(dst, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		entries, err := os.ReadDir(examples + example)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			data, err := os.ReadFile(filepath.Join(examples+example, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dst, e.Name()), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	code, stdout, stderr := runCLI(t, "batch", "-e", "lua-atomicity", class, "--out", out, "--engine", "process", "-v")
+	if code != exitPassed {
+		t.Fatalf("exit %d:\n%s%s", code, stdout, stderr)
+	}
+	texts := map[string]string{"stdout": stdout, "stderr": stderr}
+	err := filepath.WalkDir(out, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		texts[path] = string(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for where, text := range texts {
+		for _, r := range text {
+			if unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) && r != '\ufeff' {
+				t.Errorf("%s holds %U raw", where, r)
+				break
+			}
+		}
+		if strings.ContainsRune(text, '\ufeff') && !strings.HasSuffix(where, ".csv") {
+			t.Errorf("%s holds U+FEFF raw", where)
+		}
+	}
+	for _, id := range []string{"ali%E2%80%AEecila", "bob%E2%80%8B", "carol%E2%81%A6x", "dan%EF%BB%BF%C2%AD"} {
+		if !strings.Contains(texts[filepath.Join(out, "grades.csv")], id) || !strings.Contains(texts[filepath.Join(out, "results.jsonl")], id) {
+			t.Errorf("grades.csv or results.jsonl lacks the id %s", id)
+		}
 	}
 }
