@@ -140,6 +140,17 @@ REDISGRADE_TEST_IMAGE=$(testdata/redis-image/build.sh)
 export REDISGRADE_TEST_IMAGE
 echo "test image: $REDISGRADE_TEST_IMAGE"
 
+# --- the version matrix's servers (testdata/servers/README.md) --------------------------------------------------
+# Redis 8.0.2, Valkey 8.0.1 and 8.1.1 from Debian's own packages, each with its own libraries, fetched under a
+# private apt configuration (the machine's apt sources are never touched) and cached in
+# ${XDG_CACHE_HOME:-~/.cache}/redisgrade/servers, so that a second run fetches nothing; and a FROM-scratch image of
+# Valkey 8.1.1 for the docker engine. The matrix tests (grader, authoring, engine, cmd/redisgrade) grade on each.
+REDISGRADE_TEST_SERVERS=$(testdata/servers/fetch.sh)
+REDISGRADE_TEST_MATRIX_IMAGE=$(testdata/servers/image.sh valkey-8.1.1)
+export REDISGRADE_TEST_SERVERS REDISGRADE_TEST_MATRIX_IMAGE
+echo "version matrix: REDISGRADE_TEST_SERVERS=$REDISGRADE_TEST_SERVERS REDISGRADE_TEST_MATRIX_IMAGE=$REDISGRADE_TEST_MATRIX_IMAGE"
+# --- end of the version matrix's servers ---------------------------------------------------------------------------
+
 # --- npm packages, from the committed lock file
 if [[ -f package-lock.json ]]; then
   if [[ ! -d node_modules ]] || ! npm ls --silent >/dev/null 2>&1; then

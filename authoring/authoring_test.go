@@ -55,6 +55,10 @@ func TestShippedExercisesHoldUp(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
+					if info := sess.Info(); !ex.Requires.Admits(info.Server, info.Version, info.Compatible) {
+						checkRefused(t, sess, ex) // proven on the servers of the matrix instead
+						return
+					}
 					ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 					defer cancel()
 					out, err := Test(ctx, ex, sess, grader.Options{})
@@ -176,5 +180,97 @@ reference:
 	}
 	if got, want := strings.Join(Waivers(ex), "\n"), "sloppy.yaml:24:9: step two waives the made-up answer split SET: the task asks for one SET"; got != want {
 		t.Errorf("waivers:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// Lint checks the requires' ranges: bounds that exclude each other, a Redis range that leaves out every
+// Valkey unsaid, and a step no server the exercise accepts can grade.
+func TestLintRequires(t *testing.T) {
+	spec := `id: ranges
+title: Ranges
+requires: {redis: ">=7.4"}
+steps:
+  - id: one
+    title: One
+    hint: h
+    file: one.redis
+    points: 1
+    requires: {redis: ">=8, <7", valkey: ">=9"}
+    checks: [{key: k, equals: "1"}]
+  - id: two
+    title: Two
+    hint: h
+    file: two.redis
+    points: 1
+    requires: {redis: "<7.2", valkey: "none"}
+    checks: [{key: k, equals: "1"}]
+  - id: three
+    title: Three
+    hint: h
+    file: three.redis
+    points: 1
+    requires: {redis: ">=8.0", valkey: ">=9.0"}
+    checks: [{key: k, equals: "1"}]
+reference:
+  one.redis: "SET k 1\n"
+  two.redis: "SET k 1\n"
+  three.redis: "SET k 1\n"
+`
+	ex, err := exercises.Parse("ranges.yaml", []byte(spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`ranges.yaml:3:11: requires.redis ">=7.4" leaves out every Valkey, which is judged as the Redis it answers as (7.2.4): say which Valkey versions can grade it (valkey: ">=9.0") or that none can (valkey: none)`,
+		`ranges.yaml:10:15: step 1 (one): requires.redis ">=8, <7" holds no version: the bounds exclude each other`,
+		`ranges.yaml:10:15: step 1 (one): requires: no server the exercise accepts (Redis >=7.4 (Valkey judged as the Redis version it answers as)) is one this step accepts (Redis >=8, <7 or Valkey >=9): the step is never graded`,
+		`ranges.yaml:17:15: step 2 (two): requires: no server the exercise accepts (Redis >=7.4 (Valkey judged as the Redis version it answers as)) is one this step accepts (Redis <7.2 (no Valkey)): the step is never graded`,
+	}
+	if got := Lint(ex).Error(); got != strings.Join(want, "\n") {
+		t.Errorf("lint:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	}
+}
+
+// TestLintTerminalControls: a terminal control in any text a student reads
+// is a lint error where it stands (the step's line, for its texts); the
+// marks right-to-left text needs are not.
+func TestLintTerminalControls(t *testing.T) {
+	spec := `id: loud
+title: "Loud \e[5m"
+summary: "\u200fright-to-left mark is fine"
+steps:
+  - id: one
+    title: "One \u202e"
+    task: "Task \x9b2J"
+    hint: "ring \a"
+    hints: ["fine", "tab\tis fine", "CR\r"]
+    file: one.redis
+    points: 1
+    checks:
+      - key: k
+        equals: "1"
+reference:
+  one.redis: "SET k 1\n"
+mutants:
+  - name: "quiet \e"
+    fails: one
+    feedback: "clear \e[2J"
+    files: {one.redis: "SET k 2\n"}
+`
+	ex, err := exercises.Parse("loud.yaml", []byte(spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`loud.yaml:1:1: the exercise's title holds U+001B at character 6, a terminal control: a student's terminal would act on it; write it in words`,
+		`loud.yaml:5:5: step 1 (one): title holds U+202E at character 5, a terminal control: a student's terminal would act on it; write it in words`,
+		`loud.yaml:5:5: step 1 (one): task holds U+009B at character 6, a terminal control: a student's terminal would act on it; write it in words`,
+		`loud.yaml:5:5: step 1 (one): hint 1 holds U+0007 at character 6, a terminal control: a student's terminal would act on it; write it in words`,
+		`loud.yaml:5:5: step 1 (one): hint 4 holds U+000D at character 3, a terminal control: a student's terminal would act on it; write it in words`,
+		`loud.yaml:18:5: a mutant's name holds U+001B at character 7, a terminal control: a student's terminal would act on it; write it in words`,
+		`loud.yaml:18:5: mutant "quiet \x1b": feedback holds U+001B at character 7, a terminal control: a student's terminal would act on it; write it in words`,
+	}
+	if got := Lint(ex).Error(); got != strings.Join(want, "\n") {
+		t.Errorf("lint:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
 	}
 }

@@ -59,6 +59,9 @@ func ParsePage(file string, data []byte) (*Page, error) {
 	}
 	text := strings.ReplaceAll(strings.ReplaceAll(string(data), "\r\n", "\n"), "\r", "\n")
 	text = strings.TrimPrefix(text, "\ufeff")
+	if err := refuseControls(file, text); err != nil {
+		return nil, err
+	}
 	var lines []pageLine
 	for i, l := range strings.Split(text, "\n") {
 		if t := trimMarks(l); t != "" {
@@ -84,6 +87,20 @@ func ParsePage(file string, data []byte) (*Page, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// refuseControls refuses a page holding a terminal control (an escape
+// sequence, a bell, a bidi override), where it stands: the page's text
+// becomes the spec's, which students read on their terminals. It is
+// refused rather than escaped, because an escape written out as \x1b in a
+// task is no more meant than the escape itself: the page is to be fixed.
+func refuseControls(file, text string) error {
+	for n, line := range strings.Split(text, "\n") {
+		if col, r, found := TerminalControl(line); found {
+			return &ImportError{file, n + 1, fmt.Sprintf("%U at column %d is a terminal control (an escape sequence, a bell, a bidi override): remove it from the page; its text goes to students' terminals", r, col+1)}
+		}
+	}
+	return nil
 }
 
 // trimMarks trims spaces and the emoji a page puts before its headings.

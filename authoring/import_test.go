@@ -109,6 +109,10 @@ func TestParsePageErrors(t *testing.T) {
 		{"Title\nProgress0 / 1 steps\n\n1\nA\nRedis\nNeed a hint?\nh\n", "page.txt:4: step 1 (A) has no task"},
 		{"0\n0\nProgress0 / 1 steps\n1\nA\nDo a.\n", "page.txt:1: no title"},
 		{"Title\n\xff\nProgress0 / 1 steps\n", "page.txt:1: the page is not UTF-8 text"},
+		// A page's escapes would reach students' terminals through the spec.
+		{"Title\r\nProgress 0 / 1 steps\r\n1\r\nA\r\nDo \x1b[2Ja.\r\n", "page.txt:5: U+001B at column 4 is a terminal control"},
+		{"Title\nScenario: \u202eevil\nProgress 0 / 1 steps\n1\nA\nDo a.\n", "page.txt:2: U+202E at column 11 is a terminal control"},
+		{"Title\nProgress 0 / 1 steps\n1\nA\nDo a.\nNeed a hint?\nring \a\n", "page.txt:7: U+0007 at column 6 is a terminal control"},
 	}
 	for _, tt := range tests {
 		_, err := ParsePage("page.txt", []byte(tt.text))

@@ -47,6 +47,7 @@ func Lint(ex *exercises.Exercise) yamlstrict.Errors {
 			at(s.Pos, "%s: %s", label, msg)
 		}
 	}
+	lintRequires(ex, at)
 	if ex.Points != 0 && ex.Points != total {
 		at(ex.Pos, "the steps' points add up to %g, but the exercise says it is worth %g", total, ex.Points)
 	}
@@ -57,6 +58,38 @@ func Lint(ex *exercises.Exercise) yamlstrict.Errors {
 		if !files[name] {
 			at(ex.Pos, "the reference has %s, which no step grades", name)
 		}
+	}
+	return append(out, lintText(ex)...)
+}
+
+// lintText finds terminal controls in the text a student reads (titles,
+// summary, tasks, hints, mutants' names and feedback): printed, they are
+// shown escaped, but they are never meant, and an import from a page that
+// held them is refused too.
+func lintText(ex *exercises.Exercise) yamlstrict.Errors {
+	var out yamlstrict.Errors
+	check := func(p yamlstrict.Pos, where, text string) {
+		if i, r, ok := TerminalControl(text); ok {
+			out = append(out, &yamlstrict.Error{File: ex.Source, Line: p.Line, Col: p.Col,
+				Msg: fmt.Sprintf("%s holds %U at character %d, a terminal control: a student's terminal would act on it; write it in words", where, r, i+1)})
+		}
+	}
+	check(ex.Pos, "the exercise's title", ex.Title)
+	check(ex.Pos, "the exercise's summary", ex.Summary)
+	for i, s := range ex.Steps {
+		label := fmt.Sprintf("step %d (%s)", i+1, s.ID)
+		check(s.Pos, label+": title", s.Title)
+		check(s.Pos, label+": task", s.Task)
+		for j, h := range s.AllHints() {
+			check(s.Pos, fmt.Sprintf("%s: hint %d", label, j+1), h)
+		}
+		for _, c := range s.Cases {
+			check(c.Pos, label+": a case's name", c.Name)
+		}
+	}
+	for _, m := range ex.Mutants {
+		check(m.Pos, "a mutant's name", m.Name)
+		check(m.Pos, fmt.Sprintf("mutant %q: feedback", m.Name), m.Feedback)
 	}
 	return out
 }
@@ -74,6 +107,24 @@ func unnamedReply(s *exercises.Step) (yamlstrict.Pos, bool) {
 		}
 	}
 	return yamlstrict.Pos{}, false
+}
+
+// TerminalControl finds the first character of text that acts on a
+// terminal or on the order of what it shows: C0 controls but tab and
+// newline, DEL, C1 controls, and the bidirectional embeddings, overrides
+// and isolates (U+202A-U+202E, U+2066-U+2069; the marks that right-to-left
+// text needs are fine). It returns its index in characters.
+func TerminalControl(text string) (index int, r rune, found bool) {
+	i := 0
+	for _, r := range text {
+		switch {
+		case r == '\t', r == '\n':
+		case r < 0x20, r == 0x7f, r >= 0x80 && r <= 0x9f, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+			return i, r, true
+		}
+		i++
+	}
+	return 0, 0, false
 }
 
 // vacuousCase reports whether every check of a case holds of its given state

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/redisgrade/redisgrade/submissions"
 )
 
@@ -106,6 +108,9 @@ func List(classPath string) (*Class, error) {
 	}
 	if info.IsDir() {
 		entries, notes, err := listFolder(classPath)
+		if err == nil && len(entries) == 0 {
+			err = errNoSubmissions
+		}
 		if err != nil {
 			return nil, fmt.Errorf("open class %s: %w", classPath, err)
 		}
@@ -113,6 +118,10 @@ func List(classPath string) (*Class, error) {
 	}
 	if !strings.EqualFold(filepath.Ext(classPath), ".zip") {
 		return nil, fmt.Errorf("open class %s: not a folder or a .zip of submissions", classPath)
+	}
+	if !info.Mode().IsRegular() {
+		// A named pipe would block the read for ever.
+		return nil, fmt.Errorf("open class %s: %s, not a folder or a .zip of submissions", classPath, submissions.FileKind(info.Mode()))
 	}
 	tmp, lock, err := makeClassTemp()
 	if err != nil {
@@ -124,12 +133,11 @@ func List(classPath string) (*Class, error) {
 		c.Entries, c.Notes, err = listFolder(root)
 		c.Notes = append(x.classNotes, c.Notes...)
 	}
-	for i, e := range c.Entries {
-		top := filepath.Base(e.Path)
-		if p := x.problems[top]; p != nil && e.Err == nil {
-			c.Entries[i].Err = p
+	if err == nil {
+		c.Entries = x.apply(c.Entries, root)
+		if len(c.Entries) == 0 {
+			err = errNoSubmissions
 		}
-		c.Entries[i].Notes = x.notes[top]
 	}
 	if err != nil {
 		c.Close()
@@ -145,6 +153,8 @@ func trimPathErr(err error, p string) error {
 	}
 	return err
 }
+
+var errNoSubmissions = errors.New("no submissions in it (one folder, .zip, .tar.gz or .tgz per student)")
 
 // listFolder lists the students in a folder, sorted by id, and says what
 // it skipped.
@@ -178,12 +188,33 @@ func listFolder(dir string) ([]Entry, []string, error) {
 		entries = append(entries, Entry{Student: StudentID(stem), Path: p, Err: entryErr})
 		names = append(names, name)
 	}
-	if len(entries) == 0 {
-		return nil, notes, errors.New("no submissions in it (one folder, .zip, .tar.gz or .tgz per student)")
-	}
 	uniqueIDs(entries, names)
+	noteLookalikes(entries)
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Student < entries[j].Student })
 	return entries, notes, nil
+}
+
+// noteLookalikes tells entries whose ids differ only in how their letters
+// are encoded (NFC é and NFD e + U+0301 print the same) that another reads
+// the same: they are graded apart, and the instructor should know.
+func noteLookalikes(entries []Entry) {
+	byLook := map[string][]int{}
+	for i, e := range entries {
+		look := norm.NFC.String(e.Student)
+		byLook[look] = append(byLook[look], i)
+	}
+	for _, same := range byLook {
+		if len(same) < 2 {
+			continue
+		}
+		for _, i := range same {
+			for _, j := range same {
+				if i != j {
+					entries[i].Notes = append(entries[i].Notes, fmt.Sprintf("another entry, %+q, reads the same as this one (%+q): they are graded apart; check which is this student's", entries[j].Student, entries[i].Student))
+				}
+			}
+		}
+	}
 }
 
 // StudentID is the id of a student whose entry is called name (without its
@@ -225,6 +256,45 @@ type extracted struct {
 	classNotes []string            // entries left out that are no student's
 }
 
+// apply gives the listed entries what the extraction met, and a row to
+// every student it met but could extract nothing of (their only entry a
+// symlink, or refused), saying why: no student vanishes.
+func (x *extracted) apply(entries []Entry, root string) []Entry {
+	listed := map[string]bool{}
+	for i, e := range entries {
+		top := filepath.Base(e.Path)
+		listed[top] = true
+		if p := x.problems[top]; p != nil && e.Err == nil {
+			entries[i].Err = p
+		}
+		entries[i].Notes = append(x.notes[top], e.Notes...)
+	}
+	tops := slices.Collect(maps.Keys(x.notes))
+	for top := range x.problems {
+		if x.notes[top] == nil {
+			tops = append(tops, top)
+		}
+	}
+	slices.Sort(tops)
+	for _, top := range tops {
+		if listed[top] {
+			continue
+		}
+		err := x.problems[top]
+		if err == nil {
+			err = fmt.Errorf("%s: no file of this student's could be read from the class zip (the notes say why)", StudentID(top))
+		}
+		entries = append(entries, Entry{Student: StudentID(top), Path: filepath.Join(root, top), Err: err, Notes: x.notes[top]})
+	}
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = filepath.Base(e.Path)
+	}
+	uniqueIDs(entries, names)
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Student < entries[j].Student })
+	return entries
+}
+
 // extractClassZip extracts a class .zip into dir, bounded, and returns the
 // folder that holds the students' entries, and what it met on the way.
 func extractClassZip(zipPath, dir string) (root string, x *extracted, err error) {
@@ -251,28 +321,50 @@ func extractClassZip(zipPath, dir string) (root string, x *extracted, err error)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", nil, err
 	}
-
-	type item struct {
-		name string
-		dir  bool
-		zf   *zip.File
-	}
+	cz := sortClassZip(zr)
 	x = &extracted{problems: map[string]error{}, notes: map[string][]string{}}
-	var items []item
-	var unsafe []string // raw names that CleanEntryName refused
-	skippedTops := map[string]int{}
+	x.noteUnsafe(cz)
+	x.refuseLookalikes(cz)
+	if err := x.extract(cz, dir); err != nil {
+		return "", nil, err
+	}
+	for _, top := range slices.Sorted(maps.Keys(cz.skippedTops)) {
+		x.classNotes = append(x.classNotes, fmt.Sprintf("skipped %q of the class zip (entries: %d): names starting with a dot and __MACOSX are never a student", top, cz.skippedTops[top]))
+	}
+	return dir, x, nil
+}
+
+// classItem is an entry of a class zip whose name is safe.
+type classItem struct {
+	name string // cleaned, slash-separated
+	dir  bool
+	zf   *zip.File
+}
+
+// classZip is a class zip's entries, sorted out before anything is written.
+type classZip struct {
+	items       []classItem
+	unsafe      []string       // names CleanEntryName refused, decoded
+	skippedTops map[string]int // dot-files and __MACOSX, with their entries
+	prefix      string         // the export folder entered ("export/"), or ""
+}
+
+// sortClassZip sorts a class zip's entries: safe ones, unsafe ones and
+// skipped ones, and finds the export folder to enter, if any.
+func sortClassZip(zr *zip.Reader) *classZip {
+	cz := &classZip{skippedTops: map[string]int{}}
 	tops := map[string]bool{}
 	topFiles := 0
 	for _, zf := range zr.File {
 		raw := submissions.ZipEntryName(&zf.FileHeader)
 		name, ok := submissions.CleanEntryName(raw)
 		if !ok {
-			unsafe = append(unsafe, raw)
+			cz.unsafe = append(cz.unsafe, raw)
 			continue
 		}
 		top, _, nested := strings.Cut(name, "/")
 		if ignored(top) {
-			skippedTops[top]++
+			cz.skippedTops[top]++
 			continue
 		}
 		isDir := strings.HasSuffix(raw, "/") || zf.Mode().IsDir()
@@ -282,60 +374,110 @@ func extractClassZip(zipPath, dir string) (root string, x *extracted, err error)
 		case zf.Mode().IsRegular():
 			topFiles++
 		}
-		items = append(items, item{name, isDir, zf})
+		cz.items = append(cz.items, classItem{name, isDir, zf})
 	}
 	// An export wrapped in one folder is entered, unless that folder is
 	// one student's own: it holds a .redis or .lua file (every step file
 	// is one). Other plain files in it are then recorded as errors, as
 	// they are at the top level.
-	prefix := ""
 	if topFiles == 0 && len(tops) == 1 {
-		var only string
-		for t := range tops {
-			only = t
-		}
-		ownFolder := false
-		for _, it := range items {
+		only := slices.Collect(maps.Keys(tops))[0]
+		ownFolder := slices.ContainsFunc(cz.items, func(it classItem) bool {
 			rest, ok := strings.CutPrefix(it.name, only+"/")
-			if ok && !it.dir && !strings.Contains(rest, "/") && isStepFile(rest) {
-				ownFolder = true
-				break
-			}
-		}
+			return ok && !it.dir && !strings.Contains(rest, "/") && isStepFile(rest)
+		})
 		if !ownFolder {
-			prefix = only + "/"
+			cz.prefix = only + "/"
 		}
 	}
-	for _, raw := range unsafe {
+	return cz
+}
+
+// noteUnsafe names each entry whose name is unsafe: in the notes of the
+// student it seems to belong to, or else the class's.
+func (x *extracted) noteUnsafe(cz *classZip) {
+	for _, raw := range cz.unsafe {
 		note := fmt.Sprintf("skipped entry %q of the class zip: its name is absolute, climbs out with .. or is not valid UTF-8", raw)
-		// Tell the student it seems to belong to, or else the instructor.
-		elems := strings.FieldsFunc(strings.TrimPrefix(strings.ReplaceAll(raw, `\`, "/"), prefix), func(r rune) bool { return r == '/' })
-		if len(elems) > 1 && elems[0] != ".." && elems[0] != "." && utf8.ValidString(elems[0]) {
+		slashed := strings.ReplaceAll(raw, `\`, "/")
+		elems := strings.FieldsFunc(strings.TrimPrefix(slashed, cz.prefix), func(r rune) bool { return r == '/' })
+		// An absolute name (/abs/x, C:/x) is no student's, whatever its first folder.
+		absolute := strings.HasPrefix(slashed, "/") || (len(slashed) > 1 && slashed[1] == ':')
+		if !absolute && len(elems) > 1 && elems[0] != ".." && elems[0] != "." && utf8.ValidString(elems[0]) {
 			x.notes[elems[0]] = append(x.notes[elems[0]], note)
 		} else {
 			x.classNotes = append(x.classNotes, note)
 		}
 	}
+}
+
+// refuseLookalikes finds students whose folders are spelled apart in the
+// zip but read the same once decoded (Müller in code page 437 and in
+// UTF-8; é as one character, NFC, or as e and an accent, NFD): extracted,
+// their files would land in one folder (or, on a file system that
+// normalises names, would), mixing two students' work. None of them is
+// graded; each gets a row that says why.
+func (x *extracted) refuseLookalikes(cz *classZip) {
+	depth := strings.Count(cz.prefix, "/")
+	spellings := map[string]map[string]string{} // how it reads → raw spelling → decoded name
+	for _, it := range cz.items {
+		rel, ok := strings.CutPrefix(it.name, cz.prefix)
+		if !ok || rel == "" {
+			continue
+		}
+		student, _, _ := strings.Cut(rel, "/")
+		look := norm.NFC.String(student)
+		if spellings[look] == nil {
+			spellings[look] = map[string]string{}
+		}
+		spellings[look][rawSegment(it.zf.Name, depth)] = student
+	}
+	for _, spelled := range spellings {
+		if len(spelled) < 2 {
+			continue
+		}
+		var quoted []string
+		for _, raw := range slices.Sorted(maps.Keys(spelled)) {
+			quoted = append(quoted, fmt.Sprintf("%+q", raw))
+		}
+		for _, student := range spelled {
+			x.problems[student] = fmt.Errorf("%s: %d folders of the class zip read as this name (spelled %s): none is graded, so that no two students' work is mixed; rename them apart",
+				StudentID(student), len(quoted), strings.Join(quoted, ", "))
+		}
+	}
+}
+
+// rawSegment is the i-th folder of an entry's name as the zip spells it.
+func rawSegment(raw string, i int) string {
+	segs := strings.FieldsFunc(raw, func(r rune) bool { return r == '/' || r == '\\' })
+	if i < len(segs) {
+		return segs[i]
+	}
+	return ""
+}
+
+// extract writes the students' entries into dir, bounded, noting what it
+// does not write.
+func (x *extracted) extract(cz *classZip, dir string) error {
 	written := int64(0)
-	for _, it := range items {
-		rel, ok := strings.CutPrefix(it.name, prefix)
+	for _, it := range cz.items {
+		rel, ok := strings.CutPrefix(it.name, cz.prefix)
 		if !ok || rel == "" {
 			continue
 		}
 		student, _, _ := strings.Cut(rel, "/")
 		if ignored(student) {
-			skippedTops[prefix+student]++
+			cz.skippedTops[cz.prefix+student]++
 			continue
 		}
 		if x.problems[student] != nil {
 			continue // the student's entry is already broken, and says so
 		}
 		if mode := it.zf.Mode(); !it.dir && !mode.IsRegular() {
-			note := fmt.Sprintf("skipped %q of the class zip: %s, not a regular file", it.name, submissions.FileKind(mode))
 			if rel == student {
-				x.classNotes = append(x.classNotes, note) // no student of that name
+				// The student's whole entry: a row of its own says so.
+				x.problems[student] = fmt.Errorf("%s is %s in the class zip, not a folder or an archive: not followed", StudentID(student), submissions.FileKind(mode))
 			} else {
-				x.notes[student] = append(x.notes[student], note)
+				x.notes[student] = append(x.notes[student], fmt.Sprintf("skipped %q of the class zip: %s, not a regular file", it.name, submissions.FileKind(mode)))
 			}
 			continue
 		}
@@ -353,17 +495,14 @@ func extractClassZip(zipPath, dir string) (root string, x *extracted, err error)
 		n, err := extractFile(it.zf, dst, !strings.Contains(rel, "/") && archiveExt(rel) != "", maxClassBytes-written)
 		written += n
 		if written > maxClassBytes {
-			return "", nil, fmt.Errorf("more than %d MiB to extract (the limit)", maxClassBytes>>20)
+			return fmt.Errorf("more than %d MiB to extract (the limit)", maxClassBytes>>20)
 		}
 		if err != nil {
 			// One student's broken entry: recorded for that student.
 			x.problems[student] = fmt.Errorf("extract %q from the class zip: %w", it.name, err)
 		}
 	}
-	for _, top := range slices.Sorted(maps.Keys(skippedTops)) {
-		x.classNotes = append(x.classNotes, fmt.Sprintf("skipped %q of the class zip (entries: %d): names starting with a dot and __MACOSX are never a student", top, skippedTops[top]))
-	}
-	return dir, x, nil
+	return nil
 }
 
 // isStepFile reports names that can be a step's file (exercises require

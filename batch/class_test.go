@@ -334,6 +334,9 @@ func TestListClassZipNotes(t *testing.T) {
 	add("../evil.redis", 0o644, "x")
 	add("__MACOSX/bob/._step1.redis", 0o644, "x")
 	add("link", fs.ModeSymlink|0o777, "/etc")
+	add("carol/step1.redis", fs.ModeSymlink|0o777, "/etc/passwd")
+	add("/abs/step1.redis", 0o644, "x")
+	add("dan/../../x.redis", 0o644, "x")
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -344,8 +347,26 @@ func TestListClassZipNotes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if got := idsOf(c); got != "bob" {
-		t.Fatalf("students %q, want bob", got)
+	// Every student met has a row: carol's only entry is a symlink, dan's
+	// only one climbs out, and "link" is a symlink where an entry stands.
+	if got := idsOf(c); got != "bob carol dan link" {
+		t.Fatalf("students %q, want bob carol dan link", got)
+	}
+	m := entryMap(c)
+	for id, want := range map[string]string{
+		"carol": "carol: no file of this student's could be read from the class zip (the notes say why)",
+		"dan":   "dan: no file of this student's could be read from the class zip",
+		"link":  "link is a symlink in the class zip, not a folder or an archive: not followed",
+	} {
+		if err := m[id].Err; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want an error saying %q", id, err, want)
+		}
+	}
+	if got := m["carol"].Notes; len(got) != 1 || got[0] != `skipped "carol/step1.redis" of the class zip: a symlink, not a regular file` {
+		t.Errorf("carol's notes: %q", got)
+	}
+	if got := m["dan"].Notes; len(got) != 1 || !strings.Contains(got[0], `"dan/../../x.redis"`) {
+		t.Errorf("dan's notes: %q", got)
 	}
 	wantBob := []string{
 		`skipped entry "bob/../../evil.redis" of the class zip: its name is absolute, climbs out with .. or is not valid UTF-8`,
@@ -356,10 +377,82 @@ func TestListClassZipNotes(t *testing.T) {
 	}
 	wantClass := []string{
 		`skipped entry "../evil.redis" of the class zip: its name is absolute, climbs out with .. or is not valid UTF-8`,
-		`skipped "link" of the class zip: a symlink, not a regular file`,
+		`skipped entry "/abs/step1.redis" of the class zip: its name is absolute, climbs out with .. or is not valid UTF-8`,
 		`skipped "__MACOSX" of the class zip (entries: 1): names starting with a dot and __MACOSX are never a student`,
 	}
 	if got := c.Notes; !slices.Equal(got, wantClass) {
 		t.Errorf("class notes:\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(wantClass, "\n  "))
+	}
+}
+
+// TestClassLookalikesNeverMerged: two folders of a class zip whose names
+// read the same once decoded (Müller in code page 437 and in UTF-8; café
+// in NFC and in NFD) are not merged into one student: none is graded, and
+// each row says why. In a class folder, where the file system keeps them
+// apart, both are graded, each told of the other.
+func TestClassLookalikesNeverMerged(t *testing.T) {
+	cp437, err := ziptest.Windows(ziptest.Entry{Name: "Müller/step1.redis", Data: "SET stock 100"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(cp437), int64(len(cp437)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	add := func(h *zip.FileHeader, data string) {
+		w, err := zw.CreateHeader(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(data))
+	}
+	add(&zip.FileHeader{Name: zr.File[0].Name, NonUTF8: true, Method: zip.Deflate}, "SET stock 100") // CP437: M\x81ller
+	add(&zip.FileHeader{Name: "Müller/step2.lua", Method: zip.Deflate}, "return 1")                  // UTF-8
+	add(&zip.FileHeader{Name: "caf\u00e9/step1.redis", Method: zip.Deflate}, "SET a 1")              // NFC
+	add(&zip.FileHeader{Name: "cafe\u0301/step1.redis", Method: zip.Deflate}, "SET b 2")             // NFD
+	add(&zip.FileHeader{Name: "zoe/step1.redis", Method: zip.Deflate}, "SET c 3")
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	class := filepath.Join(t.TempDir(), "class.zip")
+	writeFile(t, class, buf.Bytes())
+	c, err := List(class)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	m := entryMap(c)
+	if len(c.Entries) != 4 {
+		t.Fatalf("students %q, want Müller, café twice and zoe", idsOf(c))
+	}
+	for id, want := range map[string]string{
+		"Müller":     `Müller: 2 folders of the class zip read as this name (spelled "M\x81ller", "M\u00fcller"): none is graded`,
+		"caf\u00e9":  `2 folders of the class zip read as this name (spelled "cafe\u0301", "caf\u00e9")`,
+		"cafe\u0301": `2 folders of the class zip read as this name (spelled "cafe\u0301", "caf\u00e9")`,
+	} {
+		if err := m[id].Err; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%+q: %v, want an error saying %q", id, err, want)
+		}
+	}
+	if m["zoe"].Err != nil {
+		t.Errorf("zoe: %v", m["zoe"].Err)
+	}
+
+	dir := t.TempDir()
+	for _, name := range []string{"caf\u00e9", "cafe\u0301"} {
+		if err := os.Mkdir(filepath.Join(dir, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err = List(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range c.Entries {
+		if e.Err != nil || len(e.Notes) != 1 || !strings.Contains(e.Notes[0], "reads the same as this one") {
+			t.Errorf("%+q: %v, notes %q; want graded, with a note of the other", e.Student, e.Err, e.Notes)
+		}
 	}
 }

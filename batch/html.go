@@ -433,7 +433,7 @@ details summary { cursor: pointer; font-weight: 600; }
 <section id="run">
 <h2>Engine and timing</h2>
 <dl>
-<dt>engine</dt><dd>{{.Run.Engine.Kind}} {{.Run.Engine.Version}}{{if .Run.Engine.Emulator}} <span class="err">(an emulator: {{.Run.Engine.Note}})</span>{{end}}{{if .Run.EngineReason}} <span class="muted">({{.Run.EngineReason}})</span>{{end}}</dd>
+<dt>engine</dt><dd>{{.Run.Engine.Kind}} {{.Run.Engine.ServerName}}{{if .Run.Engine.Emulator}} <span class="err">(an emulator: {{.Run.Engine.Note}})</span>{{end}}{{if .Run.EngineReason}} <span class="muted">({{.Run.EngineReason}})</span>{{end}}</dd>
 <dt>workers</dt><dd>{{.Run.Workers}}, {{mode .Run.Fresh}}</dd>
 <dt>this run</dt><dd>{{.Run.Saved}} submissions in {{seconds .Run.Elapsed}} ({{rate .Run}}){{if .Run.Skipped}}, {{.Run.Skipped}} graded by an earlier run{{end}}</dd>
 <dt>one grading</dt><dd>median {{.MedianMS}} ms · 95th percentile {{.P95MS}} ms · slowest {{.MaxMS}} ms</dd>

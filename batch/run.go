@@ -413,8 +413,10 @@ func (w *worker) grade(ctx context.Context, e Entry) (*Result, error) {
 		return res, nil
 	}
 	var start *grader.StartError
-	if errors.As(err, &start) {
-		return nil, err // no server starts: no later student would fare better
+	var refused *grader.RefusedError
+	if errors.As(err, &start) || errors.As(err, &refused) {
+		// No server starts, or the spec's requires refuse this one: no later student would fare better.
+		return nil, err
 	}
 	res.GraderRuns = w.opts.graderRuns[e.Student] + 1
 	return w.failed(res, ErrorGrader, "the grader could not grade this submission: "+err.Error()), nil

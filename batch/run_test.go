@@ -19,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/redisgrade/redisgrade/engine"
+	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/internal/words"
 )
 
@@ -350,6 +351,19 @@ func TestGraderFailures(t *testing.T) {
 			if r.final() {
 				t.Errorf("resume would not grade %s again after one run's grader error", r.Student)
 			}
+		}
+	})
+	t.Run("refused by requires", func(t *testing.T) {
+		ex := loadExercise(t)
+		refusing := *ex
+		refusing.Requires = exercises.Requires{Redis: ">=99.0", Valkey: "none"}
+		sum, _, out := gradeClass(t, 5, Options{Exercise: &refusing, Workers: 2, SkipOutputs: true}, nil)
+		if sum.Err == nil || !strings.Contains(sum.Err.Error(), "needs Redis >=99.0 (no Valkey); the process engine runs Redis ") || sum.Saved != 0 || sum.Remaining != 5 {
+			t.Fatalf("summary %+v (err %v): want a stop naming both ranges, nothing saved", sum, sum.Err)
+		}
+		data, _ := os.ReadFile(filepath.Join(out, ResultsFile))
+		if len(data) != 0 {
+			t.Errorf("results.jsonl holds %q", data)
 		}
 	})
 	t.Run("no server starts", func(t *testing.T) {

@@ -67,6 +67,7 @@ type Options struct {
 type Row struct {
 	Name     string
 	Engine   string
+	Server   string // which server graded: "Redis 7.0.15", "Valkey 8.1.1"
 	N        int
 	Elapsed  time.Duration
 	Rate     float64 // submissions per second
@@ -130,6 +131,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 		if sum != nil {
 			row.Elapsed, row.Rate = sum.Elapsed, sum.Rate()
+			if sum.Engine.Kind != "" {
+				row.Server = sum.Engine.ServerName()
+			}
 		}
 		if row.Err == nil && ex == o.Exercise {
 			row.Problems = batch.CheckResults(filepath.Join(dir, "out"), of)
@@ -168,6 +172,20 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 }
 
 // Print writes the benchmark's table.
+// servers names the server each engine's rows graded on: "; process: Valkey 8.1.1, docker: Redis 7.0.15".
+func servers(rows ...Row) string {
+	var out []string
+	for _, row := range rows {
+		if row.Server != "" {
+			out = append(out, row.Engine+": "+row.Server)
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	return "; " + strings.Join(out, ", ")
+}
+
 func (r *Result) Print(w io.Writer, workers int) {
 	fmt.Fprintf(w, "%-36s %-8s %6s %9s %12s  %s\n", "mode", "engine", "subs", "time", "subs/s", "vs warm pool")
 	for i, row := range []Row{r.Warm, r.WarmNoProbe, r.Fresh, r.Docker} {
@@ -185,7 +203,7 @@ func (r *Result) Print(w io.Writer, workers int) {
 		}
 		fmt.Fprintf(w, "%-36s %-8s %6d %8.2fs %12.1f  %s\n", row.Name, row.Engine, row.N, row.Elapsed.Seconds(), row.Rate, ratio)
 	}
-	fmt.Fprintf(w, "(%d workers, each with its own server)\n", workers)
+	fmt.Fprintf(w, "(%d workers, each with its own server%s)\n", workers, servers(r.Warm, r.Docker))
 	for _, row := range []Row{r.Warm, r.Fresh, r.Docker} {
 		if row.Err == nil && len(row.Problems) == 0 && row.N > 0 {
 			fmt.Fprintf(w, "check %s: all %d students in results.jsonl once, every step's verdict as its example's expected.yaml says\n", row.Name, row.N)

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/redisgrade/redisgrade/exercises"
@@ -47,8 +46,8 @@ func New(exercise, binary string) (*Bundle, error) {
 	}
 	b := &Bundle{Exercise: ex, Binary: binary}
 	if ex.Source == exercise { // loaded from a file, not shipped
-		if b.Spec, err = os.ReadFile(exercise); err != nil {
-			return nil, fmt.Errorf("read spec: %w", err)
+		if b.Spec, err = exercises.ReadSpec(exercise); err != nil {
+			return nil, err
 		}
 		// Bundle exactly the bytes that were validated.
 		if b.Exercise, err = exercises.Parse(exercise, b.Spec); err != nil {
@@ -107,20 +106,11 @@ func (b *Bundle) exerciseArg(dir string) string {
 	return shellQuote(b.Exercise.ID)
 }
 
-// minRedis is the exercise's minimum Redis version ("7.0"), or "".
+// minRedis is the exercise's minimum Redis version ("7.0"), or "": the bundles install Debian's
+// redis-server, so the Redis range is the one that matters (the grader checks the whole range itself).
 func (b *Bundle) minRedis() string {
-	if b.Exercise.Requires.Redis == "" {
-		return ""
-	}
-	v, err := exercises.ParseMinVersion(b.Exercise.Requires.Redis)
-	if err != nil {
-		return ""
-	}
-	parts := make([]string, len(v))
-	for i, n := range v {
-		parts[i] = strconv.Itoa(n)
-	}
-	return strings.Join(parts, ".")
+	redis, _ := b.Exercise.Requires.Ranges()
+	return redis.Min()
 }
 
 // files lists the submission files the exercise grades, in step order.

@@ -159,11 +159,11 @@ func (e *dockerEngine) Start(ctx context.Context) (Server, error) {
 		return fail(err)
 	}
 	s.admin = redis.NewClient(s.adminOptions())
-	version, err := serverVersion(sctx, s.admin, e.opts.StartTimeout)
+	s.info, err = serverInfo(sctx, s.admin, e.opts.StartTimeout, KindDocker)
 	if err != nil {
 		return fail(err)
 	}
-	s.info = Info{Kind: KindDocker, Version: version, Image: e.image}
+	s.info.Image = e.image
 	return s, nil
 }
 

@@ -103,7 +103,7 @@ func (e *embeddedEngine) Start(ctx context.Context) (Server, error) {
 	s.studentOpts = baseOptions("tcp", addr)
 	s.studentOpts.Username, s.studentOpts.Password = StudentUser, studentPass
 	s.admin = redis.NewClient(s.adminOptions())
-	s.info = Info{Kind: KindEmbedded, Version: miniredisVersion(), Emulator: true, Note: embeddedNote}
+	s.info = Info{Kind: KindEmbedded, Server: ServerMiniredis, Version: miniredisVersion(), Compatible: emulatedRedis, Emulator: true, Note: embeddedNote}
 	if err := s.Reset(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("start embedded: %w", err)

@@ -25,16 +25,21 @@ import (
 
 // Info describes a running server, for the report.
 type Info struct {
-	Kind     string `json:"kind"`               // "process", "embedded" or "docker"
-	Version  string `json:"version"`            // redis_version, or "miniredis vX.Y.Z"
-	Image    string `json:"image,omitempty"`    // docker: the image the container runs, as asked for
-	Emulator bool   `json:"emulator,omitempty"` // true for embedded
-	Note     string `json:"note,omitempty"`     // embedded: says that replies may differ from a real server
+	Kind   string `json:"kind"`   // "process", "embedded" or "docker"
+	Server string `json:"server"` // "redis", "valkey", or "miniredis" (the embedded engine)
+	// Version is the server's own: redis_version for Redis, valkey_version for Valkey, "miniredis vX.Y.Z".
+	Version string `json:"version"`
+	// Compatible is the Redis version a server that is not Redis answers as: Valkey's redis_version (7.2.4
+	// for Valkey 8), the emulator's 7.0. Empty for Redis.
+	Compatible string `json:"compatible,omitempty"`
+	Image      string `json:"image,omitempty"`    // docker: the image the container runs, as asked for
+	Emulator   bool   `json:"emulator,omitempty"` // true for embedded
+	Note       string `json:"note,omitempty"`     // embedded: says that replies may differ from a real server
 }
 
 // Options configure an engine. The zero value is usable.
 type Options struct {
-	RedisServer  string        // path of redis-server; "" = look up on PATH
+	RedisServer  string        // path of redis-server, or of any Redis or Valkey server; "" = redis-server on PATH
 	StartTimeout time.Duration // 0 = 5s (docker: 20s, a container takes longer to start)
 	MaxMemory    string        // redis maxmemory, "" = "64mb"
 	Image        string        // docker: the Redis image, "" = DefaultImage ("redis:7"); pulled if missing (not by auto)

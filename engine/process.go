@@ -3,7 +3,6 @@ package engine
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -88,12 +87,11 @@ func (e *processEngine) Start(ctx context.Context) (Server, error) {
 		return nil, fmt.Errorf("start redis-server: %w", err)
 	}
 	s.admin = redis.NewClient(s.adminOptions())
-	version, err := serverVersion(ctx, s.admin, e.opts.StartTimeout)
+	s.info, err = serverInfo(ctx, s.admin, e.opts.StartTimeout, KindProcess)
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("start redis-server: %w", err)
 	}
-	s.info = Info{Kind: KindProcess, Version: version}
 	// Start as every later case starts: nothing of the set-up in the statistics.
 	if err := s.Reset(ctx); err != nil {
 		s.Close()
@@ -198,22 +196,6 @@ func (s *processServer) Close() error {
 		}
 	})
 	return s.closeErr
-}
-
-// serverVersion reads redis_version from INFO server.
-func serverVersion(ctx context.Context, c *redis.Client, timeout time.Duration) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	info, err := c.Info(ctx, "server").Result()
-	if err != nil {
-		return "", fmt.Errorf("info server: %w", err)
-	}
-	for line := range strings.Lines(info) {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "redis_version:"); ok {
-			return v, nil
-		}
-	}
-	return "", errors.New("info server: no redis_version")
 }
 
 // killGroup SIGKILLs the child and its process group (forks such as BGSAVE die with it).

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/redisgrade/redisgrade/checks"
+	"github.com/redisgrade/redisgrade/internal/regularfile"
 	"github.com/redisgrade/redisgrade/internal/suggest"
 	"github.com/redisgrade/redisgrade/internal/yamlstrict"
 )
@@ -30,16 +31,9 @@ const maxSpecSize = 1 << 20
 // problem in the file comes back at once, as yamlstrict.Errors.
 func Load(nameOrPath string) (*Exercise, error) {
 	if isPath(nameOrPath) {
-		info, err := os.Stat(nameOrPath)
+		data, err := ReadSpec(nameOrPath)
 		if err != nil {
-			return nil, fmt.Errorf("load exercise: %w", err)
-		}
-		if info.Size() > maxSpecSize {
-			return nil, fmt.Errorf("load exercise %s: the file is %d bytes; a spec may be at most %d", nameOrPath, info.Size(), maxSpecSize)
-		}
-		data, err := os.ReadFile(nameOrPath)
-		if err != nil {
-			return nil, fmt.Errorf("load exercise: %w", err)
+			return nil, err
 		}
 		return Parse(nameOrPath, data)
 	}
@@ -52,6 +46,16 @@ func Load(nameOrPath string) (*Exercise, error) {
 		return nil, fmt.Errorf("load exercise %s: %w", nameOrPath, err)
 	}
 	return Parse("exercises/"+name+".yaml", data)
+}
+
+// ReadSpec reads a spec file: a regular file (a named pipe would block,
+// /dev/zero never end), at most 1 MiB.
+func ReadSpec(path string) ([]byte, error) {
+	data, err := regularfile.Read(path, maxSpecSize)
+	if err != nil {
+		return nil, fmt.Errorf("load exercise: %w", err)
+	}
+	return data, nil
 }
 
 // UnknownError is Load's error for a name no shipped exercise has.
@@ -131,6 +135,7 @@ func validate(d *yamlstrict.Decoder, ex *Exercise) {
 		validateStep(d, ex, i, stepIDs)
 	}
 	validateMutants(d, ex, stepIDs)
+	validateBounds(d, ex)
 }
 
 func validateExercise(d *yamlstrict.Decoder, ex *Exercise) {
@@ -140,11 +145,7 @@ func validateExercise(d *yamlstrict.Decoder, ex *Exercise) {
 	if ex.Title == "" {
 		d.ErrorAt(ex.Pos, "the exercise needs a title")
 	}
-	if ex.Requires.Redis != "" {
-		if _, err := ParseMinVersion(ex.Requires.Redis); err != nil {
-			d.ErrorAt(ex.Pos, "requires.redis: %v", err)
-		}
-	}
+	validateRequires(d, ex.Requires, ex.Pos, "requires")
 	if len(ex.Steps) == 0 {
 		d.ErrorAt(ex.Pos, "the exercise needs at least one step")
 	}
@@ -169,9 +170,7 @@ func validateStep(d *yamlstrict.Decoder, ex *Exercise, i int, ids map[string]yam
 		d.ErrorAt(s.Pos, "%s needs a title", label)
 	}
 	validateStepFile(d, s, label)
-	if s.Requires.Redis != "" {
-		d.ErrorAt(s.Pos, "%s: requires.redis belongs to the exercise, not a step", label)
-	}
+	validateRequires(d, s.Requires, s.Pos, label+": requires")
 	if s.Points < 0 {
 		d.ErrorAt(s.Pos, "%s: points must not be negative", label)
 	}
@@ -273,50 +272,22 @@ func compareAfterProbe(cs checks.List) bool {
 	return false
 }
 
-// MinVersion is a lower bound on a server version.
-type MinVersion []int
-
-// ParseMinVersion reads ">=7.0".
-func ParseMinVersion(s string) (MinVersion, error) {
-	rest, ok := strings.CutPrefix(strings.TrimSpace(s), ">=")
-	if !ok {
-		return nil, fmt.Errorf("expected a minimum version such as \">=7.0\", found %q", s)
+// validateRequires checks that a requires' ranges read, and that some server is left to grade.
+func validateRequires(d *yamlstrict.Decoder, q Requires, at yamlstrict.Pos, label string) {
+	if q.Pos != (yamlstrict.Pos{}) {
+		at = q.Pos
 	}
-	v, err := parseVersion(strings.TrimSpace(rest))
-	if err != nil {
-		return nil, fmt.Errorf("expected a minimum version such as \">=7.0\", found %q", s)
+	redis, redisErr := ParseRange(q.Redis)
+	valkey, valkeyErr := ParseRange(q.Valkey)
+	if redisErr != nil {
+		d.ErrorAt(at, "%s.redis: %v", label, redisErr)
 	}
-	return v, nil
-}
-
-func parseVersion(s string) ([]int, error) {
-	var out []int
-	for _, p := range strings.Split(s, ".") {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 0 {
-			return nil, fmt.Errorf("bad version %q", s)
-		}
-		out = append(out, n)
+	if valkeyErr != nil {
+		d.ErrorAt(at, "%s.valkey: %v", label, valkeyErr)
 	}
-	return out, nil
-}
-
-// Allows reports whether a server version such as "7.0.15" meets the bound.
-func (m MinVersion) Allows(version string) bool {
-	v, err := parseVersion(version)
-	if err != nil {
-		return false
+	if redis.None && valkey.None {
+		d.ErrorAt(at, "%s: redis and valkey are both none, so no server can grade it", label)
 	}
-	for i, want := range m {
-		got := 0
-		if i < len(v) {
-			got = v[i]
-		}
-		if got != want {
-			return got > want
-		}
-	}
-	return true
 }
 
 var slugSep = regexp.MustCompile(`[^a-z0-9]+`)

@@ -179,21 +179,6 @@ func TestLoadNamesIgnoreCaseAndSuggest(t *testing.T) {
 	}
 }
 
-func TestMinVersion(t *testing.T) {
-	m, err := ParseMinVersion(">=7.0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for v, want := range map[string]bool{"7.0.15": true, "7.2": true, "6.2.14": false, "8": true, "7": true, "x": false} {
-		if got := m.Allows(v); got != want {
-			t.Errorf("Allows(%q) = %v, want %v", v, got, want)
-		}
-	}
-	if _, err := ParseMinVersion("7.0"); err == nil {
-		t.Error("a bare version should be rejected")
-	}
-}
-
 func TestMutantIDs(t *testing.T) {
 	spec := `id: x
 title: X

@@ -266,6 +266,8 @@ func TestSchemaAgreesWithTheDecoder(t *testing.T) {
 			want: "at '/steps/1/call/keys': got string, want array"},
 		{name: "requires with no version", old: `{redis: ">= 7.0"}`, new: "{redis: seven}",
 			want: "at '/requires/redis': 'seven' does not match pattern"},
+		{name: "requires a bare valkey version", old: `{redis: ">= 7.0"}`, new: `{redis: ">= 7.0", valkey: "9.0"}`,
+			want: "at '/requires/valkey': '9.0' does not match pattern"},
 		{name: "checks a mapping", spec: "id: demo\ntitle: A demo\nsteps:\n  - {id: one, title: One, file: a.redis, checks: {key: stock}}\n",
 			want: "at '/steps/0/checks': got object, want array"},
 	}

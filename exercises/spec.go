@@ -39,14 +39,6 @@ type Exercise struct {
 	Pos    yamlstrict.Pos `yaml:"-"`
 }
 
-// Requires states what a server must be to grade the exercise, or a step.
-type Requires struct {
-	Redis string `yaml:"redis"` // a minimum version: ">=7.0"
-	// Functions: the step uses Redis Functions, which the emulator lacks;
-	// there it is reported not gradable rather than failed.
-	Functions bool `yaml:"functions"`
-}
-
 // Step is one task, graded from its own clean state.
 type Step struct {
 	ID    string `yaml:"id"`
@@ -69,7 +61,8 @@ type Step struct {
 	Function string `yaml:"function"`
 	// Call gives the keys and arguments of the EVAL or FCALL.
 	Call *Call `yaml:"call"`
-	// Requires: what this step needs beyond the exercise (functions).
+	// Requires: what this step needs beyond the exercise: Redis Functions, a newer server for a newer
+	// command. A server outside its ranges grades the other steps and says this one is not graded.
 	Requires Requires      `yaml:"requires"`
 	Timeout  time.Duration `yaml:"timeout"`
 	// Given is the state before the commands run, when the step has no cases.
@@ -148,14 +141,14 @@ type Mutant struct {
 
 // Case is one run of a step's file from a given state.
 type Case struct {
-	Name   string       `yaml:"name"`
-	Given  checks.State `yaml:"given"`
+	Name  string       `yaml:"name"`
+	Given checks.State `yaml:"given"`
 	// Call overrides the step's keys and arguments. In a .redis step it
 	// re-sends the file's own EVAL (or FCALL) commands, their script as the
 	// student wrote it, with these keys and arguments: a script that names
 	// its keys instead of reading KEYS then fails.
-	Call *Call `yaml:"call"`
-	Checks checks.List  `yaml:"checks"`
+	Call   *Call       `yaml:"call"`
+	Checks checks.List `yaml:"checks"`
 
 	Pos yamlstrict.Pos `yaml:"-"`
 }

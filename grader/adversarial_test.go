@@ -60,7 +60,7 @@ func TestAdversarialSubmissions(t *testing.T) {
 			// grades every adversary and, after each, the correct
 			// submission, as a batch would.
 			t.Parallel()
-			pool := testPool(t, kind)
+			pool := testPool(t, testEngine(t, kind), kind)
 			for _, e := range entries {
 				t.Run(e.Name(), func(t *testing.T) {
 					dir := filepath.Join(root, e.Name())

@@ -2,9 +2,11 @@ package grader
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/internal/redistest"
+	"github.com/redisgrade/redisgrade/internal/redistest/versions"
 	"github.com/redisgrade/redisgrade/report"
 	"github.com/redisgrade/redisgrade/submissions"
 )
@@ -56,19 +59,21 @@ type expectation struct {
 	Emulator map[string]string `yaml:"emulator"`
 }
 
-// TestExamples grades every example submission of every exercise on both
-// engines and compares each step's verdict with the example's expected.yaml.
-// A verdict that differs between engines fails here: each difference must be
-// fixed or documented in the README and the example.
-func TestExamples(t *testing.T) {
+// example is one example submission and its exercise.
+type example struct {
+	ex  *exercises.Exercise
+	dir string
+}
+
+func (e example) name() string { return e.ex.ID + "/" + filepath.Base(e.dir) }
+
+// loadExamples lists every example submission under submissions/examples/.
+func loadExamples(t *testing.T) []example {
+	t.Helper()
 	root := filepath.Join("..", "submissions", "examples")
 	exDirs, err := os.ReadDir(root)
 	if err != nil {
 		t.Fatal(err)
-	}
-	type example struct {
-		ex  *exercises.Exercise
-		dir string
 	}
 	var examples []example
 	for _, exDir := range exDirs {
@@ -84,52 +89,169 @@ func TestExamples(t *testing.T) {
 			examples = append(examples, example{ex, filepath.Join(root, exDir.Name(), s.Name())})
 		}
 	}
+	return examples
+}
+
+// TestExamples grades every example submission of every exercise on every
+// engine, and on every server of the version matrix (Redis 8, Valkey 8.0 and
+// 8.1; skipped without them, see testdata/servers), side by side, and
+// compares each step's verdict with the example's expected.yaml. On a server
+// outside the exercise's requires the grading must be refused. A verdict
+// that differs between real servers fails here, saying where and why: each
+// difference must be fixed, or the spec's requires narrowed.
+func TestExamples(t *testing.T) {
+	examples := loadExamples(t)
+	var mu sync.Mutex
+	var labels []string
+	var columns []map[string]map[string]verdict // by column, example, step
+	column := func(label string) map[string]map[string]verdict {
+		mu.Lock()
+		defer mu.Unlock()
+		labels = append(labels, label)
+		columns = append(columns, map[string]map[string]verdict{})
+		return columns[len(columns)-1]
+	}
+	// Each column is graded on one warm session, as batch grades: a verdict
+	// that depends on the server being fresh fails here.
+	grade := func(t *testing.T, pool *Pool, info engine.Info, label string) {
+		col := column(label)
+		for _, e := range examples {
+			t.Run(e.name(), func(t *testing.T) {
+				v := checkExample(t, pool, info, e)
+				mu.Lock()
+				col[e.name()] = v
+				mu.Unlock()
+			})
+		}
+	}
+	t.Cleanup(func() {
+		// After every column: the real servers must agree (the emulator says
+		// what it cannot grade, in expected.yaml).
+		for _, d := range disagreements(labels, columns) {
+			t.Error(d)
+		}
+	})
 	for _, kind := range engineKinds {
 		t.Run(kind, func(t *testing.T) {
-			// The engines run side by side, each on one warm session, as
-			// batch grades: a verdict that depends on the server being
-			// fresh fails here.
 			t.Parallel()
-			pool := testPool(t, kind)
-			for _, e := range examples {
-				t.Run(e.ex.ID+"/"+filepath.Base(e.dir), func(t *testing.T) {
-					want := readExpectation(t, e.dir)
-					rep := gradeOn(t, pool, e.ex, e.dir)
-					for _, st := range rep.Steps {
-						verdict := "fail"
-						switch {
-						case st.NotGradable:
-							verdict = "not graded"
-						case st.Passed:
-							verdict = "pass"
-						}
-						wanted := want.Steps[st.ID]
-						if v, ok := want.Emulator[st.ID]; ok && kind == engine.KindEmbedded {
-							wanted = v
-						}
-						if wanted != verdict {
-							t.Errorf("step %s: %s, want %s (%s)\n%s%s", st.ID, verdict, wanted, want.Description, failures(st), st.Note)
-						}
-					}
-					checkMistakes(t, want, rep)
-					if len(rep.Steps) != len(want.Steps) {
-						t.Errorf("%d steps graded, expected.yaml names %d", len(rep.Steps), len(want.Steps))
-					}
-				})
+			pool := testPool(t, testEngine(t, kind), kind)
+			info := poolInfo(t, pool)
+			if info.Emulator {
+				checkExamplesOn(t, pool, info, examples)
+				return
 			}
+			grade(t, pool, info, kind+" "+ReportEngine(info).ServerName())
 		})
+	}
+	t.Run("versions", func(t *testing.T) {
+		t.Parallel()
+		for _, tg := range versions.Targets(t) {
+			if tg.Default {
+				continue // the process engine's own column
+			}
+			t.Run(tg.Label, func(t *testing.T) {
+				t.Parallel()
+				pool := testPool(t, redistest.VersionEngine(t, tg.Server, tg.Docker), tg.Label)
+				info := poolInfo(t, pool)
+				checkIdentity(t, tg.Server, info)
+				grade(t, pool, info, tg.Label)
+			})
+		}
+	})
+}
+
+// checkExamplesOn checks every example on one pool, out of the comparison.
+func checkExamplesOn(t *testing.T, pool *Pool, info engine.Info, examples []example) {
+	for _, e := range examples {
+		t.Run(e.name(), func(t *testing.T) { checkExample(t, pool, info, e) })
 	}
 }
 
-// testPool returns a pool of one warm session on an engine of that kind.
+// verdict is what one server made of one step: pass, fail or not graded, and why.
+type verdict struct{ is, why string }
+
+// checkExample grades an example on pool's server and compares each step's verdict with its expected.yaml;
+// on a server outside the exercise's requires, the grading must be refused, naming both ranges. It returns
+// the verdicts by step id (none when refused).
+func checkExample(t *testing.T, pool *Pool, info engine.Info, e example) map[string]verdict {
+	t.Helper()
+	if !e.ex.Requires.Admits(info.Server, info.Version, info.Compatible) {
+		checkRefused(t, pool, e)
+		return nil
+	}
+	want := readExpectation(t, e.dir)
+	rep := gradeOn(t, pool, e.ex, e.dir)
+	got := map[string]verdict{}
+	for _, st := range rep.Steps {
+		v := verdict{is: "fail", why: strings.TrimSpace(failures(st))}
+		switch {
+		case st.NotGradable:
+			v = verdict{is: "not graded", why: st.Note}
+		case st.Passed:
+			v = verdict{is: "pass"}
+		}
+		got[st.ID] = v
+		wanted := want.Steps[st.ID]
+		if w, ok := want.Emulator[st.ID]; ok && info.Emulator {
+			wanted = w
+		}
+		if wanted != v.is {
+			t.Errorf("step %s: %s, want %s (%s)\n%s%s", st.ID, v.is, wanted, want.Description, failures(st), st.Note)
+		}
+	}
+	checkMistakes(t, want, rep)
+	if len(rep.Steps) != len(want.Steps) {
+		t.Errorf("%d steps graded, expected.yaml names %d", len(rep.Steps), len(want.Steps))
+	}
+	return got
+}
+
+// checkRefused grades an example on a server its exercise's requires leaves out: the grading is refused
+// before anything runs, saying what the exercise needs and what the server is.
+func checkRefused(t *testing.T, pool *Pool, e example) {
+	t.Helper()
+	sub, err := submissions.Open(e.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rep, err := pool.Grade(ctx, e.ex, sub, Options{})
+	var refused *RefusedError
+	var infraErr *InfraError
+	switch {
+	case err == nil:
+		t.Errorf("graded (score %v) on a server outside requires: %s", rep.Score, e.ex.Requires.Describe())
+	case !errors.As(err, &refused) || !errors.As(err, &infraErr):
+		t.Errorf("error %v, want a refusal the grader owns (an InfraError)", err)
+	case !strings.Contains(err.Error(), e.ex.Requires.Describe()) || !strings.Contains(err.Error(), " runs "):
+		t.Errorf("refusal %q should name both ranges (%s) and the server", err, e.ex.Requires.Describe())
+	}
+}
+
+// poolInfo starts the pool's session (it stays warm for the test) and returns what its server is.
+func poolInfo(t *testing.T, pool *Pool) engine.Info {
+	t.Helper()
+	l, err := pool.Acquire(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	if err := l.Ready(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return l.sess.Info()
+}
+
+// testPool returns a pool of one warm session on eng, named so in messages.
 // The grader must never fail on it: a session discarded after a failed
 // grading fails the test, even where the retry then passed.
-func testPool(t *testing.T, kind string) *Pool {
+func testPool(t *testing.T, eng engine.Engine, name string) *Pool {
 	t.Helper()
-	pool := NewPool(PoolConfig{Engine: testEngine(t, kind), Jobs: 1})
+	pool := NewPool(PoolConfig{Engine: eng, Jobs: 1})
 	t.Cleanup(func() {
 		if st := pool.Stats(); st.Replaced > 0 {
-			t.Errorf("%s: the grader failed %d times (sessions replaced); every failure must be the student's", kind, st.Replaced)
+			t.Errorf("%s: the grader failed %d times (sessions replaced); every failure must be the student's", name, st.Replaced)
 		}
 		pool.Close()
 	})

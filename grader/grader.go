@@ -53,9 +53,25 @@ func Grade(ctx context.Context, ex *exercises.Exercise, sub *submissions.Submiss
 	return sess.Grade(ctx, ex, sub, opts)
 }
 
-// reportEngine is the engine's description as a report holds it.
-func reportEngine(i engine.Info) report.Engine {
-	return report.Engine{Kind: i.Kind, Version: i.Version, Image: i.Image, Emulator: i.Emulator, Note: i.Note}
+// RefusedError is a grading refused before it began: the server is outside the spec's requires. It comes
+// wrapped in an *InfraError (the student is not to blame: exit 3); the server itself is fine, and another
+// submission of another exercise may grade on it.
+type RefusedError struct {
+	Exercise string
+	Needs    string // both ranges: "Redis >=7.4 or Valkey >=9.0"
+	RunsOn   string // "the process engine runs Valkey 8.1.1, which answers as Redis 7.2.4"
+}
+
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("exercise %s needs %s; %s", e.Exercise, e.Needs, e.RunsOn)
+}
+
+// ReportEngine is the engine's description as a report holds it.
+func ReportEngine(i engine.Info) report.Engine {
+	return report.Engine{
+		Kind: i.Kind, Server: i.Server, Version: i.Version, Compatible: i.Compatible,
+		Image: i.Image, Emulator: i.Emulator, Note: i.Note,
+	}
 }
 
 // graded is a grading: its report, and what only the grader uses of it.
@@ -70,14 +86,9 @@ type graded struct {
 func (sess *Session) grade(ctx context.Context, ex *exercises.Exercise, sub *submissions.Submission, opts Options) (*graded, error) {
 	began := time.Now()
 	info := sess.srv.Info()
-	if ex.Requires.Redis != "" && !info.Emulator {
-		minVersion, err := exercises.ParseMinVersion(ex.Requires.Redis)
-		if err != nil {
-			return nil, err
-		}
-		if !minVersion.Allows(info.Version) {
-			return nil, infra("exercise %s needs Redis %s; the %s engine runs %s", ex.ID, ex.Requires.Redis, info.Kind, info.Version)
-		}
+	// Before any of the student's code runs: a server the spec does not trust to grade it grades nothing.
+	if !ex.Requires.Admits(info.Server, info.Version, info.Compatible) {
+		return nil, &InfraError{Err: &RefusedError{Exercise: ex.ID, Needs: ex.Requires.Describe(), RunsOn: runsOn(info)}}
 	}
 
 	rep := &report.Report{
@@ -85,7 +96,7 @@ func (sess *Session) grade(ctx context.Context, ex *exercises.Exercise, sub *sub
 		Title:      ex.Title,
 		Submission: sub.Name(),
 		Notes:      sub.Notes(),
-		Engine:     reportEngine(info),
+		Engine:     ReportEngine(info),
 	}
 	deadline := opts.Deadline
 	if deadline <= 0 {
@@ -185,4 +196,17 @@ func describe(file string, cmd submissions.Command) string {
 func IsInfra(err error) bool {
 	var ie *InfraError
 	return errors.As(err, &ie)
+}
+
+// runsOn says which server an engine runs, for a refusal: "the process engine runs Valkey 8.1.1, which
+// answers as Redis 7.2.4".
+func runsOn(info engine.Info) string {
+	s := "the " + info.Kind + " engine runs " + ReportEngine(info).ServerName()
+	switch {
+	case info.Emulator && info.Compatible != "":
+		s += ", an emulator of Redis " + info.Compatible
+	case info.Compatible != "":
+		s += ", which answers as Redis " + info.Compatible
+	}
+	return s
 }

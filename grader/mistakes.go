@@ -60,8 +60,7 @@ func (m *Mistakes) name(g *graded) {
 // the signature each leaves on the step it fails. Callers that need it at the
 // same time wait for the first. Its errors are the grader's.
 func KnownMistakes(ctx context.Context, sess *Session, ex *exercises.Exercise) (*Mistakes, error) {
-	info := sess.Info()
-	key := variantKey{spec: specKey(ex), engine: info.Kind + " " + info.Version}
+	key := variantKey{spec: specKey(ex), engine: engineKey(sess)}
 	return knownMistakes.get(ctx, key, func() (*Mistakes, error) { return gradeMutants(ctx, sess, ex) })
 }
 

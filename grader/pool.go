@@ -209,6 +209,10 @@ func (l *Lease) Grade(ctx context.Context, ex *exercises.Exercise, sub *submissi
 			}
 			return rep, nil
 		}
+		// A refusal is the spec's answer about this server, not a broken session: no retry helps.
+		if refused := (*RefusedError)(nil); errors.As(err, &refused) {
+			return nil, err
+		}
 		l.drop()
 		l.p.mu.Lock()
 		l.p.replaced++

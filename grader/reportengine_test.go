@@ -10,8 +10,8 @@ import (
 // TestReportEngineCarriesEveryField: the report's engine type is its own,
 // and a field added to engine.Info must be carried into it too.
 func TestReportEngineCarriesEveryField(t *testing.T) {
-	in := engine.Info{Kind: "docker", Version: "7.2.4", Image: "redis:7", Emulator: true, Note: "a note"}
-	iv, gv := reflect.ValueOf(in), reflect.ValueOf(reportEngine(in))
+	in := engine.Info{Kind: "docker", Server: "valkey", Version: "8.1.1", Compatible: "7.2.4", Image: "redis:7", Emulator: true, Note: "a note"}
+	iv, gv := reflect.ValueOf(in), reflect.ValueOf(ReportEngine(in))
 	if iv.NumField() != gv.NumField() {
 		t.Fatalf("engine.Info has %d fields, report.Engine %d", iv.NumField(), gv.NumField())
 	}

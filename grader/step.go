@@ -51,8 +51,12 @@ func (g *grading) timeout(s *exercises.Step) time.Duration {
 
 func (g *grading) step(ctx context.Context, s *exercises.Step) (stepVerdict, error) {
 	out := stepVerdict{Step: report.Step{ID: s.ID, Title: s.Title, File: s.File, MaxScore: s.Points, Hint: s.Hint, Hidden: s.Hidden}}
-	if g.ex.NeedsFunctions(s) && g.sess.srv.Info().Emulator {
+	info := g.sess.srv.Info()
+	if g.ex.NeedsFunctions(s) && info.Emulator {
 		return g.notGradable(out, "has no Redis Functions"), nil
+	}
+	if !s.Requires.Admits(info.Server, info.Version, info.Compatible) {
+		return notGradableHere(out, "not graded: this step needs "+s.Requires.Describe()+"; "+runsOn(info)), nil
 	}
 	file := g.readFile(s)
 	if file.problem != nil {
@@ -117,9 +121,14 @@ func joinNotes(a, b string) string {
 
 // notGradable is the verdict of a step this engine cannot grade: none.
 func (g *grading) notGradable(out stepVerdict, why string) stepVerdict {
+	return notGradableHere(out, "not graded: this engine ("+g.sess.srv.Info().Version+") "+why+": grade with the process or docker engine")
+}
+
+// notGradableHere is the verdict of a step this server cannot grade, with the note that says why: none.
+func notGradableHere(out stepVerdict, note string) stepVerdict {
 	out.Checks, out.Passed, out.Score, out.Keyspace = nil, false, 0, ""
 	out.NotGradable = true
-	out.Note = "not graded: this engine (" + g.sess.srv.Info().Version + ") " + why + ": grade with the process or docker engine"
+	out.Note = note
 	return out
 }
 

@@ -36,8 +36,7 @@ func GradeVariant(ctx context.Context, sess *Session, ex *exercises.Exercise, v 
 }
 
 func gradeVariant(ctx context.Context, sess *Session, ex *exercises.Exercise, v Variant) (*graded, error) {
-	info := sess.Info()
-	key := variantKey{spec: specKey(ex), engine: info.Kind + " " + info.Version, variant: v.digest()}
+	key := variantKey{spec: specKey(ex), engine: engineKey(sess), variant: v.digest()}
 	return variants.get(ctx, key, func() (*graded, error) {
 		sub, err := v.submission(ex)
 		if err != nil {
@@ -61,6 +60,13 @@ type variantKey struct {
 	spec    any // the spec's digest, or the *Exercise of one built in memory
 	engine  string
 	variant string
+}
+
+// engineKey is what results computed on a session's server are cached by:
+// its engine, the server and its version.
+func engineKey(sess *Session) string {
+	info := sess.Info()
+	return info.Kind + " " + info.Server + " " + info.Version
 }
 
 // specKey is what results computed from a spec are cached by: its content's

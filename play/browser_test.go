@@ -45,10 +45,11 @@ func TestPageInChromium(t *testing.T) {
 	ws := newWorkspace(t)
 	inWorkspace := startPlay(t, ws, "lua-atomicity")
 	inBrowser := startPlay(t, nil, "")
+	shared := startPlayWith(t, Config{Shared: true}) // a class server's page
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, filepath.Join("testdata", "e2e.mjs"),
-		inWorkspace.URL+"/?token="+testToken, inBrowser.URL+"/?token="+testToken, shots, t.TempDir(), ws.Dir)
+		inWorkspace.URL+"/?token="+testToken, inBrowser.URL+"/?token="+testToken, shots, t.TempDir(), ws.Dir, shared.URL+"/?token="+testToken)
 	out, err := cmd.CombinedOutput()
 	t.Logf("e2e.mjs:\n%s", out)
 	if err != nil {

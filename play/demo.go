@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/redisgrade/redisgrade/atomicity"
+	"github.com/redisgrade/redisgrade/internal/httpjson"
 	"github.com/redisgrade/redisgrade/workspace"
 )
 
@@ -50,13 +51,13 @@ func (h *Handler) handleDemo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !workspace.HasDemo(ex.ID) || h.cfg.Engine == nil {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no demo for %s here", ex.ID))
+		httpjson.WriteError(w, http.StatusNotFound, fmt.Sprintf("no demo for %s here", ex.ID))
 		return
 	}
 	select {
 	case h.demoSlot <- struct{}{}:
 	default:
-		writeError(w, http.StatusTooManyRequests, "a demo is already running on this server: try again in a few seconds")
+		httpjson.WriteError(w, http.StatusTooManyRequests, "a demo is already running on this server: try again in a few seconds")
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), demoTimeout)
@@ -64,7 +65,7 @@ func (h *Handler) handleDemo(w http.ResponseWriter, r *http.Request) {
 	srv, err := h.cfg.Engine.Start(ctx)
 	if err != nil {
 		<-h.demoSlot
-		writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("could not start Redis for the demo: %v", err))
+		httpjson.WriteError(w, http.StatusServiceUnavailable, fmt.Sprintf("could not start Redis for the demo: %v", err))
 		return
 	}
 	admin, connect := workspace.DemoConnections(srv)

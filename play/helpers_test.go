@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/redisgrade/redisgrade/internal/admission"
+	"github.com/redisgrade/redisgrade/internal/origin"
 	"github.com/redisgrade/redisgrade/internal/redistest"
 
 	"github.com/redisgrade/redisgrade/exercises"
@@ -33,9 +35,17 @@ func newWorkspace(t testing.TB) *workspace.Workspace {
 // redisgrade play does; ws nil keeps work in the browser.
 func startPlay(t testing.TB, ws *workspace.Workspace, start string) *httptest.Server {
 	t.Helper()
+	return startPlayWith(t, Config{Workspace: ws, Start: start})
+}
+
+// startPlayWith is startPlay for a Config of one's own: its pool, engine,
+// token and guard are startPlay's.
+func startPlayWith(t testing.TB, cfg Config) *httptest.Server {
+	t.Helper()
 	eng := redistest.ProcessEngine(t)
 	pool := grader.NewPool(grader.PoolConfig{Engine: eng, Jobs: 1})
-	h, err := New(Config{Pool: pool, Engine: eng, Workspace: ws, Start: start, Token: testToken})
+	cfg.Door, cfg.Engine, cfg.Token, cfg.Guard = admission.New(admission.Config{Pool: pool, Jobs: 1}), eng, testToken, origin.New(false)
+	h, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,6 +68,12 @@ func call(t testing.TB, ts *httptest.Server, method, path, body string) *http.Re
 		req, _ = http.NewRequest(method, ts.URL+path, stringsReader(body))
 	}
 	req.Header.Set("Authorization", "Bearer "+testToken)
+	switch method {
+	case http.MethodPost:
+		req.Header.Set("Content-Type", "application/json") // as the page sends them
+	case http.MethodPut:
+		req.Header.Set("Content-Type", "text/plain; charset=utf-8")
+	}
 	res, err := ts.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)

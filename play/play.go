@@ -34,7 +34,10 @@ import (
 
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
-	"github.com/redisgrade/redisgrade/grader"
+	"github.com/redisgrade/redisgrade/internal/admission"
+	"github.com/redisgrade/redisgrade/internal/httpjson"
+	"github.com/redisgrade/redisgrade/internal/origin"
+	"github.com/redisgrade/redisgrade/internal/regularfile"
 	"github.com/redisgrade/redisgrade/report"
 	"github.com/redisgrade/redisgrade/submissions"
 	"github.com/redisgrade/redisgrade/workspace"
@@ -50,14 +53,13 @@ const APIPrefix = "/play/api/"
 // learner reads the task, writes a few lines and checks them.
 const minutesPerStep = 5
 
-// gradeTimeout bounds one grading, waiting for the session included.
-const gradeTimeout = 2 * time.Minute
-
 // Config configures a Handler.
 type Config struct {
-	// Pool grades; nil when this server cannot grade (a serve that
-	// enqueues for workers): the page says so.
-	Pool *grader.Pool
+	// Door admits and grades every Check, as every grading request of
+	// serve (package admission: the body limit, the waiting cap, the upload
+	// time limit, the bytes held at once); nil when this server cannot
+	// grade (a serve that enqueues for workers): the page says so.
+	Door *admission.Door
 	// Engine starts the demo's server; nil: no demo here.
 	Engine engine.Engine
 	// Workspace, when set, keeps the work of its exercise in its folder:
@@ -69,11 +71,17 @@ type Config struct {
 	Exercises []*exercises.Exercise
 	// Start is the exercise the page opens first ("": the catalog).
 	Start string
+	// Shared says the page is a class server's (serve): one browser may be
+	// shared by several students, so the page asks who is working and keeps
+	// each person's work apart, under their name.
+	Shared bool
 	// Token, when set, is required on the API as "Authorization: Bearer".
 	// Leave it empty when a server in front checks it (serve).
 	Token string
-	// Grade is passed to every grading.
-	Grade grader.Options
+	// Guard, when set, refuses requests with another Host than this
+	// machine's names, and changes from another site's page. Leave it nil
+	// when a server in front checks them (serve).
+	Guard *origin.Guard
 	// Log gets the grader's errors; nil = none.
 	Log *log.Logger
 }
@@ -88,6 +96,9 @@ type Handler struct {
 	demoSlot  chan struct{} // one demo at a time: it loads the machine
 	wsMu      chan struct{} // the workspace's files and state, one writer at a time
 	wsID      string        // the workspace's exercise, if any
+	// bodies admits the request bodies: Config.Door, or a door that grades
+	// nothing when this server cannot grade.
+	bodies *admission.Door
 }
 
 // New returns the page's handler. It fails when an exercise will not load.
@@ -98,7 +109,10 @@ func New(cfg Config) (*Handler, error) {
 	h := &Handler{
 		cfg: cfg, mux: http.NewServeMux(), token: sha256.Sum256([]byte(cfg.Token)),
 		exercises: map[string]*exercises.Exercise{},
-		demoSlot:  make(chan struct{}, 1), wsMu: make(chan struct{}, 1),
+		demoSlot:  make(chan struct{}, 1), wsMu: make(chan struct{}, 1), bodies: cfg.Door,
+	}
+	if h.bodies == nil {
+		h.bodies = admission.New(admission.Config{Log: cfg.Log})
 	}
 	offered := cfg.Exercises
 	if cfg.Workspace != nil {
@@ -152,14 +166,28 @@ func Public(path string) bool { return path == "/" || strings.HasPrefix(path, "/
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if h.cfg.Guard != nil {
+		if herr := h.cfg.Guard.Check(r); herr != nil {
+			herr.Write(w)
+			return
+		}
+	}
 	if !Public(r.URL.Path) && !h.authorized(r) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="redisgrade"`)
-		writeError(w, http.StatusUnauthorized, "this page needs its token: open the address redisgrade printed, with ?token=...")
+		httpjson.WriteError(w, http.StatusUnauthorized, "this page needs its token: open the address redisgrade printed, with ?token=...")
 		return
 	}
 	if _, pattern := h.mux.Handler(r); pattern == "" {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
+		httpjson.WriteError(w, http.StatusNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
 		return
+	}
+	// Every POST of the API takes JSON: a form or text/plain is what
+	// another site's page can send without asking.
+	if r.Method == http.MethodPost {
+		if herr := origin.RequireJSON(r); herr != nil {
+			herr.Write(w)
+			return
+		}
 	}
 	h.mux.ServeHTTP(w, r)
 }
@@ -185,7 +213,7 @@ const contentSecurity = "default-src 'none'; script-src 'self'; style-src 'self'
 func (h *Handler) handlePage(w http.ResponseWriter, r *http.Request) {
 	data, err := assets.ReadFile("assets/index.html")
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
+		httpjson.WriteError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
 	w.Header().Set("Content-Security-Policy", contentSecurity)
@@ -202,7 +230,7 @@ func (h *Handler) handleAsset(w http.ResponseWriter, r *http.Request) {
 	kind, ok := assetTypes[filepath.Ext(name)]
 	data, err := assets.ReadFile("assets/" + name)
 	if !ok || err != nil {
-		writeError(w, http.StatusNotFound, "no asset "+name)
+		httpjson.WriteError(w, http.StatusNotFound, "no asset "+name)
 		return
 	}
 	w.Header().Set("Content-Type", kind)
@@ -225,17 +253,19 @@ type Catalog struct {
 	// Workspace is the exercise whose work is kept in a folder, if any.
 	Workspace string `json:"workspace,omitempty"`
 	CanGrade  bool   `json:"can_grade"`
+	// Shared: the page asks who is working and keeps work per person.
+	Shared bool `json:"shared,omitempty"`
 }
 
 func (h *Handler) handleCatalog(w http.ResponseWriter, r *http.Request) {
-	c := Catalog{Exercises: []CatalogEntry{}, Start: h.cfg.Start, CanGrade: h.cfg.Pool != nil}
+	c := Catalog{Exercises: []CatalogEntry{}, Start: h.cfg.Start, CanGrade: h.canGrade(), Shared: h.cfg.Shared}
 	for _, id := range h.order {
 		ex := h.exercises[id]
 		c.Exercises = append(c.Exercises, CatalogEntry{ID: ex.ID, Title: ex.Title, Summary: ex.Summary,
 			Steps: len(ex.Steps), Minutes: minutesPerStep * len(ex.Steps)})
 	}
 	c.Workspace = h.wsID
-	writeJSON(w, http.StatusOK, c)
+	httpjson.Write(w, http.StatusOK, c)
 }
 
 // StepInfo is one step as the page shows it.
@@ -277,7 +307,7 @@ func (h *Handler) handleExercise(w http.ResponseWriter, r *http.Request) {
 	}
 	info := ExerciseInfo{ID: ex.ID, Title: ex.Title, Summary: ex.Summary, Steps: []StepInfo{},
 		Demo: workspace.HasDemo(ex.ID) && h.cfg.Engine != nil, Storage: "browser",
-		MaxFileSize: submissions.MaxFileSize, CanGrade: h.cfg.Pool != nil}
+		MaxFileSize: submissions.MaxFileSize, CanGrade: h.canGrade()}
 	for i := range ex.Steps {
 		s := &ex.Steps[i]
 		info.Steps = append(info.Steps, StepInfo{ID: s.ID, Title: s.Title, Task: s.Task, File: s.File, Lua: s.IsScript(),
@@ -293,13 +323,13 @@ func (h *Handler) handleExercise(w http.ResponseWriter, r *http.Request) {
 		for _, s := range ex.Steps {
 			data, err := readStepFile(ws.Dir, s.File)
 			if err != nil {
-				writeError(w, http.StatusConflict, err.Error())
+				httpjson.WriteError(w, http.StatusConflict, err.Error())
 				return
 			}
 			info.Files[s.File], info.Versions[s.File] = data, version(data)
 		}
 	}
-	writeJSON(w, http.StatusOK, info)
+	httpjson.Write(w, http.StatusOK, info)
 }
 
 // version names a file's content: its SHA-256, shortened.
@@ -322,22 +352,23 @@ func conflict(dir, name, base, text string) *string {
 	return &msg
 }
 
-// readStepFile reads a workspace's step file; a file not there reads empty.
+// readStepFile reads a workspace's step file as grading reads it: a
+// regular file, a symlink not followed, at most MaxFileSize bytes. A file
+// not there reads empty; one grading would not read is not shown either,
+// and the error says why.
 func readStepFile(dir, name string) (string, error) {
-	f, err := os.Open(filepath.Join(dir, name))
-	if errors.Is(err, fs.ErrNotExist) {
+	data, err := regularfile.ReadNoFollow(filepath.Join(dir, name), submissions.MaxFileSize)
+	var notRegular *regularfile.NotRegularError
+	var tooLarge *regularfile.TooLargeError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return "", nil
-	}
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, submissions.MaxFileSize+1))
-	if err != nil {
-		return "", fmt.Errorf("read %s: %w", name, err)
-	}
-	if len(data) > submissions.MaxFileSize {
+	case errors.As(err, &notRegular):
+		return "", fmt.Errorf("%w (grading counts %s missing): make it a regular file to edit it here", err, name)
+	case errors.As(err, &tooLarge):
 		return "", fmt.Errorf("%s is over %d bytes: too large to edit here", filepath.Join(dir, name), submissions.MaxFileSize)
+	case err != nil:
+		return "", fmt.Errorf("read %s: %w", name, err)
 	}
 	return string(data), nil
 }
@@ -355,7 +386,7 @@ func (h *Handler) lockWorkspace(w http.ResponseWriter, r *http.Request) bool {
 	case h.wsMu <- struct{}{}:
 		return true
 	case <-r.Context().Done():
-		writeError(w, http.StatusServiceUnavailable, "the request ended before the workspace was free")
+		httpjson.WriteError(w, http.StatusServiceUnavailable, "the request ended before the workspace was free")
 		return false
 	}
 }
@@ -367,7 +398,7 @@ func (h *Handler) exercise(w http.ResponseWriter, r *http.Request) (*exercises.E
 	id := r.PathValue("id")
 	ex := h.exercises[id]
 	if ex == nil {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no exercise %q (known: %s)", id, strings.Join(h.order, ", ")))
+		httpjson.WriteError(w, http.StatusNotFound, fmt.Sprintf("no exercise %q (known: %s)", id, strings.Join(h.order, ", ")))
 		return nil, false
 	}
 	return ex, true
@@ -384,22 +415,22 @@ func (h *Handler) handlePutFile(w http.ResponseWriter, r *http.Request) {
 	}
 	name := r.PathValue("name")
 	if !stepFile(ex, name) {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("%q is not a step file of %s", name, ex.ID))
+		httpjson.WriteError(w, http.StatusNotFound, fmt.Sprintf("%q is not a step file of %s", name, ex.ID))
 		return
 	}
 	ws := h.workspaceFor(ex)
 	if ws == nil {
-		writeError(w, http.StatusConflict, fmt.Sprintf("no workspace folder keeps %s here: the page keeps it in the browser", ex.ID))
+		httpjson.WriteError(w, http.StatusConflict, fmt.Sprintf("no workspace folder keeps %s here: the page keeps it in the browser", ex.ID))
 		return
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, submissions.MaxFileSize+1))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) || len(data) > submissions.MaxFileSize {
-		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("%s is over %d bytes (1 MiB): not saved; make it shorter", name, submissions.MaxFileSize))
+		httpjson.WriteError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("%s is over %d bytes (1 MiB): not saved; make it shorter", name, submissions.MaxFileSize))
 		return
 	}
 	if err != nil {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("%s: the upload broke off: %v", name, err))
+		httpjson.WriteError(w, http.StatusBadRequest, fmt.Sprintf("%s: the upload broke off: %v", name, err))
 		return
 	}
 	if !h.lockWorkspace(w, r) {
@@ -407,15 +438,15 @@ func (h *Handler) handlePutFile(w http.ResponseWriter, r *http.Request) {
 	}
 	defer h.unlockWorkspace()
 	if msg := conflict(ws.Dir, name, strings.Trim(r.Header.Get("If-Match"), `"`), string(data)); msg != nil {
-		writeError(w, http.StatusConflict, *msg)
+		httpjson.WriteError(w, http.StatusConflict, *msg)
 		return
 	}
 	if err := writeAtomic(ws.Dir, name, data); err != nil {
 		h.cfg.Log.Printf("play: %v", err)
-		writeError(w, http.StatusInternalServerError, err.Error())
+		httpjson.WriteError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"version": version(string(data))})
+	httpjson.Write(w, http.StatusOK, map[string]string{"version": version(string(data))})
 }
 
 // writeAtomic replaces dir/name with data through a temporary file renamed
@@ -455,31 +486,46 @@ func maxFilesBody(ex *exercises.Exercise) int64 {
 	return int64(len(ex.Steps)+1) * submissions.MaxFileSize * 2
 }
 
-// readFiles reads the step files posted; names outside the exercise's step
-// files are refused.
-func readFiles(w http.ResponseWriter, r *http.Request, ex *exercises.Exercise) (*filesRequest, bool) {
+// readFiles reads the step files posted, through the door's bounds;
+// names outside the exercise's step files are refused. release gives the
+// bytes held back: call it when the request ends.
+func (h *Handler) readFiles(w http.ResponseWriter, r *http.Request, ex *exercises.Exercise, grading bool) (req *filesRequest, release func(), ok bool) {
+	receive := h.door().Receive
+	if grading {
+		receive = h.door().ReceiveGrading
+	}
+	release, herr := receive(w, r, func(body io.Reader) *httpjson.Error {
+		var herr *httpjson.Error
+		req, herr = decodeFiles(body, ex)
+		return herr
+	})
+	if herr != nil {
+		herr.Write(w)
+		return nil, release, false
+	}
+	return req, release, true
+}
+
+// decodeFiles decodes {"files": {name: text}, "versions": {...}}, each
+// file a step file of ex, at most MaxFileSize bytes.
+func decodeFiles(body io.Reader, ex *exercises.Exercise) (*filesRequest, *httpjson.Error) {
 	var req filesRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxFilesBody(ex)))
+	dec := json.NewDecoder(io.LimitReader(body, maxFilesBody(ex)+1))
 	if err := dec.Decode(&req); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, "the files posted are too large: each step file may hold at most 1 MiB")
-		} else {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("the body is not {\"files\": {name: text}}: %v", err))
+		if dec.InputOffset() > maxFilesBody(ex) {
+			return nil, httpjson.Errorf(http.StatusRequestEntityTooLarge, "the files posted are too large: each step file may hold at most 1 MiB")
 		}
-		return nil, false
+		return nil, httpjson.Errorf(http.StatusBadRequest, "the body is not {\"files\": {name: text}}: %v", err)
 	}
 	for name, text := range req.Files {
 		if !stepFile(ex, name) {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("%q is not a step file of %s", name, ex.ID))
-			return nil, false
+			return nil, httpjson.Errorf(http.StatusBadRequest, "%q is not a step file of %s", name, ex.ID)
 		}
 		if len(text) > submissions.MaxFileSize {
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("%s is over %d bytes (1 MiB): make it shorter", name, submissions.MaxFileSize))
-			return nil, false
+			return nil, httpjson.Errorf(http.StatusRequestEntityTooLarge, "%s is over %d bytes (1 MiB): make it shorter", name, submissions.MaxFileSize)
 		}
 	}
-	return &req, true
+	return &req, nil
 }
 
 // GradeResult is POST .../grade: the report, as `--format json` writes it,
@@ -496,71 +542,31 @@ func (h *Handler) handleGrade(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	req, ok := readFiles(w, r, ex)
+	if !h.canGrade() {
+		httpjson.WriteError(w, http.StatusServiceUnavailable, "this server does not grade itself (it queues work for workers): the page cannot check here")
+		return
+	}
+	req, release, ok := h.readFiles(w, r, ex, true)
+	defer release()
 	if !ok {
 		return
 	}
-	files := req.Files
-	if h.cfg.Pool == nil {
-		writeError(w, http.StatusServiceUnavailable, "this server does not grade itself (it queues work for workers): the page cannot check here")
-		return
-	}
 	ws := h.workspaceFor(ex)
-	var dir string
 	if ws != nil {
-		// The page's files are the workspace's: saved, then graded from the
-		// folder, as check would.
 		if !h.lockWorkspace(w, r) {
 			return
 		}
 		defer h.unlockWorkspace()
-		for name, text := range files {
-			if msg := conflict(ws.Dir, name, req.Versions[name], text); msg != nil {
-				writeError(w, http.StatusConflict, *msg+"; nothing was graded")
-				return
-			}
-		}
-		for name, text := range files {
-			if err := writeAtomic(ws.Dir, name, []byte(text)); err != nil {
-				writeError(w, http.StatusInternalServerError, err.Error())
-				return
-			}
-		}
-		dir = ws.Dir
-	} else {
-		tmp, err := os.MkdirTemp("", "redisgrade-play-*")
-		if err != nil {
-			writeError(w, http.StatusInternalServerError, err.Error())
-			return
-		}
-		defer os.RemoveAll(tmp)
-		dir = filepath.Join(tmp, "submission")
-		if err := os.Mkdir(dir, 0o700); err != nil {
-			writeError(w, http.StatusInternalServerError, err.Error())
-			return
-		}
-		for name, text := range files {
-			if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
-				writeError(w, http.StatusInternalServerError, err.Error())
-				return
-			}
-		}
 	}
-	sub, err := submissions.Open(dir)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, report.Visible(err.Error()))
+	sub, texts, herr := h.submission(ws, ex, req)
+	if herr != nil {
+		herr.Write(w)
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), gradeTimeout)
-	defer cancel()
-	rep, err := h.cfg.Pool.Grade(ctx, ex, sub, h.cfg.Grade)
-	if err != nil {
-		h.cfg.Log.Printf("play: grade %s: %v", ex.ID, err)
-		msg := "the grader could not grade (not your code's fault): " + err.Error()
-		if ctx.Err() != nil {
-			msg = "the grader took too long or the page went away; nothing was graded: try Check again"
-		}
-		writeError(w, http.StatusServiceUnavailable, msg)
+	rep, herr := h.door().Grade(r.Context(), ex, sub)
+	if herr != nil {
+		h.cfg.Log.Printf("play: grade %s: %s", ex.ID, herr.Msg)
+		herr.Write(w)
 		return
 	}
 	if ws != nil {
@@ -568,32 +574,82 @@ func (h *Handler) handleGrade(w http.ResponseWriter, r *http.Request) {
 			h.cfg.Log.Printf("play: %v", err)
 		}
 	}
-	jsonWriter, err := report.Lookup("json")
-	var buf bytes.Buffer
-	if err == nil {
-		// Student text is shown as text, and its controls visibly (a bidi
-		// override in a value must not reorder the page), as check shows them.
-		err = jsonWriter(&buf, rep.Printable(), report.Options{})
-	}
+	res, err := gradeResult(ex, rep, texts, ws != nil)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
+		httpjson.WriteError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	res := GradeResult{Report: buf.Bytes(), Untouched: []string{}}
-	if ws != nil {
-		res.Versions = map[string]string{}
-		for _, s := range ex.Steps {
-			if text, err := readStepFile(ws.Dir, s.File); err == nil {
-				res.Versions[s.File] = version(text)
-			}
+	httpjson.Write(w, http.StatusOK, res)
+}
+
+// submission is what a Check grades. In a workspace, the page's files are
+// the folder's: they are saved, then the folder is graded, as check grades
+// it. Elsewhere the files posted are graded in memory, never written to
+// disk. texts are the step files graded, by name.
+func (h *Handler) submission(ws *workspace.Workspace, ex *exercises.Exercise, req *filesRequest) (*submissions.Submission, map[string]string, *httpjson.Error) {
+	if ws == nil {
+		files := make(map[string][]byte, len(req.Files))
+		for name, text := range req.Files {
+			files[name] = []byte(text)
 		}
+		sub, err := submissions.OpenFiles("submission", files)
+		if err != nil {
+			return nil, nil, httpjson.Errorf(http.StatusBadRequest, "%s", report.Visible(err.Error()))
+		}
+		return sub, req.Files, nil
+	}
+	for name, text := range req.Files {
+		if msg := conflict(ws.Dir, name, req.Versions[name], text); msg != nil {
+			return nil, nil, httpjson.Errorf(http.StatusConflict, "%s; nothing was graded", *msg)
+		}
+	}
+	for name, text := range req.Files {
+		if err := writeAtomic(ws.Dir, name, []byte(text)); err != nil {
+			return nil, nil, httpjson.Errorf(http.StatusInternalServerError, "%v", err)
+		}
+	}
+	sub, err := submissions.Open(ws.Dir)
+	if err != nil {
+		return nil, nil, httpjson.Errorf(http.StatusBadRequest, "%s", report.Visible(err.Error()))
+	}
+	texts := map[string]string{}
+	for _, s := range ex.Steps {
+		if text, err := readStepFile(ws.Dir, s.File); err == nil {
+			texts[s.File] = text
+		}
+	}
+	return sub, texts, nil
+}
+
+// gradeResult is a Check's answer: the report as --format json writes it,
+// the step files that hold only their starter comment and, in a
+// workspace, the versions of the files graded.
+func gradeResult(ex *exercises.Exercise, rep *report.Report, texts map[string]string, inWorkspace bool) (*GradeResult, error) {
+	jsonWriter, err := report.Lookup("json")
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	// Student text is shown as text, and its controls visibly (a bidi
+	// override in a value must not reorder the page), as check shows them.
+	if err := jsonWriter(&buf, rep.Printable(), report.Options{}); err != nil {
+		return nil, err
+	}
+	res := &GradeResult{Report: buf.Bytes(), Untouched: []string{}}
+	if inWorkspace {
+		res.Versions = map[string]string{}
 	}
 	for i := range ex.Steps {
-		if workspace.Untouched(dir, &ex.Steps[i]) {
-			res.Untouched = append(res.Untouched, ex.Steps[i].File)
+		s := &ex.Steps[i]
+		text, ok := texts[s.File]
+		if ok && inWorkspace {
+			res.Versions[s.File] = version(text)
+		}
+		if ok && workspace.UntouchedText(s, text) {
+			res.Untouched = append(res.Untouched, s.File)
 		}
 	}
-	writeJSON(w, http.StatusOK, res)
+	return res, nil
 }
 
 // hintRequest is the body of POST .../hint. Seen is how many of the step's
@@ -618,12 +674,12 @@ func (h *Handler) handleHint(w http.ResponseWriter, r *http.Request) {
 	}
 	var req hintRequest
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096)).Decode(&req); err != nil {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("the body is not {\"step\": id, \"seen\": n}: %v", err))
+		httpjson.WriteError(w, http.StatusBadRequest, fmt.Sprintf("the body is not {\"step\": id, \"seen\": n}: %v", err))
 		return
 	}
 	i, err := workspace.Step(ex, req.Step)
 	if err != nil {
-		writeError(w, http.StatusNotFound, err.Error())
+		httpjson.WriteError(w, http.StatusNotFound, err.Error())
 		return
 	}
 	step := &ex.Steps[i]
@@ -636,7 +692,7 @@ func (h *Handler) handleHint(w http.ResponseWriter, r *http.Request) {
 		res = ws.State.NextHint(step)
 		if res.Fresh {
 			if err := ws.Save(); err != nil {
-				writeError(w, http.StatusInternalServerError, err.Error())
+				httpjson.WriteError(w, http.StatusInternalServerError, err.Error())
 				return
 			}
 		}
@@ -647,23 +703,14 @@ func (h *Handler) handleHint(w http.ResponseWriter, r *http.Request) {
 	if res.Hints == nil {
 		res.Hints = []string{}
 	}
-	writeJSON(w, http.StatusOK, HintResult{Step: step.ID, Hints: res.Hints, Total: res.Total, Fresh: res.Fresh})
+	httpjson.Write(w, http.StatusOK, HintResult{Step: step.ID, Hints: res.Hints, Total: res.Total, Fresh: res.Fresh})
 }
 
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]any{"error": msg, "status": status})
-}
+// door is the handler's admission door; a handler that cannot grade still
+// bounds the bodies of its other routes with one of its own.
+func (h *Handler) door() *admission.Door { return h.bodies }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	data, err := json.Marshal(v)
-	if err != nil {
-		status, data = http.StatusInternalServerError, []byte(`{"error":"encode the answer","status":500}`)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(data, '\n'))
-}
+func (h *Handler) canGrade() bool { return h.cfg.Door != nil && h.cfg.Door.CanGrade() }
 
 // Serve serves h on ln until ctx is done, then shuts down, letting the
 // requests in flight finish for a few seconds.

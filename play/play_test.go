@@ -17,6 +17,7 @@ import (
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
+	"github.com/redisgrade/redisgrade/internal/admission"
 	"github.com/redisgrade/redisgrade/report"
 	"github.com/redisgrade/redisgrade/workspace"
 )
@@ -189,6 +190,15 @@ func TestGradeInTheBrowser(t *testing.T) {
 		filesBody(t, map[string]string{"step1.redis": info.Steps[0].Starter})), 200)
 	if strings.Join(res.Untouched, " ") != "step1.redis" || res.Report.Score != 0 {
 		t.Errorf("starter only: untouched %q, score %v", res.Untouched, res.Report.Score)
+	}
+
+	// Outside a workspace the files posted are graded in memory: nothing is
+	// written to disk, so a temporary folder that cannot be written to
+	// changes nothing.
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "not-there"))
+	res = decode[result](t, call(t, ts, "POST", "/play/api/exercises/lua-atomicity/grade", filesBody(t, exampleFiles(t, "correct"))), 200)
+	if res.Report.Score != 4 {
+		t.Errorf("graded with no temporary folder: %v/4", res.Report.Score)
 	}
 
 	// A student's value that would reorder or colour the text is shown
@@ -481,12 +491,12 @@ func (brokenEngine) Start(context.Context) (engine.Server, error) {
 func TestGraderFailureIsNotTheStudents(t *testing.T) {
 	pool := grader.NewPool(grader.PoolConfig{Engine: brokenEngine{}, Jobs: 1})
 	defer pool.Close()
-	h, err := New(Config{Pool: pool, Engine: brokenEngine{}, Token: testToken})
+	h, err := New(Config{Door: admission.New(admission.Config{Pool: pool, Jobs: 1}), Engine: brokenEngine{}, Token: testToken})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := httptestRecorder(h, "POST", "/play/api/exercises/lua-atomicity/grade", filesBody(t, exampleFiles(t, "correct")))
-	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "the grader could not grade (not your code's fault)") ||
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "the grader could not grade this submission (not the student's fault)") ||
 		!strings.Contains(rec.Body.String(), "redis-server: no such file or directory") {
 		t.Errorf("grade: %d %s", rec.Code, rec.Body)
 	}
@@ -503,5 +513,69 @@ func TestGraderFailureIsNotTheStudents(t *testing.T) {
 	rec = httptestRecorder(h, "POST", "/play/api/exercises/lua-atomicity/demo", "{}")
 	if rec.Code != http.StatusTooManyRequests || !strings.Contains(rec.Body.String(), "a demo is already running") {
 		t.Errorf("a demo while one runs: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestOtherSitesRefused: the page's server answers only to this machine's
+// names (a page that rebinds its own name to 127.0.0.1 reads nothing), a
+// change posted from another site's page is refused even with the token,
+// and JSON routes take JSON only (a form or text/plain needs no preflight).
+func TestOtherSitesRefused(t *testing.T) {
+	ts := startPlay(t, nil, "")
+	port := ts.URL[strings.LastIndex(ts.URL, ":"):]
+	send := func(method, path, host, contentType string, header map[string]string, body string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest(method, ts.URL+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = host
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		res, err := ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		data, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(data)
+	}
+	grade := "/play/api/exercises/lua-atomicity/grade"
+	files := filesBody(t, exampleFiles(t, "correct"))
+	for _, tt := range []struct {
+		name, method, path, host, contentType string
+		header                                map[string]string
+		body                                  string
+		status                                int
+		msg                                   string
+	}{
+		{"the page by a rebound name", "GET", "/", "evil.example" + port, "", nil, "", 403, `evil.example` + port + `\" is not a name of this server`},
+		{"the API by a rebound name", "GET", "/play/api/exercises", "attacker.test", "", nil, "", 403, "is not a name of this server"},
+		{"a Check by a rebound name", "POST", grade, "rebind.example" + port, "application/json", nil, files, 403, "is not a name of this server"},
+		{"a Check from another site's page", "POST", grade, "127.0.0.1" + port, "application/json",
+			map[string]string{"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}, files, 403, "from another web site is refused"},
+		{"a Check from another origin, older browser", "POST", grade, "127.0.0.1" + port, "application/json",
+			map[string]string{"Origin": "http://evil.example"}, files, 403, "from another web site is refused"},
+		{"a save from another site's page", "PUT", "/play/api/exercises/lua-atomicity/files/step1.redis", "127.0.0.1" + port, "text/plain",
+			map[string]string{"Sec-Fetch-Site": "cross-site"}, "SET a 1", 403, "from another web site is refused"},
+		{"a Check as text/plain", "POST", grade, "127.0.0.1" + port, "text/plain", nil, files, 415, "send application/json"},
+		{"a Check as a form", "POST", grade, "127.0.0.1" + port, "application/x-www-form-urlencoded", nil, files, 415, "send application/json"},
+		{"a hint as text/plain", "POST", "/play/api/exercises/lua-atomicity/hint", "127.0.0.1" + port, "text/plain", nil, `{"step": "1"}`, 415, "send application/json"},
+		{"the demo as text/plain", "POST", "/play/api/exercises/lua-atomicity/demo", "127.0.0.1" + port, "text/plain", nil, `{}`, 415, "send application/json"},
+		{"a zip as text/plain", "POST", "/play/api/exercises/lua-atomicity/zip", "127.0.0.1" + port, "text/plain", nil, files, 415, "send application/json"},
+		{"a Check by localhost", "POST", grade, "localhost" + port, "application/json", map[string]string{"Origin": "http://localhost" + port, "Sec-Fetch-Site": "same-origin"}, files, 200, `"score": 4`},
+		{"a Check by [::1]", "POST", grade, "[::1]" + port, "application/json", nil, files, 200, `"score": 4`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := send(tt.method, tt.path, tt.host, tt.contentType, tt.header, tt.body)
+			if status != tt.status || !strings.Contains(body, tt.msg) {
+				t.Errorf("%d %.300s; want %d saying %q", status, body, tt.status, tt.msg)
+			}
+		})
 	}
 }

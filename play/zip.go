@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/redisgrade/redisgrade/internal/httpjson"
 )
 
 // handleZip answers the step files posted as a .zip for handing in: the
@@ -15,7 +17,8 @@ func (h *Handler) handleZip(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	req, ok := readFiles(w, r, ex)
+	req, release, ok := h.readFiles(w, r, ex, false)
+	defer release()
 	if !ok {
 		return
 	}
@@ -33,12 +36,12 @@ func (h *Handler) handleZip(w http.ResponseWriter, r *http.Request) {
 			_, err = f.Write([]byte(text))
 		}
 		if err != nil {
-			writeError(w, http.StatusInternalServerError, err.Error())
+			httpjson.WriteError(w, http.StatusInternalServerError, err.Error())
 			return
 		}
 	}
 	if err := zw.Close(); err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
+		httpjson.WriteError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
 	w.Header().Set("Content-Type", "application/zip")

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"regexp"
 	"slices"
 	"sort"
@@ -27,18 +26,65 @@ const DefaultMaxFiles = 64
 // DefaultSubmissionName names a submission that came without a name.
 const DefaultSubmissionName = "submission"
 
-// JobError is why a job cannot be graded: a message for the client and the
-// HTTP status serve answers it with (a worker records it as the result's
-// Code). A status of 500 or more is the grader's side, never the job's.
+// ErrorKind says what is wrong with a job that cannot be graded. serve
+// answers each kind with an HTTP status of its own; a worker records it in
+// the job's result.
+type ErrorKind int
+
+// The kinds of JobError. Only GraderSide is not the job's fault.
+const (
+	// BadJob: the job is malformed (no exercise, no files, a name that is
+	// not a plain file name, bytes that are no archive).
+	BadJob ErrorKind = iota + 1
+	// UnknownExercise: the job names no shipped exercise.
+	UnknownExercise
+	// Unopenable: the submission rules refuse the submission (too many
+	// entries, too much data, a file listed twice).
+	Unopenable
+	// GraderSide: the grader failed on its side (a shipped exercise that
+	// will not load); the job may be tried again.
+	GraderSide
+)
+
+var kindNames = map[ErrorKind]string{BadJob: "bad-job", UnknownExercise: "unknown-exercise", Unopenable: "unopenable", GraderSide: "grader-side"}
+
+func (k ErrorKind) String() string {
+	if name, ok := kindNames[k]; ok {
+		return name
+	}
+	return fmt.Sprintf("ErrorKind(%d)", int(k))
+}
+
+// MarshalText writes the kind's name, which results keep.
+func (k ErrorKind) MarshalText() ([]byte, error) {
+	if _, ok := kindNames[k]; !ok {
+		return nil, fmt.Errorf("unknown job error kind %d", int(k))
+	}
+	return []byte(k.String()), nil
+}
+
+// UnmarshalText reads a kind's name.
+func (k *ErrorKind) UnmarshalText(text []byte) error {
+	for kind, name := range kindNames {
+		if name == string(text) {
+			*k = kind
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown job error kind %q", text)
+}
+
+// JobError is why a job cannot be graded: its kind and a message for the
+// client.
 type JobError struct {
-	Status int
-	Msg    string
+	Kind ErrorKind
+	Msg  string
 }
 
 func (e *JobError) Error() string { return e.Msg }
 
-func jobErrorf(status int, format string, args ...any) *JobError {
-	return &JobError{Status: status, Msg: fmt.Sprintf(format, args...)}
+func jobErrorf(kind ErrorKind, format string, args ...any) *JobError {
+	return &JobError{Kind: kind, Msg: fmt.Sprintf(format, args...)}
 }
 
 // Job is one submission to grade, as it arrived: an archive or loose files.
@@ -65,7 +111,7 @@ var plainName = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
 // name it is, for the message.
 func CheckName(what, name string) *JobError {
 	if !plainName.MatchString(name) {
-		return jobErrorf(http.StatusBadRequest, "%s %q is not a plain file name (letters, digits, '.', '_', '-'; no paths, no leading dot; at most 128 bytes)", what, name)
+		return jobErrorf(BadJob, "%s %q is not a plain file name (letters, digits, '.', '_', '-'; no paths, no leading dot; at most 128 bytes)", what, name)
 	}
 	return nil
 }
@@ -74,14 +120,14 @@ func CheckName(what, name string) *JobError {
 // from a request or a job.
 func LoadExercise(shipped []string, id string) (*exercises.Exercise, *JobError) {
 	if id == "" {
-		return nil, jobErrorf(http.StatusBadRequest, "no exercise given (shipped: %s)", strings.Join(shipped, ", "))
+		return nil, jobErrorf(BadJob, "no exercise given (shipped: %s)", strings.Join(shipped, ", "))
 	}
 	if !slices.Contains(shipped, id) {
-		return nil, jobErrorf(http.StatusNotFound, "no exercise named %q (shipped: %s)", id, strings.Join(shipped, ", "))
+		return nil, jobErrorf(UnknownExercise, "no exercise named %q (shipped: %s)", id, strings.Join(shipped, ", "))
 	}
 	ex, err := exercises.Load(id)
 	if err != nil {
-		return nil, jobErrorf(http.StatusInternalServerError, "load exercise: %v", err)
+		return nil, jobErrorf(GraderSide, "load exercise: %v", err)
 	}
 	return ex, nil
 }
@@ -95,18 +141,18 @@ func (j *Job) Validate(maxFiles int) *JobError {
 	}
 	switch {
 	case j.Archive != nil && len(j.Files) > 0:
-		return jobErrorf(http.StatusBadRequest, "a job holds an archive and loose files")
+		return jobErrorf(BadJob, "a job holds an archive and loose files")
 	case j.Archive != nil:
 		if herr := CheckName("archive name", j.ArchiveName); herr != nil {
 			return herr
 		}
 		if submissions.ArchiveSuffix(j.ArchiveName) == "" {
-			return jobErrorf(http.StatusBadRequest, "archive name %q does not end in .zip, .tar.gz or .tgz", j.ArchiveName)
+			return jobErrorf(BadJob, "archive name %q does not end in .zip, .tar.gz or .tgz", j.ArchiveName)
 		}
 	case len(j.Files) == 0:
-		return jobErrorf(http.StatusBadRequest, "no files in the submission")
+		return jobErrorf(BadJob, "no files in the submission")
 	case len(j.Files) > maxFiles:
-		return jobErrorf(http.StatusBadRequest, "too many files (%d; at most %d)", len(j.Files), maxFiles)
+		return jobErrorf(BadJob, "too many files (%d; at most %d)", len(j.Files), maxFiles)
 	default:
 		names := make([]string, 0, len(j.Files))
 		for name := range j.Files {
@@ -123,8 +169,8 @@ func (j *Job) Validate(maxFiles int) *JobError {
 }
 
 // Open opens the job in memory with the submissions package's bounds. A
-// job that is not an archive at all is a 400; one that the submission rules
-// refuse (too many entries, too much data) is a 422.
+// job that is not an archive at all is a BadJob; one that the submission
+// rules refuse (too many entries, too much data) is Unopenable.
 func (j *Job) Open(maxFiles int) (*submissions.Submission, *JobError) {
 	if herr := j.Validate(maxFiles); herr != nil {
 		return nil, herr
@@ -142,9 +188,9 @@ func (j *Job) Open(maxFiles int) (*submissions.Submission, *JobError) {
 	}
 	if err != nil {
 		if malformedArchive(err) {
-			return nil, jobErrorf(http.StatusBadRequest, "malformed archive: %v", err)
+			return nil, jobErrorf(BadJob, "malformed archive: %v", err)
 		}
-		return nil, jobErrorf(http.StatusUnprocessableEntity, "the submission cannot be opened: %v", err)
+		return nil, jobErrorf(Unopenable, "the submission cannot be opened: %v", err)
 	}
 	return sub, nil
 }

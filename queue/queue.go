@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"strings"
 	"time"
 
@@ -63,10 +64,31 @@ type Queue struct {
 func Open(url string, cfg Config) (*Queue, error) {
 	opts, err := redis.ParseURL(url)
 	if err != nil {
-		return nil, fmt.Errorf("queue URL: %w", err)
+		// The parser may quote the URL: its password is not said.
+		return nil, fmt.Errorf("queue URL %s: %s", Redact(url), strings.ReplaceAll(err.Error(), url, Redact(url)))
 	}
 	opts.ContextTimeoutEnabled = true
 	return New(redis.NewClient(opts), cfg), nil
+}
+
+// Redact returns a queue URL fit to print: a password in it (user:pass@,
+// or ?password=) is replaced by xxxxx.
+func Redact(rawURL string) string {
+	u, err := neturl.Parse(rawURL)
+	if err != nil {
+		if at := strings.LastIndex(rawURL, "@"); at >= 0 {
+			// Unparsable, so no telling where the password ends: hide
+			// everything before the host.
+			scheme, _, _ := strings.Cut(rawURL, "://")
+			return scheme + "://xxxxx" + rawURL[at:]
+		}
+		return rawURL
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
 }
 
 // New returns a queue on an existing client; Close closes it.
@@ -147,7 +169,7 @@ func (q *Queue) Enqueue(ctx context.Context, job *Job) error {
 // Statuses of a Result.
 const (
 	StatusGraded   = "graded"   // graded: Report holds the verdict
-	StatusRejected = "rejected" // the job itself was unusable (Code says how, as an HTTP status)
+	StatusRejected = "rejected" // the job itself was unusable (Kind says how)
 	StatusFailed   = "failed"   // the grader could not grade it, after MaxDeliveries attempts
 )
 
@@ -155,7 +177,7 @@ const (
 type Result struct {
 	Job      string         `json:"job"`
 	Status   string         `json:"status"`
-	Code     int            `json:"code,omitempty"` // rejected: the status serve gives such a request
+	Kind     ErrorKind      `json:"kind,omitempty"` // rejected: what is wrong with the job
 	Error    string         `json:"error,omitempty"`
 	Worker   string         `json:"worker"`
 	Attempt  int64          `json:"attempt"`

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net/http"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -18,6 +17,7 @@ import (
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
+	"github.com/redisgrade/redisgrade/submissions"
 )
 
 // Defaults for WorkerConfig.
@@ -294,13 +294,13 @@ func (g *graderLoop) handle(ctx context.Context, m redis.XMessage, deliveries in
 		return
 	}
 	res := &Result{Job: id, Worker: g.consumer, Attempt: deliveries}
-	reject := func(status int, msg string) {
-		res.Status, res.Code, res.Error = StatusRejected, status, msg
+	reject := func(e *JobError) {
+		res.Status, res.Kind, res.Error = StatusRejected, e.Kind, e.Msg
 		w.rejected.Add(1)
 	}
 	var job Job
 	if err := json.Unmarshal([]byte(payload), &job); err != nil || job.ID != id {
-		reject(http.StatusBadRequest, "the job is not a valid redisgrade job")
+		reject(&JobError{Kind: BadJob, Msg: "the job is not a valid redisgrade job"})
 	} else {
 		res.Format = job.Format
 		g.grade(ctx, m.ID, &job, res, deliveries, reject)
@@ -332,7 +332,7 @@ func scoreText(res *Result) string {
 }
 
 // grade fills res, or leaves its Status empty to keep the job pending.
-func (g *graderLoop) grade(ctx context.Context, entryID string, job *Job, res *Result, deliveries int64, reject func(int, string)) {
+func (g *graderLoop) grade(ctx context.Context, entryID string, job *Job, res *Result, deliveries int64, reject func(*JobError)) {
 	w := g.w
 	if deliveries > w.cfg.MaxDeliveries {
 		res.Status, res.Error = StatusFailed, fmt.Sprintf("not graded: %d workers took this job and none finished it", deliveries-1)
@@ -340,17 +340,16 @@ func (g *graderLoop) grade(ctx context.Context, entryID string, job *Job, res *R
 		return
 	}
 	ex, herr := LoadExercise(w.shipped, job.Exercise)
-	if herr != nil {
-		reject(herr.Status, herr.Msg)
-		return
+	var sub *submissions.Submission
+	if herr == nil {
+		sub, herr = job.Open(w.cfg.MaxFiles)
 	}
-	sub, herr := job.Open(w.cfg.MaxFiles)
-	if herr != nil {
-		if herr.Status >= 500 {
-			g.infraFailure(ctx, res, deliveries, herr)
-			return
-		}
-		reject(herr.Status, herr.Msg)
+	switch {
+	case herr != nil && herr.Kind == GraderSide:
+		g.infraFailure(ctx, res, deliveries, herr)
+		return
+	case herr != nil:
+		reject(herr)
 		return
 	}
 	if err := g.lease.Ready(ctx); err != nil {

@@ -62,6 +62,14 @@ type junitProblem struct {
 	Text    string `xml:",chardata"`
 }
 
+// junitEngine is the engine property: "process Valkey 8.1.1", or nothing when no engine graded.
+func junitEngine(e Engine) string {
+	if e.Kind == "" && e.Version == "" {
+		return ""
+	}
+	return strings.TrimSpace(e.Kind + " " + e.ServerName())
+}
+
 // junitMessageChars bounds a failure's message attribute, a one-line
 // summary; the detail is in the element's text.
 const junitMessageChars = 500
@@ -74,7 +82,7 @@ func writeJUnitWithin(w io.Writer, r *Report, limit int) error {
 	suite := junitSuite{Name: r.Exercise, Time: seconds(r.DurationMS)}
 	for _, p := range [][2]string{
 		{"title", r.Title}, {"submission", r.Submission},
-		{"engine", strings.TrimSpace(r.Engine.Kind + " " + r.Engine.Version)},
+		{"engine", junitEngine(r.Engine)},
 		{"score", words.Number(r.Score)}, {"max_score", words.Number(r.MaxScore)},
 	} {
 		if p[1] != "" {

@@ -54,9 +54,9 @@ func engineLine(r *Report) string {
 		return ""
 	}
 	if r.Engine.Emulator {
-		return fmt.Sprintf("Graded on %s (%s engine): an emulator, not a real Redis.", r.Engine.Version, r.Engine.Kind)
+		return fmt.Sprintf("Graded on %s (%s engine): an emulator, not a real Redis.", r.Engine.ServerName(), r.Engine.Kind)
 	}
-	return fmt.Sprintf("Graded on Redis %s (%s engine).", r.Engine.Version, r.Engine.Kind)
+	return fmt.Sprintf("Graded on %s (%s engine).", r.Engine.ServerName(), r.Engine.Kind)
 }
 
 // headline is "Title (exercise)", or the exercise alone.

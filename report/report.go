@@ -32,11 +32,27 @@ type Report struct {
 // Engine describes the server a report was graded on. The grader fills it
 // from the engine's own description; the report does not depend on engines.
 type Engine struct {
-	Kind     string `json:"kind"`               // "process", "embedded" or "docker"
-	Version  string `json:"version"`            // redis_version, or "miniredis vX.Y.Z"
-	Image    string `json:"image,omitempty"`    // docker: the image the container runs, as asked for
-	Emulator bool   `json:"emulator,omitempty"` // true for embedded
-	Note     string `json:"note,omitempty"`     // embedded: says that replies may differ from a real server
+	Kind   string `json:"kind"`   // "process", "embedded" or "docker"
+	Server string `json:"server"` // "redis", "valkey", or "miniredis" (the embedded engine)
+	// Version is the server's own: redis_version for Redis, valkey_version for Valkey, "miniredis vX.Y.Z".
+	Version string `json:"version"`
+	// Compatible is the Redis version a server that is not Redis answers as (Valkey 8: 7.2.4).
+	Compatible string `json:"compatible,omitempty"`
+	Image      string `json:"image,omitempty"`    // docker: the image the container runs, as asked for
+	Emulator   bool   `json:"emulator,omitempty"` // true for embedded
+	Note       string `json:"note,omitempty"`     // embedded: says that replies may differ from a real server
+}
+
+// ServerName names the server and its version for people: "Redis 7.0.15", "Valkey 8.1.1", and the
+// emulator's own version ("miniredis v2.40.0").
+func (e Engine) ServerName() string {
+	switch {
+	case e.Emulator:
+		return e.Version
+	case e.Server == "valkey":
+		return "Valkey " + e.Version
+	}
+	return "Redis " + e.Version
 }
 
 // Unreadable is the report for a submission that could not be read at all

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -17,7 +18,7 @@ func sample() *Report {
 	return &Report{
 		Exercise: "lua-atomicity", Title: "Why Lua scripts enable atomicity in Redis", Submission: "alice",
 		Score: 2, MaxScore: 3, DurationMS: 42,
-		Engine: Engine{Kind: "process", Version: "7.0.15"},
+		Engine: Engine{Kind: "process", Server: "redis", Version: "7.0.15"},
 		Steps: []Step{
 			{ID: "setup", Title: "Set up the keys", File: "step1.redis", Passed: true, Score: 1, MaxScore: 1,
 				Hint:   "Use SET.",
@@ -136,5 +137,45 @@ func TestNoColorMeansNoEscapes(t *testing.T) {
 func TestLookupUnknownFormat(t *testing.T) {
 	if _, err := Lookup("yaml"); err == nil || err.Error() != `unknown format "yaml" (known: classroom, exercism, gradescope, json, junit, prairielearn, tap, text)` {
 		t.Errorf("got %v", err)
+	}
+}
+
+// Every format that says which server graded names Valkey as Valkey, by its own version, never as the
+// Redis version it answers as.
+func TestFormatsNameTheServer(t *testing.T) {
+	valkey := sample()
+	valkey.Engine = Engine{Kind: "process", Server: "valkey", Version: "8.1.1", Compatible: "7.2.4"}
+	shown := 0
+	for _, format := range Formats() {
+		w, err := Lookup(format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var redisOut, valkeyOut bytes.Buffer
+		if err := w(&redisOut, sample(), Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(redisOut.Bytes(), []byte("7.0.15")) {
+			continue // this format does not show the engine
+		}
+		shown++
+		if err := w(&valkeyOut, valkey, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		out := valkeyOut.String()
+		switch {
+		case format == "json":
+			var r Report
+			if err := json.Unmarshal(valkeyOut.Bytes(), &r); err != nil || r.Engine != valkey.Engine {
+				t.Errorf("json: engine %+v, %v; want %+v", r.Engine, err, valkey.Engine)
+			}
+		case !strings.Contains(out, "Valkey 8.1.1") || strings.Contains(out, "Redis 8.1.1") || strings.Contains(out, "Redis 7.2.4"):
+			t.Errorf("%s does not name Valkey 8.1.1 as Valkey:\n%s", format, out)
+		case !strings.Contains(redisOut.String(), "Redis 7.0.15"):
+			t.Errorf("%s does not name Redis 7.0.15 as Redis:\n%s", format, redisOut.String())
+		}
+	}
+	if shown < 5 {
+		t.Errorf("%d formats show the engine; text, json, junit, gradescope, prairielearn and tap do", shown)
 	}
 }

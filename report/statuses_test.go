@@ -20,7 +20,7 @@ func sampleStatuses() *Report {
 		Note:        "not graded: this engine (miniredis v2.40.0) runs no Redis Functions: grade with the process or docker engine",
 	})
 	r.MaxScore = 4
-	r.Engine = Engine{Kind: "embedded", Version: "miniredis v2.40.0", Emulator: true, Note: "an emulator: replies may differ from a real Redis"}
+	r.Engine = Engine{Kind: "embedded", Server: "miniredis", Version: "miniredis v2.40.0", Emulator: true, Note: "an emulator: replies may differ from a real Redis"}
 	return r
 }
 

@@ -49,9 +49,9 @@ func writeText(w io.Writer, r *Report, opts Options) error {
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
-	engineLine := r.Engine.Kind + " engine, Redis " + r.Engine.Version
+	engineLine := r.Engine.Kind + " engine, " + r.Engine.ServerName()
 	if r.Engine.Emulator {
-		engineLine = r.Engine.Kind + " engine, " + r.Engine.Version + ": an emulator, not a real Redis"
+		engineLine = r.Engine.Kind + " engine, " + r.Engine.ServerName() + ": an emulator, not a real Redis"
 	}
 	fmt.Fprintf(&b, "%s\n\n", p.Dim.Sprintf("%s · %s", r.Submission, engineLine))
 	for _, n := range r.Notes {

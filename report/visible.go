@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"unicode/utf8"
 )
@@ -98,6 +99,7 @@ func (r *Report) Printable() *Report {
 	c := *r
 	c.Exercise, c.Title, c.Submission = VisibleLine(r.Exercise), Visible(r.Title), VisibleLine(r.Submission)
 	c.Engine.Kind, c.Engine.Version = VisibleLine(r.Engine.Kind), VisibleLine(r.Engine.Version)
+	c.Engine.Server, c.Engine.Compatible = VisibleLine(r.Engine.Server), VisibleLine(r.Engine.Compatible)
 	c.ReadErrors = make([]string, len(r.ReadErrors))
 	for i, e := range r.ReadErrors {
 		c.ReadErrors[i] = Visible(e)
@@ -126,4 +128,19 @@ func (r *Report) Printable() *Report {
 		c.Steps[i] = s
 	}
 	return &c
+}
+
+// VisibleWriter returns a writer that passes what is written to it through
+// Visible: for a command whose output is made of text it does not trust
+// (a spec's titles, tasks and hints) and holds no colours of its own. Each
+// Write must hold whole characters, as one fmt.Fprintf call does.
+func VisibleWriter(w io.Writer) io.Writer { return visibleWriter{w} }
+
+type visibleWriter struct{ w io.Writer }
+
+func (v visibleWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(v.w, Visible(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

@@ -282,3 +282,9 @@ func score(t *testing.T, r response) (float64, float64) {
 	}
 	return s, max
 }
+
+// admitted counts the grading requests in the door: grading or waiting.
+func (s *Server) admitted() int {
+	st := s.door.Stats()
+	return st.Grading + st.Waiting
+}

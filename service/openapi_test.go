@@ -19,6 +19,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
+	"github.com/redisgrade/redisgrade/play"
 	"github.com/redisgrade/redisgrade/queue"
 	"github.com/redisgrade/redisgrade/report"
 )
@@ -58,6 +59,10 @@ func init() {
 type checkedTransport struct{}
 
 func (checkedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if play.Serves(req.URL.Path) {
+		// The page's own API is not the grading API's: play tests it.
+		return http.DefaultTransport.RoundTrip(req)
+	}
 	var reqBody []byte
 	if req.Body != nil {
 		var err error

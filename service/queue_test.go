@@ -113,14 +113,14 @@ func TestUnusableJobs(t *testing.T) {
 	redistest.Eventually(t, 30*time.Second, "everything handled", func() bool {
 		return rdb.XLen(ctx, q.Stream()).Val() == 0 && rdb.XPending(ctx, q.Stream(), q.Group()).Val().Count == 0
 	})
-	check := func(id, status, msg string, code int) {
+	check := func(id, status, msg string, kind queue.ErrorKind) {
 		t.Helper()
 		res, _, err := q.Result(ctx, id)
 		if err != nil || res == nil {
 			t.Fatalf("job %s: no result (%v)", id, err)
 		}
-		if res.Status != status || !strings.Contains(res.Error, msg) || res.Code != code {
-			t.Errorf("job %s: %+v, want %s %d %q", id, res, status, code, msg)
+		if res.Status != status || !strings.Contains(res.Error, msg) || res.Kind != kind {
+			t.Errorf("job %s: %+v, want %s %s %q", id, res, status, kind, msg)
 		}
 		r := getJob(t, ts, id)
 		wantHTTP := http.StatusUnprocessableEntity
@@ -131,9 +131,9 @@ func TestUnusableJobs(t *testing.T) {
 			t.Errorf("GET job %s: %s", id, r)
 		}
 	}
-	check(unknown.ID, queue.StatusRejected, `no exercise named "nope"`, 404)
-	check(traversal.ID, queue.StatusRejected, "not a plain file name", 400)
-	check(badJSON, queue.StatusRejected, "not a valid redisgrade job", 400)
+	check(unknown.ID, queue.StatusRejected, `no exercise named "nope"`, queue.UnknownExercise)
+	check(traversal.ID, queue.StatusRejected, "not a plain file name", queue.BadJob)
+	check(badJSON, queue.StatusRejected, "not a valid redisgrade job", queue.BadJob)
 	check(poison.ID, queue.StatusFailed, "none finished it", 0)
 	if len(rdb.XRange(ctx, q.Stream(), junkID, junkID).Val()) != 0 {
 		t.Error("the junk entry was not dropped")
@@ -192,7 +192,7 @@ func TestQueueMode(t *testing.T) {
 			t.Errorf("GET job %q: %s", id, r)
 		}
 	}
-	if r := do(t, http.MethodGet, ts.URL+"/healthz", "", "", nil); r.status != 200 || r.json(t)["queue"] != q.Stream() {
+	if r := do(t, http.MethodGet, ts.URL+"/healthz", "", "", nil); r.status != 200 || len(r.json(t)) != 1 {
 		t.Errorf("healthz: %s", r)
 	}
 
@@ -223,5 +223,30 @@ func TestQueueDown(t *testing.T) {
 	}
 	if r := do(t, http.MethodGet, ts.URL+"/healthz", "", "", nil); r.status != http.StatusServiceUnavailable {
 		t.Errorf("healthz: %s", r)
+	}
+}
+
+// TestHealthRevealsNoAddress: /healthz needs no token, so when the queue's
+// Redis does not answer it says so and no more: not the queue's address,
+// which the log gets.
+func TestHealthRevealsNoAddress(t *testing.T) {
+	q, err := queue.Open("redis://:hunter2@127.0.0.1:1/0", queue.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	var logs redistest.Buffer
+	ts := startServer(t, Config{Queue: q, Log: log.New(&logs, "", 0)})
+	r := do(t, http.MethodGet, ts.URL+"/healthz", "", "", nil)
+	if r.status != http.StatusServiceUnavailable || r.json(t)["status"] != "queue unreachable" {
+		t.Fatalf("healthz with no queue: %s", r)
+	}
+	for _, secret := range []string{"127.0.0.1", ":1", "hunter2", "redisgrade:jobs"} {
+		if strings.Contains(string(r.body), secret) {
+			t.Errorf("healthz tells the world %q: %s", secret, r.body)
+		}
+	}
+	if !strings.Contains(logs.String(), "127.0.0.1:1") {
+		t.Errorf("the log does not get the queue's error: %q", logs.String())
 	}
 }

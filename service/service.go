@@ -18,18 +18,18 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"math"
 	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
+	"github.com/redisgrade/redisgrade/internal/admission"
+	"github.com/redisgrade/redisgrade/internal/httpjson"
+	"github.com/redisgrade/redisgrade/internal/origin"
 	"github.com/redisgrade/redisgrade/play"
 	"github.com/redisgrade/redisgrade/queue"
 	"github.com/redisgrade/redisgrade/report"
@@ -38,14 +38,12 @@ import (
 
 // Defaults for Config.
 const (
-	DefaultMaxBody        = 8 << 20               // bytes in one request body
-	DefaultMaxFiles       = queue.DefaultMaxFiles // loose files in one request
-	DefaultRequestTimeout = 2 * time.Minute
-	DefaultUploadTimeout  = 30 * time.Second
+	DefaultMaxBody        = admission.DefaultMaxBody // bytes in one request body
+	DefaultMaxFiles       = queue.DefaultMaxFiles    // loose files in one request
+	DefaultRequestTimeout = admission.DefaultRequestTimeout
+	DefaultUploadTimeout  = admission.DefaultUploadTimeout
 	// readHeaderTimeout bounds a request's headers; UploadTimeout then bounds its body.
 	readHeaderTimeout = 10 * time.Second
-	// waitFactor sizes the wait queue: 4 requests waiting per grader.
-	waitFactor = 4
 )
 
 // Config configures a Server. Engine is required unless Queue is set.
@@ -60,6 +58,11 @@ type Config struct {
 	// Token, when set, is required as "Authorization: Bearer <token>" on
 	// every route but /healthz.
 	Token string
+	// AllowHosts are names the server accepts in the Host header besides
+	// IP addresses and localhost, when it has no token (with one, any name
+	// is accepted): without a token, a page on another site that rebinds
+	// its own name to this server could read its answers.
+	AllowHosts []string
 	// MaxBody bounds a request body in bytes (default 8 MiB).
 	MaxBody int64
 	// MaxFiles bounds the loose files in one request (default 64).
@@ -88,20 +91,16 @@ type Config struct {
 // Server is the HTTP API. It is an http.Handler; Serve runs it on a
 // listener with a graceful shutdown.
 type Server struct {
-	cfg   Config
-	pool  *grader.Pool
-	admit chan struct{} // a token per admitted grading request: running or waiting
-	// uploading counts the request bodies being received.
-	uploading atomic.Int64
-	// received counts the bytes of the bodies of the requests in flight.
-	received atomic.Int64
-	mux      *http.ServeMux
-	token    [sha256.Size]byte
-	shipped  []string
+	cfg  Config
+	pool *grader.Pool
+	// door admits every grading request, of /v1/grade and of the page.
+	door    *admission.Door
+	mux     *http.ServeMux
+	token   [sha256.Size]byte
+	guard   *origin.Guard
+	shipped []string
 	// page is the play page at / (redisgrade play's), under the same token.
 	page http.Handler
-	// avgNanos is a moving average of grading times, for Retry-After.
-	avgNanos atomic.Int64
 
 	// testHookGrading runs when a request got a grader, before it grades.
 	testHookGrading func(context.Context)
@@ -112,46 +111,44 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Queue == nil && cfg.Engine == nil {
 		return nil, errors.New("service: an engine or a queue is needed")
 	}
-	if cfg.Jobs <= 0 {
-		cfg.Jobs = grader.DefaultJobs()
-	}
-	if cfg.MaxWaiting <= 0 {
-		cfg.MaxWaiting = waitFactor * cfg.Jobs
-	}
-	if cfg.MaxBody <= 0 {
-		cfg.MaxBody = DefaultMaxBody
-	}
 	if cfg.MaxFiles <= 0 {
 		cfg.MaxFiles = DefaultMaxFiles
-	}
-	if cfg.RequestTimeout <= 0 {
-		cfg.RequestTimeout = DefaultRequestTimeout
-	}
-	if cfg.UploadTimeout <= 0 {
-		cfg.UploadTimeout = DefaultUploadTimeout
-	}
-	if cfg.MaxReceiving <= 0 {
-		cfg.MaxReceiving = 2 * int64(cfg.Jobs+cfg.MaxWaiting) * cfg.MaxBody
 	}
 	if cfg.Log == nil {
 		cfg.Log = log.New(io.Discard, "", 0)
 	}
 	s := &Server{
 		cfg:     cfg,
-		admit:   make(chan struct{}, cfg.Jobs+cfg.MaxWaiting),
 		mux:     http.NewServeMux(),
 		token:   sha256.Sum256([]byte(cfg.Token)),
+		guard:   origin.New(cfg.Token != "", cfg.AllowHosts...),
 		shipped: exercises.Shipped(),
 	}
-	if cfg.Queue == nil {
-		s.pool = grader.NewPool(grader.PoolConfig{Engine: cfg.Engine, Jobs: cfg.Jobs})
+	jobs := cfg.Jobs
+	if jobs <= 0 {
+		jobs = grader.DefaultJobs()
 	}
-	page, err := play.New(play.Config{Pool: s.pool, Engine: cfg.Engine, Grade: cfg.Grade, Log: cfg.Log})
+	if cfg.Queue == nil {
+		s.pool = grader.NewPool(grader.PoolConfig{Engine: cfg.Engine, Jobs: jobs})
+	}
+	s.door = admission.New(admission.Config{
+		Pool: s.pool, Jobs: jobs, MaxWaiting: cfg.MaxWaiting, MaxBody: cfg.MaxBody, MaxReceiving: cfg.MaxReceiving,
+		UploadTimeout: cfg.UploadTimeout, RequestTimeout: cfg.RequestTimeout, Grade: cfg.Grade, Log: cfg.Log,
+		OnGrading: func(ctx context.Context) {
+			if s.testHookGrading != nil {
+				s.testHookGrading(ctx)
+			}
+		},
+	})
+	// The door's defaults are the server's.
+	dc := s.door.Config()
+	s.cfg.Jobs, s.cfg.MaxWaiting, s.cfg.MaxBody, s.cfg.MaxReceiving = dc.Jobs, dc.MaxWaiting, dc.MaxBody, dc.MaxReceiving
+	s.cfg.UploadTimeout, s.cfg.RequestTimeout = dc.UploadTimeout, dc.RequestTimeout
+	page, err := play.New(play.Config{Door: s.door, Engine: cfg.Engine, Log: cfg.Log, Shared: true})
 	if err != nil {
 		return nil, err
 	}
 	s.page = page
-	s.avgNanos.Store(int64(time.Second))
 	for pattern, handler := range s.routes() {
 		s.mux.HandleFunc(pattern, handler)
 	}
@@ -231,9 +228,11 @@ var public = map[string]bool{"/healthz": true, "/openapi.json": true}
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	began := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	if !public[r.URL.Path] && !play.Public(r.URL.Path) && !s.authorized(r) {
+	if herr := s.guard.Check(r); herr != nil {
+		herr.Write(rec)
+	} else if !public[r.URL.Path] && !play.Public(r.URL.Path) && !s.authorized(r) {
 		rec.Header().Set("WWW-Authenticate", `Bearer realm="redisgrade"`)
-		writeError(rec, http.StatusUnauthorized, "a valid bearer token is needed: Authorization: Bearer <token>")
+		httpjson.WriteError(rec, http.StatusUnauthorized, "a valid bearer token is needed: Authorization: Bearer <token>")
 	} else if play.Serves(r.URL.Path) {
 		s.page.ServeHTTP(rec, r)
 	} else if h, pattern := s.mux.Handler(r); pattern == "" {
@@ -252,10 +251,10 @@ func routeError(w http.ResponseWriter, r *http.Request, muxAnswer http.Handler) 
 	if probe.status == http.StatusMethodNotAllowed {
 		allow := probe.header.Get("Allow")
 		w.Header().Set("Allow", allow)
-		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s %s: this route takes %s", r.Method, r.URL.Path, allow))
+		httpjson.WriteError(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s %s: this route takes %s", r.Method, r.URL.Path, allow))
 		return
 	}
-	writeError(w, http.StatusNotFound, fmt.Sprintf("no route %s %s (see GET /openapi.json)", r.Method, r.URL.Path))
+	httpjson.WriteError(w, http.StatusNotFound, fmt.Sprintf("no route %s %s (see GET /openapi.json)", r.Method, r.URL.Path))
 }
 
 // headerProbe records a handler's status and headers, and drops its body.
@@ -303,81 +302,59 @@ func (r *statusRecorder) WriteHeader(code int) {
 // Unwrap lets http.ResponseController reach the connection (read deadlines).
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-// httpError is a request's failure: a status and a message for the client.
-type httpError struct {
-	status     int
-	msg        string
-	retryAfter int // seconds; 0 = no header
-}
-
-func (e *httpError) Error() string { return e.msg }
-
-func errorf(status int, format string, args ...any) *httpError {
-	return &httpError{status: status, msg: fmt.Sprintf(format, args...)}
+// jobStatus is the HTTP status serve answers each kind of job error with.
+var jobStatus = map[queue.ErrorKind]int{
+	queue.BadJob:          http.StatusBadRequest,
+	queue.UnknownExercise: http.StatusNotFound,
+	queue.Unopenable:      http.StatusUnprocessableEntity,
+	queue.GraderSide:      http.StatusInternalServerError,
 }
 
 // fromJob is a job's refusal as the request's.
-func fromJob(e *queue.JobError) *httpError {
+func fromJob(e *queue.JobError) *httpjson.Error {
 	if e == nil {
 		return nil
 	}
-	return &httpError{status: e.Status, msg: e.Msg}
+	status, ok := jobStatus[e.Kind]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	return &httpjson.Error{Status: status, Msg: e.Msg}
 }
 
-func loadExercise(shipped []string, id string) (*exercises.Exercise, *httpError) {
+func loadExercise(shipped []string, id string) (*exercises.Exercise, *httpjson.Error) {
 	ex, err := queue.LoadExercise(shipped, id)
 	return ex, fromJob(err)
 }
 
-func openJob(job *queue.Job, maxFiles int) (*submissions.Submission, *httpError) {
+func openJob(job *queue.Job, maxFiles int) (*submissions.Submission, *httpjson.Error) {
 	sub, err := job.Open(maxFiles)
 	return sub, fromJob(err)
-}
-
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]any{"error": msg, "status": status})
-}
-
-func (e *httpError) write(w http.ResponseWriter) {
-	if e.retryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(e.retryAfter))
-	}
-	writeError(w, e.status, e.msg)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	body := map[string]any{"status": "ok"}
 	status := http.StatusOK
 	if s.pool != nil {
-		st := s.pool.Stats()
+		st := s.door.Stats()
 		body["engine"] = s.cfg.Engine.Kind()
-		body["grading"] = st.Busy
-		body["waiting"] = max(0, len(s.admit)-st.Busy)
-		body["uploading"] = s.uploading.Load()
+		body["grading"] = st.Grading
+		body["waiting"] = st.Waiting
+		body["uploading"] = st.Uploading
 		body["jobs"] = s.cfg.Jobs
 		body["max_waiting"] = s.cfg.MaxWaiting
 	} else {
-		body["queue"] = s.cfg.Queue.Stream()
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := s.cfg.Queue.Ping(ctx); err != nil {
+			// The error names the queue's address: the log gets it, the
+			// world (this route needs no token) does not.
+			s.cfg.Log.Printf("healthz: the queue does not answer: %v", err)
 			status = http.StatusServiceUnavailable
 			body["status"] = "queue unreachable"
-			body["error"] = err.Error()
 		}
 	}
-	writeJSON(w, status, body)
+	httpjson.Write(w, status, body)
 }
 
 // ExerciseInfo describes a shipped exercise for GET /v1/exercises.
@@ -402,7 +379,7 @@ func (s *Server) handleExercises(w http.ResponseWriter, r *http.Request) {
 	for _, id := range s.shipped {
 		ex, err := exercises.Load(id)
 		if err != nil {
-			writeError(w, http.StatusInternalServerError, err.Error())
+			httpjson.WriteError(w, http.StatusInternalServerError, err.Error())
 			return
 		}
 		info := ExerciseInfo{ID: ex.ID, Title: ex.Title, Summary: ex.Summary, MaxScore: ex.MaxScore(), Steps: []StepInfo{}}
@@ -411,17 +388,17 @@ func (s *Server) handleExercises(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, info)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"exercises": out})
+	httpjson.Write(w, http.StatusOK, map[string]any{"exercises": out})
 }
 
 // lookupFormat returns the writer for ?format= (default json).
-func lookupFormat(format string) (string, report.Writer, *httpError) {
+func lookupFormat(format string) (string, report.Writer, *httpjson.Error) {
 	if format == "" {
 		format = "json"
 	}
 	w, err := report.Lookup(format)
 	if err != nil {
-		return "", nil, errorf(http.StatusBadRequest, "format: %v", err)
+		return "", nil, httpjson.Errorf(http.StatusBadRequest, "format: %v", err)
 	}
 	return format, w, nil
 }
@@ -439,7 +416,7 @@ var contentTypes = map[string]string{
 func writeReport(w http.ResponseWriter, format string, write report.Writer, rep *report.Report) {
 	var buf bytes.Buffer
 	if err := write(&buf, rep, report.Options{}); err != nil {
-		writeError(w, http.StatusInternalServerError, "write report: "+err.Error())
+		httpjson.WriteError(w, http.StatusInternalServerError, "write report: "+err.Error())
 		return
 	}
 	ct, ok := contentTypes[format]
@@ -457,156 +434,45 @@ func writeReport(w http.ResponseWriter, format string, write report.Writer, rep 
 }
 
 func (s *Server) handleGrade(w http.ResponseWriter, r *http.Request) {
-	// A full grader refuses at once, before the body is read: a full queue
-	// costs nothing. The slot itself is taken only once the body is in, so
-	// a slow upload never holds one.
-	if s.pool != nil && len(s.admit) == cap(s.admit) {
-		s.busy().write(w)
-		return
-	}
 	format, write, herr := lookupFormat(r.URL.Query().Get("format"))
 	if herr != nil {
-		herr.write(w)
+		herr.Write(w)
 		return
 	}
-	job, held, herr := s.receive(w, r)
-	defer s.received.Add(-held) // the job's bytes are held until the request ends
+	var job *queue.Job
+	release, herr := s.door.ReceiveGrading(w, r, func(body io.Reader) *httpjson.Error {
+		var herr *httpjson.Error
+		job, herr = readRequest(r, body, s.cfg.MaxFiles)
+		return herr
+	})
+	defer release() // the job's bytes are held until the request ends
 	if herr != nil {
-		herr.write(w)
+		herr.Write(w)
 		return
 	}
 	job.Format = format
 	ex, herr := loadExercise(s.shipped, job.Exercise)
 	if herr != nil {
-		herr.write(w)
+		herr.Write(w)
 		return
 	}
 	sub, herr := openJob(job, s.cfg.MaxFiles)
 	if herr != nil {
-		herr.write(w)
+		herr.Write(w)
 		return
 	}
-
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
-	defer cancel()
 	if s.cfg.Queue != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+		defer cancel()
 		s.enqueue(ctx, w, job)
 		return
 	}
-	select {
-	case s.admit <- struct{}{}:
-		defer func() { <-s.admit }()
-	default:
-		s.busy().write(w)
+	rep, herr := s.door.Grade(r.Context(), ex, sub)
+	if herr != nil {
+		herr.Write(w)
 		return
 	}
-	began := time.Now()
-	rep, err := s.grade(ctx, ex, sub)
-	if err != nil {
-		s.gradeError(ctx, r, err).write(w)
-		return
-	}
-	s.observe(time.Since(began))
 	writeReport(w, format, write, rep)
-}
-
-func (s *Server) busy() *httpError {
-	e := errorf(http.StatusTooManyRequests, "the grader is busy: %d gradings running and %d waiting; try again later", s.cfg.Jobs, s.cfg.MaxWaiting)
-	e.retryAfter = s.retryAfter()
-	return e
-}
-
-// receive reads the request's body within the upload timeout, counted from
-// the end of its headers: a client that sends a byte now and then is cut off
-// at the same time as one that sends nothing.
-//
-// It returns the bytes received, which count against MaxReceiving until the
-// caller gives them back.
-func (s *Server) receive(w http.ResponseWriter, r *http.Request) (*queue.Job, int64, *httpError) {
-	body := &uploadBody{ReadCloser: r.Body, received: &s.received, max: s.cfg.MaxReceiving}
-	// No body: net/http is already reading ahead for the next request, and a
-	// deadline would end that read and cancel this request.
-	if r.Body != http.NoBody {
-		if err := http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.cfg.UploadTimeout)); err != nil {
-			return nil, 0, errorf(http.StatusInternalServerError, "bound the upload time: %v", err)
-		}
-		r.Body = body
-		s.uploading.Add(1)
-		defer s.uploading.Add(-1)
-	}
-	job, herr := readRequest(w, r, s.cfg.MaxBody, s.cfg.MaxFiles)
-	switch {
-	case body.timedOut:
-		return nil, body.n, errorf(http.StatusRequestTimeout, "the request body did not arrive within the upload limit of %s (%d bytes came); send it in one go", s.cfg.UploadTimeout, body.n)
-	case body.over:
-		e := errorf(http.StatusServiceUnavailable, "the server is receiving too many uploads at once (at most %s held); try again later", sizeText(s.cfg.MaxReceiving))
-		e.retryAfter = 5
-		return nil, body.n, e
-	}
-	return job, body.n, herr
-}
-
-// errReceivingFull ends a body's read when the server holds MaxReceiving.
-var errReceivingFull = errors.New("the server holds too many request bodies")
-
-// uploadBody counts a body's bytes against the server's total, and notes a
-// read that hit the deadline or the total, however the JSON or multipart
-// reader above it words the error.
-type uploadBody struct {
-	io.ReadCloser
-	received *atomic.Int64
-	max      int64
-	n        int64
-	timedOut bool
-	over     bool
-}
-
-func (b *uploadBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	b.n += int64(n)
-	if b.received.Add(int64(n)) > b.max {
-		b.over = true
-		return n, errReceivingFull
-	}
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		b.timedOut = true
-	}
-	return n, err
-}
-
-// grade waits for one of the pool's graders, then grades on it.
-func (s *Server) grade(ctx context.Context, ex *exercises.Exercise, sub *submissions.Submission) (*report.Report, error) {
-	lease, err := s.pool.Acquire(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer lease.Release()
-	if s.testHookGrading != nil {
-		s.testHookGrading(ctx)
-	}
-	return lease.Grade(ctx, ex, sub, s.cfg.Grade)
-}
-
-// gradeError turns a grading's error into a response. None of them is the
-// student's fault.
-func (s *Server) gradeError(ctx context.Context, r *http.Request, err error) *httpError {
-	switch {
-	case r.Context().Err() != nil:
-		// The client went away: nobody reads this.
-		return errorf(http.StatusServiceUnavailable, "the request was cancelled")
-	case ctx.Err() != nil:
-		e := errorf(http.StatusServiceUnavailable, "not graded within the request's %s; try again later", s.cfg.RequestTimeout)
-		e.retryAfter = s.retryAfter()
-		return e
-	case grader.IsInfra(err) || errors.Is(err, grader.ErrPoolClosed):
-		s.cfg.Log.Printf("grader: %v", err)
-		e := errorf(http.StatusServiceUnavailable, "the grader could not grade this submission (not your fault): %v", err)
-		e.retryAfter = 5
-		return e
-	default:
-		s.cfg.Log.Printf("grader: %v", err)
-		return errorf(http.StatusInternalServerError, "could not grade: %v", err)
-	}
 }
 
 func (s *Server) enqueue(ctx context.Context, w http.ResponseWriter, job *queue.Job) {
@@ -614,43 +480,43 @@ func (s *Server) enqueue(ctx context.Context, w http.ResponseWriter, job *queue.
 	job.Enqueued = time.Now().UTC()
 	if err := s.cfg.Queue.Enqueue(ctx, job); err != nil {
 		if errors.Is(err, queue.ErrBacklogFull) {
-			e := errorf(http.StatusTooManyRequests, "%v; try again later", err)
-			e.retryAfter = 5
-			e.write(w)
+			e := httpjson.Errorf(http.StatusTooManyRequests, "%v; try again later", err)
+			e.RetryAfter = 5
+			e.Write(w)
 			return
 		}
 		s.cfg.Log.Printf("enqueue: %v", err)
-		e := errorf(http.StatusServiceUnavailable, "could not queue the submission: %v", err)
-		e.retryAfter = 5
-		e.write(w)
+		e := httpjson.Errorf(http.StatusServiceUnavailable, "could not queue the submission: %v", err)
+		e.RetryAfter = 5
+		e.Write(w)
 		return
 	}
 	loc := "/v1/jobs/" + job.ID
 	w.Header().Set("Location", loc)
-	writeJSON(w, http.StatusAccepted, map[string]any{"job": job.ID, "status": "queued", "url": loc})
+	httpjson.Write(w, http.StatusAccepted, map[string]any{"job": job.ID, "status": "queued", "url": loc})
 }
 
 func (s *Server) handleJob(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if !queue.ValidJobID(id) {
-		writeError(w, http.StatusNotFound, "no job "+strconv.Quote(id))
+		httpjson.WriteError(w, http.StatusNotFound, "no job "+strconv.Quote(id))
 		return
 	}
 	res, queued, err := s.cfg.Queue.Result(r.Context(), id)
 	if err != nil {
 		s.cfg.Log.Printf("job %s: %v", id, err)
-		e := errorf(http.StatusServiceUnavailable, "could not read the job: %v", err)
-		e.retryAfter = 5
-		e.write(w)
+		e := httpjson.Errorf(http.StatusServiceUnavailable, "could not read the job: %v", err)
+		e.RetryAfter = 5
+		e.Write(w)
 		return
 	}
 	switch {
 	case res == nil && queued:
 		w.Header().Set("Retry-After", "1")
-		writeJSON(w, http.StatusAccepted, map[string]any{"job": id, "status": "queued"})
+		httpjson.Write(w, http.StatusAccepted, map[string]any{"job": id, "status": "queued"})
 		return
 	case res == nil:
-		writeError(w, http.StatusNotFound, "no job "+strconv.Quote(id)+" (results are kept for a limited time)")
+		httpjson.WriteError(w, http.StatusNotFound, "no job "+strconv.Quote(id)+" (results are kept for a limited time)")
 		return
 	}
 	w.Header().Set("X-Redisgrade-Worker", res.Worker)
@@ -662,33 +528,14 @@ func (s *Server) handleJob(w http.ResponseWriter, r *http.Request) {
 		}
 		format, write, herr := lookupFormat(fmtName)
 		if herr != nil {
-			herr.write(w)
+			herr.Write(w)
 			return
 		}
 		writeReport(w, format, write, res.Report)
 	case queue.StatusRejected:
 		// 422 whatever the cause: a 404 would read as "no such job".
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"job": id, "status": res.Status, "error": res.Error})
+		httpjson.Write(w, http.StatusUnprocessableEntity, map[string]any{"job": id, "status": res.Status, "error": res.Error})
 	default:
-		writeJSON(w, http.StatusInternalServerError, map[string]any{"job": id, "status": res.Status, "error": res.Error})
+		httpjson.Write(w, http.StatusInternalServerError, map[string]any{"job": id, "status": res.Status, "error": res.Error})
 	}
-}
-
-// observe folds one grading's time into the moving average.
-func (s *Server) observe(d time.Duration) {
-	for {
-		old := s.avgNanos.Load()
-		next := old + (int64(d)-old)/8
-		if s.avgNanos.CompareAndSwap(old, next) {
-			return
-		}
-	}
-}
-
-// retryAfter estimates in seconds when a grader will be free: the queue
-// ahead divided among the graders, at the average grading time.
-func (s *Server) retryAfter() int {
-	ahead := float64(len(s.admit)) / float64(s.cfg.Jobs)
-	secs := math.Ceil(ahead * time.Duration(s.avgNanos.Load()).Seconds())
-	return int(min(max(secs, 1), 300))
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redisgrade/redisgrade/internal/admission"
 	"github.com/redisgrade/redisgrade/internal/redistest"
 
 	"github.com/redisgrade/redisgrade/engine"
@@ -385,7 +386,7 @@ func TestBusy(t *testing.T) {
 	go func() { results <- gradeJSON(t, ts, "", good) }()
 	g.waitEntered(t) // grading
 	go func() { results <- gradeJSON(t, ts, "", good) }()
-	redistest.Eventually(t, 10*time.Second, "the second request waits", func() bool { return len(srv.admit) == 2 })
+	redistest.Eventually(t, 10*time.Second, "the second request waits", func() bool { return srv.admitted() == 2 })
 
 	r := gradeJSON(t, ts, "", good)
 	if r.status != http.StatusTooManyRequests {
@@ -403,7 +404,7 @@ func TestBusy(t *testing.T) {
 			t.Errorf("score %g", got)
 		}
 	}
-	if n := len(srv.admit); n != 0 {
+	if n := srv.admitted(); n != 0 {
 		t.Errorf("%d admission tokens still held", n)
 	}
 }
@@ -434,7 +435,9 @@ func TestRequestDeadline(t *testing.T) {
 	// The next request, with time enough for a fresh session under any load,
 	// is graded: the cut one broke nothing.
 	srv.testHookGrading = nil
-	srv.cfg.RequestTimeout = DefaultRequestTimeout
+	dc := srv.door.Config()
+	dc.RequestTimeout = DefaultRequestTimeout
+	srv.door = admission.New(dc) // the same pool, with more time
 	if got, _ := score(t, gradeJSON(t, ts, "", good)); got != 4 {
 		t.Errorf("after a timeout: score %g", got)
 	}
@@ -534,7 +537,7 @@ func TestInfraErrorReplacesSession(t *testing.T) {
 	if r.status != http.StatusServiceUnavailable {
 		t.Fatalf("with no server: %s", r)
 	}
-	if msg := r.json(t)["error"].(string); !strings.Contains(msg, "not your fault") || !strings.Contains(msg, "flaky engine") {
+	if msg := r.json(t)["error"].(string); !strings.Contains(msg, "not the student's fault") || !strings.Contains(msg, "flaky engine") {
 		t.Errorf("503 message: %s", msg)
 	}
 	if r.header.Get("Retry-After") == "" {
@@ -555,4 +558,82 @@ func TestInfraErrorReplacesSession(t *testing.T) {
 	if n := eng.count.Load(); n != 2 {
 		t.Errorf("%d servers started, want 2 (the first, and one after recovery)", n)
 	}
+}
+
+// TestOtherSitesRefused: without a token, serve answers only to this
+// machine's names (and those of --allow-host), so a page that rebinds its
+// own name to the server reads nothing; with a token any name is fine (the
+// page lacks the token). A grading or the demo posted from another site's
+// page is refused, token or not; programs, which send no Origin, are not.
+func TestOtherSitesRefused(t *testing.T) {
+	eng := redistest.ProcessEngine(t)
+	open := startServer(t, Config{Engine: eng, Jobs: 1, AllowHosts: []string{"grader.lab"}})
+	guarded := startServer(t, Config{Engine: eng, Jobs: 1, Token: token})
+	good := jsonBody(t, map[string]any{"exercise": "lua-atomicity", "files": exampleFiles(t, "correct")})
+	goodBytes, _ := io.ReadAll(good)
+	send := func(ts *testServer, method, path, host, auth string, header map[string]string) response {
+		t.Helper()
+		var body io.Reader
+		if method == http.MethodPost {
+			body = bytes.NewReader(goodBytes)
+		}
+		req, err := http.NewRequest(method, ts.URL+path, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = host
+		req.Header.Set("Content-Type", "application/json")
+		if auth != "" {
+			req.Header.Set("Authorization", "Bearer "+auth)
+		}
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		return roundTrip(t, req)
+	}
+	crossSite := map[string]string{"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}
+	for _, tt := range []struct {
+		name               string
+		ts                 *testServer
+		method, path, host string
+		auth               string
+		header             map[string]string
+		status             int
+	}{
+		{"no token: a rebound name reads nothing", open, "GET", "/v1/exercises", "evil.example:8080", "", nil, 403},
+		{"no token: a rebound name grades nothing", open, "POST", "/v1/grade", "evil.example", "", nil, 403},
+		{"no token: nor the page's API", open, "GET", "/play/api/exercises", "evil.example", "", nil, 403},
+		{"no token: localhost", open, "GET", "/v1/exercises", "localhost:8080", "", nil, 200},
+		{"no token: an address", open, "GET", "/v1/exercises", "10.1.2.3:8080", "", nil, 200},
+		{"no token: an --allow-host name", open, "GET", "/v1/exercises", "Grader.Lab:8080", "", nil, 200},
+		{"no token: a grading from another site's page", open, "POST", "/v1/grade", "127.0.0.1", "", crossSite, 403},
+		{"no token: the demo from another site's page", open, "POST", "/play/api/exercises/lua-atomicity/demo", "127.0.0.1", "", crossSite, 403},
+		{"no token: a Check from another site's page", open, "POST", "/play/api/exercises/lua-atomicity/grade", "127.0.0.1", "", crossSite, 403},
+		{"no token: a program's grading", open, "POST", "/v1/grade", "127.0.0.1", "", nil, 200},
+		{"token: any name", guarded, "GET", "/v1/exercises", "grader.example.edu", token, nil, 200},
+		{"token: a grading from another site's page", guarded, "POST", "/v1/grade", "grader.example.edu", token, crossSite, 403},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := send(tt.ts, tt.method, tt.path, tt.host, tt.auth, tt.header)
+			if r.status != tt.status {
+				t.Errorf("%s", r)
+			}
+		})
+	}
+}
+
+// roundTrip sends req, checking the answer against openapi.json as do()
+// does, and reads it.
+func roundTrip(t *testing.T, req *http.Request) response {
+	t.Helper()
+	resp, err := testClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{status: resp.StatusCode, header: resp.Header, body: data}
 }

@@ -3,39 +3,38 @@ package service
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"strings"
 
+	"github.com/redisgrade/redisgrade/internal/httpjson"
 	"github.com/redisgrade/redisgrade/queue"
 	"github.com/redisgrade/redisgrade/submissions"
 )
 
 const maxFieldBytes = 1024 // a multipart field that is not a file
 
-// readRequest reads a POST /v1/grade body: JSON or multipart. The body is
-// bounded by maxBody, loose files by maxFiles.
-func readRequest(w http.ResponseWriter, r *http.Request, maxBody int64, maxFiles int) (*queue.Job, *httpError) {
-	if r.ContentLength > maxBody {
-		return nil, tooLarge(maxBody)
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+// readRequest reads a POST /v1/grade body, given bounded by the admission
+// door: JSON or multipart. Loose files are bounded by maxFiles.
+func readRequest(r *http.Request, body io.Reader, maxFiles int) (*queue.Job, *httpjson.Error) {
+	mediaType, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil {
 		mediaType = ""
 	}
 	var job *queue.Job
-	var herr *httpError
+	var herr *httpjson.Error
 	switch mediaType {
 	case "application/json":
-		job, herr = readJSON(r, maxBody)
+		job, herr = readJSON(body)
 	case "multipart/form-data":
-		job, herr = readMultipart(r, maxBody, maxFiles)
+		if params["boundary"] == "" {
+			return nil, httpjson.Errorf(http.StatusBadRequest, "malformed multipart body: no boundary in its Content-Type")
+		}
+		job, herr = readMultipart(multipart.NewReader(body, params["boundary"]), maxFiles)
 	default:
-		return nil, errorf(http.StatusUnsupportedMediaType,
+		return nil, httpjson.Errorf(http.StatusUnsupportedMediaType,
 			"Content-Type %q is not accepted: send application/json ({\"exercise\": ..., \"files\": {...}}) or multipart/form-data", r.Header.Get("Content-Type"))
 	}
 	if herr != nil {
@@ -47,26 +46,12 @@ func readRequest(w http.ResponseWriter, r *http.Request, maxBody int64, maxFiles
 	return job, nil
 }
 
-func checkName(what, name string) *httpError { return fromJob(queue.CheckName(what, name)) }
+func checkName(what, name string) *httpjson.Error { return fromJob(queue.CheckName(what, name)) }
 
-func tooLarge(maxBody int64) *httpError {
-	return errorf(http.StatusRequestEntityTooLarge, "the request body is over the limit of %s", sizeText(maxBody))
-}
-
-func sizeText(n int64) string {
-	if n >= 1<<20 && n%(1<<20) == 0 {
-		return fmt.Sprintf("%d MiB", n>>20)
-	}
-	return fmt.Sprintf("%d bytes", n)
-}
-
-// bodyError turns an error reading the body into 413 or 400.
-func bodyError(err error, maxBody int64, what string) *httpError {
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return tooLarge(maxBody)
-	}
-	return errorf(http.StatusBadRequest, "%s: %v", what, err)
+// bodyError is an error reading the body (the door answers a body over
+// its limits with its own status).
+func bodyError(err error, what string) *httpjson.Error {
+	return httpjson.Errorf(http.StatusBadRequest, "%s: %v", what, err)
 }
 
 // GradeRequest is the JSON body of POST /v1/grade (the load test sends it too).
@@ -76,25 +61,25 @@ type GradeRequest struct {
 	Files    map[string]string `json:"files"`
 }
 
-func readJSON(r *http.Request, maxBody int64) (*queue.Job, *httpError) {
-	dec := json.NewDecoder(r.Body)
+func readJSON(body io.Reader) (*queue.Job, *httpjson.Error) {
+	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	var req GradeRequest
 	if err := dec.Decode(&req); err != nil {
 		if strings.HasPrefix(err.Error(), "json: unknown field") {
-			return nil, errorf(http.StatusBadRequest, "malformed JSON body: %s (known: exercise, name, files)", strings.TrimPrefix(err.Error(), "json: "))
+			return nil, httpjson.Errorf(http.StatusBadRequest, "malformed JSON body: %s (known: exercise, name, files)", strings.TrimPrefix(err.Error(), "json: "))
 		}
-		return nil, bodyError(err, maxBody, "malformed JSON body")
+		return nil, bodyError(err, "malformed JSON body")
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		if err != nil {
-			return nil, bodyError(err, maxBody, "malformed JSON body")
+			return nil, bodyError(err, "malformed JSON body")
 		}
-		return nil, errorf(http.StatusBadRequest, "malformed JSON body: more than one JSON value")
+		return nil, httpjson.Errorf(http.StatusBadRequest, "malformed JSON body: more than one JSON value")
 	}
 	job := &queue.Job{Exercise: req.Exercise, Name: req.Name}
 	if req.Files == nil {
-		return nil, errorf(http.StatusBadRequest, `the JSON body needs "files": {"step1.redis": "...", ...}`)
+		return nil, httpjson.Errorf(http.StatusBadRequest, `the JSON body needs "files": {"step1.redis": "...", ...}`)
 	}
 	job.Files = make(map[string][]byte, len(req.Files))
 	for name, text := range req.Files {
@@ -103,11 +88,7 @@ func readJSON(r *http.Request, maxBody int64) (*queue.Job, *httpError) {
 	return job, nil
 }
 
-func readMultipart(r *http.Request, maxBody int64, maxFiles int) (*queue.Job, *httpError) {
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return nil, errorf(http.StatusBadRequest, "malformed multipart body: %v", err)
-	}
+func readMultipart(mr *multipart.Reader, maxFiles int) (*queue.Job, *httpjson.Error) {
 	job := &queue.Job{Files: map[string][]byte{}}
 	seen := map[string]bool{}
 	for parts := 0; ; parts++ {
@@ -116,10 +97,10 @@ func readMultipart(r *http.Request, maxBody int64, maxFiles int) (*queue.Job, *h
 			break
 		}
 		if err != nil {
-			return nil, bodyError(err, maxBody, "malformed multipart body")
+			return nil, bodyError(err, "malformed multipart body")
 		}
 		if parts >= maxFiles+3 {
-			return nil, errorf(http.StatusBadRequest, "too many parts in the form (at most %d files)", maxFiles)
+			return nil, httpjson.Errorf(http.StatusBadRequest, "too many parts in the form (at most %d files)", maxFiles)
 		}
 		field := part.FormName()
 		// The raw file name: Part.FileName would strip a path and hide
@@ -127,33 +108,27 @@ func readMultipart(r *http.Request, maxBody int64, maxFiles int) (*queue.Job, *h
 		_, params, _ := mime.ParseMediaType(part.Header.Get("Content-Disposition"))
 		fileName, isFile := params["filename"]
 		if field == "" {
-			return nil, errorf(http.StatusBadRequest, "malformed multipart body: a part has no form field name")
+			return nil, httpjson.Errorf(http.StatusBadRequest, "malformed multipart body: a part has no form field name")
 		}
 		if seen[field] && field != "files" && field != "file" {
-			return nil, errorf(http.StatusBadRequest, "form field %q is given twice", field)
+			return nil, httpjson.Errorf(http.StatusBadRequest, "form field %q is given twice", field)
 		}
 		seen[field] = true
 		switch field {
 		case "exercise", "name":
-			if isFile {
-				return nil, errorf(http.StatusBadRequest, "form field %q must be a plain value, not a file", field)
-			}
-			data, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
-			if err != nil {
-				return nil, bodyError(err, maxBody, "malformed multipart body")
-			}
-			if len(data) > maxFieldBytes {
-				return nil, errorf(http.StatusBadRequest, "form field %q is over %d bytes", field, maxFieldBytes)
+			value, herr := readField(part, field, isFile)
+			if herr != nil {
+				return nil, herr
 			}
 			if field == "exercise" {
-				job.Exercise = strings.TrimSpace(string(data))
+				job.Exercise = value
 			} else {
-				job.Name = strings.TrimSpace(string(data))
+				job.Name = value
 			}
 		case "submission":
 			data, err := io.ReadAll(part)
 			if err != nil {
-				return nil, bodyError(err, maxBody, "malformed multipart body")
+				return nil, bodyError(err, "malformed multipart body")
 			}
 			name, herr := archiveName(fileName, data)
 			if herr != nil {
@@ -164,7 +139,7 @@ func readMultipart(r *http.Request, maxBody int64, maxFiles int) (*queue.Job, *h
 			name := field
 			if field == "files" || field == "file" {
 				if !isFile || fileName == "" {
-					return nil, errorf(http.StatusBadRequest, "form field %q must be a file upload with a file name", field)
+					return nil, httpjson.Errorf(http.StatusBadRequest, "form field %q must be a file upload with a file name", field)
 				}
 				name = fileName
 			}
@@ -172,34 +147,54 @@ func readMultipart(r *http.Request, maxBody int64, maxFiles int) (*queue.Job, *h
 				return nil, herr
 			}
 			if _, dup := job.Files[name]; dup {
-				return nil, errorf(http.StatusBadRequest, "file %q is given twice", name)
+				return nil, httpjson.Errorf(http.StatusBadRequest, "file %q is given twice", name)
 			}
 			if len(job.Files) >= maxFiles {
-				return nil, errorf(http.StatusBadRequest, "too many files (at most %d)", maxFiles)
+				return nil, httpjson.Errorf(http.StatusBadRequest, "too many files (at most %d)", maxFiles)
 			}
 			data, err := io.ReadAll(part)
 			if err != nil {
-				return nil, bodyError(err, maxBody, "malformed multipart body")
+				return nil, bodyError(err, "malformed multipart body")
 			}
 			job.Files[name] = data
 		}
 	}
-	if job.Archive != nil && len(job.Files) > 0 {
-		return nil, errorf(http.StatusBadRequest, "send either one archive in field \"submission\" or loose files, not both")
-	}
-	if job.Archive == nil && len(job.Files) == 0 {
-		return nil, errorf(http.StatusBadRequest, "no submission: send an archive in field \"submission\" or the files themselves (one field per file, named by its file name)")
-	}
-	if job.Archive != nil {
+	return oneSubmission(job)
+}
+
+// oneSubmission checks that a form held one archive or loose files.
+func oneSubmission(job *queue.Job) (*queue.Job, *httpjson.Error) {
+	switch {
+	case job.Archive != nil && len(job.Files) > 0:
+		return nil, httpjson.Errorf(http.StatusBadRequest, "send either one archive in field \"submission\" or loose files, not both")
+	case job.Archive == nil && len(job.Files) == 0:
+		return nil, httpjson.Errorf(http.StatusBadRequest, "no submission: send an archive in field \"submission\" or the files themselves (one field per file, named by its file name)")
+	case job.Archive != nil:
 		job.Files = nil
 	}
 	return job, nil
 }
 
+// readField reads a form field that is a plain value, at most
+// maxFieldBytes.
+func readField(part *multipart.Part, field string, isFile bool) (string, *httpjson.Error) {
+	if isFile {
+		return "", httpjson.Errorf(http.StatusBadRequest, "form field %q must be a plain value, not a file", field)
+	}
+	data, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
+	if err != nil {
+		return "", bodyError(err, "malformed multipart body")
+	}
+	if len(data) > maxFieldBytes {
+		return "", httpjson.Errorf(http.StatusBadRequest, "form field %q is over %d bytes", field, maxFieldBytes)
+	}
+	return strings.TrimSpace(string(data)), nil
+}
+
 // archiveName picks the name an uploaded archive is saved under: the
 // uploaded name when it is plain and says .zip/.tar.gz/.tgz, else one
 // guessed from the content's magic bytes.
-func archiveName(uploaded string, data []byte) (string, *httpError) {
+func archiveName(uploaded string, data []byte) (string, *httpjson.Error) {
 	if uploaded != "" {
 		if herr := checkName("archive name", uploaded); herr != nil {
 			return "", herr
@@ -214,5 +209,5 @@ func archiveName(uploaded string, data []byte) (string, *httpError) {
 	case bytes.HasPrefix(data, []byte{0x1f, 0x8b}):
 		return queue.DefaultSubmissionName + ".tar.gz", nil
 	}
-	return "", errorf(http.StatusBadRequest, "malformed archive: the \"submission\" file is neither a .zip nor a .tar.gz")
+	return "", httpjson.Errorf(http.StatusBadRequest, "malformed archive: the \"submission\" file is neither a .zip nor a .tar.gz")
 }

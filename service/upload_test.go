@@ -27,11 +27,18 @@ type dripper struct {
 // every interval until closed or the server stops reading.
 func startDrip(t *testing.T, ts *testServer, token, contentType, start string, every time.Duration) *dripper {
 	t.Helper()
-	conn, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
+	return startDripTo(t, ts, "/v1/grade", token, contentType, start, every)
+}
+
+// startDripTo is startDrip to another route.
+func startDripTo(t *testing.T, ts *testServer, path, token, contentType, start string, every time.Duration) *dripper {
+	t.Helper()
+	addr := strings.TrimPrefix(ts.URL, "http://")
+	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	head := "POST /v1/grade HTTP/1.1\r\nHost: grader\r\nContent-Type: " + contentType + "\r\nContent-Length: 1000000\r\n"
+	head := "POST " + path + " HTTP/1.1\r\nHost: " + addr + "\r\nContent-Type: " + contentType + "\r\nContent-Length: 1000000\r\n"
 	if token != "" {
 		head += "Authorization: Bearer " + token + "\r\n"
 	}
@@ -99,7 +106,7 @@ func TestSlowUploadsHoldNoGrader(t *testing.T) {
 		// Registered after the server: closed before it shuts down.
 		startDrip(t, ts, token, "application/json", jsonStart, 200*time.Millisecond)
 	}
-	redistest.Eventually(t, 30*time.Second, "the slow uploads are being received", func() bool { return srv.uploading.Load() == slow })
+	redistest.Eventually(t, 30*time.Second, "the slow uploads are being received", func() bool { return srv.door.Stats().Uploading == slow })
 
 	h := do(t, http.MethodGet, ts.URL+"/healthz", "", "", nil).json(t)
 	if h["uploading"] != float64(slow) || h["grading"] != 0.0 || h["waiting"] != 0.0 {
@@ -109,7 +116,7 @@ func TestSlowUploadsHoldNoGrader(t *testing.T) {
 	if got, _ := score(t, r); got != 4 {
 		t.Errorf("score %g", got)
 	}
-	if n := len(srv.admit); n != 0 {
+	if n := srv.admitted(); n != 0 {
 		t.Errorf("%d admission tokens held with only slow uploads left", n)
 	}
 }
@@ -163,7 +170,7 @@ func TestUploadMemoryBounded(t *testing.T) {
 	for range 3 {
 		slow = append(slow, startDrip(t, ts, "", "application/json", start, 200*time.Millisecond))
 	}
-	redistest.Eventually(t, 30*time.Second, "three slow uploads hold their bytes", func() bool { return srv.received.Load() >= 3*held })
+	redistest.Eventually(t, 30*time.Second, "three slow uploads hold their bytes", func() bool { return srv.door.Stats().Held >= 3*held })
 
 	r := startDrip(t, ts, "", "application/json", start, 200*time.Millisecond).response(t, time.Minute)
 	if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" {
@@ -175,11 +182,11 @@ func TestUploadMemoryBounded(t *testing.T) {
 	for _, d := range slow {
 		d.close()
 	}
-	redistest.Eventually(t, 30*time.Second, "the bytes of ended requests are given back", func() bool { return srv.received.Load() == 0 })
+	redistest.Eventually(t, 30*time.Second, "the bytes of ended requests are given back", func() bool { return srv.door.Stats().Held == 0 })
 	if got, _ := score(t, gradeJSON(t, ts, "", map[string]any{"exercise": "lua-atomicity", "files": exampleFiles(t, "correct")})); got != 4 {
 		t.Errorf("score %g", got)
 	}
-	if n := srv.received.Load(); n != 0 {
+	if n := srv.door.Stats().Held; n != 0 {
 		t.Errorf("%d bytes still counted after every request ended", n)
 	}
 }

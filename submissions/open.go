@@ -16,6 +16,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/redisgrade/redisgrade/internal/regularfile"
 )
 
 // MaxFileSize is the largest submission file that is kept: 1 MiB.
@@ -201,15 +203,19 @@ func trimPathError(err error, path string) error {
 func (s *Submission) Name() string { return EscapeName(s.name) }
 
 // EscapeName makes a file name into text that names it alone: the name
-// itself, except that bytes that are not UTF-8, control characters and
-// "%" are written %XX ("ana\xff" is "ana%FF", "100%" is "100%25"). The
-// result is valid UTF-8 (it survives JSON), prints as it is, two names
-// never share it, and url.PathUnescape gives the name back.
+// itself, except that bytes that are not UTF-8, control characters,
+// invisible format characters (bidi controls such as U+202E, which would
+// reorder a list of names, zero-width spaces and joiners, and other
+// characters that show nothing), line separators and "%" are written %XX,
+// byte by byte ("ana\xff" is "ana%FF", "100%" is "100%25", "\u202e" is
+// "%E2%80%AE"). The result is valid UTF-8 (it survives JSON), prints as it
+// is and in order, two names never share it, and url.PathUnescape gives
+// the name back.
 func EscapeName(name string) string {
 	var b strings.Builder
 	for i := 0; i < len(name); {
 		r, n := utf8.DecodeRuneInString(name[i:])
-		if (r == utf8.RuneError && n == 1) || r == '%' || unicode.IsControl(r) {
+		if (r == utf8.RuneError && n == 1) || r == '%' || unicode.IsControl(r) || invisible(r) {
 			for _, c := range []byte(name[i : i+n]) {
 				fmt.Fprintf(&b, "%%%02X", c)
 			}
@@ -219,6 +225,14 @@ func EscapeName(name string) string {
 		i += n
 	}
 	return b.String()
+}
+
+// invisible reports characters that print nothing yet change what is
+// shown: format characters (Cf: bidi controls, zero-width space and
+// joiners, soft hyphen, tags), line and paragraph separators, and the
+// other default-ignorable ones (Hangul fillers, variation selectors).
+func invisible(r rune) bool {
+	return unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector)
 }
 
 // Notes says, one line each, what Open left out and why: entries with
@@ -416,19 +430,7 @@ func folderEntryNote(e fs.DirEntry, why string) string {
 }
 
 // FileKind names a non-regular file: "a symlink", "a named pipe" ...
-func FileKind(mode fs.FileMode) string {
-	switch {
-	case mode&fs.ModeSymlink != 0:
-		return "a symlink"
-	case mode&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case mode&fs.ModeSocket != 0:
-		return "a socket"
-	case mode&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return "a special file"
-}
+func FileKind(mode fs.FileMode) string { return regularfile.Kind(mode) }
 
 // readDirBounded lists a directory, refusing more than maxEntries entries
 // without reading them all.

@@ -45,7 +45,8 @@ func (s *State) NextHint(step *exercises.Step) HintResult {
 func RenderHints(out io.Writer, i int, step *exercises.Step, h HintResult, colour bool) error {
 	p := report.NewPalette(colour)
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s\n\n", p.Bold.Sprintf("Step %d: %s", i+1, step.Title), p.Dim.Sprintf("(%s)", step.File))
+	// The spec's text is shown as student text is: its escapes visibly.
+	fmt.Fprintf(&b, "%s %s\n\n", p.Bold.Sprintf("Step %d: %s", i+1, report.VisibleLine(step.Title)), p.Dim.Sprintf("(%s)", report.VisibleLine(step.File)))
 	if h.Total == 0 {
 		fmt.Fprintf(&b, "%s\n", strings.Join(wrap("This step has no hints. Run redisgrade check to see what is expected and what your file does.", textWidth), "\n"))
 		_, err := io.WriteString(out, b.String())
@@ -65,7 +66,7 @@ func RenderHints(out io.Writer, i int, step *exercises.Step, h HintResult, colou
 			style = p.Hint
 		}
 		fmt.Fprintf(&b, "%s\n", style.Sprint(label))
-		for _, line := range wrap(text, textWidth-4) {
+		for _, line := range wrap(report.Visible(text), textWidth-4) {
 			fmt.Fprintf(&b, "    %s\n", line)
 		}
 		b.WriteString("\n")

@@ -62,7 +62,7 @@ func (w *Workspace) RenderCheck(out io.Writer, ex *exercises.Exercise, rep *repo
 	rep = rep.Printable()
 	p := report.NewPalette(colour)
 	var b strings.Builder
-	engineLine := rep.Engine.Kind + " engine, Redis " + rep.Engine.Version
+	engineLine := rep.Engine.Kind + " engine, " + rep.Engine.ServerName()
 	if rep.Engine.Emulator {
 		engineLine = rep.Engine.Kind + " engine (" + rep.Engine.Version + ", an emulator)"
 	}
@@ -128,7 +128,7 @@ func splitCase(name string) (label, rest string) {
 func (w *Workspace) renderUnfinished(b *strings.Builder, p report.Palette, step *exercises.Step, s *report.Step) {
 	const in = "    "
 	if step != nil && step.Task != "" {
-		for _, line := range wrap(step.Task, textWidth-len(in)) {
+		for _, line := range wrap(report.Visible(step.Task), textWidth-len(in)) {
 			b.WriteString(in + line + "\n")
 		}
 		b.WriteString("\n")

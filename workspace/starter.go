@@ -2,11 +2,12 @@ package workspace
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/internal/regularfile"
+	"github.com/redisgrade/redisgrade/report"
 	"github.com/redisgrade/redisgrade/submissions"
 )
 
@@ -28,8 +29,10 @@ func commentPrefix(s *exercises.Step) string {
 func Starter(i int, s *exercises.Step) string {
 	c := commentPrefix(s)
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s Step %d: %s\n%s\n", c, i+1, s.Title, c)
-	for _, line := range wrap(s.Task, textWidth-len(c)-1) {
+	// The spec's text, escapes shown: a title's newline would end the
+	// comment and make the rest a command.
+	fmt.Fprintf(&b, "%s Step %d: %s\n%s\n", c, i+1, report.VisibleLine(s.Title), c)
+	for _, line := range wrap(report.Visible(s.Task), textWidth-len(c)-1) {
 		fmt.Fprintf(&b, "%s %s\n", c, line)
 	}
 	fmt.Fprintf(&b, "%s\n", c)
@@ -51,9 +54,9 @@ func Starter(i int, s *exercises.Step) string {
 // work, and each step's title, file and task.
 func Readme(ex *exercises.Exercise) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# %s\n\n", ex.Title)
+	fmt.Fprintf(&b, "# %s\n\n", report.VisibleLine(ex.Title))
 	if ex.Summary != "" {
-		fmt.Fprintf(&b, "%s\n\n", strings.Join(wrap(ex.Summary, textWidth), "\n"))
+		fmt.Fprintf(&b, "%s\n\n", strings.Join(wrap(report.Visible(ex.Summary), textWidth), "\n"))
 	}
 	how := "Work through the steps in order, each in its own file. After each save, run `redisgrade check` " +
 		"in this folder to see which steps are done and what is wrong with the next one, or leave " +
@@ -64,8 +67,8 @@ func Readme(ex *exercises.Exercise) string {
 	}
 	fmt.Fprintf(&b, "%s\n", strings.Join(wrap(how, textWidth), "\n"))
 	for i, s := range ex.Steps {
-		fmt.Fprintf(&b, "\n## Step %d: %s (`%s`)\n\n", i+1, s.Title, s.File)
-		fmt.Fprintf(&b, "%s\n", strings.Join(wrap(s.Task, textWidth), "\n"))
+		fmt.Fprintf(&b, "\n## Step %d: %s (`%s`)\n\n", i+1, report.VisibleLine(s.Title), s.File)
+		fmt.Fprintf(&b, "%s\n", strings.Join(wrap(report.Visible(s.Task), textWidth), "\n"))
 	}
 	return b.String()
 }
@@ -74,11 +77,13 @@ func Readme(ex *exercises.Exercise) string {
 // and blank space: the student has not started it. A missing or unreadable
 // file is not "untouched": the grader says what is wrong with it.
 func Untouched(dir string, s *exercises.Step) bool {
-	data, err := os.ReadFile(filepath.Join(dir, s.File))
-	if err != nil || len(data) > submissions.MaxFileSize {
-		return false
-	}
-	text := string(data)
+	data, err := regularfile.ReadNoFollow(filepath.Join(dir, s.File), submissions.MaxFileSize)
+	return err == nil && UntouchedText(s, string(data))
+}
+
+// UntouchedText reports whether text, a step's file, holds nothing but
+// comments and blank space.
+func UntouchedText(s *exercises.Step, text string) bool {
 	if s.IsScript() {
 		return luaOnlyComments(text)
 	}

@@ -9,13 +9,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/internal/regularfile"
 )
 
 // StateFile is the name of the state file at the root of a workspace.
@@ -183,20 +183,15 @@ func Open(dir string) (*Workspace, error) {
 		ErrNoWorkspace, abs, StateFile)
 }
 
+// readBounded reads a state file: a regular file (a symlink is not
+// followed, a named pipe not opened), at most maxStateSize bytes.
 func readBounded(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxStateSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if len(data) > maxStateSize {
+	data, err := regularfile.ReadNoFollow(path, maxStateSize)
+	var tooLarge *regularfile.TooLargeError
+	if errors.As(err, &tooLarge) {
 		return nil, fmt.Errorf("%s is over %d bytes: not a state file", path, maxStateSize)
 	}
-	return data, nil
+	return data, err
 }
 
 // Exercise loads the exercise the state file names.

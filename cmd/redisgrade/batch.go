@@ -176,7 +176,7 @@ func printSummary(w io.Writer, exercise string, s *batch.Summary) {
 	fmt.Fprintf(w, "%s: %d students, %d saved by this run in %.1f s (%.1f/s, %d workers",
 		exercise, s.Students, s.Saved, s.Elapsed.Seconds(), s.Rate(), s.Workers)
 	if s.Engine.Kind != "" {
-		fmt.Fprintf(w, ", %s %s", s.Engine.Kind, s.Engine.Version)
+		fmt.Fprintf(w, ", %s %s", s.Engine.Kind, s.Engine.ServerName())
 	}
 	fmt.Fprintf(w, ")\n")
 	fmt.Fprintf(w, "  %d graded (%d with a failing step), %d could not be read, %d grader errors", s.Graded, s.Failed, s.SubmissionErrors, s.GraderErrors)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -15,6 +16,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/redisgrade/redisgrade/batch"
 )
@@ -375,7 +377,15 @@ func TestBatchUsage(t *testing.T) {
 // TestBench runs a small benchmark: every mode prints a rate or says why it
 // is unavailable, the results are checked, and the floor is printed.
 func TestBench(t *testing.T) {
-	args := []string{"bench", "-n", "20", "--fresh-n", "4", "--docker-n", "2", "-j", "2", "--examples", examples}
+	// The process engine runs the server --redis-server names: here a script that says it ran, then runs
+	// redis-server.
+	dir := t.TempDir()
+	marker, server := filepath.Join(dir, "ran"), filepath.Join(dir, "my-redis-server")
+	script := "#!/bin/sh\ntouch '" + marker + "'\nexec redis-server \"$@\"\n"
+	if err := os.WriteFile(server, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"bench", "-n", "20", "--fresh-n", "4", "--docker-n", "2", "-j", "2", "--examples", examples, "--redis-server", server}
 	if image := os.Getenv("REDISGRADE_TEST_IMAGE"); image != "" {
 		// CI builds a local image (no registry): the container row runs on it.
 		args = append(args, "--image", image)
@@ -389,6 +399,7 @@ func TestBench(t *testing.T) {
 		"check warm pool with reset: all 20 students in results.jsonl once",
 		"check fresh redis-server per submission: all 4 students",
 		"floor: one grading of ", "EVAL ", "the same sent straight to the same server", "grader overhead", "the atomicity probe: ",
+		"each with its own server; process: Redis 7.",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("bench output lacks %q:\n%s", want, stdout)
@@ -405,6 +416,9 @@ func TestBench(t *testing.T) {
 	if strings.Contains(stdout, "PROBLEM") {
 		t.Errorf("bench found wrong results:\n%s", stdout)
 	}
+	if _, err := os.Stat(marker); err != nil {
+		t.Errorf("bench did not run the server --redis-server names: %v", err)
+	}
 }
 
 // TestBatchSaysWhatItSkips: what belongs to no student is named on stderr.
@@ -417,5 +431,72 @@ func TestBatchSaysWhatItSkips(t *testing.T) {
 	code, _, stderr := runCLI(t, "batch", "-e", "lua-atomicity", class, "--out", out, "--engine", "process")
 	if code != exitPassed || !strings.Contains(stderr, `redisgrade: skipped ".DS_Store": names starting with a dot and __MACOSX are never a student`) {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+// TestBatchIDsCannotSpoof: a student folder named with a bidi override, a
+// zero-width space or another invisible character reaches no output raw
+// (grades.csv, results.jsonl, mistakes.json, report.html, the feedback
+// files, the terminal): the id escapes it, as %XX, so the names keep their
+// order and no two look alike.
+func TestBatchIDsCannotSpoof(t *testing.T) {
+	class := filepath.Join(t.TempDir(), "class")
+	names := map[string]string{
+		"ali\u202eecila":  "two-commands", // a browser would show "alicee" reversed after "ali"
+		"bob\u200b":       "correct",
+		"carol\u2066x":    "two-commands",
+		"dan\ufeff\u00ad": "correct",
+	}
+	for name, example := range names {
+		dst := filepath.Join(class, name)
+		if err := os.MkdirAll(dst, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		entries, err := os.ReadDir(examples + example)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			data, err := os.ReadFile(filepath.Join(examples+example, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dst, e.Name()), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	code, stdout, stderr := runCLI(t, "batch", "-e", "lua-atomicity", class, "--out", out, "--engine", "process", "-v")
+	if code != exitPassed {
+		t.Fatalf("exit %d:\n%s%s", code, stdout, stderr)
+	}
+	texts := map[string]string{"stdout": stdout, "stderr": stderr}
+	err := filepath.WalkDir(out, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		texts[path] = string(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for where, text := range texts {
+		for _, r := range text {
+			if unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) && r != '\ufeff' {
+				t.Errorf("%s holds %U raw", where, r)
+				break
+			}
+		}
+		if strings.ContainsRune(text, '\ufeff') && !strings.HasSuffix(where, ".csv") {
+			t.Errorf("%s holds U+FEFF raw", where)
+		}
+	}
+	for _, id := range []string{"ali%E2%80%AEecila", "bob%E2%80%8B", "carol%E2%81%A6x", "dan%EF%BB%BF%C2%AD"} {
+		if !strings.Contains(texts[filepath.Join(out, "grades.csv")], id) || !strings.Contains(texts[filepath.Join(out, "results.jsonl")], id) {
+			t.Errorf("grades.csv or results.jsonl lacks the id %s", id)
+		}
 	}
 }

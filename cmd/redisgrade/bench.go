@@ -25,6 +25,7 @@ type benchFlags struct {
 	jobs     int
 	keep     string
 	image    string
+	server   string
 }
 
 func newBenchCmd() *cobra.Command {
@@ -54,6 +55,7 @@ func newBenchCmd() *cobra.Command {
 	fl.IntVarP(&f.jobs, "jobs", "j", grader.DefaultJobs(), "workers (default: cores + 1)")
 	fl.StringVar(&f.keep, "keep", "", "keep the generated classes and results in this folder (default: a temp folder, removed)")
 	fl.StringVar(&f.image, "image", "", "docker engine: the Redis image (default: the engine's)")
+	fl.StringVar(&f.server, "redis-server", "", "process engine: path of redis-server, or of any Redis or Valkey server (default: from PATH)")
 	return cmd
 }
 
@@ -89,7 +91,7 @@ func runBench(cmd *cobra.Command, f benchFlags) error {
 		Exercise: ex, Examples: examples, N: f.n, FreshN: f.freshN, DockerN: f.dockerN,
 		Workers: f.jobs, Dir: dir, Log: stderr,
 		NewEngine: func(kind string) (engine.Engine, error) {
-			eng, _, err := engine.New(cmd.Context(), kind, engine.Options{Image: f.image})
+			eng, _, err := engine.New(cmd.Context(), kind, engine.Options{Image: f.image, RedisServer: f.server})
 			return eng, err
 		},
 	})

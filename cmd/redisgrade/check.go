@@ -37,7 +37,7 @@ func (f *studentFlags) add(cmd *cobra.Command, withDir bool) {
 	}
 	fl.StringVar(&f.engine, "engine", engine.KindAuto, "where Redis runs: "+strings.Join(engine.Kinds(), ", "))
 	fl.StringVar(&f.color, "color", "auto", "colour: auto (when stdout is a terminal and NO_COLOR is unset), always, never")
-	fl.StringVar(&f.redisPath, "redis-server", "", "path of redis-server for the process engine (default: from PATH)")
+	fl.StringVar(&f.redisPath, "redis-server", "", "process engine: path of redis-server, or of any Redis or Valkey server (default: from PATH)")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "say which engine was chosen and why")
 }
 

@@ -120,11 +120,12 @@ func completeStep(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.She
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
 	var out []string
+	// A shell prints the descriptions: the spec's titles, escapes shown.
 	for i, s := range ex.Steps {
-		out = append(out, fmt.Sprintf("%d\t%s", i+1, s.Title))
+		out = append(out, fmt.Sprintf("%d\t%s", i+1, report.VisibleLine(s.Title)))
 	}
 	for _, s := range ex.Steps {
-		out = append(out, s.File+"\t"+s.Title)
+		out = append(out, s.File+"\t"+report.VisibleLine(s.Title))
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/redisgrade/redisgrade/grader"
 	"github.com/redisgrade/redisgrade/workspace"
 )
 
@@ -57,9 +58,9 @@ func newDemoCmd() *cobra.Command {
 			admin, connect := workspace.DemoConnections(srv)
 			defer admin.Close()
 			info := srv.Info()
-			what := "Redis " + info.Version
+			what := grader.ReportEngine(info).ServerName()
 			if info.Emulator {
-				what = info.Version + ", an emulator"
+				what += ", an emulator"
 			}
 			fmt.Fprintf(stdout, "%s engine, %s\n", info.Kind, what)
 			demo := workspace.Demo{Clients: clients, Runs: runs, Stock: 1000, Out: stdout, Live: studentTerminal(stdout), Color: useColor}

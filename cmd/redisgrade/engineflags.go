@@ -24,7 +24,7 @@ type engineFlags struct {
 func (f *engineFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&f.kind, "engine", engine.KindAuto, "where Redis runs: "+strings.Join(engine.Kinds(), ", "))
 	fl.StringVar(&f.image, "image", "", "docker engine: the Redis image (default "+engine.DefaultImage+")")
-	fl.StringVar(&f.redisPath, "redis-server", "", "process engine: path of redis-server (default: from PATH)")
+	fl.StringVar(&f.redisPath, "redis-server", "", "process engine: path of redis-server, or of any Redis or Valkey server (default: from PATH)")
 }
 
 // limitFlags are the grader's time limits, as every command that grades

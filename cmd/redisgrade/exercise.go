@@ -14,7 +14,9 @@ import (
 	"github.com/redisgrade/redisgrade/authoring"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
+	"github.com/redisgrade/redisgrade/internal/regularfile"
 	"github.com/redisgrade/redisgrade/internal/words"
+	"github.com/redisgrade/redisgrade/report"
 )
 
 func newExerciseCmd() *cobra.Command {
@@ -32,7 +34,7 @@ func newExerciseLintCmd() *cobra.Command {
 		Short: "Load specs strictly and report what would trip a class up, as file:line:col: message",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			out := cmd.OutOrStdout()
+			out := report.VisibleWriter(cmd.OutOrStdout()) // messages quote the spec
 			problems := 0
 			for _, arg := range args {
 				ex, err := exercises.Load(arg)
@@ -61,6 +63,10 @@ func newExerciseLintCmd() *cobra.Command {
 	}
 }
 
+// maxPageSize bounds a page exercise import reads: a page is a few KB of
+// text.
+const maxPageSize = 1 << 20
+
 func newExerciseImportCmd() *cobra.Command {
 	var output string
 	cmd := &cobra.Command{
@@ -73,7 +79,7 @@ func newExerciseImportCmd() *cobra.Command {
 			"fill it in, and `exercise lint` says what is still missing. It never overwrites a file.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			data, err := os.ReadFile(args[0])
+			data, err := regularfile.Read(args[0], maxPageSize)
 			if err != nil {
 				return usageError(err)
 			}
@@ -121,7 +127,7 @@ func newExerciseTestCmd() *cobra.Command {
 			"grade some step (Redis Functions on the emulator): the exercise is then not proven.",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			out, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+			out, stderr := report.VisibleWriter(cmd.OutOrStdout()), cmd.ErrOrStderr() // mutants' names are the spec's
 			var exs []*exercises.Exercise
 			for _, arg := range args {
 				ex, err := exercises.Load(arg)
@@ -267,7 +273,7 @@ func newListCmd() *cobra.Command {
 		Short: "List the exercises shipped in the binary",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			out := cmd.OutOrStdout()
+			out := report.VisibleWriter(cmd.OutOrStdout())
 			for _, name := range exercises.Shipped() {
 				ex, err := exercises.Load(name)
 				if err != nil {
@@ -296,7 +302,8 @@ func newShowCmd() *cobra.Command {
 			if err != nil {
 				return usageError(err)
 			}
-			out := cmd.OutOrStdout()
+			// The spec's text is shown as student text is: escapes visibly.
+			out := report.VisibleWriter(cmd.OutOrStdout())
 			fmt.Fprintf(out, "%s (%s)\n", ex.Title, ex.ID)
 			if ex.Summary != "" {
 				fmt.Fprintf(out, "%s\n", ex.Summary)

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/report"
 	"github.com/redisgrade/redisgrade/workspace"
 )
 
@@ -40,7 +41,8 @@ func newInitCmd() *cobra.Command {
 				// Work already there, or a DIR that cannot be made: the user's to fix.
 				return usageError(err)
 			}
-			out := cmd.OutOrStdout()
+			// The spec's text is shown as student text is: escapes visibly.
+			out := report.VisibleWriter(cmd.OutOrStdout())
 			fmt.Fprintf(out, "Created a workspace for %q in %s\n\n", ex.Title, dir)
 			width := len(workspace.StateFile)
 			for i, s := range ex.Steps {

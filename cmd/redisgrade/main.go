@@ -108,7 +108,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
-	root.AddCommand(newGradeCmd())
+	root.AddCommand(newGradeCmd(), newMatrixCmd())
 	root.AddCommand(newInitCmd(), newCheckCmd(), newHintCmd(), newDemoCmd(), newPlayCmd())
 	root.AddCommand(newExerciseCmd(), newListCmd(), newShowCmd())
 	root.AddCommand(newBatchCmd(), newBenchCmd())

@@ -6,9 +6,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 
@@ -17,6 +20,8 @@ import (
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
+	"github.com/redisgrade/redisgrade/internal/admission"
+	"github.com/redisgrade/redisgrade/internal/origin"
 	"github.com/redisgrade/redisgrade/play"
 	"github.com/redisgrade/redisgrade/workspace"
 )
@@ -89,12 +94,17 @@ func runPlay(cmd *cobra.Command, f studentFlags, args []string, addr string, noO
 	}
 	pool := grader.NewPool(grader.PoolConfig{Engine: eng, Jobs: 1})
 	defer pool.Close()
-	cfg.Pool, cfg.Engine = pool, eng
+	// Check goes through the same door as serve's gradings: its bounds and
+	// time limits are serve's defaults.
+	cfg.Door, cfg.Engine = admission.New(admission.Config{Pool: pool, Jobs: 1}), eng
 	token, err := newToken()
 	if err != nil {
 		return &exitError{code: exitInfra, err: err}
 	}
 	cfg.Token = token
+	// Only this machine's names: another site's page cannot rebind its
+	// own to the page's port, nor post to it.
+	cfg.Guard = origin.New(false)
 	h, err := play.New(cfg)
 	if err != nil {
 		return usageError(err)
@@ -113,9 +123,11 @@ func runPlay(cmd *cobra.Command, f studentFlags, args []string, addr string, noO
 	fmt.Fprintf(stdout, "Ctrl-C to stop.\n")
 	go warm(ctx, pool, stderr)
 	if !noOpen {
-		if err := openBrowser(url); err != nil {
+		remove, err := openBrowser(url)
+		if err != nil {
 			fmt.Fprintf(stderr, "redisgrade: could not open a browser (%v): open the address above yourself\n", err)
 		}
+		defer remove()
 	}
 	if err := play.Serve(ctx, ln, h); err != nil {
 		return &exitError{code: exitInfra, err: err}
@@ -143,20 +155,55 @@ func newToken() (string, error) {
 	return hex.EncodeToString(b), nil
 }
 
-// openBrowser asks the desktop to open url, as Jupyter does.
-func openBrowser(url string) error {
+// openBrowser asks the desktop to open url, which holds the token, as
+// Jupyter does: not the address itself, which would be in the opener's and
+// the browser's command lines, where every user of the machine can read it
+// (ps), but a file only this user can read that sends the browser on to it.
+// remove deletes that file; call it when the page stops.
+func openBrowser(url string) (remove func(), err error) {
+	path, remove, err := writeOpener(url)
+	if err != nil {
+		return func() {}, err
+	}
 	var c *exec.Cmd
 	switch runtime.GOOS {
 	case "darwin":
-		c = exec.Command("open", url)
+		c = exec.Command("open", path)
 	case "windows":
-		c = exec.Command("rundll32", "url.dll,FileProtocolHandler", url)
+		c = exec.Command("rundll32", "url.dll,FileProtocolHandler", path)
 	default:
-		c = exec.Command("xdg-open", url)
+		c = exec.Command("xdg-open", path)
 	}
 	if err := c.Start(); err != nil {
-		return err
+		remove()
+		return func() {}, err
 	}
 	go func() { _ = c.Wait() }()
-	return nil
+	return remove, nil
+}
+
+// writeOpener writes the page that forwards the browser to url, readable
+// by this user only: 0600, in a folder of its own (0700).
+func writeOpener(url string) (path string, remove func(), err error) {
+	dir, err := os.MkdirTemp("", "redisgrade-play-")
+	if err != nil {
+		return "", nil, err
+	}
+	remove = func() { os.RemoveAll(dir) }
+	path = filepath.Join(dir, "open.html")
+	quoted := html.EscapeString(url)
+	page := "<!DOCTYPE html>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"refresh\" content=\"0;url=" + quoted + "\">\n" +
+		"<title>redisgrade play</title>\n<p><a href=\"" + quoted + "\">Open the exercise</a></p>\n"
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		_, err = f.WriteString(page)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		remove()
+		return "", nil, err
+	}
+	return path, remove, nil
 }

@@ -4,13 +4,18 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redisgrade/redisgrade/internal/redistest"
 )
 
 // TestPlayPrintsItsAddress: play prints the page's address with a random
@@ -59,6 +64,15 @@ func TestPlayPrintsItsAddress(t *testing.T) {
 	if status, body := get(m[2]); status != 200 || body["start"] != "lua-atomicity" || body["workspace"] != "lua-atomicity" {
 		t.Errorf("the API with the token: %d %v", status, body)
 	}
+	// Another site's name rebound to the page's port reads nothing.
+	req, _ := http.NewRequest("GET", m[1]+"/play/api/exercises", nil)
+	req.Host = "rebind.example"
+	req.Header.Set("Authorization", "Bearer "+m[2])
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != http.StatusForbidden {
+		t.Errorf("the API by another name: %v %v, want 403", res, err)
+	} else {
+		res.Body.Close()
+	}
 	cancel()
 	select {
 	case code := <-exited:
@@ -85,5 +99,68 @@ func TestPlayBadInput(t *testing.T) {
 		if code != exitUsage || !strings.Contains(stderr, tt.msg) {
 			t.Errorf("%q: exit %d, stderr %q; want exit 2 naming %q", tt.args, code, stderr, tt.msg)
 		}
+	}
+}
+
+// TestPlayOpensTheBrowserWithoutTheToken: the browser is opened on a file
+// only this user can read, which forwards to the page: the token is never
+// in a process's arguments (ps shows them to every user), and the file is
+// gone when play stops.
+func TestPlayOpensTheBrowserWithoutTheToken(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the opener is xdg-open on Linux")
+	}
+	bin, out := t.TempDir(), filepath.Join(t.TempDir(), "opened")
+	opener := "#!/bin/sh\nprintf '%s\\n' \"$@\" > " + out + ".args\nstat -c %a \"$1\" > " + out + ".mode\n" +
+		"stat -c %a \"$(dirname \"$1\")\" > " + out + ".dirmode\ncp \"$1\" " + out + ".html\n"
+	if err := os.WriteFile(filepath.Join(bin, "xdg-open"), []byte(opener), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	exited := make(chan int, 1)
+	go func() {
+		exited <- run(ctx, []string{"play", "--engine", "process", "lua-atomicity"}, pw, io.Discard)
+		pw.Close()
+	}()
+	lines := bufio.NewScanner(pr)
+	if !lines.Scan() {
+		t.Fatal("play printed nothing")
+	}
+	url := lines.Text()
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	token := url[strings.Index(url, "token=")+len("token="):]
+	var args []byte
+	redistest.Eventually(t, 30*time.Second, "the opener ran", func() bool {
+		args, _ = os.ReadFile(out + ".args")
+		_, err := os.Stat(out + ".html")
+		return len(args) > 0 && err == nil
+	})
+	if strings.Contains(string(args), token) {
+		t.Errorf("the opener's arguments hold the token: %q", args)
+	}
+	opened := strings.TrimSpace(string(args))
+	mode, _ := os.ReadFile(out + ".mode")
+	dirMode, _ := os.ReadFile(out + ".dirmode")
+	if strings.TrimSpace(string(mode)) != "600" || strings.TrimSpace(string(dirMode)) != "700" {
+		t.Errorf("%s: mode %s in a folder of mode %s, want 600 in 700", opened, mode, dirMode)
+	}
+	page, _ := os.ReadFile(out + ".html")
+	if !strings.Contains(string(page), `http-equiv="refresh" content="0;url=`+url+`"`) {
+		t.Errorf("the file does not forward to %s:\n%s", url, page)
+	}
+	cancel()
+	select {
+	case code := <-exited:
+		if code != 0 {
+			t.Errorf("play stopped with exit %d", code)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("play did not stop within 30s of Ctrl-C")
+	}
+	if _, err := os.Stat(opened); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s is still there after play stopped (%v)", opened, err)
 	}
 }

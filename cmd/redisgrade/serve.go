@@ -44,6 +44,7 @@ type serveFlags struct {
 	gradingFlags
 	addr           string
 	token          string
+	allowHosts     []string
 	jobs           int
 	maxWaiting     int
 	maxBody        int64
@@ -74,12 +75,13 @@ func newServeCmd() *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fl.StringVar(&f.token, "token", "", "require Authorization: Bearer TOKEN (default: $"+tokenEnv+")")
+	fl.StringSliceVar(&f.allowHosts, "allow-host", nil, "without a token: a name clients may reach the server by, besides IP addresses and localhost (repeatable)")
 	fl.IntVarP(&f.jobs, "jobs", "j", grader.DefaultJobs(), "gradings at once, each on its own warm Redis")
 	fl.IntVar(&f.maxWaiting, "max-waiting", 0, "requests that may wait for a grader before 429 (default 4×jobs)")
 	fl.Int64Var(&f.maxBody, "max-body", service.DefaultMaxBody, "largest request body, in bytes")
 	fl.DurationVar(&f.requestTimeout, "request-timeout", service.DefaultRequestTimeout, "time limit for one request once its body is in, waiting included")
 	fl.DurationVar(&f.uploadTimeout, "upload-timeout", service.DefaultUploadTimeout, "time limit for a request's body to arrive")
-	fl.StringVar(&f.queue, "queue", "", "enqueue for workers on this Redis (redis://host:port/db) instead of grading")
+	fl.StringVar(&f.queue, "queue", "", "enqueue for workers on this Redis (redis://host:port/db) instead of grading (default: $"+queueEnv+")")
 	fl.StringVar(&f.stream, "stream", queue.DefaultStream, "with --queue: the jobs stream")
 	fl.DurationVar(&f.resultTTL, "result-ttl", queue.DefaultResultTTL, "with --queue: how long a job is kept")
 	fl.Int64Var(&f.maxBacklog, "max-backlog", queue.DefaultMaxBacklog, "with --queue: jobs waiting before 429")
@@ -87,11 +89,31 @@ func newServeCmd() *cobra.Command {
 	return cmd
 }
 
-func tokenFrom(flag string) string {
+// queueEnv is the environment variable that holds the queue's URL: better
+// than --queue when the URL holds a password.
+const queueEnv = "REDISGRADE_QUEUE"
+
+// tokenFrom returns the token of --token or, better, of $REDISGRADE_TOKEN:
+// a process's arguments are shown to every user of the machine (ps), so a
+// token given as a flag is warned about.
+func tokenFrom(flag string, stderr io.Writer) string {
 	if flag != "" {
+		fmt.Fprintf(stderr, "redisgrade: warning: --token shows the token to every user of this machine (ps): set %s instead\n", tokenEnv)
 		return flag
 	}
 	return os.Getenv(tokenEnv)
+}
+
+// queueFrom returns the queue URL of --queue or of $REDISGRADE_QUEUE; a
+// flag whose URL holds a password is warned about, as --token is.
+func queueFrom(flag string, stderr io.Writer) string {
+	if flag == "" {
+		return os.Getenv(queueEnv)
+	}
+	if queue.Redact(flag) != flag {
+		fmt.Fprintf(stderr, "redisgrade: warning: the --queue URL shows its password to every user of this machine (ps): set %s instead\n", queueEnv)
+	}
+	return flag
 }
 
 func runServe(cmd *cobra.Command, f serveFlags) error {
@@ -114,12 +136,12 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	}
 	logger := log.New(stderr, "redisgrade: ", log.LstdFlags)
 	cfg := service.Config{
-		Jobs: f.jobs, MaxWaiting: f.maxWaiting, Token: tokenFrom(f.token), MaxBody: f.maxBody,
+		Jobs: f.jobs, MaxWaiting: f.maxWaiting, Token: tokenFrom(f.token, stderr), AllowHosts: f.allowHosts, MaxBody: f.maxBody,
 		RequestTimeout: f.requestTimeout, UploadTimeout: f.uploadTimeout, Grade: opts, Log: logger,
 	}
 	what := ""
-	if f.queue != "" {
-		q, err := openQueue(cmd.Context(), f.queue, queue.Config{Stream: f.stream, ResultTTL: f.resultTTL, MaxBacklog: f.maxBacklog})
+	if queueURL := queueFrom(f.queue, stderr); queueURL != "" {
+		q, err := openQueue(cmd.Context(), queueURL, queue.Config{Stream: f.stream, ResultTTL: f.resultTTL, MaxBacklog: f.maxBacklog})
 		if err != nil {
 			return err
 		}
@@ -179,7 +201,7 @@ func openQueue(ctx context.Context, url string, cfg queue.Config) (*queue.Queue,
 	defer cancel()
 	if err := q.Ping(pctx); err != nil {
 		q.Close()
-		return nil, &exitError{code: exitInfra, err: fmt.Errorf("--queue %s: %w", url, err)}
+		return nil, &exitError{code: exitInfra, err: fmt.Errorf("--queue %s: %w", queue.Redact(url), err)}
 	}
 	return q, nil
 }
@@ -225,7 +247,7 @@ func runLoadtest(cmd *cobra.Command, f loadtestFlags) error {
 		return usageError(errors.New("-c, -n, --duration and -j must be positive"))
 	}
 	ctx := cmd.Context()
-	cfg := bench.LoadConfig{URL: f.url, Token: tokenFrom(f.token), Concurrency: f.concurrency, Requests: f.requests, Duration: f.duration}
+	cfg := bench.LoadConfig{URL: f.url, Token: tokenFrom(f.token, stderr), Concurrency: f.concurrency, Requests: f.requests, Duration: f.duration}
 	if f.url != "" {
 		if err := bench.CheckLoopback(f.url); err != nil {
 			return usageError(err)

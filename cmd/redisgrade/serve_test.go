@@ -221,13 +221,14 @@ func TestServeUsage(t *testing.T) {
 	}{
 		{[]string{"serve", "-j", "0"}, 2, "-j must be at least 1"},
 		{[]string{"serve", "--addr", "nonsense:http:1"}, 2, "--addr"},
+		{[]string{"serve", "--engine", "process", "--token", "s3cret", "--addr", "nonsense:http:1"}, 2, "warning: --token shows the token to every user of this machine (ps): set REDISGRADE_TOKEN instead"},
 		{[]string{"serve", "--engine", "vm"}, 2, "--engine"},
 		{[]string{"serve", "--deadline", "0s"}, 2, "--deadline must be positive"},
 		{[]string{"serve", "--upload-timeout", "0s"}, 2, "--upload-timeout must be positive"},
 		{[]string{"serve", "extra"}, 2, "unknown command"},
 		{[]string{"serve", "--queue", "http://127.0.0.1:1"}, 2, "--queue"},
 		{[]string{"serve", "--queue", "redis://127.0.0.1:1/0"}, 3, "--queue redis://127.0.0.1:1/0"},
-		{[]string{"worker"}, 2, `required flag(s) "queue" not set`},
+		{[]string{"worker"}, 2, "worker needs the queue's Redis: --queue redis://HOST:PORT/DB, or $REDISGRADE_QUEUE"},
 		{[]string{"worker", "--queue", "redis://127.0.0.1:1/0", "--claim-idle", "10ms"}, 2, "--claim-idle"},
 		{[]string{"worker", "--queue", "redis://127.0.0.1:1/0", "--engine", "process"}, 3, "--queue redis://127.0.0.1:1/0"},
 		{[]string{"serve", "loadtest", "--url", "http://example.com:8080"}, 2, "loopback"},
@@ -238,6 +239,42 @@ func TestServeUsage(t *testing.T) {
 			code, _, stderr := runCLI(t, tt.args...)
 			if code != tt.code || !strings.Contains(stderr, tt.stderr) {
 				t.Errorf("exit %d, want %d; stderr %q should contain %q", code, tt.code, stderr, tt.stderr)
+			}
+		})
+	}
+}
+
+// TestQueuePasswordNeverPrinted: a queue URL's password is never printed,
+// however the URL fails; given as a flag (where ps shows it to every user)
+// it is warned about, and $REDISGRADE_QUEUE is the way to give it.
+func TestQueuePasswordNeverPrinted(t *testing.T) {
+	const warning = "shows its password to every user of this machine (ps): set REDISGRADE_QUEUE instead"
+	tests := []struct {
+		env  string
+		args []string
+		code int
+		want []string
+	}{
+		{"", []string{"serve", "--queue", "redis://:hunter2@127.0.0.1:1/0"}, 3, []string{"--queue redis://:xxxxx@127.0.0.1:1/0", warning}},
+		{"", []string{"worker", "--engine", "process", "--queue", "redis://grader:hunter2@127.0.0.1:1/0"}, 3, []string{"redis://grader:xxxxx@127.0.0.1:1/0", warning}},
+		{"", []string{"serve", "--queue", "redis://grader:hunter2@127.0.0.1:port/0"}, 2, []string{"redis://xxxxx@127.0.0.1:port/0", warning}},
+		{"", []string{"serve", "--queue", "unix:///tmp/nope.sock?db=0&password=hunter2"}, 2, []string{"password=xxxxx", warning}},
+		{"redis://:hunter2@127.0.0.1:1/0", []string{"worker", "--engine", "process"}, 3, []string{"redis://:xxxxx@127.0.0.1:1/0"}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			t.Setenv("REDISGRADE_QUEUE", tt.env)
+			code, out, stderr := runCLI(t, tt.args...)
+			if code != tt.code || strings.Contains(stderr+out, "hunter2") {
+				t.Errorf("exit %d, want %d, and no password:\n%s%s", code, tt.code, stderr, out)
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr)
+				}
+			}
+			if tt.env != "" && strings.Contains(stderr, "warning") {
+				t.Errorf("a URL from the environment is warned about:\n%s", stderr)
 			}
 		})
 	}

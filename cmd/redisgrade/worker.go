@@ -41,7 +41,7 @@ func newWorkerCmd() *cobra.Command {
 	}
 	f.gradingFlags.add(cmd)
 	fl := cmd.Flags()
-	fl.StringVar(&f.queue, "queue", "", "the queue's Redis (redis://host:port/db, or unix:///path?db=N)")
+	fl.StringVar(&f.queue, "queue", "", "the queue's Redis (redis://host:port/db, or unix:///path?db=N; default: $"+queueEnv+")")
 	fl.StringVar(&f.stream, "stream", queue.DefaultStream, "the jobs stream")
 	fl.StringVar(&f.group, "group", queue.DefaultGroup, "the consumer group")
 	fl.StringVar(&f.consumer, "consumer", "", "this worker's name in the group (default: hostname-pid)")
@@ -49,7 +49,6 @@ func newWorkerCmd() *cobra.Command {
 	fl.DurationVar(&f.claimIdle, "claim-idle", queue.DefaultClaimIdle, "take over a job left this long without a heartbeat")
 	fl.Int64Var(&f.maxDeliveries, "max-deliveries", queue.DefaultMaxDeliveries, "tries before a job is recorded as failed")
 	fl.DurationVar(&f.resultTTL, "result-ttl", queue.DefaultResultTTL, "how long results are kept")
-	_ = cmd.MarkFlagRequired("queue")
 	return cmd
 }
 
@@ -59,7 +58,10 @@ func runWorker(cmd *cobra.Command, f workerFlags) error {
 	if err != nil {
 		return err
 	}
+	queueURL := queueFrom(f.queue, stderr)
 	switch {
+	case queueURL == "":
+		return usageError(fmt.Errorf("worker needs the queue's Redis: --queue redis://HOST:PORT/DB, or $%s", queueEnv))
 	case f.jobs <= 0:
 		return usageError(errors.New("-j must be at least 1"))
 	case f.claimIdle < time.Second:
@@ -74,7 +76,7 @@ func runWorker(cmd *cobra.Command, f workerFlags) error {
 		return err
 	}
 	defer cleanup()
-	q, err := openQueue(cmd.Context(), f.queue, queue.Config{Stream: f.stream, Group: f.group, ResultTTL: f.resultTTL})
+	q, err := openQueue(cmd.Context(), queueURL, queue.Config{Stream: f.stream, Group: f.group, ResultTTL: f.resultTTL})
 	if err != nil {
 		return err
 	}

@@ -90,13 +90,14 @@ var schemaRequired = map[reflect.Type][]string{
 // schemaExtra adds what validate() checks beyond types, keyed by Go
 // Type.Field, for editors to flag early.
 var schemaExtra = map[string]jsonObj{
-	"Exercise.ID":    {{"pattern", exercises.IDPattern.String()}},
-	"Exercise.Steps": {{"minItems", 1}},
-	"Step.ID":        {{"pattern", exercises.IDPattern.String()}},
-	"Step.File":      {{"pattern", `^[^/]+\.([rR][eE][dD][iI][sS]|[lL][uU][aA])$`}},
-	"Step.Points":    {{"minimum", 0}},
-	"Requires.Redis": {{"pattern", `^\s*>=\s*[0-9]+(\.[0-9]+)*\s*$`}},
-	"Mutant.Files":   {{"minProperties", 1}},
+	"Exercise.ID":     {{"pattern", exercises.IDPattern.String()}},
+	"Exercise.Steps":  {{"minItems", 1}},
+	"Step.ID":         {{"pattern", exercises.IDPattern.String()}},
+	"Step.File":       {{"pattern", `^[^/]+\.([rR][eE][dD][iI][sS]|[lL][uU][aA])$`}},
+	"Step.Points":     {{"minimum", 0}},
+	"Requires.Redis":  {{"pattern", rangePattern}},
+	"Requires.Valkey": {{"pattern", rangePattern}},
+	"Mutant.Files":    {{"minProperties", 1}},
 }
 
 // schemaDescriptions describes the key fields that have no doc comment,
@@ -115,7 +116,6 @@ var schemaDescriptions = map[string]string{
 	"Step.Hint":         "Shown to the student when the step fails.",
 	"Step.Points":       "What the step is worth.",
 	"Step.Timeout":      "Time limit for one case's commands, such as 2s or 500ms; overrides the exercise's timeout.",
-	"Requires.Redis":    `The minimum server version, such as ">=7.0"; checked against a real server's version, not the emulator's.`,
 	"Case.Call":         "The keys and arguments of the EVAL or FCALL for this case; overrides the step's call.",
 	"Case.Name":         "Names the case in reports.",
 	"Case.Given":        "The keys set before the commands run.",
@@ -124,6 +124,9 @@ var schemaDescriptions = map[string]string{
 	"Call.Args":         "The arguments passed to EVAL or FCALL after the keys.",
 	"Mutant.Name":       "Names the mutant in reports.",
 }
+
+// rangePattern is what exercises.ParseRange accepts: none, or bounds such as ">=7.2, <8".
+const rangePattern = `^\s*(none|[<>]=?\s*[0-9]+(\.[0-9]+)*([\s,]+[<>]=?\s*[0-9]+(\.[0-9]+)*)*)\s*$`
 
 // durationPattern is what time.ParseDuration accepts, less negative durations.
 const durationPattern = `^\+?(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$`

@@ -19,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/redisgrade/redisgrade/engine"
+	"github.com/redisgrade/redisgrade/internal/redistest/versions"
 	"github.com/redisgrade/redisgrade/internal/tiers"
 )
 
@@ -133,4 +134,19 @@ func Eventually(t testing.TB, within time.Duration, what string, cond func() boo
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// VersionEngine is the engine of one server of the version matrix (versions.Servers): the process engine
+// running its binary, or with docker, the docker engine running its image (versions.Image).
+func VersionEngine(t testing.TB, s versions.Server, docker bool) engine.Engine {
+	t.Helper()
+	kind, opts := engine.KindProcess, engine.Options{RedisServer: s.Path}
+	if docker {
+		kind, opts = engine.KindDocker, engine.Options{Image: s.Path}
+	}
+	eng, _, err := engine.New(t.Context(), kind, opts)
+	if err != nil {
+		t.Fatalf("%s: %v", s.Name, err)
+	}
+	return eng
 }

@@ -44,3 +44,12 @@ func Thousands(n int64) string {
 // Number renders a score or a count as people write it: 4, 2.5, 0.125 (no
 // exponent, no trailing zeros).
 func Number(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// Bytes writes a byte count as the flags give it: "8 MiB" for whole MiB,
+// else "1,000 bytes".
+func Bytes(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return Thousands(n>>20) + " MiB"
+	}
+	return Thousands(n) + " bytes"
+}

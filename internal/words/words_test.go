@@ -35,3 +35,11 @@ func TestNumber(t *testing.T) {
 		}
 	}
 }
+
+func TestBytes(t *testing.T) {
+	for n, want := range map[int64]string{100: "100 bytes", 8000: "8,000 bytes", 1 << 20: "1 MiB", 8 << 20: "8 MiB", 1<<20 + 1: "1,048,577 bytes"} {
+		if got := Bytes(n); got != want {
+			t.Errorf("Bytes(%d) = %s, want %s", n, got, want)
+		}
+	}
+}

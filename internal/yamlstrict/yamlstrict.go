@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -96,21 +97,27 @@ func (d *Decoder) Err() error {
 }
 
 // Parse reads YAML text into its document node. A syntax error becomes a
-// positioned Error (yaml.v3 reports "yaml: line N: ..." strings).
+// positioned Error (yaml.v3 reports "yaml: line N: ..." strings). A
+// document whose aliases would expand past MaxAliasNodes nodes, or nest
+// deeper than MaxDepth, is refused here, before anything decodes it.
 func Parse(file string, data []byte) (*yaml.Node, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, syntaxError(file, err)
+		return nil, syntaxError(file, data, err)
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, Errors{{File: file, Msg: "the file is empty"}}
 	}
-	return doc.Content[0], nil
+	root := doc.Content[0]
+	if err := checkExpansion(file, root); err != nil {
+		return nil, err
+	}
+	return root, nil
 }
 
-func syntaxError(file string, err error) error {
+func syntaxError(file string, data []byte, err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line := 0
+	line, col := 0, 1
 	if rest, ok := strings.CutPrefix(msg, "line "); ok {
 		if num, after, ok := strings.Cut(rest, ": "); ok {
 			if n, convErr := strconv.Atoi(num); convErr == nil {
@@ -118,7 +125,121 @@ func syntaxError(file string, err error) error {
 			}
 		}
 	}
-	return Errors{{File: file, Line: line, Col: 1, Msg: msg}}
+	if line == 0 {
+		// The reader's own errors (a control character, bytes that are not
+		// UTF-8) come without a position: find the first such character.
+		if l, c, what := firstUnreadable(data); l > 0 {
+			line, col, msg = l, c, what+": a spec is text (write a control character as an escape in a double-quoted string, \\t or \\u0007)"
+		}
+	}
+	return Errors{{File: file, Line: line, Col: col, Msg: msg}}
+}
+
+// firstUnreadable finds the first character YAML does not allow in a
+// file (C0 and C1 controls but tab, newline and carriage return, DEL,
+// surrogates, U+FFFE and U+FFFF) or the first byte that is not UTF-8, and
+// says what it is; line 0 if there is none.
+func firstUnreadable(data []byte) (line, col int, what string) {
+	line, col = 1, 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			return line, col, fmt.Sprintf("byte 0x%02x is not UTF-8", data[i])
+		case r == '\n':
+			line, col = line+1, 0
+		case r == '\t', r == '\r', r == 0x85, r == 0xFEFF:
+		case r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0, r == 0xfffe, r == 0xffff:
+			return line, col, fmt.Sprintf("control character U+%04X is not allowed in YAML", r)
+		}
+		i += size
+		col++
+	}
+	return 0, 0, ""
+}
+
+// Bounds on what a document may expand to: aliases are pointers in the
+// parsed tree, but every decoder follows them, so a 1 KB file of nested
+// aliases ("billion laughs") decodes into billions of nodes.
+const (
+	// MaxAliasNodes bounds the nodes aliases add, expanded (the largest
+	// shipped spec has under 500 nodes in all).
+	MaxAliasNodes = 100_000
+	// MaxDepth bounds the nesting of a document, aliases expanded (the
+	// shipped specs nest 11 deep at most).
+	MaxDepth = 100
+)
+
+// checkExpansion refuses a document whose aliases expand past
+// MaxAliasNodes nodes or which nests deeper than MaxDepth, aliases
+// expanded, at the alias (or node) where it goes over.
+func checkExpansion(file string, root *yaml.Node) error {
+	x := &expansion{size: map[*yaml.Node]int{}, height: map[*yaml.Node]int{}, open: map[*yaml.Node]bool{}}
+	added := 0
+	var walk func(n *yaml.Node, depth int) error
+	walk = func(n *yaml.Node, depth int) error {
+		at := func(format string, args ...any) error {
+			return Errors{{File: file, Line: n.Line, Col: n.Column, Msg: fmt.Sprintf(format, args...)}}
+		}
+		if n.Kind == yaml.AliasNode {
+			size, height := x.measure(n.Alias)
+			if size < 0 {
+				return at("alias *%s refers to the node that holds it: it never ends", n.Value)
+			}
+			if added += size; added > MaxAliasNodes {
+				return at("the aliases up to *%s expand to over %d nodes: the file is refused (a spec needs a few hundred)", n.Value, MaxAliasNodes)
+			}
+			if depth+height > MaxDepth {
+				return at("alias *%s nests the document over %d levels deep: the file is refused", n.Value, MaxDepth)
+			}
+			return nil
+		}
+		if depth > MaxDepth {
+			return at("the document nests over %d levels deep here: the file is refused", MaxDepth)
+		}
+		for _, c := range n.Content {
+			if err := walk(c, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return walk(root, 1)
+}
+
+// expansion measures nodes as decoding sees them, aliases followed: how
+// many nodes each stands for and how deep it nests, capped just over the
+// bounds, each node measured once.
+type expansion struct {
+	size, height map[*yaml.Node]int
+	open         map[*yaml.Node]bool // being measured: met again, a cycle
+}
+
+// measure returns n's expanded size and height, or -1 for a cycle.
+func (x *expansion) measure(n *yaml.Node) (size, height int) {
+	if s, ok := x.size[n]; ok {
+		return s, x.height[n]
+	}
+	if x.open[n] {
+		return -1, 0
+	}
+	x.open[n] = true
+	defer delete(x.open, n)
+	size, height = 1, 1
+	children := n.Content
+	if n.Kind == yaml.AliasNode {
+		children = []*yaml.Node{n.Alias}
+	}
+	for _, c := range children {
+		s, h := x.measure(c)
+		if s < 0 {
+			return -1, 0
+		}
+		size = min(size+s, MaxAliasNodes+1)
+		height = min(max(height, h+1), MaxDepth+1)
+	}
+	x.size[n], x.height[n] = size, height
+	return size, height
 }
 
 var (

@@ -3,6 +3,7 @@ package yamlstrict
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -170,6 +171,78 @@ func TestDescribe(t *testing.T) {
 	for i, n := range root.Content {
 		if got := Describe(n); got != want[i] {
 			t.Errorf("Describe(%s) = %q, want %q", n.Value, got, want[i])
+		}
+	}
+}
+
+// laughs is a "billion laughs": each level a list of ten aliases of the
+// one before, so the last expands to 10^levels nodes from a few hundred
+// bytes.
+func laughs(levels int) string {
+	var b strings.Builder
+	b.WriteString("id: x\ntags: &l0 [\"lol\"]\n")
+	for i := 1; i <= levels; i++ {
+		fmt.Fprintf(&b, "l%d: &l%d [", i, i)
+		for j := range 10 {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "*l%d", i-1)
+		}
+		b.WriteString("]\n")
+	}
+	return b.String()
+}
+
+// TestAliasExpansionBounded: aliases that would expand past the bound, or
+// nest past the depth, are refused by Parse, before anything decodes
+// them, at the alias that goes over; anchors used as authors use them
+// pass.
+func TestAliasExpansionBounded(t *testing.T) {
+	bomb := laughs(9)
+	if len(bomb) > 1024 {
+		t.Fatalf("the bomb is %d bytes", len(bomb))
+	}
+	var deep strings.Builder
+	deep.WriteString("a0: &a0 [x]\n")
+	for i := 1; i <= 60; i++ {
+		fmt.Fprintf(&deep, "a%d: &a%d [*a%d]\n", i, i, i-1)
+	}
+	for _, tt := range []struct {
+		name, src, want string
+	}{
+		{"a billion laughs", bomb, "s.yaml:7:15: the aliases up to *l4 expand to over 100000 nodes"},
+		{"aliases nested deep", deep.String(), "nests the document over 100 levels deep"},
+		{"a literal list nested deep", "id: " + strings.Repeat("[", 120) + strings.Repeat("]", 120) + "\n", "s.yaml:1:104: the document nests over 100 levels deep here"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("s.yaml", []byte(tt.src))
+			var es Errors
+			if !errors.As(err, &es) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Parse: %v, want an Error saying %q", err, tt.want)
+			}
+		})
+	}
+	ok := "id: x\ntags: &t [a, b]\ngiven: &g {k: v}\nsteps:\n  - {id: one, file: &f f.redis}\n  - {id: two, file: *f}\nlabels: [*t, *t, *g]\n"
+	if _, err := Parse("s.yaml", []byte(ok)); err != nil {
+		t.Errorf("anchors used as authors use them: %v", err)
+	}
+	if _, err := Parse("s.yaml", []byte(laughs(4))); err != nil {
+		t.Errorf("10,000 aliased nodes: %v", err)
+	}
+}
+
+// TestUnreadableCharacterLocated: a control character or a byte that is
+// not UTF-8, which yaml.v3 refuses without a position, is located.
+func TestUnreadableCharacterLocated(t *testing.T) {
+	for src, want := range map[string]string{
+		"id: x\ntitle: a\x1b[31mred\n":     "s.yaml:2:9: control character U+001B is not allowed in YAML",
+		"id: x\ntitle: \"ok\"\ntask: \x07": "s.yaml:3:7: control character U+0007 is not allowed in YAML",
+		"id: x\ntitle: caf\xe9\n":          "s.yaml:2:11: byte 0xe9 is not UTF-8",
+	} {
+		_, err := Parse("s.yaml", []byte(src))
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", src, err, want)
 		}
 	}
 }

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const [workspaceURL, browserURL, shots, profile, folder] = process.argv.slice(2);
+const [workspaceURL, browserURL, shots, profile, folder, sharedURL] = process.argv.slice(2);
 const context = await chromium.launchPersistentContext(profile, {
   executablePath: '/usr/bin/chromium',
   headless: true,
@@ -72,6 +72,7 @@ try {
   await page.getByRole('heading', { level: 1, name: 'Why Lua scripts enable atomicity in Redis' }).waitFor();
   assert.equal(await progress().innerText(), 'Progress 0 / 4 steps');
   assert.match(await page.locator('.where').innerText(), /saved in/);
+  assert.equal(new URL(page.url()).searchParams.has('token'), false, 'the token is out of the address bar');
   for (const f of ['step1.redis', 'step2.lua', 'step3.redis', 'step4.lua']) {
     await page.getByRole('textbox', { name: f, exact: true }).waitFor();
   }
@@ -289,6 +290,28 @@ try {
   );
   assert.equal(await mistake.locator('b, img').count(), 0, 'grader strings are text, never markup');
   await page.unroute('**/play/api/exercises/*/grade');
+
+  step('on a class server, a shared browser keeps each person\'s work apart');
+  await page.goto(sharedURL);
+  await page.getByRole('heading', { level: 1, name: 'Who is working?' }).waitFor();
+  await page.getByLabel('Your name or student id').fill('ana');
+  await page.keyboard.press('Enter');
+  await page.getByRole('link', { name: 'Why Lua scripts enable atomicity in Redis' }).click();
+  await page.getByRole('textbox', { name: 'step1.redis', exact: true }).waitFor();
+  assert.match(await page.locator('.where').innerText(), /kept in this browser under ana/);
+  await write('step1.redis', 'SET stock 100 # ana');
+  await page.locator('#step-setup .save.ok').waitFor();
+  await page.getByRole('button', { name: 'Not ana? Switch' }).click();
+  await page.getByLabel('Your name or student id').fill('ben');
+  await page.keyboard.press('Enter');
+  await page.getByRole('textbox', { name: 'step1.redis', exact: true }).waitFor();
+  assert.match(await page.locator('.where').innerText(), /under ben/);
+  assert.doesNotMatch(await page.getByRole('textbox', { name: 'step1.redis', exact: true }).innerText(), /# ana/, "ben sees ana's work");
+  await page.getByRole('button', { name: 'Not ben? Switch' }).click();
+  await page.getByLabel('Your name or student id').fill('ana');
+  await page.keyboard.press('Enter');
+  await page.getByRole('textbox', { name: 'step1.redis', exact: true }).waitFor();
+  assert.match(await page.getByRole('textbox', { name: 'step1.redis', exact: true }).innerText(), /SET stock 100 # ana/, 'ana finds her work');
 
   step('a page with no token asks for it (a new tab: the token is kept per tab)');
   const bare = await context.newPage();

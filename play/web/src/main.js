@@ -16,7 +16,13 @@ const statusBox = document.getElementById('status');
 
 // --- the token, as Jupyter's: in the address the command printed, kept for the tab.
 const params = new URLSearchParams(location.search);
-if (params.get('token')) sessionStorage.setItem('redisgrade-token', params.get('token'));
+if (params.get('token')) {
+  sessionStorage.setItem('redisgrade-token', params.get('token'));
+  // Out of the address bar (and of what is shared of it, a screen or a
+  // copied link): the tab keeps it.
+  params.delete('token');
+  window.history.replaceState(null, '', location.pathname + (params.toString() ? '?' + params : '') + location.hash);
+}
 const token = () => sessionStorage.getItem('redisgrade-token') || '';
 
 // el builds an element: attributes, then children (strings become text nodes).
@@ -86,9 +92,19 @@ async function apiJSON(method, path, body) {
   return (await api(method, path, body)).json();
 }
 
-// --- storage in the browser, per exercise.
+// --- who is working. On a class server one browser may be shared by a
+// class (a lab's machines): the page asks who is working, keeps the name for
+// the tab only, and keeps each person's work apart under their name. It is
+// not a password; it keeps the next student from finding the last one's work.
+const person = {
+  get: () => sessionStorage.getItem('redisgrade-person') || '',
+  set: (name) => sessionStorage.setItem('redisgrade-person', name),
+  clear: () => sessionStorage.removeItem('redisgrade-person'),
+};
+
+// --- storage in the browser, per exercise (and, on a class server, per person).
 const store = {
-  key: (ex, what) => 'redisgrade:v1:' + ex + ':' + what,
+  key: (ex, what) => 'redisgrade:v1:' + (catalog && catalog.shared ? 'person:' + encodeURIComponent(person.get()) + ':' : '') + ex + ':' + what,
   get(ex, what) {
     try {
       return JSON.parse(localStorage.getItem(this.key(ex, what)) || 'null');
@@ -128,6 +144,7 @@ async function route() {
   const m = location.hash.match(/^#\/ex\/([^/]+)$/);
   try {
     if (!catalog) catalog = await apiJSON('GET', 'exercises');
+    if (catalog.shared && !person.get()) return showPersonForm();
     if (m) await showExercise(decodeURIComponent(m[1]));
     else if (!location.hash && catalog.start) location.replace('#/ex/' + encodeURIComponent(catalog.start));
     else showCatalog();
@@ -160,6 +177,40 @@ function showTokenForm() {
   );
   main.replaceChildren(form);
   input.focus();
+}
+
+function showPersonForm() {
+  const input = el('input', { id: 'person', type: 'text', autocomplete: 'off', required: true, maxlength: 100 });
+  const form = el(
+    'form',
+    {
+      class: 'token',
+      onsubmit: (e) => {
+        e.preventDefault();
+        person.set(input.value.trim());
+        route();
+      },
+    },
+    el('h1', {}, 'Who is working?'),
+    el(
+      'p',
+      {},
+      'This page is shared: your work is kept in this browser under the name you give, apart from anyone else\'s, until you close the tab. It is not a password: hand your work in with "Download my submission (.zip)".'
+    ),
+    el('label', { for: 'person' }, 'Your name or student id'),
+    input,
+    el('button', { type: 'submit' }, 'Start')
+  );
+  main.replaceChildren(form);
+  input.focus();
+}
+
+// switchPerson saves what waits, forgets who is working, and asks again.
+function switchPerson() {
+  if (current) current.flushAll();
+  current = null;
+  person.clear();
+  showPersonForm();
 }
 
 function showCatalog() {
@@ -212,7 +263,16 @@ class ExerciseView {
     this.checkButton = el('button', { type: 'button', class: 'primary', onclick: () => this.check() }, 'Check');
     const where = this.workspace
       ? el('p', { class: 'where' }, 'Your work is saved in ', el('code', {}, info.folder), ': the same files redisgrade check reads.')
-      : el('p', { class: 'where' }, 'Your work is kept in this browser. To hand it in, download it.');
+      : catalog && catalog.shared
+        ? el(
+            'p',
+            { class: 'where' },
+            'Your work is kept in this browser under ',
+            el('strong', {}, person.get()),
+            '. To hand it in, download it. ',
+            el('button', { type: 'button', class: 'link', onclick: switchPerson }, 'Not ' + person.get() + '? Switch')
+          )
+        : el('p', { class: 'where' }, 'Your work is kept in this browser. To hand it in, download it.');
     const tools = el(
       'div',
       { class: 'tools' },
