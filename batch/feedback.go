@@ -79,7 +79,7 @@ func writeFeedback(w io.Writer, ex *exercises.Exercise, r *Result) error {
 			if c.Passed {
 				continue
 			}
-			p("- ✘ **%s**\n", mdText(c.Name))
+			p("- ✘ **%s**\n", mdText(c.Label()))
 			if c.Message != "" {
 				p("\n%s\n", indent(mdText(c.Message), "  "))
 			}

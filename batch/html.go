@@ -126,7 +126,7 @@ func Stats(ex *exercises.Exercise, results []*Result, run RunInfo) *ClassStats {
 			}
 			seen := map[string]bool{}
 			for _, c := range s.Checks {
-				name := caseLabel(c.Name)
+				name := c.Name // the same check of every case counts once
 				if c.Passed || seen[name] {
 					continue
 				}
@@ -192,17 +192,6 @@ func Stats(ex *exercises.Exercise, results []*Result, run RunInfo) *ClassStats {
 		st.MaxMS = durations[len(durations)-1]
 	}
 	return st
-}
-
-// caseLabel drops the "[stock=7 sales=3] " a check's name starts with when
-// its step has several cases, so a check counts once across cases.
-func caseLabel(name string) string {
-	if strings.HasPrefix(name, "[") {
-		if i := strings.Index(name, "] "); i > 0 {
-			return name[i+2:]
-		}
-	}
-	return name
 }
 
 // histogram bins the scores: one bin per whole score when every step's

@@ -223,7 +223,7 @@ func failingWay(s report.Step) (string, FailingCheck) {
 	case s.Mistake != nil:
 		return "mistake " + s.Mistake.ID, FailingCheck{Check: s.Mistake.Name, Mistake: true, Example: first.Message}
 	case s.Signature != "":
-		return "signature " + s.Signature, FailingCheck{Check: caseLabel(first.Name), Example: first.Message}
+		return "signature " + s.Signature, FailingCheck{Check: first.Name, Example: first.Message}
 	}
 	return "", FailingCheck{}
 }

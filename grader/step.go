@@ -70,7 +70,7 @@ func (g *grading) step(ctx context.Context, s *exercises.Step) (stepVerdict, err
 		cmds := file.commands(s, c)
 		label := ""
 		if len(cases) > 1 {
-			label = "[" + caseLabel(c) + "] "
+			label = caseLabel(c)
 		}
 		g.keyspace, g.timedOut, g.unfaithful = "", false, nil
 		results, note, err := g.runCase(ctx, s, c, cmds)
@@ -87,7 +87,7 @@ func (g *grading) step(ctx context.Context, s *exercises.Step) (stepVerdict, err
 		}
 		sig.addCase(i, results)
 		for _, r := range results {
-			r.Name = label + r.Name
+			r.Case = label
 			out.Checks = append(out.Checks, r.Check)
 		}
 		if note != "" {
@@ -132,7 +132,8 @@ func notGradableHere(out stepVerdict, note string) stepVerdict {
 	return out
 }
 
-// caseLabel names a case in check names: its name, else its given keys.
+// caseLabel names a case in its checks (report.Check.Case): its name, else
+// its given keys.
 func caseLabel(c exercises.Case) string {
 	switch {
 	case c.Name != "":

@@ -71,7 +71,7 @@ func exercismTestCode(s Step) string {
 	var b strings.Builder
 	b.WriteString(s.File)
 	for _, c := range s.Checks {
-		fmt.Fprintf(&b, "\n- %s", c.Name)
+		fmt.Fprintf(&b, "\n- %s", c.Label())
 	}
 	return b.String()
 }

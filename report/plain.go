@@ -87,7 +87,7 @@ func checkDetail(b *strings.Builder, c Check) {
 	if !c.Passed {
 		mark = "✘"
 	}
-	fmt.Fprintf(b, "%s %s\n", mark, c.Name)
+	fmt.Fprintf(b, "%s %s\n", mark, c.Label())
 	if c.Message != "" {
 		writeIndented(b, "    ", c.Message)
 	}
@@ -134,7 +134,7 @@ func failingNames(s Step) []string {
 	var out []string
 	for _, c := range s.Checks {
 		if !c.Passed {
-			out = append(out, c.Name)
+			out = append(out, c.Label())
 		}
 	}
 	return out

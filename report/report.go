@@ -102,6 +102,9 @@ type Step struct {
 
 // Check is one check's verdict.
 type Check struct {
+	// Case names the case the check ran in, for a step run from several
+	// starting states: its name, else its given keys (`stock=7 sales=3`).
+	Case     string `json:"case,omitempty"`
 	Name     string `json:"name"`
 	Passed   bool   `json:"passed"`
 	Message  string `json:"message"`
@@ -196,3 +199,12 @@ func Lookup(format string) (Writer, error) {
 // submission that could not be read (a report from Unreadable). For the
 // others (text, json) the caller reports the error its own way.
 func HandlesUnreadable(format string) bool { return formats[format].unreadable }
+
+// Label is how a check is shown: its name, after its case's in brackets
+// where the step has several (`[stock=7 sales=3] reply is [6, 4]`).
+func (c Check) Label() string {
+	if c.Case == "" {
+		return c.Name
+	}
+	return "[" + c.Case + "] " + c.Name
+}

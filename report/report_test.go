@@ -25,9 +25,9 @@ func sample() *Report {
 				Checks: []Check{{Name: "key stock equals \"100\"", Passed: true}}},
 			{ID: "return-values", Title: "Return the values", File: "step4.lua", MaxScore: 1, Hint: "End with return {stock, sales}.",
 				Checks: []Check{
-					{Name: "[stock=7 sales=3] reply is [6, 4]", Message: "the reply was [4, 6], expected [6, 4]: the values are right but in the wrong order",
+					{Case: "stock=7 sales=3", Name: "reply is [6, 4]", Message: "the reply was [4, 6], expected [6, 4]: the values are right but in the wrong order",
 						Expected: "[6, 4]", Actual: "[4, 6]", Why: "Stock comes first."},
-					{Name: "[stock=1 sales=41] reply is [0, 42]", Message: "the reply was [42, 0], expected [0, 42]",
+					{Case: "stock=1 sales=41", Name: "reply is [0, 42]", Message: "the reply was [42, 0], expected [0, 42]",
 						Expected: "[0, 42]", Actual: "[42, 0]", Why: "Stock comes first."},
 				}},
 			{ID: "run-atomically", Title: "Run it atomically", File: "step3.redis", Passed: true, Score: 1, MaxScore: 1,

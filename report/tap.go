@@ -84,7 +84,7 @@ func tapStepDiagnostic(s Step) tapDiagnostic {
 		if c.Passed {
 			continue
 		}
-		msg := c.Name
+		msg := c.Label()
 		if c.Message != "" {
 			msg += ": " + c.Message
 		}
@@ -92,7 +92,7 @@ func tapStepDiagnostic(s Step) tapDiagnostic {
 		if d.Expected == "" && d.Actual == "" {
 			d.Expected, d.Actual = c.Expected, c.Actual
 		}
-		d.Checks = append(d.Checks, tapCheck{Name: c.Name, Message: c.Message, Expected: c.Expected, Actual: c.Actual, Why: c.Why})
+		d.Checks = append(d.Checks, tapCheck{Name: c.Label(), Message: c.Message, Expected: c.Expected, Actual: c.Actual, Why: c.Why})
 	}
 	if s.Mistake != nil {
 		messages = append(messages, MistakeText(s.Mistake))

@@ -73,7 +73,7 @@ func writeText(w io.Writer, r *Report, opts Options) error {
 		for _, c := range s.Checks {
 			switch {
 			case !c.Passed:
-				fmt.Fprintf(&b, "    %s %s\n", p.Fail.Sprint("✘"), c.Name)
+				fmt.Fprintf(&b, "    %s %s\n", p.Fail.Sprint("✘"), c.Label())
 				writeIndented(&b, "        ", c.Message)
 				// Say expected and actual unless the message already did.
 				if (c.Expected != "" || c.Actual != "") && !strings.Contains(c.Message, c.Expected) {
@@ -81,7 +81,7 @@ func writeText(w io.Writer, r *Report, opts Options) error {
 					fmt.Fprintf(&b, "        %s   %s\n", p.Dim.Sprint("actual:"), c.Actual)
 				}
 			case opts.Verbose || c.Message != "":
-				fmt.Fprintf(&b, "    %s %s\n", p.Pass.Sprint("✔"), c.Name)
+				fmt.Fprintf(&b, "    %s %s\n", p.Pass.Sprint("✔"), c.Label())
 				if c.Message != "" {
 					writeIndented(&b, "        ", p.Dim.Sprint(c.Message))
 				}

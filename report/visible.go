@@ -119,7 +119,7 @@ func (r *Report) Printable() *Report {
 		s.Hint, s.Keyspace, s.Note = Visible(s.Hint), Visible(s.Keyspace), Visible(s.Note)
 		checks := make([]Check, len(s.Checks))
 		for j, ch := range s.Checks {
-			ch.Name, ch.Expected, ch.Actual = Visible(ch.Name), VisibleLine(ch.Expected), VisibleLine(ch.Actual)
+			ch.Case, ch.Name, ch.Expected, ch.Actual = VisibleLine(ch.Case), Visible(ch.Name), VisibleLine(ch.Expected), VisibleLine(ch.Actual)
 			ch.Message, ch.Why = Visible(ch.Message), Visible(ch.Why)
 			checks[j] = ch
 		}

@@ -3,7 +3,6 @@ package workspace
 import (
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 
 	"github.com/redisgrade/redisgrade/exercises"
@@ -114,17 +113,6 @@ func writeNote(b *strings.Builder, p report.Palette, note string) {
 	}
 }
 
-// caseLabel matches the "[stock=7 sales=3] " the grader puts before the
-// checks of a step run from several starting states.
-var caseLabel = regexp.MustCompile(`^\[([^\]]*)\] `)
-
-func splitCase(name string) (label, rest string) {
-	if m := caseLabel.FindStringSubmatch(name); m != nil {
-		return m[1], name[len(m[0]):]
-	}
-	return "", name
-}
-
 func (w *Workspace) renderUnfinished(b *strings.Builder, p report.Palette, step *exercises.Step, s *report.Step) {
 	const in = "    "
 	if step != nil && step.Task != "" {
@@ -160,12 +148,11 @@ func (w *Workspace) renderUnfinished(b *strings.Builder, p report.Palette, step 
 		if c.Passed {
 			continue
 		}
-		label, rest := splitCase(c.Name)
+		label := c.Case
 		if len(failing) == 0 {
 			firstLabel = label
 		}
 		if label == firstLabel {
-			c.Name = rest
 			failing = append(failing, c)
 		} else if !seenLabel[label] {
 			seenLabel[label] = true

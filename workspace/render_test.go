@@ -30,7 +30,7 @@ func TestRenderCheckShowsControlsAsEscapes(t *testing.T) {
 			{ID: "script", Title: ex.Steps[1].Title, File: "step2.lua", MaxScore: 1,
 				Keyspace: "stock (string) " + reporttest.Hostile, Note: "note " + reporttest.Hostile,
 				Checks: []report.Check{
-					{Name: "[stock=100 sales=0] commands run without errors", Message: "(error) " + reporttest.Hostile,
+					{Case: "stock=100 sales=0", Name: "commands run without errors", Message: "(error) " + reporttest.Hostile,
 						Expected: "no error", Actual: "(error) " + reporttest.Hostile, Why: "why " + reporttest.Hostile},
 				}},
 		},

@@ -675,10 +675,6 @@ class StepView {
   }
 }
 
-// caseLabel matches the "[stock=7 sales=3] " before the checks of a step run
-// from several starting states.
-const caseLabel = /^\[([^\]]*)\] /;
-
 // feedbackFor is check's teaching feedback for one step: the failing checks
 // of the first case that failed, with expected and actual, the whys, the
 // keys the commands left, the named mistake.
@@ -697,11 +693,9 @@ function feedbackFor(r, untouched, step) {
   const failing = [];
   for (const c of r.checks) {
     if (c.passed) continue;
-    const m = c.name.match(caseLabel);
-    const label = m ? m[1] : '';
-    const name = m ? c.name.slice(m[0].length) : c.name;
+    const label = c.case || '';
     if (firstLabel === null) firstLabel = label;
-    if (label === firstLabel) failing.push({ ...c, name });
+    if (label === firstLabel) failing.push(c);
     else if (!others.includes(label)) others.push(label);
   }
   if (r.mistake && r.mistake.name) {
