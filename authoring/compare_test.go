@@ -27,6 +27,8 @@ steps:
     points: 1
     checks:
       - compare: reference
+    waive:
+      - {answer: forged-state, why: any write of the two counters is right}
   - id: sell
     title: Sell one unit
     hint: DECR and INCR in a script.
