@@ -374,3 +374,20 @@ func TestUsesCountsOlderForms(t *testing.T) {
 		t.Error("a newer command is not its older form")
 	}
 }
+
+// A reply whose order means nothing (SMEMBERS, HGETALL...) is compared, and
+// shown, in one order whatever order the server gave.
+func TestReplyCheckUnordered(t *testing.T) {
+	env := &Env{File: "s.redis", Sent: []submissions.Command{cmd(1, "SMEMBERS", "tags")}, Replies: []Value{Arr(Str("b"), Str("a"))}}
+	if r := (&ReplyCheck{Reply: Arr(Str("a"), Str("b")), Command: "smembers"}).Evaluate(context.Background(), env); !r.Passed {
+		t.Errorf("SMEMBERS in another order: %s", r.Message)
+	}
+	r := (&ReplyCheck{Reply: Arr(Str("a"), Str("c")), Command: "SMEMBERS"}).Evaluate(context.Background(), env)
+	if r.Passed || r.Actual != `["a", "b"]` {
+		t.Errorf("a wrong member: passed %v, actual %s (want it sorted)", r.Passed, r.Actual)
+	}
+	lrange := &Env{File: "s.redis", Sent: []submissions.Command{cmd(1, "LRANGE", "q", "0", "-1")}, Replies: []Value{Arr(Str("b"), Str("a"))}}
+	if r := (&ReplyCheck{Reply: Arr(Str("a"), Str("b")), Command: "LRANGE"}).Evaluate(context.Background(), lrange); r.Passed {
+		t.Error("a list's order means something")
+	}
+}

@@ -174,13 +174,16 @@ func (c *CompareCheck) verdict(env *Env, cmp comparison) Result {
 	return res
 }
 
-// describeReplies renders replies with their commands: `EVAL → nil`.
+// describeReplies renders replies with their commands: `EVAL → nil`; a
+// reply whose order means nothing (SMEMBERS) sorted, so that it reads the
+// same on every run.
 func describeReplies(cmds []submissions.Command, vs []Value) string {
 	parts := make([]string, len(vs))
 	for i, v := range vs {
 		parts[i] = v.String()
 		if i < len(cmds) {
-			parts[i] = cmds[i].Name() + " → " + parts[i]
+			sorted, _ := inOrder(cmds[i].Name(), v, v)
+			parts[i] = cmds[i].Name() + " → " + sorted.String()
 		}
 	}
 	return strings.Join(parts, "; ")
