@@ -31,7 +31,7 @@ const DefaultSubmissionName = "submission"
 // the job's result.
 type ErrorKind int
 
-// The kinds of JobError. Only GraderSide is not the job's fault.
+// The kinds of JobError. GraderSide and Refused are not the job's fault.
 const (
 	// BadJob: the job is malformed (no exercise, no files, a name that is
 	// not a plain file name, bytes that are no archive).
@@ -44,9 +44,13 @@ const (
 	// GraderSide: the grader failed on its side (a shipped exercise that
 	// will not load); the job may be tried again.
 	GraderSide
+	// Refused: the worker's server is outside the exercise's requires
+	// (Redis 7.0 for an exercise that needs 7.4): trying again on it cannot
+	// help, and the student is not to blame.
+	Refused
 )
 
-var kindNames = map[ErrorKind]string{BadJob: "bad-job", UnknownExercise: "unknown-exercise", Unopenable: "unopenable", GraderSide: "grader-side"}
+var kindNames = map[ErrorKind]string{BadJob: "bad-job", UnknownExercise: "unknown-exercise", Unopenable: "unopenable", GraderSide: "grader-side", Refused: "refused"}
 
 func (k ErrorKind) String() string {
 	if name, ok := kindNames[k]; ok {

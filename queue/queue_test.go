@@ -392,3 +392,40 @@ func TestInfraFailuresEndInFailed(t *testing.T) {
 		t.Errorf("still pending: %+v", p)
 	}
 }
+
+// A job for an exercise the worker's server is outside the requires of is
+// rejected at once as refused, not retried as a grader failure.
+func TestRefusedJobIsRejected(t *testing.T) {
+	eng := redistest.ProcessEngine(t)
+	srv, err := eng.Start(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := srv.Info()
+	srv.Close()
+	if info.Server != "redis" || !strings.HasPrefix(info.Version, "7.0.") {
+		t.Skipf("the machine's redis-server is %s %s, which hash-field-expiry admits", info.Server, info.Version)
+	}
+	q, _, _ := testQueue(t, Config{})
+	ctx := context.Background()
+	if err := q.EnsureGroup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	job := &Job{ID: NewJobID(), Exercise: "hash-field-expiry", Files: map[string][]byte{"step1.redis": []byte("HSET s token t")}}
+	if err := q.Enqueue(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	var logs redistest.Buffer
+	w := startWorker(t, fastWorker(q, eng, "w", &logs), nil)
+	redistest.Eventually(t, 30*time.Second, "the job is recorded", func() bool {
+		res, _, _ := q.Result(ctx, job.ID)
+		return res != nil
+	})
+	res, _, err := q.Result(ctx, job.ID)
+	if err != nil || res.Status != StatusRejected || res.Kind != Refused || res.Attempt != 1 || !strings.Contains(res.Error, "needs Redis >=7.4") {
+		t.Errorf("result: %+v %v", res, err)
+	}
+	if st := w.Stats(); st.InfraErrors != 0 {
+		t.Errorf("a refusal counted as a grader failure: %+v", st)
+	}
+}

@@ -362,10 +362,15 @@ func (g *graderLoop) grade(ctx context.Context, entryID string, job *Job, res *R
 	}
 	rep, err := g.lease.Grade(ctx, ex, sub, w.cfg.Grade)
 	stopBeat()
-	if err != nil {
-		if ctx.Err() != nil {
-			return
-		}
+	var refused *grader.RefusedError
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		return
+	case errors.As(err, &refused):
+		reject(&JobError{Kind: Refused, Msg: refused.Error()})
+		return
+	default:
 		g.infraFailure(ctx, res, deliveries, err)
 		return
 	}

@@ -308,6 +308,7 @@ var jobStatus = map[queue.ErrorKind]int{
 	queue.UnknownExercise: http.StatusNotFound,
 	queue.Unopenable:      http.StatusUnprocessableEntity,
 	queue.GraderSide:      http.StatusInternalServerError,
+	queue.Refused:         http.StatusUnprocessableEntity,
 }
 
 // fromJob is a job's refusal as the request's.

@@ -637,3 +637,28 @@ func roundTrip(t *testing.T, req *http.Request) response {
 	}
 	return response{status: resp.StatusCode, header: resp.Header, body: data}
 }
+
+// An exercise whose requires leave out this server's Redis (hash-field
+// expiry needs 7.4; the test's redis-server is 7.0) is refused with 422 and
+// the reason, not retried as a grader failure and never the student's.
+func TestRefusedExercise(t *testing.T) {
+	eng := redistest.ProcessEngine(t)
+	srv, err := eng.Start(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := srv.Info()
+	srv.Close()
+	if info.Server != "redis" || !strings.HasPrefix(info.Version, "7.0.") {
+		t.Skipf("the machine's redis-server is %s %s, which hash-field-expiry admits", info.Server, info.Version)
+	}
+	ts := startServer(t, Config{Engine: eng, Jobs: 1, Token: token})
+	files := map[string]string{"step1.redis": "HSET s token t\n"}
+	r := gradeJSON(t, ts, token, map[string]any{"exercise": "hash-field-expiry", "files": files})
+	body := r.json(t)
+	msg, _ := body["error"].(string)
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(msg, "needs Redis >=7.4") || !strings.Contains(msg, "not the student's fault") ||
+		r.header.Get("Retry-After") != "" {
+		t.Fatalf("status %d, Retry-After %q, body %s", r.status, r.header.Get("Retry-After"), r.body)
+	}
+}

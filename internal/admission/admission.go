@@ -273,7 +273,11 @@ func (d *Door) grade(ctx context.Context, ex *exercises.Exercise, sub *submissio
 // gradeError turns a grading's error into the client's answer: none of
 // them is the student's fault.
 func (d *Door) gradeError(request, grading context.Context, err error) *httpjson.Error {
+	var refused *grader.RefusedError
 	switch {
+	case errors.As(err, &refused):
+		// This server cannot grade the exercise, now or later: no retry.
+		return httpjson.Errorf(http.StatusUnprocessableEntity, "this server cannot grade it (not the student's fault): %v", refused)
 	case request.Err() != nil:
 		// The client went away: nobody reads this.
 		return httpjson.Errorf(http.StatusServiceUnavailable, "the request was cancelled")
