@@ -109,3 +109,24 @@ func TestSerializableIsDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// A read after the client's last write (a look at the work) decides
+// nothing: what it sees depends on the other client's timing, and it does
+// not fail the check. A read the write depends on still counts, and the
+// other client's reads (the spec's observer) always do.
+func TestSerializableTrailingReads(t *testing.T) {
+	env := serverEnv(t, engine.KindProcess)
+	seats := strState("seats", "3")
+	other := "- serializable: {with: \"DECR seats\\n\"}\n"
+	book := "WATCH seats\nGET seats\nMULTI\nDECR seats\nSADD booked ann\nEXEC\nGET seats\nSMEMBERS booked\n"
+	if r := serializableOn(t, env, other, seats, book); !r.Passed {
+		t.Fatalf("a booking that looks at the seats afterwards: %s", r.Message)
+	}
+	if r := serializableOn(t, env, twoClients, nil, "INCR a\nINCR b\nGET a\nGET b\n"); r.Passed {
+		t.Fatal("reads at the end do not make INCR a, INCR b serializable")
+	}
+	observer := "- serializable: {with: \"MGET a b\\n\"}\n"
+	if r := serializableOn(t, env, observer, strState("a", "0", "b", "0"), "INCR a\nINCR b\n"); r.Passed {
+		t.Fatal("an observer that reads both between the two INCRs sees them torn")
+	}
+}
