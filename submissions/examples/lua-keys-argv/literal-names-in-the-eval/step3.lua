@@ -1,0 +1,3 @@
+redis.call('DECRBY', KEYS[1], ARGV[1])
+redis.call('INCRBY', KEYS[2], ARGV[1])
+redis.call('RPUSH', KEYS[3], ARGV[1])
