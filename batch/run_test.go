@@ -177,7 +177,7 @@ func TestRunClass(t *testing.T) {
 		"## ✘ Step 3: Run the script atomically with EVAL (`step3.redis`), 0/1",
 		"- ✘ **sends EVAL once with arguments \\* 0**",
 		"step3.redis sends EVAL 0 times, expected once",
-		"  - expected: `every sample stock \\+ sales = 1000",
+		"  - expected: `you then the dashboard: sales: a string \"1\"; stock: a string \"99\"; you got 99, 1; the dashboard got [\"99\", \"1\"]",
 		"**Hint:** EVAL \"redis.call('DECR', 'stock') redis.call('INCR', 'sales')\" 0",
 	} {
 		if !strings.Contains(string(md), strings.ReplaceAll(want, "stock \\+ sales", "stock + sales")) {

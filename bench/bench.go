@@ -83,7 +83,8 @@ type Result struct {
 }
 
 // Run grades generated classes in batch mode in each way: a warm pool
-// with reset, the same without the atomicity probe, a fresh redis-server
+// with reset, the same without the probes (the checks that run the
+// student's commands again: serializable, atomic, compare), a fresh redis-server
 // per submission, a fresh container per submission; then measures the
 // floor for one correct submission.
 func Run(ctx context.Context, o Options) (*Result, error) {
@@ -141,7 +142,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return row
 	}
 	res.Warm = run("warm pool with reset", o.Exercise, proc, o.N, false)
-	res.WarmNoProbe = run("warm pool, no atomicity probe", WithoutProbes(o.Exercise), proc, o.N, false)
+	res.WarmNoProbe = run("warm pool, no probe", WithoutProbes(o.Exercise), proc, o.N, false)
 	res.Fresh = run("fresh redis-server per submission", o.Exercise, proc, o.FreshN, true)
 	docker, err := o.NewEngine(engine.KindDocker)
 	if err == nil {

@@ -26,7 +26,7 @@ import (
 // grader's own overhead.
 type Floor struct {
 	Submission string
-	Capture    Capture // with the atomicity probe
+	Capture    Capture // with the probe (the checks that run the student's commands again: serializable, atomic, compare)
 	NoProbe    Capture // the same exercise without it
 
 	Grading, GradingNoProbe time.Duration // one grading, warm, alone (median)
@@ -204,11 +204,11 @@ func (f *Floor) Print(w io.Writer) {
 	fmt.Fprintf(w, "  the same sent straight to the same server: %s (the same round trips on one connection %s, %d resets %s, %d connections %s)\n",
 		ms(f.Total()), ms(f.Straight), c.Resets, ms(f.Resets), c.Connections, ms(f.Dials))
 	over := f.Grading - f.Total()
-	fmt.Fprintf(w, "  grader overhead: %s (%.0f%% of the grading; the grading sends the probe's runs from its clients at once, the floor one at a time)\n",
+	fmt.Fprintf(w, "  grader overhead: %s (%.0f%% of the grading)\n",
 		ms(over), 100*over.Seconds()/f.Grading.Seconds())
 	probeCmds, probeConns := len(c.Commands)-len(np.Commands), c.Connections-np.Connections
 	probeTime := f.Grading - f.GradingNoProbe
-	fmt.Fprintf(w, "  the atomicity probe: %d of the %d commands and %d of the %d new connections; %s of the %s grading (%.0f%%; without it: %s)\n",
+	fmt.Fprintf(w, "  the probe: %d of the %d commands and %d of the %d new connections; %s of the %s grading (%.0f%%; without it: %s)\n",
 		probeCmds, len(c.Commands), probeConns, c.Connections, ms(probeTime), ms(f.Grading), 100*probeTime.Seconds()/f.Grading.Seconds(), ms(f.GradingNoProbe))
 }
 

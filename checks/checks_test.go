@@ -391,3 +391,17 @@ func TestReplyCheckUnordered(t *testing.T) {
 		t.Error("a list's order means something")
 	}
 }
+
+// A command's reply is explained in Lua's terms only when a script gave it:
+// an EXEC's short array is no Lua table stopping at a nil.
+func TestReplyMismatchSpeaksLuaOnlyForScripts(t *testing.T) {
+	exec := &Env{File: "s.redis", Sent: []submissions.Command{cmd(1, "EXEC")}, Replies: []Value{Arr(Int(1))}}
+	r := (&ReplyCheck{Reply: Arr(Int(1), Int(2)), Command: "EXEC"}).Evaluate(context.Background(), exec)
+	if r.Passed || strings.Contains(r.Message, "Lua") {
+		t.Errorf("EXEC: %q", r.Message)
+	}
+	script := &Env{File: "s.lua", Sent: []submissions.Command{cmd(0, "EVAL", "return {1}", "0")}, Replies: []Value{Arr(Int(1))}}
+	if r := (&ReplyCheck{Reply: Arr(Int(1), Int(2))}).Evaluate(context.Background(), script); !strings.Contains(r.Message, "Lua table") {
+		t.Errorf("a script: %q", r.Message)
+	}
+}

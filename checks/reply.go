@@ -123,7 +123,7 @@ func (c *ReplyCheck) Evaluate(_ context.Context, env *Env) Result {
 	default:
 		res.Message = "the reply was " + got.String() + ", expected " + want.String()
 	}
-	if note := explainMismatch(got, want); note != "" {
+	if note := explainReplyMismatch(got, want, slices.Contains(scripts, env.Sent[last].Name())); note != "" {
 		res.Message += ": " + note
 	}
 	return res

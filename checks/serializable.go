@@ -27,7 +27,7 @@ import (
 // promises. It needs no invariant from the author.
 //
 //   - serializable: {clients: 2}
-//   - serializable: {with: "DECR seats\n"}   # the other client runs these commands
+//   - serializable: {with: "DECR seats\n", as: the box office}   # the other client, and its name
 type SerializableCheck struct {
 	Serializable Serial `yaml:"serializable"`
 	Meta         `yaml:",inline"`
@@ -41,6 +41,9 @@ type Serial struct {
 	// runs once, beside these (the scenario's other client, played by the
 	// grader).
 	With string `yaml:"with"`
+	// As names the other client in timelines and messages ("the box
+	// office"); default "the other client".
+	As string `yaml:"as"`
 
 	with []submissions.Command
 }
@@ -59,6 +62,9 @@ func (c *SerializableCheck) validate(d *yamlstrict.Decoder, n *yaml.Node) {
 	case s.Clients < 2 || s.Clients > 4:
 		d.Errorf(n, "clients must be 2, 3 or 4")
 	}
+	if s.As != "" && s.With == "" {
+		d.Errorf(n, "as names the client of `with`: give its commands")
+	}
 	if s.With != "" {
 		cmds, err := submissions.ParseCommands("with", s.With)
 		switch {
@@ -76,7 +82,7 @@ func (c *SerializableCheck) Probe() {}
 
 func (c *SerializableCheck) Name() string {
 	if c.Serializable.With != "" {
-		return "serializable beside another client"
+		return "serializable beside " + c.other()
 	}
 	return sprintf("serializable from %d clients at once", c.Serializable.Clients)
 }
@@ -119,11 +125,19 @@ func (c *SerializableCheck) Evaluate(ctx context.Context, env *Env) Result {
 	return r.verdict(ctx, c.names(len(r.clients)))
 }
 
+// other names the client of `with`.
+func (c *SerializableCheck) other() string {
+	if c.Serializable.As != "" {
+		return c.Serializable.As
+	}
+	return "the other client"
+}
+
 // names are the clients' names in timelines: client A, client B...; with
-// another client, you and the other client.
+// another client, you and it.
 func (c *SerializableCheck) names(n int) []string {
 	if c.Serializable.With != "" {
-		return []string{"you", "the other client"}
+		return []string{"you", c.other()}
 	}
 	out := make([]string, n)
 	for i := range out {

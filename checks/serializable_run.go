@@ -126,7 +126,7 @@ func (r *runner) serializable(ctx context.Context, o outcome) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	kept := withoutRefused(o, r.clients)
+	kept := r.withoutRefused(o)
 	for _, s := range serial {
 		if r.sameOutcome(kept, s, refused) {
 			return true, nil
@@ -135,14 +135,41 @@ func (r *runner) serializable(ctx context.Context, o outcome) (bool, error) {
 	return false, nil
 }
 
-// refused are the clients' units without the transactions WATCH refused in
-// o, and a key naming which those are ("" if none).
+// dropped marks, per client and unit, what o leaves out: each transaction
+// WATCH refused, and the reads since its WATCH, which decided only it (the
+// client reads again on its retry).
+func (r *runner) dropped(o outcome) [][]bool {
+	out := make([][]bool, len(r.clients))
+	for c, units := range r.clients {
+		out[c] = make([]bool, len(units))
+		watch := -1
+		for i, u := range units {
+			if u.cmds[0].Name() == "WATCH" {
+				watch = i
+			}
+			if !isRefused(u, o.replies[c][i]) {
+				continue
+			}
+			out[c][i] = true
+			for j := watch + 1; j < i; j++ {
+				if units[j].info.ReadOnly && units[j].cmds[0].Name() != "WATCH" {
+					out[c][j] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+// refused are the clients' units without those o leaves out (dropped),
+// and a key naming which those are ("" if none).
 func (r *runner) refused(o outcome) ([][]unit, string) {
 	var key strings.Builder
+	drop := r.dropped(o)
 	out := make([][]unit, len(r.clients))
 	for c, units := range r.clients {
 		for i, u := range units {
-			if isRefused(u, o.replies[c][i]) {
+			if drop[c][i] {
 				fmt.Fprintf(&key, "%d.%d ", c, i)
 				continue
 			}
@@ -158,13 +185,14 @@ func isRefused(u unit, replies []Value) bool {
 	return n > 1 && u.cmds[0].Name() == "MULTI" && u.cmds[n-1].Name() == "EXEC" && len(replies) == n && replies[n-1].Type == Nil
 }
 
-// withoutRefused is o's replies without those of the refused transactions.
-func withoutRefused(o outcome, clients [][]unit) outcome {
+// withoutRefused is o's replies without those of the units it leaves out.
+func (r *runner) withoutRefused(o outcome) outcome {
 	kept := o
+	drop := r.dropped(o)
 	kept.replies = make([][][]Value, len(o.replies))
-	for c, units := range clients {
-		for i, u := range units {
-			if !isRefused(u, o.replies[c][i]) {
+	for c, units := range r.clients {
+		for i := range units {
+			if !drop[c][i] {
 				kept.replies[c] = append(kept.replies[c], o.replies[c][i])
 			}
 		}
@@ -251,12 +279,17 @@ func (r *runner) verdict(ctx context.Context, names []string) Result {
 	case bad != nil:
 		return r.counterexample(*bad, names, tried)
 	}
-	what := sprintf("every interleaving of %s that could give another outcome", describeUnits(r.clients))
-	if !all {
-		what = sprintf("the first %s interleavings of %s (the most this check runs)", words.Thousands(int64(tried)), describeUnits(r.clients))
+	serial := len(r.serial[""])
+	switch {
+	case tried == 0:
+		return pass(sprintf("ran the %s one after the other; no interleaving of %s could give another outcome (units that touch different keys, or only read, were run in one order)",
+			words.Count(serial, "serial order"), describeUnits(r.clients)))
+	case !all:
+		return pass(sprintf("ran the %s one after the other and the first %s interleavings of %s (the most this check runs): each gave what the clients give one after the other",
+			words.Count(serial, "serial order"), words.Thousands(int64(tried)), describeUnits(r.clients)))
 	}
-	return pass(sprintf("ran %s (%s; units that commute ran in one order): each gave what the clients give one after the other",
-		what, words.Count(tried, "interleaving")))
+	return pass(sprintf("ran the %s one after the other and every interleaving of %s that could give another outcome (%s; units that commute were run in one order): each gave what the clients give one after the other",
+		words.Count(serial, "serial order"), describeUnits(r.clients), words.Count(tried, "interleaving")))
 }
 
 // counterexample fails the check with the interleaving as a timeline, and the
@@ -269,8 +302,12 @@ func (r *runner) counterexample(o outcome, names []string, tried int) Result {
 		}
 	}
 	who := strings.Join(names, " and ")
-	fmt.Fprintf(&b, "no order of %s one after the other leaves %s with these replies", who, describeState(o.state))
 	serial := r.serial[""]
+	if r.sameStateAsSerial(o) {
+		fmt.Fprintf(&b, "every order of %s one after the other leaves these keys, but none gives these replies: one client saw what another was half way through", who)
+	} else {
+		fmt.Fprintf(&b, "no order of %s one after the other leaves %s", who, describeState(o.state))
+	}
 	var expected []string
 	for _, s := range serial {
 		expected = append(expected, r.describeOutcome(s, names))
@@ -279,9 +316,19 @@ func (r *runner) counterexample(o outcome, names []string, tried int) Result {
 		Message:  b.String(),
 		Expected: strings.Join(expected, "; or "),
 		Actual:   r.describeOutcome(o, names),
-		Shape:    r.shape(o, serial),
+		Shape:    r.shape(o),
 	}
 	return res
+}
+
+// sameStateAsSerial reports whether some serial order leaves the keys o left.
+func (r *runner) sameStateAsSerial(o outcome) bool {
+	for _, s := range r.serial[""] {
+		if sameState(o.state, s.state) {
+			return true
+		}
+	}
+	return false
 }
 
 // describeOutcome says what an order left and each client got: `A then B:
@@ -317,7 +364,7 @@ func (r *runner) describeOutcome(o outcome, names []string) string {
 // commands), and whether no serial order leaves its keys (state) or only
 // its replies differ from them all (replies). Not the commands' names: DECR
 // and INCR sent apart are the same mistake as DECRBY and INCRBY.
-func (r *runner) shape(o outcome, serial []outcome) string {
+func (r *runner) shape(o outcome) string {
 	var steps []string
 	next := make([]int, len(r.clients))
 	for _, u := range o.ran {
@@ -325,10 +372,8 @@ func (r *runner) shape(o outcome, serial []outcome) string {
 		steps = append(steps, string(rune('A'+u.client))+strconv.Itoa(next[u.client]))
 	}
 	what := "state"
-	for _, s := range serial {
-		if sameState(o.state, s.state) {
-			what = "replies"
-		}
+	if r.sameStateAsSerial(o) {
+		what = "replies"
 	}
 	return "not serializable (" + what + "): " + strings.Join(steps, " ")
 }

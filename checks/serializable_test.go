@@ -2,11 +2,13 @@ package checks
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/redisgrade/redisgrade/engine"
+	"github.com/redisgrade/redisgrade/interleave"
 	"github.com/redisgrade/redisgrade/internal/yamlstrict"
 	"go.yaml.in/yaml/v3"
 )
@@ -56,7 +58,7 @@ func TestSerializable(t *testing.T) {
 				"client B: INCR a                 -> 2\n" +
 				"client B: INCR b                 -> 1\n" +
 				"client A: INCR b                 -> 2\n" +
-				`no order of client A and client B one after the other leaves a: a string "2"; b: a string "2" with these replies`
+				"every order of client A and client B one after the other leaves these keys, but none gives these replies: one client saw what another was half way through"
 			if r.Passed || r.Message != want {
 				t.Fatalf("INCR a, INCR b: passed %v, message:\n%s\nwant:\n%s", r.Passed, r.Message, want)
 			}
@@ -128,5 +130,27 @@ func TestSerializableTrailingReads(t *testing.T) {
 	observer := "- serializable: {with: \"MGET a b\\n\"}\n"
 	if r := serializableOn(t, env, observer, strState("a", "0", "b", "0"), "INCR a\nINCR b\n"); r.Passed {
 		t.Fatal("an observer that reads both between the two INCRs sees them torn")
+	}
+}
+
+// A transaction WATCH refused is left out of the comparison, and so are the
+// reads since its WATCH, which decided only it.
+func TestSerializableDropsWhatARefusalDecided(t *testing.T) {
+	cmds := lines("WATCH seats\nGET seats\nMULTI\nDECR seats\nEXEC\nGET seats\n")
+	units := []unit{
+		{cmds: cmds[0:1], info: interleave.Unit{Keys: []string{"seats"}, ReadOnly: true}},
+		{cmds: cmds[1:2], info: interleave.Unit{Keys: []string{"seats"}, ReadOnly: true}},
+		{cmds: cmds[2:5], info: interleave.Unit{Keys: []string{"seats"}}},
+		{cmds: cmds[5:6], info: interleave.Unit{Keys: []string{"seats"}, ReadOnly: true}},
+	}
+	r := &runner{clients: [][]unit{units}, observer: []bool{false}}
+	o := outcome{replies: [][][]Value{{{Str("OK")}, {Str("2")}, {Str("OK"), Str("QUEUED"), {Type: Nil}}, {Str("1")}}}}
+	drop := r.dropped(o)
+	if want := []bool{false, true, true, false}; !slices.Equal(drop[0], want) {
+		t.Errorf("dropped %v, want the read since the WATCH and the refused transaction: %v", drop[0], want)
+	}
+	o.replies[0][2][2] = Arr(Int(1)) // EXEC ran
+	if drop := r.dropped(o); slices.Contains(drop[0], true) {
+		t.Errorf("a transaction that ran drops nothing: %v", drop[0])
 	}
 }

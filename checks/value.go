@@ -209,9 +209,24 @@ func (v *Value) UnmarshalStrict(d *yamlstrict.Decoder, n *yaml.Node) {
 	}
 }
 
-// explainMismatch says, in a learner's words, why a reply of the wrong shape
-// came back. It returns "" when there is nothing useful to add.
-func explainMismatch(got, want Value) string {
+// explainReplyMismatch says how a command's reply differs from the expected
+// one, in the terms of where it came from: a script's reply in Lua's, any
+// other's only by what is true of every reply (the right values in the
+// wrong order).
+func explainReplyMismatch(got, want Value, fromScript bool) string {
+	if fromScript {
+		return explainScriptMismatch(got, want)
+	}
+	if want.Type == Array && got.Type == Array && len(got.Elems) == len(want.Elems) && sameElemsReversed(got, want) {
+		return "the values are right but in the wrong order"
+	}
+	return ""
+}
+
+// explainScriptMismatch says, in a learner's words and Lua's terms, why a
+// script's reply of the wrong shape came back; "" when there is nothing
+// useful to add.
+func explainScriptMismatch(got, want Value) string {
 	switch {
 	case want.Type == Integer && got.Type == String:
 		if _, err := strconv.ParseInt(got.Str, 10, 64); err == nil {

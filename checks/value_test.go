@@ -103,11 +103,11 @@ func TestExplainMismatchSpeaksLua(t *testing.T) {
 		{Value{Type: Nil}, Arr(Int(99), Int(1)), "return statement"},
 	}
 	for _, tt := range tests {
-		if got := explainMismatch(tt.got, tt.want); !strings.Contains(got, tt.contains) {
+		if got := explainScriptMismatch(tt.got, tt.want); !strings.Contains(got, tt.contains) {
 			t.Errorf("explain(%s, %s) = %q, want it to mention %q", tt.got, tt.want, got, tt.contains)
 		}
 	}
-	if got := explainMismatch(Int(6), Int(99)); got != "" {
+	if got := explainScriptMismatch(Int(6), Int(99)); got != "" {
 		t.Errorf("a plain wrong number needs no explanation, got %q", got)
 	}
 }

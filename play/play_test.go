@@ -169,7 +169,7 @@ func TestGradeInTheBrowser(t *testing.T) {
 	for _, c := range s3.Checks {
 		text.WriteString(c.Name + "\n" + c.Message + "\n" + c.Why + "\n")
 	}
-	for _, want := range []string{"sends EVAL 0 times, expected once", "so the update is not atomic", "inside one EVAL nothing runs in between"} {
+	for _, want := range []string{"sends EVAL 0 times, expected once", "the dashboard: MGET stock sales", "none gives these replies", "inside one EVAL nothing runs in between"} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("step 3's feedback lacks %q:\n%s", want, text.String())
 		}

@@ -395,10 +395,10 @@ func TestBench(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	for _, want := range []string{
-		"warm pool with reset", "warm pool, no atomicity probe", "fresh redis-server per submission", "fresh container per submission",
+		"warm pool with reset", "warm pool, no probe", "fresh redis-server per submission", "fresh container per submission",
 		"check warm pool with reset: all 20 students in results.jsonl once",
 		"check fresh redis-server per submission: all 4 students",
-		"floor: one grading of ", "EVAL ", "the same sent straight to the same server", "grader overhead", "the atomicity probe: ",
+		"floor: one grading of ", "EVAL ", "the same sent straight to the same server", "grader overhead", "the probe: ",
 		"each with its own server; process: Redis 7.",
 	} {
 		if !strings.Contains(stdout, want) {

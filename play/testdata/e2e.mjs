@@ -103,8 +103,9 @@ try {
   assert.equal(await progress().innerText(), 'Progress 3 / 4 steps');
   const fb3 = await stepItem('run-atomically').locator('.feedback').innerText();
   assert.match(fb3, /sends EVAL 0 times, expected once/);
-  assert.match(fb3, /atomic under 8 concurrent clients/);
-  assert.match(fb3, /another client read stock=\d+ sales=\d+: stock \+ sales ≠ \d+ until your next command ran, so the update is not atomic/);
+  assert.match(fb3, /serializable beside the dashboard/);
+  assert.match(fb3, /you: DECR stock +-> 99\nthe dashboard: MGET stock sales +-> \["99", "0"\]\nyou: INCR sales +-> 1/);
+  assert.match(fb3, /none gives these replies: one client saw what another was half way through/);
   assert.match(fb3, /Why: This step runs the update as one Lua script, with EVAL/);
   assert.equal(await stepItem('run-atomically').locator('details').getAttribute('open'), '', 'the first unfinished step is open');
   assert.equal(await stepItem('setup').locator('details').getAttribute('open'), null, 'a finished step folds');
