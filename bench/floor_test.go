@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/redisgrade/redisgrade/internal/redistest"
-
 )
 
 func TestParseRESPCommand(t *testing.T) {
