@@ -144,6 +144,8 @@ func explainUnmatched(env *Env, us []unmatched) []string {
 	var out []string
 	for _, u := range us {
 		name := u.cmd.Name()
+		// A reply whose order means nothing is shown sorted: the same every run.
+		u.reply, _ = inOrder(name, u.reply, u.reply)
 		if len(u.candidates) == 0 {
 			if u.cmd.Line == 0 {
 				out = append(out, sprintf("your script gave no reply; the reference's returned %s", u.reply))
