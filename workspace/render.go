@@ -113,6 +113,10 @@ func writeNote(b *strings.Builder, p report.Palette, note string) {
 	}
 }
 
+// renderUnfinished writes the first unfinished step in full: its task,
+// then (unless its file is still the starter) the checks that failed, the
+// known mistake, why, what the commands left, the other starting states
+// that fail, the note; and where the hints are.
 func (w *Workspace) renderUnfinished(b *strings.Builder, p report.Palette, step *exercises.Step, s *report.Step) {
 	const in = "    "
 	if step != nil && step.Task != "" {
@@ -122,64 +126,15 @@ func (w *Workspace) renderUnfinished(b *strings.Builder, p report.Palette, step 
 		b.WriteString("\n")
 	}
 	if step != nil && Untouched(w.Dir, step) {
-		what := "commands"
-		if step.IsScript() {
-			what = "script"
-		}
-		msg := fmt.Sprintf("%s holds only comments so far: write your %s below them, then save.", s.File, what)
-		for i, line := range wrap(msg, textWidth-len(in)-2) {
-			if i == 0 {
-				fmt.Fprintf(b, "%s%s %s\n", in, p.Hint.Sprint("→"), line)
-			} else {
-				fmt.Fprintf(b, "%s  %s\n", in, line)
-			}
-		}
+		renderUntouched(b, p, step, s.File, in)
 		w.renderHintLine(b, p, step, in)
 		return
 	}
-
-	// The failing checks of the first case that failed, in full; the other
-	// cases only by their starting state: they usually fail the same way.
-	var firstLabel string
-	var otherLabels []string
-	var failing []report.Check
-	seenLabel := map[string]bool{}
-	for _, c := range s.Checks {
-		if c.Passed {
-			continue
-		}
-		label := c.Case
-		if len(failing) == 0 {
-			firstLabel = label
-		}
-		if label == firstLabel {
-			failing = append(failing, c)
-		} else if !seenLabel[label] {
-			seenLabel[label] = true
-			otherLabels = append(otherLabels, label)
-		}
-	}
+	firstLabel, failing, otherLabels := firstFailingCase(s.Checks)
 	if firstLabel != "" {
 		fmt.Fprintf(b, "%sStarting from %s:\n", in, p.Bold.Sprint(firstLabel))
 	}
-	whys := map[string]bool{}
-	var whyList []string
-	for _, c := range failing {
-		fmt.Fprintf(b, "%s%s %s\n", in, p.Fail.Sprint("✘"), c.Name)
-		if c.Message != "" {
-			for _, line := range strings.Split(c.Message, "\n") {
-				indent(b, in+"    ", strings.Join(wrap(line, textWidth-len(in)-4), "\n"))
-			}
-		}
-		if (c.Expected != "" || c.Actual != "") && !strings.Contains(c.Message, c.Expected) {
-			fmt.Fprintf(b, "%s    %s %s\n", in, p.Dim.Sprint("expected:"), c.Expected)
-			fmt.Fprintf(b, "%s    %s   %s\n", in, p.Dim.Sprint("actual:"), c.Actual)
-		}
-		if c.Why != "" && !whys[c.Why] {
-			whys[c.Why] = true
-			whyList = append(whyList, c.Why)
-		}
-	}
+	whyList := renderFailing(b, p, failing, in)
 	if s.Mistake != nil {
 		b.WriteString("\n")
 		for _, line := range wrap(report.MistakeText(s.Mistake), textWidth-len(in)) {
@@ -209,6 +164,70 @@ func (w *Workspace) renderUnfinished(b *strings.Builder, p report.Palette, step 
 	if step != nil {
 		w.renderHintLine(b, p, step, in)
 	}
+}
+
+// renderUntouched says that the step's file is still the starter init
+// wrote, rather than list the checks it fails.
+func renderUntouched(b *strings.Builder, p report.Palette, step *exercises.Step, file, in string) {
+	what := "commands"
+	if step.IsScript() {
+		what = "script"
+	}
+	msg := fmt.Sprintf("%s holds only comments so far: write your %s below them, then save.", file, what)
+	for i, line := range wrap(msg, textWidth-len(in)-2) {
+		if i == 0 {
+			fmt.Fprintf(b, "%s%s %s\n", in, p.Hint.Sprint("→"), line)
+		} else {
+			fmt.Fprintf(b, "%s  %s\n", in, line)
+		}
+	}
+}
+
+// firstFailingCase returns the case whose checks failed first, with those
+// checks, and the other cases that failed: the screen shows the first in
+// full and the others only by their starting state, since they usually
+// fail the same way.
+func firstFailingCase(checks []report.Check) (first string, failing []report.Check, others []string) {
+	seen := map[string]bool{}
+	for _, c := range checks {
+		if c.Passed {
+			continue
+		}
+		label := c.Case
+		if len(failing) == 0 {
+			first = label
+		}
+		if label == first {
+			failing = append(failing, c)
+		} else if !seen[label] {
+			seen[label] = true
+			others = append(others, label)
+		}
+	}
+	return first, failing, others
+}
+
+// renderFailing writes the failing checks, each with its message, expected
+// and actual, and returns their whys, each once, in order.
+func renderFailing(b *strings.Builder, p report.Palette, failing []report.Check, in string) (whys []string) {
+	seen := map[string]bool{}
+	for _, c := range failing {
+		fmt.Fprintf(b, "%s%s %s\n", in, p.Fail.Sprint("✘"), c.Name)
+		if c.Message != "" {
+			for _, line := range strings.Split(c.Message, "\n") {
+				indent(b, in+"    ", strings.Join(wrap(line, textWidth-len(in)-4), "\n"))
+			}
+		}
+		if (c.Expected != "" || c.Actual != "") && !strings.Contains(c.Message, c.Expected) {
+			fmt.Fprintf(b, "%s    %s %s\n", in, p.Dim.Sprint("expected:"), c.Expected)
+			fmt.Fprintf(b, "%s    %s   %s\n", in, p.Dim.Sprint("actual:"), c.Actual)
+		}
+		if c.Why != "" && !seen[c.Why] {
+			seen[c.Why] = true
+			whys = append(whys, c.Why)
+		}
+	}
+	return whys
 }
 
 // renderHintLine points to `redisgrade hint` without giving the hint away.
