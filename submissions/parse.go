@@ -3,6 +3,8 @@ package submissions
 import (
 	"fmt"
 	"strings"
+
+	"github.com/redisgrade/redisgrade/internal/position"
 )
 
 // Limits for ParseCommands. Repeats are capped because a student line like
@@ -227,9 +229,10 @@ type fileParser struct {
 	overLimit bool // a limit was passed: later lines add no more errors of it
 }
 
-// fail records an error, and says whether there are too many to go on.
-func (p *fileParser) fail(line, col int, msg string) bool {
-	p.errs = append(p.errs, &ParseError{File: p.file, Line: line, Col: col, Msg: msg})
+// fail records an error at byte col (from 1) of line number lineNo, and
+// says whether there are too many to go on.
+func (p *fileParser) fail(lineNo int, line string, col int, msg string) bool {
+	p.errs = append(p.errs, &ParseError{File: p.file, Line: lineNo, Col: position.Column(line, col-1), Msg: msg, Source: line})
 	return len(p.errs) >= maxErrors
 }
 
@@ -252,7 +255,7 @@ func (p *fileParser) line(lineNo int, line string) (stop bool) {
 	}
 	toks, col, msg := splitArgs(line)
 	if msg != "" {
-		return p.fail(lineNo, col, msg)
+		return p.fail(lineNo, line, col, msg)
 	}
 	if len(toks) == 0 {
 		return false
@@ -262,7 +265,7 @@ func (p *fileParser) line(lineNo int, line string) (stop bool) {
 	if len(toks) > 1 {
 		n, isCount, msg := repeatCount(toks[0])
 		if msg != "" {
-			return p.fail(lineNo, lineCol, msg)
+			return p.fail(lineNo, line, lineCol, msg)
 		}
 		counted = isCount
 		if isCount {
@@ -275,7 +278,7 @@ func (p *fileParser) line(lineNo int, line string) (stop bool) {
 	if counted {
 		toks = toks[1:]
 	}
-	return p.add(lineNo, lineCol, toks, repeat)
+	return p.add(lineNo, line, lineCol, toks, repeat)
 }
 
 // local records the line if redis-cli handles it itself, and says so.
@@ -298,7 +301,7 @@ func (p *fileParser) local(lineNo int, toks []token, counted bool) bool {
 // add counts the line's command, repeat times, against the file's limits,
 // and adds it while the file has no error; it says whether parsing must
 // stop.
-func (p *fileParser) add(lineNo, col int, toks []token, repeat int) (stop bool) {
+func (p *fileParser) add(lineNo int, line string, col int, toks []token, repeat int) (stop bool) {
 	if p.overLimit {
 		return false
 	}
@@ -307,10 +310,10 @@ func (p *fileParser) add(lineNo, col int, toks []token, repeat int) (stop bool) 
 	switch {
 	case p.nCmds > maxCommands:
 		p.overLimit = true
-		return p.fail(lineNo, col, fmt.Sprintf("too many commands: the limit is %d per file", maxCommands))
+		return p.fail(lineNo, line, col, fmt.Sprintf("too many commands: the limit is %d per file", maxCommands))
 	case p.nArgs > maxArgs:
 		p.overLimit = true
-		return p.fail(lineNo, col, fmt.Sprintf("too many arguments: the limit is %d per file", maxArgs))
+		return p.fail(lineNo, line, col, fmt.Sprintf("too many arguments: the limit is %d per file", maxArgs))
 	}
 	if len(p.errs) > 0 {
 		return false // only errors are returned now; don't build commands
