@@ -215,7 +215,10 @@ func renderFailing(b *strings.Builder, p report.Palette, failing []report.Check,
 		fmt.Fprintf(b, "%s%s %s\n", in, p.Fail.Sprint("✘"), c.Name)
 		if c.Message != "" {
 			for _, line := range strings.Split(c.Message, "\n") {
-				indent(b, in+"    ", strings.Join(wrap(line, textWidth-len(in)-4), "\n"))
+				if !strings.HasPrefix(line, " ") && !strings.HasPrefix(line, "\t") {
+					line = strings.Join(wrap(line, textWidth-len(in)-4), "\n")
+				} // else set out as it is: a line of the student's file, a caret under it
+				indent(b, in+"    ", line)
 			}
 		}
 		if (c.Expected != "" || c.Actual != "") && !strings.Contains(c.Message, c.Expected) {

@@ -56,3 +56,33 @@ func TestRenderCheckShowsControlsAsEscapes(t *testing.T) {
 		}
 	}
 }
+
+// A message's lines of the student's file, and the caret under one, are
+// set out as they are: wrapping would move the caret off its column.
+func TestRenderCheckKeepsTheCaretUnderItsColumn(t *testing.T) {
+	ex := loadLua(t)
+	dir := t.TempDir()
+	ws, err := Init(dir, ex, "lua-atomicity")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "step1.redis"), []byte("SET stock \"100\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	msg := "step1.redis:1:11: unbalanced double quote\n    SET stock \"100 and a line long enough that wrapping it would break it in two\n              ^"
+	rep := &report.Report{
+		Exercise: "lua-atomicity", Title: ex.Title,
+		Steps: []report.Step{{ID: "setup", Title: ex.Steps[0].Title, File: "step1.redis", MaxScore: 1,
+			Checks: []report.Check{{Name: "step1.redis parses as redis-cli commands", Message: msg}}}},
+	}
+	var out bytes.Buffer
+	if err := ws.RenderCheck(&out, ex, rep, false); err != nil {
+		t.Fatal(err)
+	}
+	want := "        step1.redis:1:11: unbalanced double quote\n" +
+		"            SET stock \"100 and a line long enough that wrapping it would break it in two\n" +
+		"                      ^\n"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("screen:\n%s\nwant in it:\n%s", out.String(), want)
+	}
+}
