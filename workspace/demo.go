@@ -97,7 +97,7 @@ func (d Demo) Run(ctx context.Context, admin *redis.Client, connect atomicity.Co
 	intro := fmt.Sprintf("Selling %d units from %d clients at once, starting from stock %d and sales 0, three ways. "+
 		"One more client samples stock and sales all along (MGET): every sample should add up to %d.",
 		d.Runs, d.Clients, d.Stock, d.Stock)
-	fmt.Fprintf(d.Out, "%s\n\n", strings.Join(wrap(intro, textWidth), "\n"))
+	fmt.Fprintf(d.Out, "%s\n\n", strings.Join(words.Wrap(intro, textWidth), "\n"))
 	var results []DemoResult
 	for i, way := range ways {
 		if err := admin.MSet(ctx, "stock", d.Stock, "sales", 0).Err(); err != nil {
@@ -213,8 +213,8 @@ func (d Demo) Summary(results []DemoResult) error {
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "\n%s\n", p.Dim.Sprint(strings.Join(wrap(d.Expectation(), textWidth), "\n")))
-	fmt.Fprintf(&b, "\n%s\n", strings.Join(wrap(DemoWhy, textWidth), "\n"))
+	fmt.Fprintf(&b, "\n%s\n", p.Dim.Sprint(strings.Join(words.Wrap(d.Expectation(), textWidth), "\n")))
+	fmt.Fprintf(&b, "\n%s\n", strings.Join(words.Wrap(DemoWhy, textWidth), "\n"))
 	_, err := io.WriteString(d.Out, b.String())
 	return err
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/redisgrade/redisgrade/report"
 
 	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/internal/words"
 )
 
 // HintResult is what asking for a hint gave.
@@ -48,7 +49,7 @@ func RenderHints(out io.Writer, i int, step *exercises.Step, h HintResult, colou
 	// The spec's text is shown as student text is: its escapes visibly.
 	fmt.Fprintf(&b, "%s %s\n\n", p.Bold.Sprintf("Step %d: %s", i+1, report.VisibleLine(step.Title)), p.Dim.Sprintf("(%s)", report.VisibleLine(step.File)))
 	if h.Total == 0 {
-		fmt.Fprintf(&b, "%s\n", strings.Join(wrap("This step has no hints. Run redisgrade check to see what is expected and what your file does.", textWidth), "\n"))
+		fmt.Fprintf(&b, "%s\n", strings.Join(words.Wrap("This step has no hints. Run redisgrade check to see what is expected and what your file does.", textWidth), "\n"))
 		_, err := io.WriteString(out, b.String())
 		return err
 	}
@@ -66,7 +67,7 @@ func RenderHints(out io.Writer, i int, step *exercises.Step, h HintResult, colou
 			style = p.Hint
 		}
 		fmt.Fprintf(&b, "%s\n", style.Sprint(label))
-		for _, line := range wrap(report.Visible(text), textWidth-4) {
+		for _, line := range words.Wrap(report.Visible(text), textWidth-4) {
 			fmt.Fprintf(&b, "    %s\n", line)
 		}
 		b.WriteString("\n")
@@ -75,7 +76,7 @@ func RenderHints(out io.Writer, i int, step *exercises.Step, h HintResult, colou
 	if left := h.Total - len(h.Hints); left > 0 {
 		closing = fmt.Sprintf("Still stuck? Run redisgrade hint again for the next one (%d more).", left)
 	}
-	fmt.Fprintf(&b, "%s\n", strings.Join(wrap(closing, textWidth), "\n"))
+	fmt.Fprintf(&b, "%s\n", strings.Join(words.Wrap(closing, textWidth), "\n"))
 	_, err := io.WriteString(out, b.String())
 	return err
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/internal/words"
 	"github.com/redisgrade/redisgrade/report"
 )
 
@@ -120,7 +121,7 @@ func writeNote(b *strings.Builder, p report.Palette, note string) {
 func (w *Workspace) renderUnfinished(b *strings.Builder, p report.Palette, step *exercises.Step, s *report.Step) {
 	const in = "    "
 	if step != nil && step.Task != "" {
-		for _, line := range wrap(report.Visible(step.Task), textWidth-len(in)) {
+		for _, line := range words.Wrap(report.Visible(step.Task), textWidth-len(in)) {
 			b.WriteString(in + line + "\n")
 		}
 		b.WriteString("\n")
@@ -137,13 +138,13 @@ func (w *Workspace) renderUnfinished(b *strings.Builder, p report.Palette, step 
 	whyList := renderFailing(b, p, failing, in)
 	if s.Mistake != nil {
 		b.WriteString("\n")
-		for _, line := range wrap(report.MistakeText(s.Mistake), textWidth-len(in)) {
+		for _, line := range words.Wrap(report.MistakeText(s.Mistake), textWidth-len(in)) {
 			fmt.Fprintf(b, "%s%s\n", in, p.Warn.Sprint(line))
 		}
 	}
 	for _, why := range whyList {
 		b.WriteString("\n")
-		for i, line := range wrap(why, textWidth-len(in)-5) {
+		for i, line := range words.Wrap(why, textWidth-len(in)-5) {
 			if i == 0 {
 				fmt.Fprintf(b, "%s%s %s\n", in, p.Hint.Sprint("why:"), line)
 			} else {
@@ -174,7 +175,7 @@ func renderUntouched(b *strings.Builder, p report.Palette, step *exercises.Step,
 		what = "script"
 	}
 	msg := fmt.Sprintf("%s holds only comments so far: write your %s below them, then save.", file, what)
-	for i, line := range wrap(msg, textWidth-len(in)-2) {
+	for i, line := range words.Wrap(msg, textWidth-len(in)-2) {
 		if i == 0 {
 			fmt.Fprintf(b, "%s%s %s\n", in, p.Hint.Sprint("→"), line)
 		} else {
@@ -216,7 +217,7 @@ func renderFailing(b *strings.Builder, p report.Palette, failing []report.Check,
 		if c.Message != "" {
 			for _, line := range strings.Split(c.Message, "\n") {
 				if !strings.HasPrefix(line, " ") && !strings.HasPrefix(line, "\t") {
-					line = strings.Join(wrap(line, textWidth-len(in)-4), "\n")
+					line = strings.Join(words.Wrap(line, textWidth-len(in)-4), "\n")
 				} // else set out as it is: a line of the student's file, a caret under it
 				indent(b, in+"    ", line)
 			}

@@ -221,14 +221,6 @@ func TestLuaOnlyComments(t *testing.T) {
 	}
 }
 
-func TestWrap(t *testing.T) {
-	got := wrap("one two three four five six", 9)
-	want := []string{"one two", "three", "four five", "six"}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("wrap = %q, want %q", got, want)
-	}
-}
-
 func TestProgressBar(t *testing.T) {
 	if got := ProgressBar(2, 4, false); got != "[■■□□] 2/4 steps" {
 		t.Errorf("ProgressBar = %q", got)
