@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/redisgrade/redisgrade/demo"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/internal/words"
 	"github.com/redisgrade/redisgrade/report"
@@ -98,7 +99,7 @@ func (w *Workspace) RenderCheck(out io.Writer, ex *exercises.Exercise, rep *repo
 		b.WriteString("  " + p.Fail.Sprintf("%d not graded on this engine", n))
 	} else if first < 0 {
 		b.WriteString("  " + p.Pass.Sprint("all steps done!"))
-		if HasDemo(ex.ID) {
+		if demo.Has(ex.ID) {
 			fmt.Fprintf(&b, "\nSee why it matters: %s", p.Bold.Sprint("redisgrade demo "+ex.ID))
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/redisgrade/redisgrade/demo"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/internal/regularfile"
 	"github.com/redisgrade/redisgrade/internal/words"
@@ -63,7 +64,7 @@ func Readme(ex *exercises.Exercise) string {
 		"in this folder to see which steps are done and what is wrong with the next one, or leave " +
 		"`redisgrade check --watch` running in a terminal: it grades again every time you save. Stuck? " +
 		"`redisgrade hint` gives a hint for the step you are on, one more each time you ask."
-	if HasDemo(ex.ID) {
+	if demo.Has(ex.ID) {
 		how += " To see why it all matters, run `redisgrade demo " + ex.ID + "`."
 	}
 	fmt.Fprintf(&b, "%s\n", strings.Join(words.Wrap(how, textWidth), "\n"))

@@ -1,8 +1,8 @@
 // Package workspace is the student's side of redisgrade: a folder made by
 // `redisgrade init` that holds one exercise's step files, a README of the
-// task and a small state file; the check screen that grades it; the watch
-// loop that re-grades it on every save; the hints; and the demo that shows
-// atomicity in action.
+// task and a small state file; the watch loop that re-grades it on every
+// save; and the terminal screens that read it, check and hint. The demo,
+// which needs no workspace, is package demo.
 package workspace
 
 import (
