@@ -5,42 +5,10 @@ import (
 	"io"
 	"strings"
 
-	"github.com/redisgrade/redisgrade/report"
-
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/internal/words"
+	"github.com/redisgrade/redisgrade/report"
 )
-
-// HintResult is what asking for a hint gave.
-type HintResult struct {
-	Hints []string // the hints to show, in order: every one seen so far
-	Total int      // how many the step has
-	// Fresh is true when the last of Hints is new; false when every hint
-	// had been shown already (and all are shown again), or there are none.
-	Fresh bool
-}
-
-// NextHint reveals one more of the step's hints and records it in the
-// state (the caller saves it). Once every hint was shown, it shows them all
-// again and says so.
-func (s *State) NextHint(step *exercises.Step) HintResult {
-	all := step.AllHints()
-	res := HintResult{Total: len(all)}
-	if len(all) == 0 {
-		return res
-	}
-	seen := s.HintsSeen[step.ID]
-	if seen < len(all) {
-		seen++
-		if s.HintsSeen == nil {
-			s.HintsSeen = map[string]int{}
-		}
-		s.HintsSeen[step.ID] = seen
-		res.Fresh = true
-	}
-	res.Hints = all[:min(seen, len(all))]
-	return res
-}
 
 // RenderHints writes the hints of step i.
 func RenderHints(out io.Writer, i int, step *exercises.Step, h HintResult, colour bool) error {

@@ -22,20 +22,6 @@ func FirstUnfinished(rep *report.Report) int {
 	return -1
 }
 
-// RecordLastStep remembers the first unfinished step of rep in the state
-// file, for hint; it writes only when that changed.
-func (w *Workspace) RecordLastStep(rep *report.Report) error {
-	last := ""
-	if i := FirstUnfinished(rep); i >= 0 {
-		last = rep.Steps[i].ID
-	}
-	if last == w.State.LastStep {
-		return nil
-	}
-	w.State.LastStep = last
-	return w.Save()
-}
-
 // Done counts the steps that passed.
 func Done(rep *report.Report) int {
 	n := 0
