@@ -39,6 +39,13 @@ func TestExerciseImport(t *testing.T) {
 	if code != 2 || !strings.Contains(stderr, bad+":2: the page says 2 steps, but 1 follow\nredisgrade:     Progress0 / 2 steps\n") {
 		t.Errorf("bad page: exit %d, stderr %q", code, stderr)
 	}
+	if err := os.WriteFile(bad, []byte("Beginner ~ 12 mins\nScenario: a shop\nProgress 0 / 1 steps\n1\nA\nDo a.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runCLI(t, "exercise", "import", bad)
+	if code != 2 || !strings.Contains(stderr, bad+":1: no title: the page names its exercise on the line before its scenario\nredisgrade:     Beginner ~ 12 mins\n") {
+		t.Errorf("no title: exit %d, stderr %q", code, stderr)
+	}
 	// A page's terminal control is shown where it stands, as an escape.
 	if err := os.WriteFile(bad, []byte("Title\nProgress 0 / 1 steps\n1\nA\nDo \x1b[2Ja.\n"), 0o644); err != nil {
 		t.Fatal(err)
