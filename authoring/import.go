@@ -13,6 +13,7 @@ import (
 
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/internal/clip"
+	"github.com/redisgrade/redisgrade/internal/position"
 )
 
 // Page is a learning platform's exercise page, read from its text form.
@@ -30,15 +31,6 @@ type PageStep struct {
 	Line                        int // where the step's number stands
 }
 
-// ImportError is a page that cannot be read, at a line of its file.
-type ImportError struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *ImportError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
-
 var (
 	progressLine = regexp.MustCompile(`(?i)^progress\s*\d+\s*/\s*(\d+)\s*steps?$`)
 	hintLine     = regexp.MustCompile(`(?i)^need a hint\??$`)
@@ -55,12 +47,12 @@ type pageLine struct {
 // ParsePage reads a page. file names it in errors.
 func ParsePage(file string, data []byte) (*Page, error) {
 	if !utf8.Valid(data) {
-		return nil, &ImportError{file, 1, "the page is not UTF-8 text"}
+		return nil, &position.Error{File: file, Line: 1, Msg: "the page is not UTF-8 text"}
 	}
 	text := strings.ReplaceAll(strings.ReplaceAll(string(data), "\r\n", "\n"), "\r", "\n")
 	text = strings.TrimPrefix(text, "\ufeff")
 	if err := refuseControls(file, text); err != nil {
-		return nil, err
+		return nil, err.WithSource(text)
 	}
 	var lines []pageLine
 	for i, l := range strings.Split(text, "\n") {
@@ -76,15 +68,15 @@ func ParsePage(file string, data []byte) (*Page, error) {
 		}
 	}
 	if progress < 0 {
-		return nil, &ImportError{file, 1, "no `Progress 0 / N steps` line: the steps of an exercise page follow one"}
+		return nil, &position.Error{File: file, Line: 1, Msg: "no `Progress 0 / N steps` line: the steps of an exercise page follow one"}
 	}
 	p := &Page{}
 	if err := p.readHeader(file, lines[:progress]); err != nil {
-		return nil, err
+		return nil, err.WithSource(text)
 	}
 	want, _ := strconv.Atoi(progressLine.FindStringSubmatch(lines[progress].text)[1])
 	if err := p.readSteps(file, lines[progress], lines[progress+1:], want); err != nil {
-		return nil, err
+		return nil, err.WithSource(text)
 	}
 	return p, nil
 }
@@ -94,10 +86,10 @@ func ParsePage(file string, data []byte) (*Page, error) {
 // becomes the spec's, which students read on their terminals. It is
 // refused rather than escaped, because an escape written out as \x1b in a
 // task is no more meant than the escape itself: the page is to be fixed.
-func refuseControls(file, text string) error {
+func refuseControls(file, text string) *position.Error {
 	for n, line := range strings.Split(text, "\n") {
 		if col, r, found := TerminalControl(line); found {
-			return &ImportError{file, n + 1, fmt.Sprintf("%U at column %d is a terminal control (an escape sequence, a bell, a bidi override): remove it from the page; its text goes to students' terminals", r, col+1)}
+			return &position.Error{File: file, Line: n + 1, Msg: fmt.Sprintf("%U at column %d is a terminal control (an escape sequence, a bell, a bidi override): remove it from the page; its text goes to students' terminals", r, col+1)}
 		}
 	}
 	return nil
@@ -124,7 +116,7 @@ func isLearn(l string) bool {
 	return ok
 }
 
-func (p *Page) readHeader(file string, lines []pageLine) error {
+func (p *Page) readHeader(file string, lines []pageLine) *position.Error {
 	titleAt := -1
 	section := ""
 	for i, l := range lines {
@@ -156,7 +148,7 @@ func (p *Page) readHeader(file string, lines []pageLine) error {
 		if len(lines) > 0 {
 			line = lines[0].n
 		}
-		return &ImportError{file, line, "no title: the page names its exercise on the line before its scenario"}
+		return &position.Error{File: file, Line: line, Msg: "no title: the page names its exercise on the line before its scenario"}
 	}
 	p.Title = lines[titleAt].text
 	return nil
@@ -164,7 +156,7 @@ func (p *Page) readHeader(file string, lines []pageLine) error {
 
 // readSteps reads the numbered steps: a number line, the step's title, its
 // task, the language line, "Need a hint?" and the hint.
-func (p *Page) readSteps(file string, progress pageLine, lines []pageLine, want int) error {
+func (p *Page) readSteps(file string, progress pageLine, lines []pageLine, want int) *position.Error {
 	var blocks [][]pageLine
 	for _, l := range lines {
 		if l.text == strconv.Itoa(len(blocks)+1) {
@@ -172,18 +164,18 @@ func (p *Page) readSteps(file string, progress pageLine, lines []pageLine, want 
 			continue
 		}
 		if len(blocks) == 0 {
-			return &ImportError{file, l.n, fmt.Sprintf("expected step 1's number, found %q", clip.Text(l.text, 60))}
+			return &position.Error{File: file, Line: l.n, Msg: fmt.Sprintf("expected step 1's number, found %q", clip.Text(l.text, 60))}
 		}
 		blocks[len(blocks)-1] = append(blocks[len(blocks)-1], l)
 	}
 	if len(blocks) != want {
-		return &ImportError{file, progress.n, fmt.Sprintf("the page says %d steps, but %d follow", want, len(blocks))}
+		return &position.Error{File: file, Line: progress.n, Msg: fmt.Sprintf("the page says %d steps, but %d follow", want, len(blocks))}
 	}
 	for _, b := range blocks {
 		s := PageStep{Line: b[0].n}
 		body := b[1:]
 		if len(body) == 0 {
-			return &ImportError{file, b[0].n, fmt.Sprintf("step %s has no title", b[0].text)}
+			return &position.Error{File: file, Line: b[0].n, Msg: fmt.Sprintf("step %s has no title", b[0].text)}
 		}
 		s.Title, body = body[0].text, body[1:]
 		hintAt := len(body)
@@ -203,7 +195,7 @@ func (p *Page) readSteps(file string, progress pageLine, lines []pageLine, want 
 			s.Language, task = task[n-1].text, task[:n-1]
 		}
 		if len(task) == 0 {
-			return &ImportError{file, b[0].n, fmt.Sprintf("step %s (%s) has no task", b[0].text, clip.Text(s.Title, 60))}
+			return &position.Error{File: file, Line: b[0].n, Msg: fmt.Sprintf("step %s (%s) has no task", b[0].text, clip.Text(s.Title, 60))}
 		}
 		var parts []string
 		for _, l := range task {

@@ -17,47 +17,69 @@ import (
 // expected and actual, why) and the hint. Text that came from the student's
 // files is escaped or put in code spans, so it cannot turn into markup.
 func writeFeedback(w io.Writer, ex *exercises.Exercise, r *Result) error {
-	bw := bufio.NewWriter(w)
-	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
-
-	p("# %s\n\n", mdText(ex.Title))
-	p("Exercise `%s` · submission **%s**\n\n", ex.ID, mdText(r.Student))
+	md := mdWriter{bufio.NewWriter(w)}
+	md.p("# %s\n\n", mdText(ex.Title))
+	md.p("Exercise `%s` · submission **%s**\n\n", ex.ID, mdText(r.Student))
 	if len(r.Notes) > 0 {
-		p("Left out of your submission:\n\n")
+		md.p("Left out of your submission:\n\n")
 		for _, n := range r.Notes {
-			p("- %s\n", mdText(n))
+			md.p("- %s\n", mdText(n))
 		}
-		p("\n")
+		md.p("\n")
 	}
 	if r.Status != StatusGraded {
-		p("**Not graded.** ")
-		switch {
-		case r.ErrorKind == ErrorGrader && r.final():
-			p("The grader failed on this submission in %d runs; it is not your mistake, and your instructor will grade it another way.\n\n", MaxGraderRuns)
-		case r.ErrorKind == ErrorGrader:
-			p("The grader failed on this submission; it is not your mistake, and it will be graded again.\n\n")
-		default:
-			p("Your submission could not be read:\n\n")
-		}
-		p("%s\n", codeBlock(r.Error))
-		return bw.Flush()
+		md.notGraded(r)
+		return md.Flush()
 	}
-	rep := r.Report
+	md.score(r.Report)
+	md.stepTable(r.Report)
+	for i, s := range r.Report.Steps {
+		if !s.Passed {
+			md.failedStep(i, s)
+		}
+	}
+	return md.Flush()
+}
+
+// mdWriter writes Markdown, its write errors kept for Flush.
+type mdWriter struct{ *bufio.Writer }
+
+func (md mdWriter) p(format string, args ...any) { fmt.Fprintf(md, format, args...) }
+
+// notGraded says why the submission has no grade, and whose fault that is.
+func (md mdWriter) notGraded(r *Result) {
+	md.p("**Not graded.** ")
+	switch {
+	case r.ErrorKind == ErrorGrader && r.final():
+		md.p("The grader failed on this submission in %d runs; it is not your mistake, and your instructor will grade it another way.\n\n", MaxGraderRuns)
+	case r.ErrorKind == ErrorGrader:
+		md.p("The grader failed on this submission; it is not your mistake, and it will be graded again.\n\n")
+	default:
+		md.p("Your submission could not be read:\n\n")
+	}
+	md.p("%s\n", codeBlock(r.Error))
+}
+
+// score writes the score and how many steps failed.
+func (md mdWriter) score(rep *report.Report) {
 	failed := 0
 	for _, s := range rep.Steps {
 		if !s.Passed {
 			failed++
 		}
 	}
-	p("**Score: %s/%s**", words.Number(rep.Score), words.Number(rep.MaxScore))
+	md.p("**Score: %s/%s**", words.Number(rep.Score), words.Number(rep.MaxScore))
 	if failed == 0 {
-		p(" · every step passed")
+		md.p(" · every step passed")
 	} else {
-		p(" · %d of %d steps failed", failed, len(rep.Steps))
+		md.p(" · %d of %d steps failed", failed, len(rep.Steps))
 	}
-	p("\n\n")
+	md.p("\n\n")
+}
 
-	p("| | step | file | score |\n|---|---|---|---|\n")
+// stepTable writes a table row per step: passed or not, title, file, score.
+func (md mdWriter) stepTable(rep *report.Report) {
+	md.p("| | step | file | score |\n|---|---|---|---|\n")
 	for i, s := range rep.Steps {
 		mark := "✔"
 		if !s.Passed {
@@ -67,41 +89,39 @@ func writeFeedback(w io.Writer, ex *exercises.Exercise, r *Result) error {
 		if s.Hidden {
 			title += " *(hidden step)*"
 		}
-		p("| %s | %d. %s | `%s` | %s/%s |\n", mark, i+1, cellText(title), s.File, words.Number(s.Score), words.Number(s.MaxScore))
+		md.p("| %s | %d. %s | `%s` | %s/%s |\n", mark, i+1, cellText(title), s.File, words.Number(s.Score), words.Number(s.MaxScore))
 	}
+}
 
-	for i, s := range rep.Steps {
-		if s.Passed {
+// failedStep writes a failing step (the i-th): its failing checks, then
+// the known mistake, the note and the hint.
+func (md mdWriter) failedStep(i int, s report.Step) {
+	md.p("\n## ✘ Step %d: %s (`%s`), %s/%s\n\n", i+1, mdText(s.Title), s.File, words.Number(s.Score), words.Number(s.MaxScore))
+	for _, c := range s.Checks {
+		if c.Passed {
 			continue
 		}
-		p("\n## ✘ Step %d: %s (`%s`), %s/%s\n\n", i+1, mdText(s.Title), s.File, words.Number(s.Score), words.Number(s.MaxScore))
-		for _, c := range s.Checks {
-			if c.Passed {
-				continue
-			}
-			p("- ✘ **%s**\n", mdText(c.Label()))
-			if c.Message != "" {
-				p("\n%s\n", indent(mdText(c.Message), "  "))
-			}
-			if c.Expected != "" || c.Actual != "" {
-				p("\n  - expected: %s\n  - actual: %s\n", codeSpan(c.Expected), codeSpan(c.Actual))
-			}
-			if c.Why != "" {
-				p("\n  *Why:* %s\n", mdText(c.Why))
-			}
-			p("\n")
+		md.p("- ✘ **%s**\n", mdText(c.Label()))
+		if c.Message != "" {
+			md.p("\n%s\n", indent(mdText(c.Message), "  "))
 		}
-		if s.Mistake != nil {
-			p("**%s**\n\n", mdText(report.MistakeText(s.Mistake)))
+		if c.Expected != "" || c.Actual != "" {
+			md.p("\n  - expected: %s\n  - actual: %s\n", codeSpan(c.Expected), codeSpan(c.Actual))
 		}
-		if s.Note != "" {
-			p("*Note:* %s\n\n", mdText(s.Note))
+		if c.Why != "" {
+			md.p("\n  *Why:* %s\n", mdText(c.Why))
 		}
-		if s.Hint != "" {
-			p("**Hint:** %s\n", mdText(s.Hint))
-		}
+		md.p("\n")
 	}
-	return bw.Flush()
+	if s.Mistake != nil {
+		md.p("**%s**\n\n", mdText(report.MistakeText(s.Mistake)))
+	}
+	if s.Note != "" {
+		md.p("*Note:* %s\n\n", mdText(s.Note))
+	}
+	if s.Hint != "" {
+		md.p("**Hint:** %s\n", mdText(s.Hint))
+	}
 }
 
 // mdText escapes Markdown's punctuation so text shows as written; line

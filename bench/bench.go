@@ -94,69 +94,18 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return eng, err
 		}
 	}
-	logf := func(format string, args ...any) {
-		if o.Log != nil {
-			fmt.Fprintf(o.Log, format+"\n", args...)
-		}
-	}
 	proc, err := o.NewEngine(engine.KindProcess)
 	if err != nil {
 		return nil, err
 	}
 	res := &Result{}
-	run := func(name string, ex *exercises.Exercise, eng engine.Engine, n int, fresh bool) Row {
-		row := Row{Name: name, N: n}
-		if eng != nil {
-			row.Engine = eng.Kind()
-		}
-		dir := filepath.Join(o.Dir, strings.NewReplacer(" ", "-", ",", "", "(", "", ")", "").Replace(name))
-		of, err := batch.GenerateClass(filepath.Join(dir, "class"), o.Examples, n)
-		if err != nil {
-			row.Err = err
-			return row
-		}
-		class, err := batch.List(filepath.Join(dir, "class"))
-		if err != nil {
-			row.Err = err
-			return row
-		}
-		logf("bench: %s: %d submissions, %d workers ...", name, n, o.Workers)
-		sum, err := batch.Run(ctx, class, batch.Options{Exercise: ex, Engine: eng, Out: filepath.Join(dir, "out"), Workers: o.Workers, Fresh: fresh, SkipOutputs: true})
-		switch {
-		case err != nil:
-			row.Err = err
-		case sum.Err != nil:
-			row.Err = sum.Err
-		case sum.Interrupted:
-			row.Err = errors.New("interrupted")
-		}
-		if sum != nil {
-			row.Elapsed, row.Rate = sum.Elapsed, sum.Rate()
-			if sum.Engine.Kind != "" {
-				row.Server = sum.Engine.ServerName()
-			}
-		}
-		if row.Err == nil && ex == o.Exercise {
-			row.Problems = batch.CheckResults(filepath.Join(dir, "out"), of)
-		}
-		return row
-	}
-	res.Warm = run("warm pool with reset", o.Exercise, proc, o.N, false)
-	res.WarmNoProbe = run("warm pool, no probe", WithoutProbes(o.Exercise), proc, o.N, false)
-	res.Fresh = run("fresh redis-server per submission", o.Exercise, proc, o.FreshN, true)
-	docker, err := o.NewEngine(engine.KindDocker)
-	if err == nil {
-		// One container first: an engine that cannot start one is
-		// unavailable, not a class of grader errors.
-		var srv engine.Server
-		if srv, err = docker.Start(ctx); err == nil {
-			srv.Close()
-		}
-	}
-	if err != nil {
+	res.Warm = o.gradeClass(ctx, "warm pool with reset", o.Exercise, proc, o.N, false)
+	res.WarmNoProbe = o.gradeClass(ctx, "warm pool, no probe", WithoutProbes(o.Exercise), proc, o.N, false)
+	res.Fresh = o.gradeClass(ctx, "fresh redis-server per submission", o.Exercise, proc, o.FreshN, true)
+	if docker, err := o.dockerEngine(ctx); err != nil {
 		res.Docker = Row{Name: "fresh container per submission", Engine: engine.KindDocker, Err: err}
 	} else {
-		res.Docker = run("fresh container per submission", o.Exercise, docker, o.DockerN, true)
+		res.Docker = o.gradeClass(ctx, "fresh container per submission", o.Exercise, docker, o.DockerN, true)
 	}
 	if ctx.Err() != nil {
 		return res, ctx.Err()
@@ -167,9 +116,72 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			correct = e
 		}
 	}
-	logf("bench: floor: capturing the commands of one grading of %s ...", correct.Name)
+	o.logf("bench: floor: capturing the commands of one grading of %s ...", correct.Name)
 	res.Floor, res.FloorErr = MeasureFloor(ctx, o.Exercise, correct.Dir, proc)
 	return res, nil
+}
+
+func (o *Options) logf(format string, args ...any) {
+	if o.Log != nil {
+		fmt.Fprintf(o.Log, format+"\n", args...)
+	}
+}
+
+// gradeClass generates a class of n submissions and grades it in batch
+// mode, each on a fresh server or on warm ones, and checks the verdicts
+// of the exercise's own.
+func (o *Options) gradeClass(ctx context.Context, name string, ex *exercises.Exercise, eng engine.Engine, n int, fresh bool) Row {
+	row := Row{Name: name, N: n}
+	if eng != nil {
+		row.Engine = eng.Kind()
+	}
+	dir := filepath.Join(o.Dir, strings.NewReplacer(" ", "-", ",", "", "(", "", ")", "").Replace(name))
+	of, err := batch.GenerateClass(filepath.Join(dir, "class"), o.Examples, n)
+	if err != nil {
+		row.Err = err
+		return row
+	}
+	class, err := batch.List(filepath.Join(dir, "class"))
+	if err != nil {
+		row.Err = err
+		return row
+	}
+	o.logf("bench: %s: %d submissions, %d workers ...", name, n, o.Workers)
+	sum, err := batch.Run(ctx, class, batch.Options{Exercise: ex, Engine: eng, Out: filepath.Join(dir, "out"), Workers: o.Workers, Fresh: fresh, SkipOutputs: true})
+	switch {
+	case err != nil:
+		row.Err = err
+	case sum.Err != nil:
+		row.Err = sum.Err
+	case sum.Interrupted:
+		row.Err = errors.New("interrupted")
+	}
+	if sum != nil {
+		row.Elapsed, row.Rate = sum.Elapsed, sum.Rate()
+		if sum.Engine.Kind != "" {
+			row.Server = sum.Engine.ServerName()
+		}
+	}
+	if row.Err == nil && ex == o.Exercise {
+		row.Problems = batch.CheckResults(filepath.Join(dir, "out"), of)
+	}
+	return row
+}
+
+// dockerEngine is the docker engine, once it has started a container: an
+// engine that cannot start one is unavailable, not a class of grader
+// errors.
+func (o *Options) dockerEngine(ctx context.Context) (engine.Engine, error) {
+	docker, err := o.NewEngine(engine.KindDocker)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := docker.Start(ctx)
+	if err != nil {
+		return nil, err
+	}
+	srv.Close()
+	return docker, nil
 }
 
 // Print writes the benchmark's table.

@@ -82,7 +82,6 @@ var floorRuns = 30
 // MeasureFloor grades the submission in dir on a warm server whose
 // connections are recorded, then replays what they sent.
 func MeasureFloor(ctx context.Context, ex *exercises.Exercise, dir string, eng engine.Engine) (*Floor, error) {
-	runs := floorRuns
 	rec := &recorder{}
 	reng := &recEngine{Engine: eng, rec: rec}
 	sess, err := grader.NewSession(ctx, reng)
@@ -90,91 +89,126 @@ func MeasureFloor(ctx context.Context, ex *exercises.Exercise, dir string, eng e
 		return nil, err
 	}
 	defer sess.Close()
-	f := &Floor{Submission: dir, Runs: runs}
-
-	capture := func(ex *exercises.Exercise) (Capture, error) {
-		// Warm up, then record one grading.
-		if err := gradeOne(ctx, sess, ex, dir); err != nil {
-			return Capture{}, err
-		}
-		rec.start()
-		err := gradeOne(ctx, sess, ex, dir)
-		return rec.stop(), err
-	}
+	f := &Floor{Submission: dir, Runs: floorRuns}
 	noProbe := WithoutProbes(ex)
-	if f.Capture, err = capture(ex); err != nil {
+	if f.Capture, err = capture(ctx, sess, rec, ex, dir); err != nil {
 		return nil, err
 	}
-	if f.NoProbe, err = capture(noProbe); err != nil {
+	if f.NoProbe, err = capture(ctx, sess, rec, noProbe, dir); err != nil {
 		return nil, err
 	}
 
-	srv := reng.last()
+	r := newReplayer(ctx, reng.last(), &f.Capture)
+	defer r.close()
+	// Each round times a grading and each part of the floor one after the
+	// other, so that a machine busy with something else slows all alike.
+	medians, err := timeRounds(floorRuns,
+		func() error { return gradeOne(ctx, sess, ex, dir) },
+		r.sendStraight,
+		r.reset,
+		r.dial,
+		func() error { return gradeOne(ctx, sess, noProbe, dir) },
+	)
+	if err != nil {
+		return nil, err
+	}
+	f.Grading, f.Straight, f.Resets, f.Dials, f.GradingNoProbe = medians[0], medians[1], medians[2], medians[3], medians[4]
+	return f, nil
+}
+
+// capture grades the submission once to warm up, then records one grading.
+func capture(ctx context.Context, sess *grader.Session, rec *recorder, ex *exercises.Exercise, dir string) (Capture, error) {
+	if err := gradeOne(ctx, sess, ex, dir); err != nil {
+		return Capture{}, err
+	}
+	rec.start()
+	err := gradeOne(ctx, sess, ex, dir)
+	return rec.stop(), err
+}
+
+// replayer does a captured grading's Redis work straight on the same
+// server: its round trips on one plain connection, its resets, its new
+// connections.
+type replayer struct {
+	ctx   context.Context
+	srv   engine.Server
+	c     *Capture
+	plain *redis.Client
+	trips [][][]any
+}
+
+func newReplayer(ctx context.Context, srv engine.Server, c *Capture) *replayer {
 	plainOpts := srv.Options()
 	plainOpts.PoolSize = 1
-	plain := redis.NewClient(plainOpts)
-	defer plain.Close()
-	trips := make([][][]any, len(f.Capture.Trips))
-	for i, trip := range f.Capture.Trips {
-		for _, c := range trip {
-			args := make([]any, len(c))
-			for j, a := range c {
+	trips := make([][][]any, len(c.Trips))
+	for i, trip := range c.Trips {
+		for _, cmd := range trip {
+			args := make([]any, len(cmd))
+			for j, a := range cmd {
 				args[j] = a
 			}
 			trips[i] = append(trips[i], args)
 		}
 	}
-	dials := func() error {
-		for i := 0; i < f.Capture.Connections; i++ {
-			o := srv.StudentOptions()
-			o.PoolSize = 1
-			c := redis.NewClient(o)
-			// The first command dials and sends HELLO with AUTH; PING is
-			// the cost of one more command, counted in Straight anyway.
-			err := c.Ping(ctx).Err()
-			c.Close()
-			if err != nil {
-				return err
+	return &replayer{ctx: ctx, srv: srv, c: c, plain: redis.NewClient(plainOpts), trips: trips}
+}
+
+func (r *replayer) close() { r.plain.Close() }
+
+// sendStraight makes the captured round trips on one plain connection.
+// Replies are not checked: the commands need not succeed again (an EVAL
+// only the student may run), only cost the same.
+func (r *replayer) sendStraight() error {
+	ctx := r.ctx
+	for _, trip := range r.trips {
+		if len(trip) == 1 {
+			r.plain.Do(ctx, trip[0]...)
+		} else {
+			pipe := r.plain.Pipeline()
+			for _, c := range trip {
+				pipe.Do(ctx, c...)
 			}
+			pipe.Exec(ctx)
 		}
-		return nil
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 	}
-	// Each round times a grading and each part of the floor one after the
-	// other, so that a machine busy with something else slows all alike.
-	parts := []func() error{
-		func() error { return gradeOne(ctx, sess, ex, dir) },
-		func() error {
-			// Replies are not checked: the commands need not succeed again
-			// (an EVAL only the student may run), only cost the same.
-			for _, trip := range trips {
-				if len(trip) == 1 {
-					plain.Do(ctx, trip[0]...)
-				} else {
-					pipe := plain.Pipeline()
-					for _, c := range trip {
-						pipe.Do(ctx, c...)
-					}
-					pipe.Exec(ctx)
-				}
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
-		func() error {
-			for i := 0; i < f.Capture.Resets; i++ {
-				if err := srv.Reset(ctx); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
-		dials,
-		func() error { return gradeOne(ctx, sess, noProbe, dir) },
+	return nil
+}
+
+// reset resets the server as often as the grading did.
+func (r *replayer) reset() error {
+	for i := 0; i < r.c.Resets; i++ {
+		if err := r.srv.Reset(r.ctx); err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+// dial opens as many student connections as the grading did.
+func (r *replayer) dial() error {
+	for i := 0; i < r.c.Connections; i++ {
+		o := r.srv.StudentOptions()
+		o.PoolSize = 1
+		c := redis.NewClient(o)
+		// The first command dials and sends HELLO with AUTH; PING is
+		// the cost of one more command, counted in Straight anyway.
+		err := c.Ping(r.ctx).Err()
+		c.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// timeRounds runs the parts one after the other, runs times, and returns
+// each part's median time.
+func timeRounds(runs int, parts ...func() error) ([]time.Duration, error) {
 	times := make([][]time.Duration, len(parts))
-	for r := 0; r < runs; r++ {
+	for range runs {
 		for i, part := range parts {
 			began := time.Now()
 			if err := part(); err != nil {
@@ -183,13 +217,12 @@ func MeasureFloor(ctx context.Context, ex *exercises.Exercise, dir string, eng e
 			times[i] = append(times[i], time.Since(began))
 		}
 	}
-	med := func(ts []time.Duration) time.Duration {
+	medians := make([]time.Duration, len(parts))
+	for i, ts := range times {
 		sort.Slice(ts, func(i, j int) bool { return ts[i] < ts[j] })
-		return ts[len(ts)/2]
+		medians[i] = ts[len(ts)/2]
 	}
-	f.Grading, f.Straight, f.Resets, f.Dials = med(times[0]), med(times[1]), med(times[2]), med(times[3])
-	f.GradingNoProbe = med(times[4])
-	return f, nil
+	return medians, nil
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }

@@ -132,20 +132,8 @@ func CheckLoopback(raw string) error {
 // client that gets 429 waits as Retry-After says (at most 1s) before its
 // next request; the 429 counts as a request sent.
 func LoadTest(ctx context.Context, cfg LoadConfig) (*LoadResult, error) {
-	if err := CheckLoopback(cfg.URL); err != nil {
+	if err := cfg.bound(); err != nil {
 		return nil, err
-	}
-	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = 8
-	}
-	if cfg.Requests <= 0 {
-		cfg.Requests = 200
-	}
-	if cfg.Duration <= 0 {
-		cfg.Duration = time.Minute
-	}
-	if cfg.Concurrency > maxLoadConcurrency || cfg.Requests > maxLoadRequests || cfg.Duration > maxLoadDuration {
-		return nil, fmt.Errorf("load test bounds: at most %d concurrent, %d requests, %s", maxLoadConcurrency, maxLoadRequests, maxLoadDuration)
 	}
 	cases, err := loadCases()
 	if err != nil {
@@ -162,14 +150,9 @@ func LoadTest(ctx context.Context, cfg LoadConfig) (*LoadResult, error) {
 
 	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
-	res := &LoadResult{Concurrency: cfg.Concurrency, Statuses: map[int]int{}}
-	var (
-		mu        sync.Mutex
-		times     = map[string][]time.Duration{}
-		next      atomic.Int64
-		wg        sync.WaitGroup
-		transport error
-	)
+	t := &loadTally{res: &LoadResult{Concurrency: cfg.Concurrency, Statuses: map[int]int{}}, times: map[string][]time.Duration{}}
+	var next atomic.Int64
+	var wg sync.WaitGroup
 	began := time.Now()
 	for range cfg.Concurrency {
 		wg.Go(func() {
@@ -180,26 +163,7 @@ func LoadTest(ctx context.Context, cfg LoadConfig) (*LoadResult, error) {
 				}
 				c := cases[i%len(cases)]
 				status, took, ok, retryAfter, err := sendOne(ctx, client, target, cfg.Token, c)
-				mu.Lock()
-				res.Sent++
-				switch {
-				case err != nil:
-					if ctx.Err() == nil {
-						res.Errors++
-						transport = err
-					} else {
-						res.Sent-- // cut off by the time bound, not an answer
-					}
-				default:
-					res.Statuses[status]++
-					if status == http.StatusOK {
-						times[c.name] = append(times[c.name], took)
-						if !ok {
-							res.Mismatched++
-						}
-					}
-				}
-				mu.Unlock()
+				t.record(ctx, c.name, status, took, ok, err)
 				if status == http.StatusTooManyRequests {
 					// As a polite client would, up to a second.
 					wait(ctx, min(retryAfter, time.Second))
@@ -208,12 +172,74 @@ func LoadTest(ctx context.Context, cfg LoadConfig) (*LoadResult, error) {
 		})
 	}
 	wg.Wait()
-	res.Elapsed = time.Since(began)
-	all := append(slices.Clone(times["correct"]), times["wrong"]...)
-	res.All, res.Correct, res.Wrong = summarize(all), summarize(times["correct"]), summarize(times["wrong"])
+	return t.result(time.Since(began))
+}
+
+// bound fills in the defaults, and refuses a load test beyond the bounds
+// or off the machine.
+func (cfg *LoadConfig) bound() error {
+	if err := CheckLoopback(cfg.URL); err != nil {
+		return err
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 8
+	}
+	if cfg.Requests <= 0 {
+		cfg.Requests = 200
+	}
+	if cfg.Duration <= 0 {
+		cfg.Duration = time.Minute
+	}
+	if cfg.Concurrency > maxLoadConcurrency || cfg.Requests > maxLoadRequests || cfg.Duration > maxLoadDuration {
+		return fmt.Errorf("load test bounds: at most %d concurrent, %d requests, %s", maxLoadConcurrency, maxLoadRequests, maxLoadDuration)
+	}
+	return nil
+}
+
+// loadTally counts the answers of the load test's clients.
+type loadTally struct {
+	mu        sync.Mutex
+	res       *LoadResult
+	times     map[string][]time.Duration // of the 200s, by case
+	transport error                      // the last request that got no answer
+}
+
+// record counts one request's answer, or its failure: a request cut off
+// by the time bound is not counted at all.
+func (t *loadTally) record(ctx context.Context, name string, status int, took time.Duration, ok bool, err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	res := t.res
+	res.Sent++
+	switch {
+	case err != nil:
+		if ctx.Err() == nil {
+			res.Errors++
+			t.transport = err
+		} else {
+			res.Sent-- // cut off by the time bound, not an answer
+		}
+	default:
+		res.Statuses[status]++
+		if status == http.StatusOK {
+			t.times[name] = append(t.times[name], took)
+			if !ok {
+				res.Mismatched++
+			}
+		}
+	}
+}
+
+// result summarises the latencies and throughput; an error when no
+// request got an answer.
+func (t *loadTally) result(elapsed time.Duration) (*LoadResult, error) {
+	res := t.res
+	res.Elapsed = elapsed
+	all := append(slices.Clone(t.times["correct"]), t.times["wrong"]...)
+	res.All, res.Correct, res.Wrong = summarize(all), summarize(t.times["correct"]), summarize(t.times["wrong"])
 	res.Throughput = float64(res.All.N) / res.Elapsed.Seconds()
 	if res.Sent > 0 && res.Errors == res.Sent {
-		return res, fmt.Errorf("no request got an answer: %w", transport)
+		return res, fmt.Errorf("no request got an answer: %w", t.transport)
 	}
 	return res, nil
 }

@@ -83,61 +83,95 @@ func (c *AtomicCheck) Evaluate(ctx context.Context, env *Env) Result {
 		args := cmds[0].Any()
 		race.Queue = func(ctx context.Context, pipe redis.Pipeliner) { pipe.Do(ctx, args...) }
 	}
-
-	// One run alone, a command at a time, with the keys read from another
-	// connection between commands: it tells what a run adds to each key,
-	// and is a certain witness of an update another client can catch
-	// half-done. A second run must add as much again: runs that write fixed
-	// values overwrite each other. The race then shows it all in action.
-	if err := restoreKeys(ctx, env.Admin, from); err != nil {
-		return fail("could not prepare the probe: %v", err)
-	}
-	start, err := startOf(c.Keys, from)
+	w, err := c.runAlone(ctx, env, race, cmds, update, from, oneCommand)
 	if err != nil {
 		return fail("%v", err)
 	}
-	var torn *tornRead
-	var after []int64
-	if oneCommand {
-		// Nothing to read between commands: the keys right after it, in the
-		// same round trip.
-		if after, err = runAndRead(ctx, env, race, cmds[0]); err != nil {
-			return fail("replaying your commands failed: %v", err)
-		}
-	} else {
-		if torn, err = stepThrough(ctx, env, race, cmds, atomicity.Observation{Start: start}.Sum()); err != nil {
-			return fail("replaying your commands failed: %v", err)
-		}
-		if after, err = race.Read(ctx, env.Admin); err != nil {
-			return fail("%v", err)
-		}
+	race.Start = w.start
+	obs, err := race.Run(ctx, env.Connect, update)
+	if err != nil {
+		return fail("the concurrent replay failed: %v", err)
+	}
+	return c.verdict(env, race, cmds, w, obs)
+}
+
+// alone is what two runs of the student's commands, alone, showed before
+// the race: the keys at the start and after the first run, a torn read
+// between two commands of it, and the keys a second run left other than
+// as much again.
+type alone struct {
+	start, after []int64
+	torn         *tornRead
+	overwritten  []string
+}
+
+// runAlone runs the student's commands twice, alone, from from. The first
+// run tells what a run adds to each key, and (a command at a time, the
+// keys read from another connection between commands) is a certain
+// witness of an update another client can catch half-done. A second run
+// must add as much again: runs that write fixed values overwrite each
+// other. The race then shows it all in action.
+func (c *AtomicCheck) runAlone(ctx context.Context, env *Env, race atomicity.Race, cmds []submissions.Command, update atomicity.Update, from State, oneCommand bool) (*alone, error) {
+	if err := restoreKeys(ctx, env.Admin, from); err != nil {
+		return nil, fmt.Errorf("could not prepare the probe: %w", err)
+	}
+	w := &alone{}
+	var err error
+	if w.start, err = startOf(c.Keys, from); err != nil {
+		return nil, err
+	}
+	if w.torn, w.after, err = firstRun(ctx, env, race, cmds, w.start, oneCommand); err != nil {
+		return nil, err
 	}
 	if err := runOnce(ctx, env.Connect, update); err != nil {
-		return fail("replaying your commands failed: %v", err)
+		return nil, fmt.Errorf("replaying your commands failed: %w", err)
 	}
 	// The keys after the second run, then put back for the race: it only
 	// watches its keys, so that is enough, and a whole reset would cost more
 	// than the rest of the probe.
 	twice, err := readThenPutBack(ctx, env.Admin, race, from)
 	if err != nil {
-		return fail("%v", err)
+		return nil, err
 	}
-	var overwritten []string
 	for i, k := range c.Keys {
-		if want := after[i] + (after[i] - start[i]); twice[i] != want {
-			overwritten = append(overwritten, sprintf("%s=%d, not %d", k, twice[i], want))
+		if want := w.after[i] + (w.after[i] - w.start[i]); twice[i] != want {
+			w.overwritten = append(w.overwritten, sprintf("%s=%d, not %d", k, twice[i], want))
 		}
 	}
-	race.Start = start
-	obs, err := race.Run(ctx, env.Connect, update)
-	if err != nil {
-		return fail("the concurrent replay failed: %v", err)
-	}
+	return w, nil
+}
 
+// firstRun runs the commands once and returns the keys after it, and the
+// first read between two commands whose sum is not the start's. One
+// command alone has nothing to read between commands: the keys are read
+// right after it, in the same round trip.
+func firstRun(ctx context.Context, env *Env, race atomicity.Race, cmds []submissions.Command, start []int64, oneCommand bool) (*tornRead, []int64, error) {
+	if oneCommand {
+		after, err := runAndRead(ctx, env, race, cmds[0])
+		if err != nil {
+			return nil, nil, fmt.Errorf("replaying your commands failed: %w", err)
+		}
+		return nil, after, nil
+	}
+	torn, err := stepThrough(ctx, env, race, cmds, atomicity.Observation{Start: start}.Sum())
+	if err != nil {
+		return nil, nil, fmt.Errorf("replaying your commands failed: %w", err)
+	}
+	after, err := race.Read(ctx, env.Admin)
+	if err != nil {
+		return nil, nil, err
+	}
+	return torn, after, nil
+}
+
+// verdict judges the runs alone and the race: a torn read, runs that
+// overwrite each other, inconsistent samples and lost updates fail, in
+// that order.
+func (c *AtomicCheck) verdict(env *Env, race atomicity.Race, cmds []submissions.Command, w *alone, obs atomicity.Observation) Result {
 	want := make([]int64, len(c.Keys))
 	var lost []string
 	for i, k := range c.Keys {
-		want[i] = start[i] + int64(c.Runs)*(after[i]-start[i])
+		want[i] = w.start[i] + int64(c.Runs)*(w.after[i]-w.start[i])
 		if obs.Final[i] != want[i] {
 			lost = append(lost, sprintf("%s ended at %d, but %d runs should leave %d", k, obs.Final[i], c.Runs, want[i]))
 		}
@@ -153,15 +187,15 @@ func (c *AtomicCheck) Evaluate(ctx context.Context, env *Env) Result {
 		Expected: sprintf("every sample %s = %d; final %s", total, obs.Sum(), race.State(want)),
 		Actual:   sprintf("%d inconsistent samples; final %s", obs.Inconsistent, race.State(obs.Final)),
 	}
-	switch {
+	switch torn := w.torn; {
 	case torn != nil:
 		res.Shape = "torn read"
 		res.Message = sprintf("right after %s (%s:%d), another client read %s: %s ≠ %d until your next command ran, so the update is not atomic. Then %s: %s of them saw it too",
 			torn.after.Name(), env.File, torn.after.Line, race.State(torn.vals), total, obs.Sum(), seen, words.Thousands(obs.Inconsistent))
-	case len(overwritten) > 0:
+	case len(w.overwritten) > 0:
 		res.Shape = "runs overwrite each other"
 		res.Message = sprintf("a second run, alone, left %s: each run writes fixed values, so runs from two clients overwrite each other (%s)",
-			strings.Join(overwritten, ", "), seen)
+			strings.Join(w.overwritten, ", "), seen)
 	case obs.Inconsistent > 0:
 		res.Shape = "inconsistent samples"
 		res.Message = sprintf("%s: %s of them saw %s ≠ %d (for example %s): another client read between the updates, so they are not atomic",

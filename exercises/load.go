@@ -110,7 +110,7 @@ func Parse(file string, data []byte) (*Exercise, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &yamlstrict.Decoder{File: file}
+	d := &yamlstrict.Decoder{File: file, Source: data}
 	var ex Exercise
 	d.Decode(root, &ex)
 	ex.Source = file

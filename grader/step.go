@@ -9,6 +9,7 @@ import (
 
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/internal/position"
 	"github.com/redisgrade/redisgrade/report"
 	"github.com/redisgrade/redisgrade/submissions"
 )
@@ -163,7 +164,8 @@ func (g *grading) readFile(s *exercises.Step) stepFile {
 	}
 	parsed, err := submissions.Parse(s.File, text)
 	if err != nil {
-		return stepFile{problem: &checkResult{Check: report.Check{Name: s.File + " parses as redis-cli commands", Message: err.Error()}, shape: "does not parse"}}
+		// The student sees each bad line, a caret under where it goes wrong.
+		return stepFile{problem: &checkResult{Check: report.Check{Name: s.File + " parses as redis-cli commands", Message: position.Explain(err)}, shape: "does not parse"}}
 	}
 	if len(parsed.Commands) == 0 {
 		msg := s.File + " holds only comments and blank lines"

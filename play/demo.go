@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/redisgrade/redisgrade/atomicity"
+	"github.com/redisgrade/redisgrade/demo"
 	"github.com/redisgrade/redisgrade/internal/httpjson"
-	"github.com/redisgrade/redisgrade/workspace"
 )
 
 // The demo's size: the same as `redisgrade demo`'s defaults.
@@ -50,7 +50,7 @@ func (h *Handler) handleDemo(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if !workspace.HasDemo(ex.ID) || h.cfg.Engine == nil {
+	if !demo.Has(ex.ID) || h.cfg.Engine == nil {
 		httpjson.WriteError(w, http.StatusNotFound, fmt.Sprintf("no demo for %s here", ex.ID))
 		return
 	}
@@ -68,7 +68,7 @@ func (h *Handler) handleDemo(w http.ResponseWriter, r *http.Request) {
 		httpjson.WriteError(w, http.StatusServiceUnavailable, fmt.Sprintf("could not start Redis for the demo: %v", err))
 		return
 	}
-	admin, connect := workspace.DemoConnections(srv)
+	admin, connect := demo.Connections(srv)
 	// The answer ends as soon as the summary is sent; the server is
 	// stopped after it, and only then may the next demo start.
 	defer func() {
@@ -91,8 +91,8 @@ func (h *Handler) handleDemo(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write(append(data, '\n'))
 		_ = rc.Flush()
 	}
-	demo := workspace.Demo{Clients: demoClients, Runs: demoRuns, Stock: demoStock}
-	ways := workspace.DemoWays()
+	d := demo.Demo{Clients: demoClients, Runs: demoRuns, Stock: demoStock}
+	ways := demo.Ways()
 	start := DemoEvent{Type: "start", Clients: demoClients, Runs: demoRuns, Stock: demoStock, Engine: srv.Info().Kind}
 	for _, way := range ways {
 		start.Ways = append(start.Ways, way.Name)
@@ -118,7 +118,7 @@ func (h *Handler) handleDemo(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		send(DemoEvent{Type: "done", Way: i, Done: obs.Runs, Samples: obs.Samples, Inconsistent: obs.Inconsistent,
-			Lost: demo.Lost(workspace.DemoResult{Way: way, Obs: obs}), Final: obs.Final})
+			Lost: d.Lost(demo.Result{Way: way, Obs: obs}), Final: obs.Final})
 	}
-	send(DemoEvent{Type: "summary", Expect: demo.Expectation(), Why: workspace.DemoWhy})
+	send(DemoEvent{Type: "summary", Expect: d.Expectation(), Why: demo.Why})
 }

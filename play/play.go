@@ -32,6 +32,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redisgrade/redisgrade/demo"
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/internal/admission"
@@ -306,7 +307,7 @@ func (h *Handler) handleExercise(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	info := ExerciseInfo{ID: ex.ID, Title: ex.Title, Summary: ex.Summary, Steps: []StepInfo{},
-		Demo: workspace.HasDemo(ex.ID) && h.cfg.Engine != nil, Storage: "browser",
+		Demo: demo.Has(ex.ID) && h.cfg.Engine != nil, Storage: "browser",
 		MaxFileSize: submissions.MaxFileSize, CanGrade: h.canGrade()}
 	for i := range ex.Steps {
 		s := &ex.Steps[i]

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/redisgrade/redisgrade/demo"
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
@@ -450,7 +451,7 @@ func TestDemo(t *testing.T) {
 	if two := done[1]; two.Inconsistent == 0 {
 		t.Errorf("two commands: no inconsistent read in %d samples", two.Samples)
 	}
-	if sum := events[len(events)-1]; sum.Why != workspace.DemoWhy || !strings.Contains(sum.Expect, "stock + sales = 1000") {
+	if sum := events[len(events)-1]; sum.Why != demo.Why || !strings.Contains(sum.Expect, "stock + sales = 1000") {
 		t.Errorf("summary: %+v", sum)
 	}
 	e := decode[apiError](t, call(t, ts, "POST", "/play/api/exercises/hash-profile/demo", "{}"), 404)

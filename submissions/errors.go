@@ -1,9 +1,6 @@
 package submissions
 
-import (
-	"fmt"
-	"strings"
-)
+import "github.com/redisgrade/redisgrade/internal/position"
 
 // Reasons a FileError can carry in its Reason field.
 const (
@@ -29,37 +26,12 @@ func (e *FileError) Error() string {
 	return e.File + ": " + e.Detail
 }
 
-// ParseError is a syntax error in a .redis file. Line and Col are 1-based;
-// Col is a byte offset within the line (a leading byte-order mark does not
-// count).
-type ParseError struct {
-	File      string
-	Line, Col int
-	Msg       string
-}
-
-// Error reads like "step1.redis:3:12: unbalanced double quote".
-func (e *ParseError) Error() string {
-	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
-}
+// ParseError is a syntax error in a .redis file, as the position package
+// has it for every file: Error reads "step1.redis:3:12: unbalanced double
+// quote", where Line and Col count from 1 and Col counts characters (a
+// leading byte-order mark does not count); Explain adds the line and a
+// caret under the column.
+type ParseError = position.Error
 
 // ParseErrors is every syntax error found in one file, in line order.
-type ParseErrors []*ParseError
-
-// Error joins the errors with newlines.
-func (es ParseErrors) Error() string {
-	msgs := make([]string, len(es))
-	for i, e := range es {
-		msgs[i] = e.Error()
-	}
-	return strings.Join(msgs, "\n")
-}
-
-// Unwrap lets errors.As find the individual *ParseError values.
-func (es ParseErrors) Unwrap() []error {
-	errs := make([]error, len(es))
-	for i, e := range es {
-		errs[i] = e
-	}
-	return errs
-}
+type ParseErrors = position.Errors

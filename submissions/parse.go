@@ -3,6 +3,8 @@ package submissions
 import (
 	"fmt"
 	"strings"
+
+	"github.com/redisgrade/redisgrade/internal/position"
 )
 
 // Limits for ParseCommands. Repeats are capped because a student line like
@@ -201,110 +203,129 @@ func lowerASCII(c byte) byte {
 // lines redis-cli handles itself (Local). After a quit, exit or connect no
 // line is read: lines there are neither parsed nor sent.
 func Parse(file, text string) (*Parsed, error) {
-	text = strings.TrimPrefix(text, utf8BOM)
-	var (
-		locals    []Local
-		stopped   *Local
-		cmds      []Command
-		errs      ParseErrors
-		nCmds     int
-		nArgs     int
-		overLimit bool
-		lineNo    int
-	)
-	fail := func(line, col int, msg string) bool {
-		errs = append(errs, &ParseError{File: file, Line: line, Col: col, Msg: msg})
-		return len(errs) >= maxErrors
-	}
-	for line := range strings.Lines(text) {
+	p := &fileParser{file: file}
+	lineNo := 0
+	for line := range strings.Lines(strings.TrimPrefix(text, utf8BOM)) {
 		lineNo++
-		line = strings.TrimSuffix(line, "\n")
-		line = strings.TrimSuffix(line, "\r")
-		if i := strings.IndexByte(line, 0); i >= 0 {
-			line = line[:i]
+		if p.line(lineNo, line) {
+			break
 		}
-		if isComment(line) {
-			continue
+	}
+	if len(p.errs) > 0 {
+		return nil, p.errs
+	}
+	return &Parsed{Commands: p.cmds, Local: p.locals}, nil
+}
+
+// fileParser is what Parse knows of a file so far.
+type fileParser struct {
+	file      string
+	locals    []Local
+	stopped   *Local // the quit, exit or connect after which nothing runs
+	cmds      []Command
+	errs      ParseErrors
+	nCmds     int // counting repeats, for the file's limits
+	nArgs     int
+	overLimit bool // a limit was passed: later lines add no more errors of it
+}
+
+// fail records an error at byte col (from 1) of line number lineNo, and
+// says whether there are too many to go on.
+func (p *fileParser) fail(lineNo int, line string, col int, msg string) bool {
+	p.errs = append(p.errs, &ParseError{File: p.file, Line: lineNo, Col: position.Column(line, col-1), Msg: msg, Source: line})
+	return len(p.errs) >= maxErrors
+}
+
+// line parses line number lineNo (with its line end), and says whether
+// parsing must stop: too many errors.
+func (p *fileParser) line(lineNo int, line string) (stop bool) {
+	line = strings.TrimSuffix(line, "\n")
+	line = strings.TrimSuffix(line, "\r")
+	if i := strings.IndexByte(line, 0); i >= 0 {
+		line = line[:i]
+	}
+	if isComment(line) {
+		return false
+	}
+	if p.stopped != nil {
+		if strings.TrimLeft(line, " \t\r\n\v\f") != "" {
+			p.stopped.After = lineNo
 		}
-		if stopped != nil {
-			if strings.TrimLeft(line, " \t\r\n\v\f") != "" {
-				stopped.After = lineNo
-			}
-			continue
-		}
-		toks, col, msg := splitArgs(line)
+		return false
+	}
+	toks, col, msg := splitArgs(line)
+	if msg != "" {
+		return p.fail(lineNo, line, col, msg)
+	}
+	if len(toks) == 0 {
+		return false
+	}
+	repeat, lineCol := 1, toks[0].col
+	counted := false
+	if len(toks) > 1 {
+		n, isCount, msg := repeatCount(toks[0])
 		if msg != "" {
-			if fail(lineNo, col, msg) {
-				break
-			}
-			continue
+			return p.fail(lineNo, line, lineCol, msg)
 		}
-		if len(toks) == 0 {
-			continue
+		counted = isCount
+		if isCount {
+			repeat = n
 		}
-		repeat, lineCol := 1, toks[0].col
-		counted := false
-		if len(toks) > 1 {
-			n, isCount, msg := repeatCount(toks[0])
-			if msg != "" {
-				if fail(lineNo, lineCol, msg) {
-					break
-				}
-				continue
-			}
-			counted = isCount
-			if isCount {
-				repeat = n
-			}
-		}
-		words := make([]string, len(toks))
+	}
+	if p.local(lineNo, toks, counted) {
+		return false
+	}
+	if counted {
+		toks = toks[1:]
+	}
+	return p.add(lineNo, line, lineCol, toks, repeat)
+}
+
+// local records the line if redis-cli handles it itself, and says so.
+func (p *fileParser) local(lineNo int, toks []token, counted bool) bool {
+	words := make([]string, len(toks))
+	for i, t := range toks {
+		words[i] = t.text
+	}
+	name, stops, ok := local(words, counted)
+	if !ok {
+		return false
+	}
+	p.locals = append(p.locals, Local{Line: lineNo, Name: name, Stops: stops})
+	if stops {
+		p.stopped = &p.locals[len(p.locals)-1]
+	}
+	return true
+}
+
+// add counts the line's command, repeat times, against the file's limits,
+// and adds it while the file has no error; it says whether parsing must
+// stop.
+func (p *fileParser) add(lineNo int, line string, col int, toks []token, repeat int) (stop bool) {
+	if p.overLimit {
+		return false
+	}
+	p.nCmds += repeat
+	p.nArgs += repeat * len(toks)
+	switch {
+	case p.nCmds > maxCommands:
+		p.overLimit = true
+		return p.fail(lineNo, line, col, fmt.Sprintf("too many commands: the limit is %d per file", maxCommands))
+	case p.nArgs > maxArgs:
+		p.overLimit = true
+		return p.fail(lineNo, line, col, fmt.Sprintf("too many arguments: the limit is %d per file", maxArgs))
+	}
+	if len(p.errs) > 0 {
+		return false // only errors are returned now; don't build commands
+	}
+	for range repeat {
+		args := make([]string, len(toks))
 		for i, t := range toks {
-			words[i] = t.text
+			args[i] = t.text
 		}
-		if name, stops, ok := local(words, counted); ok {
-			locals = append(locals, Local{Line: lineNo, Name: name, Stops: stops})
-			if stops {
-				stopped = &locals[len(locals)-1]
-			}
-			continue
-		}
-		if counted {
-			toks = toks[1:]
-		}
-		if overLimit {
-			continue
-		}
-		nCmds += repeat
-		nArgs += repeat * len(toks)
-		switch {
-		case nCmds > maxCommands:
-			overLimit = true
-			msg = fmt.Sprintf("too many commands: the limit is %d per file", maxCommands)
-		case nArgs > maxArgs:
-			overLimit = true
-			msg = fmt.Sprintf("too many arguments: the limit is %d per file", maxArgs)
-		}
-		if overLimit {
-			if fail(lineNo, lineCol, msg) {
-				break
-			}
-			continue
-		}
-		if len(errs) > 0 {
-			continue // only errors are returned now; don't build commands
-		}
-		for range repeat {
-			args := make([]string, len(toks))
-			for i, t := range toks {
-				args[i] = t.text
-			}
-			cmds = append(cmds, Command{Line: lineNo, Args: args})
-		}
+		p.cmds = append(p.cmds, Command{Line: lineNo, Args: args})
 	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	return &Parsed{Commands: cmds, Local: locals}, nil
+	return false
 }
 
 // isComment reports whether the first non-blank character is '#'.

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/redisgrade/redisgrade/internal/position"
 )
 
 // cmd builds an expected Command.
@@ -161,9 +163,24 @@ func TestParseErrorFields(t *testing.T) {
 	if !errors.As(err, &pe) {
 		t.Fatalf("errors.As(*ParseError) failed on %v", err)
 	}
-	want := ParseError{File: "step1.redis", Line: 3, Col: 7, Msg: "unbalanced single quote"}
+	want := ParseError{File: "step1.redis", Line: 3, Col: 7, Msg: "unbalanced single quote", Source: "SET k 'v"}
 	if *pe != want {
 		t.Fatalf("got %+v, want %+v", *pe, want)
+	}
+}
+
+// A parse error shows the student the line and where on it (in characters,
+// not bytes: a name before the quote may be in any script).
+func TestParseErrorShowsTheLine(t *testing.T) {
+	_, err := ParseCommands("step3.redis", "SET stock 100\nSET 名前 \"x\r\n\tEVAL 'a'b 0\n")
+	want := "step3.redis:2:8: unbalanced double quote\n" +
+		"    SET 名前 \"x\n" +
+		"             ^\n" +
+		"step3.redis:3:10: closing quote must be followed by a space: a single-quoted argument ends at the next ', so a script with ' inside needs double quotes outside: EVAL \"redis.call('DECR', 'stock')\" 0\n" +
+		"    \tEVAL 'a'b 0\n" +
+		"    \t        ^"
+	if got := position.Explain(err); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
 

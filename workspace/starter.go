@@ -5,8 +5,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/redisgrade/redisgrade/demo"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/internal/regularfile"
+	"github.com/redisgrade/redisgrade/internal/words"
 	"github.com/redisgrade/redisgrade/report"
 	"github.com/redisgrade/redisgrade/submissions"
 )
@@ -32,7 +34,7 @@ func Starter(i int, s *exercises.Step) string {
 	// The spec's text, escapes shown: a title's newline would end the
 	// comment and make the rest a command.
 	fmt.Fprintf(&b, "%s Step %d: %s\n%s\n", c, i+1, report.VisibleLine(s.Title), c)
-	for _, line := range wrap(report.Visible(s.Task), textWidth-len(c)-1) {
+	for _, line := range words.Wrap(report.Visible(s.Task), textWidth-len(c)-1) {
 		fmt.Fprintf(&b, "%s %s\n", c, line)
 	}
 	fmt.Fprintf(&b, "%s\n", c)
@@ -44,7 +46,7 @@ func Starter(i int, s *exercises.Step) string {
 		how = "Lines starting with # are comments. Write one Redis command per line below, as you would type it " +
 			"in redis-cli; save, then run: redisgrade check"
 	}
-	for _, line := range wrap(how, textWidth-len(c)-1) {
+	for _, line := range words.Wrap(how, textWidth-len(c)-1) {
 		fmt.Fprintf(&b, "%s %s\n", c, line)
 	}
 	return b.String()
@@ -56,19 +58,19 @@ func Readme(ex *exercises.Exercise) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\n", report.VisibleLine(ex.Title))
 	if ex.Summary != "" {
-		fmt.Fprintf(&b, "%s\n\n", strings.Join(wrap(report.Visible(ex.Summary), textWidth), "\n"))
+		fmt.Fprintf(&b, "%s\n\n", strings.Join(words.Wrap(report.Visible(ex.Summary), textWidth), "\n"))
 	}
 	how := "Work through the steps in order, each in its own file. After each save, run `redisgrade check` " +
 		"in this folder to see which steps are done and what is wrong with the next one, or leave " +
 		"`redisgrade check --watch` running in a terminal: it grades again every time you save. Stuck? " +
 		"`redisgrade hint` gives a hint for the step you are on, one more each time you ask."
-	if HasDemo(ex.ID) {
+	if demo.Has(ex.ID) {
 		how += " To see why it all matters, run `redisgrade demo " + ex.ID + "`."
 	}
-	fmt.Fprintf(&b, "%s\n", strings.Join(wrap(how, textWidth), "\n"))
+	fmt.Fprintf(&b, "%s\n", strings.Join(words.Wrap(how, textWidth), "\n"))
 	for i, s := range ex.Steps {
 		fmt.Fprintf(&b, "\n## Step %d: %s (`%s`)\n\n", i+1, report.VisibleLine(s.Title), s.File)
-		fmt.Fprintf(&b, "%s\n", strings.Join(wrap(report.Visible(s.Task), textWidth), "\n"))
+		fmt.Fprintf(&b, "%s\n", strings.Join(words.Wrap(report.Visible(s.Task), textWidth), "\n"))
 	}
 	return b.String()
 }
@@ -134,26 +136,4 @@ func longBracket(s string) (int, bool) {
 		return level, true
 	}
 	return 0, false
-}
-
-// wrap breaks text into lines of at most width runes, at spaces; a newline
-// in text starts a new line.
-func wrap(text string, width int) []string {
-	var out []string
-	for _, para := range strings.Split(strings.TrimSpace(text), "\n") {
-		line := ""
-		for _, word := range strings.Fields(para) {
-			switch {
-			case line == "":
-				line = word
-			case len([]rune(line))+1+len([]rune(word)) > width:
-				out = append(out, line)
-				line = word
-			default:
-				line += " " + word
-			}
-		}
-		out = append(out, line)
-	}
-	return out
 }

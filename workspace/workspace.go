@@ -1,8 +1,8 @@
 // Package workspace is the student's side of redisgrade: a folder made by
 // `redisgrade init` that holds one exercise's step files, a README of the
-// task and a small state file; the check screen that grades it; the watch
-// loop that re-grades it on every save; the hints; and the demo that shows
-// atomicity in action.
+// task and a small state file; the watch loop that re-grades it on every
+// save; and the terminal screens that read it, check and hint. The demo,
+// which needs no workspace, is package demo.
 package workspace
 
 import (
@@ -16,6 +16,7 @@ import (
 
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/internal/regularfile"
+	"github.com/redisgrade/redisgrade/report"
 )
 
 // StateFile is the name of the state file at the root of a workspace.
@@ -246,4 +247,49 @@ func Step(ex *exercises.Exercise, name string) (int, error) {
 		known[i] = fmt.Sprintf("%d (%s, %s)", i+1, s.ID, s.File)
 	}
 	return 0, fmt.Errorf("no step %q in %s: steps are %s", name, ex.ID, strings.Join(known, ", "))
+}
+
+// RecordLastStep remembers the first unfinished step of rep in the state
+// file, for hint; it writes only when that changed.
+func (w *Workspace) RecordLastStep(rep *report.Report) error {
+	last := ""
+	if i := FirstUnfinished(rep); i >= 0 {
+		last = rep.Steps[i].ID
+	}
+	if last == w.State.LastStep {
+		return nil
+	}
+	w.State.LastStep = last
+	return w.Save()
+}
+
+// HintResult is what asking for a hint gave.
+type HintResult struct {
+	Hints []string // the hints to show, in order: every one seen so far
+	Total int      // how many the step has
+	// Fresh is true when the last of Hints is new; false when every hint
+	// had been shown already (and all are shown again), or there are none.
+	Fresh bool
+}
+
+// NextHint reveals one more of the step's hints and records it in the
+// state (the caller saves it). Once every hint was shown, it shows them all
+// again and says so.
+func (s *State) NextHint(step *exercises.Step) HintResult {
+	all := step.AllHints()
+	res := HintResult{Total: len(all)}
+	if len(all) == 0 {
+		return res
+	}
+	seen := s.HintsSeen[step.ID]
+	if seen < len(all) {
+		seen++
+		if s.HintsSeen == nil {
+			s.HintsSeen = map[string]int{}
+		}
+		s.HintsSeen[step.ID] = seen
+		res.Fresh = true
+	}
+	res.Hints = all[:min(seen, len(all))]
+	return res
 }

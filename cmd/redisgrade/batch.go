@@ -79,17 +79,7 @@ func runBatch(cmd *cobra.Command, f batchFlags, classPath string) error {
 	if err != nil {
 		return usageError(err)
 	}
-	// What a SIGKILLed batch left behind: only folders whose owner is
-	// provably gone (other batches may be running).
-	removed, cerr := batch.CleanStale(os.TempDir())
-	if cerr != nil && !f.quiet {
-		fmt.Fprintf(stderr, "redisgrade: clean up stale temporary folders: %v\n", cerr)
-	}
-	if f.verbose {
-		for _, dir := range removed {
-			fmt.Fprintf(stderr, "redisgrade: removed %s, left by a batch that was killed\n", dir)
-		}
-	}
+	cleanStale(stderr, f.quiet, f.verbose)
 	class, err := batch.List(classPath)
 	if err != nil {
 		return usageError(err)
@@ -105,30 +95,8 @@ func runBatch(cmd *cobra.Command, f batchFlags, classPath string) error {
 		return err
 	}
 	defer cleanup()
-
-	// The first Ctrl-C (or SIGTERM) cancels the command's context: no new
-	// submission starts, and those under way may finish. A second one
-	// drops them at once.
-	abort, finished := make(chan struct{}), make(chan struct{})
-	defer close(finished)
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	go func() {
-		seen := 0
-		for {
-			select {
-			case <-sigs:
-				// The first signal is the one that cancels the context.
-				if seen++; seen == 2 {
-					close(abort)
-					return
-				}
-			case <-finished:
-				return
-			}
-		}
-	}()
+	abort, finished := abortOnSecondSignal()
+	defer finished()
 
 	opts := batch.Options{
 		Exercise: ex, Engine: eng, Out: f.out, Workers: f.jobs,
@@ -150,15 +118,63 @@ func runBatch(cmd *cobra.Command, f batchFlags, classPath string) error {
 		fmt.Fprintf(stderr, "redisgrade: %s\n", report.Visible(err.Error()))
 	}
 	printSummary(stdout, ex.ID, sum)
+	return batchOutcome(sum, err, "redisgrade "+resumeCommand(cmd, classPath))
+}
 
-	resume := "redisgrade " + resumeCommand(cmd, classPath)
+// cleanStale removes what a SIGKILLed batch left behind: only folders
+// whose owner is provably gone (other batches may be running).
+func cleanStale(stderr io.Writer, quiet, verbose bool) {
+	removed, err := batch.CleanStale(os.TempDir())
+	if err != nil && !quiet {
+		fmt.Fprintf(stderr, "redisgrade: clean up stale temporary folders: %v\n", err)
+	}
+	if verbose {
+		for _, dir := range removed {
+			fmt.Fprintf(stderr, "redisgrade: removed %s, left by a batch that was killed\n", dir)
+		}
+	}
+}
+
+// abortOnSecondSignal returns a channel closed by a second Ctrl-C (or
+// SIGTERM), and the function to call once the batch is over. The first
+// signal cancels the command's context: no new submission starts, and
+// those under way may finish. The second drops them at once.
+func abortOnSecondSignal() (abort <-chan struct{}, finished func()) {
+	aborted, done := make(chan struct{}), make(chan struct{})
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		seen := 0
+		for {
+			select {
+			case <-sigs:
+				// The first signal is the one that cancels the context.
+				if seen++; seen == 2 {
+					close(aborted)
+					return
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return aborted, func() {
+		signal.Stop(sigs)
+		close(done)
+	}
+}
+
+// batchOutcome is the batch's exit: 0 when every student has a grade, 3
+// with what to do next when not (runErr: Run failed after grading, and has
+// said so).
+func batchOutcome(sum *batch.Summary, runErr error, resume string) error {
 	switch {
 	case sum.Interrupted:
 		return &exitError{code: exitInfra, err: fmt.Errorf("interrupted: %d of %d students have results in %s (every saved result is whole); resume with:\n  %s",
 			sum.Students-sum.Remaining, sum.Students, sum.Outputs[0], resume)}
 	case sum.Err != nil:
 		return &exitError{code: exitInfra, err: fmt.Errorf("stopped: %v; %d students are not graded; once fixed, resume with:\n  %s", sum.Err, sum.Remaining, resume)}
-	case err != nil:
+	case runErr != nil:
 		return &exitError{code: exitInfra}
 	case sum.ToRetry > 0:
 		return &exitError{code: exitInfra, err: fmt.Errorf("the grader failed on %d students (see %s); grade them again (each in %d runs at most) with:\n  %s",

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/redisgrade/redisgrade/demo"
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/internal/suggest"
@@ -89,7 +90,7 @@ var argCompletions = map[string]cobra.CompletionFunc{
 	"redisgrade show":          firstArg(completeExercise),
 	"redisgrade exercise lint": completeExercise,
 	"redisgrade exercise test": completeExercise,
-	"redisgrade demo":          firstArg(completeWith(workspace.Demos)),
+	"redisgrade demo":          firstArg(completeWith(demo.Exercises)),
 	"redisgrade play":          firstArg(completeExercise),
 	"redisgrade hint":          firstArg(completeStep),
 }

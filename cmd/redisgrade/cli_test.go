@@ -263,3 +263,32 @@ func TestGradeSaysWhatWasLeftOut(t *testing.T) {
 		}
 	}
 }
+
+// A spec's error shows its line with a caret under the column, on stderr
+// (each line said to be redisgrade's) and in lint's list; a control
+// character on that line is shown as an escape.
+func TestSpecErrorsShowTheirLine(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(spec, []byte("id: x\ntitle: X\nsteps:\n  - id: a\n    titel: A\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, "grade", "-e", spec, examples+"correct")
+	want := "redisgrade: " + spec + ":5:5: unknown field \"titel\"" // the known fields follow
+	if code != exitUsage || !strings.Contains(stderr, want) || !strings.Contains(stderr, "\nredisgrade:         titel: A\nredisgrade:         ^\n") {
+		t.Errorf("grade: exit %d, stderr:\n%s", code, stderr)
+	}
+	code, out, _ := runCLI(t, "exercise", "lint", spec)
+	if code != exitUsage || !strings.Contains(out, "\n        titel: A\n        ^\n") {
+		t.Errorf("lint: exit %d, stdout:\n%s", code, out)
+	}
+
+	loud := filepath.Join(dir, "loud.yaml")
+	if err := os.WriteFile(loud, []byte("id: x\ntitle: \x1b[2J\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runCLI(t, "grade", "-e", loud, examples+"correct")
+	if code != exitUsage || !strings.Contains(stderr, "redisgrade:     title: \\x1b[2J\nredisgrade:            ^\n") || strings.Contains(stderr, "\x1b") {
+		t.Errorf("control character: exit %d, stderr %q", code, stderr)
+	}
+}

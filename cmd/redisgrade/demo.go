@@ -8,8 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/redisgrade/redisgrade/demo"
 	"github.com/redisgrade/redisgrade/grader"
-	"github.com/redisgrade/redisgrade/workspace"
 )
 
 func newDemoCmd() *cobra.Command {
@@ -24,10 +24,10 @@ func newDemoCmd() *cobra.Command {
 		Example: "  redisgrade demo lua-atomicity\n  redisgrade demo lua-atomicity --clients 16 --runs 4000",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
-				return usageError(fmt.Errorf("demo takes one exercise (%s), got %d arguments", strings.Join(workspace.Demos(), ", "), len(args)))
+				return usageError(fmt.Errorf("demo takes one exercise (%s), got %d arguments", strings.Join(demo.Exercises(), ", "), len(args)))
 			}
-			if len(args) == 1 && !workspace.HasDemo(args[0]) {
-				return usageError(fmt.Errorf("no demo for %q (demos: %s)", args[0], strings.Join(workspace.Demos(), ", ")))
+			if len(args) == 1 && !demo.Has(args[0]) {
+				return usageError(fmt.Errorf("no demo for %q (demos: %s)", args[0], strings.Join(demo.Exercises(), ", ")))
 			}
 			return nil
 		},
@@ -55,7 +55,7 @@ func newDemoCmd() *cobra.Command {
 				return &exitError{code: exitInfra, err: fmt.Errorf("start %s engine: %w", eng.Kind(), err)}
 			}
 			defer srv.Close()
-			admin, connect := workspace.DemoConnections(srv)
+			admin, connect := demo.Connections(srv)
 			defer admin.Close()
 			info := srv.Info()
 			what := grader.ReportEngine(info).ServerName()
@@ -63,18 +63,18 @@ func newDemoCmd() *cobra.Command {
 				what += ", an emulator"
 			}
 			fmt.Fprintf(stdout, "%s engine, %s\n", info.Kind, what)
-			demo := workspace.Demo{Clients: clients, Runs: runs, Stock: 1000, Out: stdout, Live: studentTerminal(stdout), Color: useColor}
-			if file, ok := stdout.(*os.File); ok && demo.Live {
-				demo.Width = workspace.TerminalWidth(file.Fd())
+			d := demo.Demo{Clients: clients, Runs: runs, Stock: 1000, Out: stdout, Live: studentTerminal(stdout), Color: useColor}
+			if file, ok := stdout.(*os.File); ok && d.Live {
+				d.Width = demo.TerminalWidth(file.Fd())
 			}
-			results, err := demo.Run(ctx, admin, connect, workspace.DemoWays())
+			results, err := d.Run(ctx, admin, connect, demo.Ways())
 			if err != nil {
 				if ctx.Err() != nil {
 					return &exitError{code: exitInfra, err: errors.New("interrupted")}
 				}
 				return &exitError{code: exitInfra, err: err}
 			}
-			if err := demo.Summary(results); err != nil {
+			if err := d.Summary(results); err != nil {
 				return &exitError{code: exitInfra, err: err}
 			}
 			return nil

@@ -14,6 +14,7 @@ import (
 	"github.com/redisgrade/redisgrade/authoring"
 	"github.com/redisgrade/redisgrade/exercises"
 	"github.com/redisgrade/redisgrade/grader"
+	"github.com/redisgrade/redisgrade/internal/position"
 	"github.com/redisgrade/redisgrade/internal/regularfile"
 	"github.com/redisgrade/redisgrade/internal/words"
 	"github.com/redisgrade/redisgrade/report"
@@ -39,7 +40,7 @@ func newExerciseLintCmd() *cobra.Command {
 			for _, arg := range args {
 				ex, err := exercises.Load(arg)
 				if err != nil {
-					fmt.Fprintln(out, err)
+					fmt.Fprintln(out, position.Explain(err))
 					problems += strings.Count(err.Error(), "\n") + 1
 					continue
 				}

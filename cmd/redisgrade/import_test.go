@@ -36,7 +36,23 @@ func TestExerciseImport(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, stderr = runCLI(t, "exercise", "import", bad)
-	if code != 2 || !strings.Contains(stderr, bad+":2: the page says 2 steps, but 1 follow") {
+	if code != 2 || !strings.Contains(stderr, bad+":2: the page says 2 steps, but 1 follow\nredisgrade:     Progress0 / 2 steps\n") {
 		t.Errorf("bad page: exit %d, stderr %q", code, stderr)
+	}
+	if err := os.WriteFile(bad, []byte("Beginner ~ 12 mins\nScenario: a shop\nProgress 0 / 1 steps\n1\nA\nDo a.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runCLI(t, "exercise", "import", bad)
+	if code != 2 || !strings.Contains(stderr, bad+":1: no title: the page names its exercise on the line before its scenario\nredisgrade:     Beginner ~ 12 mins\n") {
+		t.Errorf("no title: exit %d, stderr %q", code, stderr)
+	}
+	// A page's terminal control is shown where it stands, as an escape.
+	if err := os.WriteFile(bad, []byte("Title\nProgress 0 / 1 steps\n1\nA\nDo \x1b[2Ja.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runCLI(t, "exercise", "import", bad)
+	if code != 2 || !strings.Contains(stderr, bad+":5: U+001B at column 4 is a terminal control") ||
+		!strings.Contains(stderr, "\nredisgrade:     Do \\x1b[2Ja.\n") || strings.Contains(stderr, "\x1b") {
+		t.Errorf("terminal control: exit %d, stderr %q", code, stderr)
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/redisgrade/redisgrade/engine"
 	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/internal/position"
 	"github.com/redisgrade/redisgrade/report"
 )
 
@@ -86,10 +87,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // printError writes err with "redisgrade: " before each of its lines, so
 // that every line a log collects says where it came from. Indented lines
-// (a command to run, a list) keep their indent after the prefix. Errors
-// quote submissions (entry names, replies): never raw to a terminal.
+// (a command to run, a list, a spec's line under its error) keep their
+// indent after the prefix. Errors quote submissions (entry names,
+// replies): never raw to a terminal.
 func printError(w io.Writer, err error) {
-	for _, line := range strings.Split(strings.TrimRight(err.Error(), "\n"), "\n") {
+	for _, line := range strings.Split(strings.TrimRight(position.Explain(err), "\n"), "\n") {
 		fmt.Fprintf(w, "redisgrade: %s\n", report.Visible(line))
 	}
 }

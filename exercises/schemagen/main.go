@@ -296,83 +296,11 @@ func (g *schemaGen) collectProps(t reflect.Type, add func(string, jsonObj) error
 
 // specialSchema is the schema of a type that decodes itself.
 func (g *schemaGen) specialSchema(t reflect.Type) jsonObj {
-	switch specialSchemas[t] {
+	switch name := specialSchemas[t]; name {
 	case "checks":
-		var branches []any
-		for _, kind := range checks.Kinds() {
-			kt, ok := checks.KindType(kind)
-			if !ok {
-				g.errorf("check kind %q has no KindType", kind)
-				continue
-			}
-			if kt.NumField() == 0 || strings.Split(kt.Field(0).Tag.Get("yaml"), ",")[0] != kind {
-				g.errorf("check kind %q: the first field of %s must be tagged yaml:%q", kind, kt, kind)
-				continue
-			}
-			name := kt.Name()
-			g.define(name, func() jsonObj {
-				s, err := g.structSchema(kt)
-				if err != nil {
-					g.errorf("%v", err)
-				}
-				// The kind's own key must be there (the decoder also wants it first).
-				return s.set("required", []string{kind})
-			})
-			branches = append(branches, defRef(name))
-		}
-		return jsonObj{
-			{"type", "array"},
-			{"description", "Checks: each a mapping whose first key names its kind. Any check may carry why:, told to the student when it fails."},
-			{"items", jsonObj{{"oneOf", branches}}},
-		}
+		return g.checksSchema()
 	case "reply":
-		return jsonObj{
-			{"description", `A typed reply: an integer, a string, null (a nil), a list (an array of replies) or {error: "ERR ..."} (an error reply starting with that text). RESP2 has no floats or booleans.`},
-			{"anyOf", []any{
-				jsonObj{{"type", "integer"}},
-				jsonObj{{"type", "string"}},
-				jsonObj{{"type", "null"}},
-				jsonObj{{"type", "array"}, {"items", defRef("reply")}},
-				jsonObj{
-					{"type", "object"},
-					{"properties", jsonObj{{"error", textSchema().set("description", "The start of the error text, such as ERR or WRONGTYPE.")}}},
-					{"required", []string{"error"}},
-					{"additionalProperties", false},
-				},
-			}},
-		}
-	case "state":
-		return jsonObj{
-			{"type", "object"},
-			{"description", `Keys and their values: a string as a scalar ({stock: "100"}; numbers and booleans are taken as written), or a typed value ({user:1: {hash: {name: Ada}}, hits: {string: "3", ttl: 20s}}).`},
-			{"additionalProperties", jsonObj{{"anyOf", []any{textSchema(), g.typeSchema(reflect.TypeOf(checks.Data{}))}}}},
-		}
-	case "fields":
-		return jsonObj{
-			{"type", "object"},
-			{"description", "Fields and their values, in order, such as {name: Ada, city: London}."},
-			{"additionalProperties", textSchema()},
-		}
-	case "streamEntries":
-		return jsonObj{
-			{"type", "object"},
-			{"description", "A stream's entries by explicit id, in increasing order, such as {1-1: {item: book}}."},
-			{"propertyNames", jsonObj{{"pattern", `^[0-9]+-[0-9]+$`}}},
-			{"additionalProperties", g.typeSchema(reflect.TypeOf(checks.Fields{}))},
-		}
-	case "groups":
-		return jsonObj{
-			{"type", "object"},
-			{"description", "A stream's consumer groups by name; a group with nothing delivered may be left empty."},
-			{"additionalProperties", jsonObj{{"anyOf", []any{jsonObj{{"type", "null"}}, g.typeSchema(reflect.TypeOf(checks.Group{}))}}}},
-		}
-	case "pendingEntries":
-		return jsonObj{
-			{"type", "object"},
-			{"description", "Entries delivered and not acknowledged, by id: the consumer's name, or {consumer: c, idle: 90s, deliveries: 2}."},
-			{"propertyNames", jsonObj{{"pattern", `^[0-9]+-[0-9]+$`}}},
-			{"additionalProperties", jsonObj{{"anyOf", []any{textSchema(), g.typeSchema(reflect.TypeOf(checks.Pending{}))}}}},
-		}
+		return replySchema()
 	case "replyScope":
 		return jsonObj{
 			{"description", "Which of the reference's replies the student's commands must also get, each from a command of the same name: reads (the default: its read-only commands'), all, last, none, or a list of command names such as [HGETALL]. A .lua step's script reply is compared unless none."},
@@ -386,27 +314,103 @@ func (g *schemaGen) specialSchema(t reflect.Type) jsonObj {
 			{"description", "A command's name (INCR), a subcommand (XGROUP CREATE), or a list of them."},
 			{"anyOf", []any{textSchema(), jsonObj{{"type", "array"}, {"items", textSchema()}, {"minItems", 1}}}},
 		}
-	case "geoPoints":
-		return jsonObj{
-			{"type", "object"},
-			{"description", "Members and where they are, as [longitude, latitude], such as {central: [2.35, 48.85]}."},
-			{"additionalProperties", jsonObj{{"type", "array"}, {"items", jsonObj{{"type", "number"}}}, {"minItems", 2}, {"maxItems", 2}}},
-		}
-	case "counts":
-		return jsonObj{
-			{"type", "object"},
-			{"description", "Names and integers, such as {stock: -1, sales: 1}."},
-			{"additionalProperties", jsonObj{{"type", "integer"}}},
-		}
-	case "scores":
-		return jsonObj{
-			{"type", "object"},
-			{"description", "A sorted set as member: score, such as {alice: 30, bob: 20.5}."},
-			{"additionalProperties", jsonObj{{"type", "number"}}},
+	default:
+		if s, ok := g.mappingSchema(name); ok {
+			return s
 		}
 	}
 	g.errorf("%s: no special schema", t)
 	return jsonObj{}
+}
+
+// checksSchema is a list of checks, each one of the check kinds' schemas.
+func (g *schemaGen) checksSchema() jsonObj {
+	var branches []any
+	for _, kind := range checks.Kinds() {
+		kt, ok := checks.KindType(kind)
+		if !ok {
+			g.errorf("check kind %q has no KindType", kind)
+			continue
+		}
+		if kt.NumField() == 0 || strings.Split(kt.Field(0).Tag.Get("yaml"), ",")[0] != kind {
+			g.errorf("check kind %q: the first field of %s must be tagged yaml:%q", kind, kt, kind)
+			continue
+		}
+		name := kt.Name()
+		g.define(name, func() jsonObj {
+			s, err := g.structSchema(kt)
+			if err != nil {
+				g.errorf("%v", err)
+			}
+			// The kind's own key must be there (the decoder also wants it first).
+			return s.set("required", []string{kind})
+		})
+		branches = append(branches, defRef(name))
+	}
+	return jsonObj{
+		{"type", "array"},
+		{"description", "Checks: each a mapping whose first key names its kind. Any check may carry why:, told to the student when it fails."},
+		{"items", jsonObj{{"oneOf", branches}}},
+	}
+}
+
+// replySchema is a typed reply, a list of them nested as deep as need be.
+func replySchema() jsonObj {
+	return jsonObj{
+		{"description", `A typed reply: an integer, a string, null (a nil), a list (an array of replies) or {error: "ERR ..."} (an error reply starting with that text). RESP2 has no floats or booleans.`},
+		{"anyOf", []any{
+			jsonObj{{"type", "integer"}},
+			jsonObj{{"type", "string"}},
+			jsonObj{{"type", "null"}},
+			jsonObj{{"type", "array"}, {"items", defRef("reply")}},
+			jsonObj{
+				{"type", "object"},
+				{"properties", jsonObj{{"error", textSchema().set("description", "The start of the error text, such as ERR or WRONGTYPE.")}}},
+				{"required", []string{"error"}},
+				{"additionalProperties", false},
+			},
+		}},
+	}
+}
+
+// mappingSchema is the schema of a special type written as a YAML mapping
+// (keys and their values, a stream's entries, ...), false for any other.
+func (g *schemaGen) mappingSchema(name string) (jsonObj, bool) {
+	const streamID = `^[0-9]+-[0-9]+$`
+	switch name {
+	case "state":
+		return mapping(`Keys and their values: a string as a scalar ({stock: "100"}; numbers and booleans are taken as written), or a typed value ({user:1: {hash: {name: Ada}}, hits: {string: "3", ttl: 20s}}).`,
+			"", jsonObj{{"anyOf", []any{textSchema(), g.typeSchema(reflect.TypeOf(checks.Data{}))}}}), true
+	case "fields":
+		return mapping("Fields and their values, in order, such as {name: Ada, city: London}.", "", textSchema()), true
+	case "streamEntries":
+		return mapping("A stream's entries by explicit id, in increasing order, such as {1-1: {item: book}}.",
+			streamID, g.typeSchema(reflect.TypeOf(checks.Fields{}))), true
+	case "groups":
+		return mapping("A stream's consumer groups by name; a group with nothing delivered may be left empty.",
+			"", jsonObj{{"anyOf", []any{jsonObj{{"type", "null"}}, g.typeSchema(reflect.TypeOf(checks.Group{}))}}}), true
+	case "pendingEntries":
+		return mapping("Entries delivered and not acknowledged, by id: the consumer's name, or {consumer: c, idle: 90s, deliveries: 2}.",
+			streamID, jsonObj{{"anyOf", []any{textSchema(), g.typeSchema(reflect.TypeOf(checks.Pending{}))}}}), true
+	case "geoPoints":
+		return mapping("Members and where they are, as [longitude, latitude], such as {central: [2.35, 48.85]}.",
+			"", jsonObj{{"type", "array"}, {"items", jsonObj{{"type", "number"}}}, {"minItems", 2}, {"maxItems", 2}}), true
+	case "counts":
+		return mapping("Names and integers, such as {stock: -1, sales: 1}.", "", jsonObj{{"type", "integer"}}), true
+	case "scores":
+		return mapping("A sorted set as member: score, such as {alice: 30, bob: 20.5}.", "", jsonObj{{"type", "number"}}), true
+	}
+	return nil, false
+}
+
+// mapping is an object described by description whose keys match
+// keyPattern ("": any key) and whose values are values.
+func mapping(description, keyPattern string, values jsonObj) jsonObj {
+	s := jsonObj{{"type", "object"}, {"description", description}}
+	if keyPattern != "" {
+		s = append(s, jsonKV{"propertyNames", jsonObj{{"pattern", keyPattern}}})
+	}
+	return append(s, jsonKV{"additionalProperties", values})
 }
 
 // typeDoc describes a struct from its doc comment: the prose, then its

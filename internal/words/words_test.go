@@ -1,6 +1,9 @@
 package words
 
-import "testing"
+import (
+	"reflect"
+	"testing"
+)
 
 func TestCounts(t *testing.T) {
 	for _, tc := range []struct{ got, want string }{
@@ -41,5 +44,16 @@ func TestBytes(t *testing.T) {
 		if got := Bytes(n); got != want {
 			t.Errorf("Bytes(%d) = %s, want %s", n, got, want)
 		}
+	}
+}
+
+func TestWrap(t *testing.T) {
+	got := Wrap("one two three four five six", 9)
+	want := []string{"one two", "three", "four five", "six"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Wrap = %q, want %q", got, want)
+	}
+	if got := Wrap("a b\nc", 80); !reflect.DeepEqual(got, []string{"a b", "c"}) {
+		t.Errorf("a newline starts a line: %q", got)
 	}
 }

@@ -23,32 +23,17 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/redisgrade/redisgrade/internal/position"
 )
 
-// Error is one problem at a position in a file.
-type Error struct {
-	File      string
-	Line, Col int
-	Msg       string
-}
-
-func (e *Error) Error() string {
-	if e.Line == 0 {
-		return fmt.Sprintf("%s: %s", e.File, e.Msg)
-	}
-	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
-}
+// Error is one problem at a position in a file: the position package's
+// one type for "file:line:col: message", whose Explain also shows the
+// source line.
+type Error = position.Error
 
 // Errors is every problem found in a file, in file order.
-type Errors []*Error
-
-func (es Errors) Error() string {
-	lines := make([]string, len(es))
-	for i, e := range es {
-		lines[i] = e.Error()
-	}
-	return strings.Join(lines, "\n")
-}
+type Errors = position.Errors
 
 // Pos is a position in the source. A struct field of type Pos tagged
 // `yaml:"-"` is filled with the position of the mapping the struct came from,
@@ -64,7 +49,10 @@ type Unmarshaler interface {
 // Decoder collects errors while decoding one file.
 type Decoder struct {
 	File string
-	errs Errors
+	// Source is the file's text, where the caller has it: each error then
+	// carries its line, for Explain.
+	Source []byte
+	errs   Errors
 }
 
 // Errorf records a problem at node n (or at the start of the file when n is nil).
@@ -93,6 +81,9 @@ func (d *Decoder) Err() error {
 		}
 		return a.Col < b.Col
 	})
+	if d.Source != nil {
+		d.errs.WithSource(string(d.Source))
+	}
 	return d.errs
 }
 
@@ -103,19 +94,19 @@ func (d *Decoder) Err() error {
 func Parse(file string, data []byte) (*yaml.Node, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, syntaxError(file, data, err)
+		return nil, syntaxError(file, data, err).WithSource(string(data))
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, Errors{{File: file, Msg: "the file is empty"}}
 	}
 	root := doc.Content[0]
 	if err := checkExpansion(file, root); err != nil {
-		return nil, err
+		return nil, err.WithSource(string(data))
 	}
 	return root, nil
 }
 
-func syntaxError(file string, data []byte, err error) error {
+func syntaxError(file string, data []byte, err error) Errors {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	line, col := 0, 1
 	if rest, ok := strings.CutPrefix(msg, "line "); ok {
@@ -173,12 +164,12 @@ const (
 // checkExpansion refuses a document whose aliases expand past
 // MaxAliasNodes nodes or which nests deeper than MaxDepth, aliases
 // expanded, at the alias (or node) where it goes over.
-func checkExpansion(file string, root *yaml.Node) error {
+func checkExpansion(file string, root *yaml.Node) Errors {
 	x := &expansion{size: map[*yaml.Node]int{}, height: map[*yaml.Node]int{}, open: map[*yaml.Node]bool{}}
 	added := 0
-	var walk func(n *yaml.Node, depth int) error
-	walk = func(n *yaml.Node, depth int) error {
-		at := func(format string, args ...any) error {
+	var walk func(n *yaml.Node, depth int) Errors
+	walk = func(n *yaml.Node, depth int) Errors {
+		at := func(format string, args ...any) Errors {
 			return Errors{{File: file, Line: n.Line, Col: n.Column, Msg: fmt.Sprintf(format, args...)}}
 		}
 		if n.Kind == yaml.AliasNode {

@@ -5,41 +5,10 @@ import (
 	"io"
 	"strings"
 
-	"github.com/redisgrade/redisgrade/report"
-
 	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/internal/words"
+	"github.com/redisgrade/redisgrade/report"
 )
-
-// HintResult is what asking for a hint gave.
-type HintResult struct {
-	Hints []string // the hints to show, in order: every one seen so far
-	Total int      // how many the step has
-	// Fresh is true when the last of Hints is new; false when every hint
-	// had been shown already (and all are shown again), or there are none.
-	Fresh bool
-}
-
-// NextHint reveals one more of the step's hints and records it in the
-// state (the caller saves it). Once every hint was shown, it shows them all
-// again and says so.
-func (s *State) NextHint(step *exercises.Step) HintResult {
-	all := step.AllHints()
-	res := HintResult{Total: len(all)}
-	if len(all) == 0 {
-		return res
-	}
-	seen := s.HintsSeen[step.ID]
-	if seen < len(all) {
-		seen++
-		if s.HintsSeen == nil {
-			s.HintsSeen = map[string]int{}
-		}
-		s.HintsSeen[step.ID] = seen
-		res.Fresh = true
-	}
-	res.Hints = all[:min(seen, len(all))]
-	return res
-}
 
 // RenderHints writes the hints of step i.
 func RenderHints(out io.Writer, i int, step *exercises.Step, h HintResult, colour bool) error {
@@ -48,7 +17,7 @@ func RenderHints(out io.Writer, i int, step *exercises.Step, h HintResult, colou
 	// The spec's text is shown as student text is: its escapes visibly.
 	fmt.Fprintf(&b, "%s %s\n\n", p.Bold.Sprintf("Step %d: %s", i+1, report.VisibleLine(step.Title)), p.Dim.Sprintf("(%s)", report.VisibleLine(step.File)))
 	if h.Total == 0 {
-		fmt.Fprintf(&b, "%s\n", strings.Join(wrap("This step has no hints. Run redisgrade check to see what is expected and what your file does.", textWidth), "\n"))
+		fmt.Fprintf(&b, "%s\n", strings.Join(words.Wrap("This step has no hints. Run redisgrade check to see what is expected and what your file does.", textWidth), "\n"))
 		_, err := io.WriteString(out, b.String())
 		return err
 	}
@@ -66,7 +35,7 @@ func RenderHints(out io.Writer, i int, step *exercises.Step, h HintResult, colou
 			style = p.Hint
 		}
 		fmt.Fprintf(&b, "%s\n", style.Sprint(label))
-		for _, line := range wrap(report.Visible(text), textWidth-4) {
+		for _, line := range words.Wrap(report.Visible(text), textWidth-4) {
 			fmt.Fprintf(&b, "    %s\n", line)
 		}
 		b.WriteString("\n")
@@ -75,7 +44,7 @@ func RenderHints(out io.Writer, i int, step *exercises.Step, h HintResult, colou
 	if left := h.Total - len(h.Hints); left > 0 {
 		closing = fmt.Sprintf("Still stuck? Run redisgrade hint again for the next one (%d more).", left)
 	}
-	fmt.Fprintf(&b, "%s\n", strings.Join(wrap(closing, textWidth), "\n"))
+	fmt.Fprintf(&b, "%s\n", strings.Join(words.Wrap(closing, textWidth), "\n"))
 	_, err := io.WriteString(out, b.String())
 	return err
 }

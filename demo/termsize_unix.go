@@ -1,6 +1,6 @@
 //go:build unix
 
-package workspace
+package demo
 
 import "golang.org/x/sys/unix"
 

@@ -1,4 +1,8 @@
-package workspace
+// Package demo is redisgrade demo: the lua-atomicity race shown live, three
+// ways to sell a unit from many clients at once, with the atomicity
+// package's race the grader's probe also runs. It needs no workspace: the
+// command and the play page's demo run it anywhere.
+package demo
 
 import (
 	"context"
@@ -18,14 +22,18 @@ import (
 	"github.com/redisgrade/redisgrade/engine"
 )
 
+// textWidth is where the demo's sentences wrap, as the workspace's screens
+// do.
+const textWidth = 76
+
 // demos names the exercises that have a demo.
 var demos = map[string]bool{"lua-atomicity": true}
 
-// HasDemo reports whether `redisgrade demo EXERCISE` exists.
-func HasDemo(exercise string) bool { return demos[exercise] }
+// Has reports whether `redisgrade demo EXERCISE` exists.
+func Has(exercise string) bool { return demos[exercise] }
 
-// Demos lists the exercises with a demo.
-func Demos() []string { return []string{"lua-atomicity"} }
+// Exercises lists the exercises with a demo.
+func Exercises() []string { return []string{"lua-atomicity"} }
 
 // Way is one way to sell a unit.
 type Way struct {
@@ -33,10 +41,10 @@ type Way struct {
 	Update atomicity.Update
 }
 
-// DemoWays are the three ways the lua-atomicity demo races, from the
+// Ways are the three ways the lua-atomicity demo races, from the
 // atomicity package the grader's probe uses: the demo shows what the probe
 // checks.
-func DemoWays() []Way {
+func Ways() []Way {
 	return []Way{
 		{"GET then SET (client)", atomicity.ReadModifyWrite("stock", "sales")},
 		{"DECR, INCR (2 commands)", atomicity.TwoCommands("stock", "sales")},
@@ -44,10 +52,10 @@ func DemoWays() []Way {
 	}
 }
 
-// DemoConnections are the demo's connections to srv: an administrator's, to
+// Connections are the demo's connections to srv: an administrator's, to
 // set the keys up, and the students' for the racing clients, one connection
 // each and never retried (a retried update would sell twice).
-func DemoConnections(srv engine.Server) (admin *redis.Client, connect atomicity.Connect) {
+func Connections(srv engine.Server) (admin *redis.Client, connect atomicity.Connect) {
 	opts := srv.StudentOptions()
 	opts.PoolSize = 1
 	opts.MaxRetries = -1
@@ -65,8 +73,8 @@ type Demo struct {
 	Color   bool
 }
 
-// DemoResult is what one way did.
-type DemoResult struct {
+// Result is what one way did.
+type Result struct {
 	Way Way
 	Obs atomicity.Observation
 }
@@ -75,7 +83,7 @@ type DemoResult struct {
 func (d Demo) Want() (stock, sales int64) { return d.Stock - int64(d.Runs), int64(d.Runs) }
 
 // Lost counts the updates that vanished: the most either counter is off by.
-func (d Demo) Lost(r DemoResult) int64 {
+func (d Demo) Lost(r Result) int64 {
 	ws, wl := d.Want()
 	if len(r.Obs.Final) < 2 {
 		return 0
@@ -92,13 +100,13 @@ func abs(n int64) int64 {
 
 // Run races each way in turn, each from stock d.Stock and sales 0 (set with
 // admin), on connections from connect, and writes a line per way as it goes.
-func (d Demo) Run(ctx context.Context, admin *redis.Client, connect atomicity.Connect, ways []Way) ([]DemoResult, error) {
+func (d Demo) Run(ctx context.Context, admin *redis.Client, connect atomicity.Connect, ways []Way) ([]Result, error) {
 	p := report.NewPalette(d.Color)
 	intro := fmt.Sprintf("Selling %d units from %d clients at once, starting from stock %d and sales 0, three ways. "+
 		"One more client samples stock and sales all along (MGET): every sample should add up to %d.",
 		d.Runs, d.Clients, d.Stock, d.Stock)
-	fmt.Fprintf(d.Out, "%s\n\n", strings.Join(wrap(intro, textWidth), "\n"))
-	var results []DemoResult
+	fmt.Fprintf(d.Out, "%s\n\n", strings.Join(words.Wrap(intro, textWidth), "\n"))
+	var results []Result
 	for i, way := range ways {
 		if err := admin.MSet(ctx, "stock", d.Stock, "sales", 0).Err(); err != nil {
 			return results, fmt.Errorf("set up stock and sales: %w", err)
@@ -129,7 +137,7 @@ func (d Demo) Run(ctx context.Context, admin *redis.Client, connect atomicity.Co
 				obs.Runs, words.Thousands(obs.Samples), words.Thousands(obs.Inconsistent), race.State(obs.Final))
 		}
 		mu.Unlock()
-		results = append(results, DemoResult{Way: way, Obs: obs})
+		results = append(results, Result{Way: way, Obs: obs})
 	}
 	return results, nil
 }
@@ -161,7 +169,7 @@ func (d Demo) liveLine(p report.Palette, i int, way Way, o atomicity.Observation
 }
 
 // Summary writes the table of results and two sentences on why.
-func (d Demo) Summary(results []DemoResult) error {
+func (d Demo) Summary(results []Result) error {
 	p := report.NewPalette(d.Color)
 	ws, wl := d.Want()
 	headers := [][]string{
@@ -213,8 +221,8 @@ func (d Demo) Summary(results []DemoResult) error {
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "\n%s\n", p.Dim.Sprint(strings.Join(wrap(d.Expectation(), textWidth), "\n")))
-	fmt.Fprintf(&b, "\n%s\n", strings.Join(wrap(DemoWhy, textWidth), "\n"))
+	fmt.Fprintf(&b, "\n%s\n", p.Dim.Sprint(strings.Join(words.Wrap(d.Expectation(), textWidth), "\n")))
+	fmt.Fprintf(&b, "\n%s\n", strings.Join(words.Wrap(Why, textWidth), "\n"))
 	_, err := io.WriteString(d.Out, b.String())
 	return err
 }
@@ -226,8 +234,8 @@ func (d Demo) Expectation() string {
 		d.Runs, d.Stock, ws, wl, d.Stock)
 }
 
-// DemoWhy is the two sentences of why that end the demo.
-const DemoWhy = "Why: without Lua, other clients run between your commands: with GET then SET two clients read the " +
+// Why is the two sentences of why that end the demo.
+const Why = "Why: without Lua, other clients run between your commands: with GET then SET two clients read the " +
 	"same stock and both write the same new value, so sales are lost, and with DECR then INCR a reader " +
 	"catches a unit that has left stock but not yet reached sales. A Lua script runs on the server as one " +
 	"step that no other command can interrupt, so no update is lost and no reader ever sees half of one."

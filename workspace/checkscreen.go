@@ -5,7 +5,9 @@ import (
 	"io"
 	"strings"
 
+	"github.com/redisgrade/redisgrade/demo"
 	"github.com/redisgrade/redisgrade/exercises"
+	"github.com/redisgrade/redisgrade/internal/words"
 	"github.com/redisgrade/redisgrade/report"
 )
 
@@ -18,20 +20,6 @@ func FirstUnfinished(rep *report.Report) int {
 		}
 	}
 	return -1
-}
-
-// RecordLastStep remembers the first unfinished step of rep in the state
-// file, for hint; it writes only when that changed.
-func (w *Workspace) RecordLastStep(rep *report.Report) error {
-	last := ""
-	if i := FirstUnfinished(rep); i >= 0 {
-		last = rep.Steps[i].ID
-	}
-	if last == w.State.LastStep {
-		return nil
-	}
-	w.State.LastStep = last
-	return w.Save()
 }
 
 // Done counts the steps that passed.
@@ -97,7 +85,7 @@ func (w *Workspace) RenderCheck(out io.Writer, ex *exercises.Exercise, rep *repo
 		b.WriteString("  " + p.Fail.Sprintf("%d not graded on this engine", n))
 	} else if first < 0 {
 		b.WriteString("  " + p.Pass.Sprint("all steps done!"))
-		if HasDemo(ex.ID) {
+		if demo.Has(ex.ID) {
 			fmt.Fprintf(&b, "\nSee why it matters: %s", p.Bold.Sprint("redisgrade demo "+ex.ID))
 		}
 	}
@@ -113,82 +101,37 @@ func writeNote(b *strings.Builder, p report.Palette, note string) {
 	}
 }
 
+// renderUnfinished writes the first unfinished step in full: its task,
+// then (unless its file is still the starter) the checks that failed, the
+// known mistake, why, what the commands left, the other starting states
+// that fail, the note; and where the hints are.
 func (w *Workspace) renderUnfinished(b *strings.Builder, p report.Palette, step *exercises.Step, s *report.Step) {
 	const in = "    "
 	if step != nil && step.Task != "" {
-		for _, line := range wrap(report.Visible(step.Task), textWidth-len(in)) {
+		for _, line := range words.Wrap(report.Visible(step.Task), textWidth-len(in)) {
 			b.WriteString(in + line + "\n")
 		}
 		b.WriteString("\n")
 	}
 	if step != nil && Untouched(w.Dir, step) {
-		what := "commands"
-		if step.IsScript() {
-			what = "script"
-		}
-		msg := fmt.Sprintf("%s holds only comments so far: write your %s below them, then save.", s.File, what)
-		for i, line := range wrap(msg, textWidth-len(in)-2) {
-			if i == 0 {
-				fmt.Fprintf(b, "%s%s %s\n", in, p.Hint.Sprint("→"), line)
-			} else {
-				fmt.Fprintf(b, "%s  %s\n", in, line)
-			}
-		}
+		renderUntouched(b, p, step, s.File, in)
 		w.renderHintLine(b, p, step, in)
 		return
 	}
-
-	// The failing checks of the first case that failed, in full; the other
-	// cases only by their starting state: they usually fail the same way.
-	var firstLabel string
-	var otherLabels []string
-	var failing []report.Check
-	seenLabel := map[string]bool{}
-	for _, c := range s.Checks {
-		if c.Passed {
-			continue
-		}
-		label := c.Case
-		if len(failing) == 0 {
-			firstLabel = label
-		}
-		if label == firstLabel {
-			failing = append(failing, c)
-		} else if !seenLabel[label] {
-			seenLabel[label] = true
-			otherLabels = append(otherLabels, label)
-		}
-	}
+	firstLabel, failing, otherLabels := firstFailingCase(s.Checks)
 	if firstLabel != "" {
 		fmt.Fprintf(b, "%sStarting from %s:\n", in, p.Bold.Sprint(firstLabel))
 	}
-	whys := map[string]bool{}
-	var whyList []string
-	for _, c := range failing {
-		fmt.Fprintf(b, "%s%s %s\n", in, p.Fail.Sprint("✘"), c.Name)
-		if c.Message != "" {
-			for _, line := range strings.Split(c.Message, "\n") {
-				indent(b, in+"    ", strings.Join(wrap(line, textWidth-len(in)-4), "\n"))
-			}
-		}
-		if (c.Expected != "" || c.Actual != "") && !strings.Contains(c.Message, c.Expected) {
-			fmt.Fprintf(b, "%s    %s %s\n", in, p.Dim.Sprint("expected:"), c.Expected)
-			fmt.Fprintf(b, "%s    %s   %s\n", in, p.Dim.Sprint("actual:"), c.Actual)
-		}
-		if c.Why != "" && !whys[c.Why] {
-			whys[c.Why] = true
-			whyList = append(whyList, c.Why)
-		}
-	}
+	whyList := renderFailing(b, p, failing, in)
 	if s.Mistake != nil {
 		b.WriteString("\n")
-		for _, line := range wrap(report.MistakeText(s.Mistake), textWidth-len(in)) {
+		for _, line := range words.Wrap(report.MistakeText(s.Mistake), textWidth-len(in)) {
 			fmt.Fprintf(b, "%s%s\n", in, p.Warn.Sprint(line))
 		}
 	}
 	for _, why := range whyList {
 		b.WriteString("\n")
-		for i, line := range wrap(why, textWidth-len(in)-5) {
+		for i, line := range words.Wrap(why, textWidth-len(in)-5) {
 			if i == 0 {
 				fmt.Fprintf(b, "%s%s %s\n", in, p.Hint.Sprint("why:"), line)
 			} else {
@@ -209,6 +152,73 @@ func (w *Workspace) renderUnfinished(b *strings.Builder, p report.Palette, step 
 	if step != nil {
 		w.renderHintLine(b, p, step, in)
 	}
+}
+
+// renderUntouched says that the step's file is still the starter init
+// wrote, rather than list the checks it fails.
+func renderUntouched(b *strings.Builder, p report.Palette, step *exercises.Step, file, in string) {
+	what := "commands"
+	if step.IsScript() {
+		what = "script"
+	}
+	msg := fmt.Sprintf("%s holds only comments so far: write your %s below them, then save.", file, what)
+	for i, line := range words.Wrap(msg, textWidth-len(in)-2) {
+		if i == 0 {
+			fmt.Fprintf(b, "%s%s %s\n", in, p.Hint.Sprint("→"), line)
+		} else {
+			fmt.Fprintf(b, "%s  %s\n", in, line)
+		}
+	}
+}
+
+// firstFailingCase returns the case whose checks failed first, with those
+// checks, and the other cases that failed: the screen shows the first in
+// full and the others only by their starting state, since they usually
+// fail the same way.
+func firstFailingCase(checks []report.Check) (first string, failing []report.Check, others []string) {
+	seen := map[string]bool{}
+	for _, c := range checks {
+		if c.Passed {
+			continue
+		}
+		label := c.Case
+		if len(failing) == 0 {
+			first = label
+		}
+		if label == first {
+			failing = append(failing, c)
+		} else if !seen[label] {
+			seen[label] = true
+			others = append(others, label)
+		}
+	}
+	return first, failing, others
+}
+
+// renderFailing writes the failing checks, each with its message, expected
+// and actual, and returns their whys, each once, in order.
+func renderFailing(b *strings.Builder, p report.Palette, failing []report.Check, in string) (whys []string) {
+	seen := map[string]bool{}
+	for _, c := range failing {
+		fmt.Fprintf(b, "%s%s %s\n", in, p.Fail.Sprint("✘"), c.Name)
+		if c.Message != "" {
+			for _, line := range strings.Split(c.Message, "\n") {
+				if !strings.HasPrefix(line, " ") && !strings.HasPrefix(line, "\t") {
+					line = strings.Join(words.Wrap(line, textWidth-len(in)-4), "\n")
+				} // else set out as it is: a line of the student's file, a caret under it
+				indent(b, in+"    ", line)
+			}
+		}
+		if (c.Expected != "" || c.Actual != "") && !strings.Contains(c.Message, c.Expected) {
+			fmt.Fprintf(b, "%s    %s %s\n", in, p.Dim.Sprint("expected:"), c.Expected)
+			fmt.Fprintf(b, "%s    %s   %s\n", in, p.Dim.Sprint("actual:"), c.Actual)
+		}
+		if c.Why != "" && !seen[c.Why] {
+			seen[c.Why] = true
+			whys = append(whys, c.Why)
+		}
+	}
+	return whys
 }
 
 // renderHintLine points to `redisgrade hint` without giving the hint away.
