@@ -287,7 +287,7 @@ func (s State) Commands() [][]any {
 func (d Data) commands(key string) [][]any {
 	cmd := func(name string, args ...any) [][]any { return [][]any{append([]any{name, key}, args...)} }
 	switch {
-	case d.Hash != nil && len(d.Hash) > 0:
+	case len(d.Hash) > 0:
 		var args []any
 		for _, f := range d.Hash {
 			args = append(args, f.Name, f.Value)

@@ -76,16 +76,6 @@ var (
 	names     []string
 )
 
-// All returns a copy of the table, for the test that compares it with a
-// running redis-server.
-func All() map[string]Info {
-	out := make(map[string]Info, len(redis7))
-	for k, v := range redis7 {
-		out[k] = v
-	}
-	return out
-}
-
 // olderForms are the commands Redis keeps from before a newer command took
 // their place (COMMAND DOCS says "replaced by" of most; SETEX, PSETEX and
 // SETNX it no longer marks, though SET covers them): a task that asks for
@@ -107,7 +97,3 @@ func Forms(name string) []string {
 	name = strings.ToLower(name)
 	return append([]string{name}, olderForms[name]...)
 }
-
-// OlderForms returns the whole table, for the test that holds it to what
-// the server's COMMAND DOCS says.
-func OlderForms() map[string][]string { return olderForms }
