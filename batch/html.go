@@ -176,7 +176,8 @@ func (fs failures) add(s report.Step, student string) {
 }
 
 // mostCommon returns at most n ways of failing, by students, most first,
-// then in step order.
+// then in step order; ties (two signatures of one check) by their example,
+// so that a report is the same each time it is made.
 func (fs failures) mostCommon(stepIdx map[string]int, n int) []FailingCheck {
 	var out []FailingCheck
 	for _, f := range fs {
@@ -190,7 +191,13 @@ func (fs failures) mostCommon(stepIdx map[string]int, n int) []FailingCheck {
 		if stepIdx[a.Step] != stepIdx[b.Step] {
 			return stepIdx[a.Step] < stepIdx[b.Step]
 		}
-		return a.Check < b.Check
+		if a.Check != b.Check {
+			return a.Check < b.Check
+		}
+		if a.Example != b.Example {
+			return a.Example < b.Example
+		}
+		return a.ExampleStudent < b.ExampleStudent
 	})
 	if len(out) > n {
 		out = out[:n]

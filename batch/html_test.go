@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -143,4 +144,23 @@ func TestReportInChromium(t *testing.T) {
 // templateEscape is how html/template and the DOM dump write text.
 func templateEscape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// Two ways of failing one check by as many students (two signatures of one check) come in the same order in
+// every report made of the same results, whatever order the map gives them in.
+func TestMostCommonFailuresBreakTiesTheSameWay(t *testing.T) {
+	fs := failures{}
+	for _, way := range []string{"signature b", "signature a", "signature c"} {
+		fs[failureKey{"run", way}] = &FailingCheck{Step: "run", Check: "reply", Students: 2, Example: "got " + way}
+	}
+	want := []string{"got signature a", "got signature b", "got signature c"}
+	for range 20 {
+		var got []string
+		for _, f := range fs.mostCommon(map[string]int{"run": 0}, 10) {
+			got = append(got, f.Example)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("most common failures came as %q, want %q", got, want)
+		}
+	}
 }
