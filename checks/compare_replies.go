@@ -70,7 +70,9 @@ func (r ReplyScope) describe() string {
 
 // Compared reports whether the reference's i-th reply is one the student's
 // commands must also get. A script's reply (the grader's own EVAL or FCALL
-// of a .lua step) always is, but for none.
+// of a .lua step) always is, but for none; a read whose reply the server
+// draws (byChance: a SCAN page, a random member) is not among the reads, as
+// two runs of the same commands differ there: name it to compare it.
 func (r ReplyScope) Compared(cmds []submissions.Command, i int) bool {
 	cmd := cmds[i]
 	switch {
@@ -83,15 +85,10 @@ func (r ReplyScope) Compared(cmds []submissions.Command, i int) bool {
 	case r.Mode == RepliesLast:
 		return i == len(cmds)-1
 	case r.Mode == RepliesReads:
-		return rediscmd.IsRead(cmd.Args) && !slices.Contains(unrepeatable, cmd.Name())
+		return rediscmd.IsRead(cmd.Args) && !slices.Contains(byChance, cmd.Name())
 	}
 	return slices.Contains(r.Commands, cmd.Name())
 }
-
-// unrepeatable are reads whose replies differ between two runs of the same
-// commands (a random member, a SCAN page, which depends on the server's
-// hash seed): a compare of reads leaves them out; name them to compare them.
-var unrepeatable = []string{"SCAN", "SSCAN", "HSCAN", "ZSCAN", "RANDOMKEY", "SRANDMEMBER", "HRANDFIELD", "ZRANDMEMBER", "TIME"}
 
 // unmatched is a reply of the reference's that no command of the student's
 // gave in its place: the reference's command and reply, and the student's

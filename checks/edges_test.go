@@ -132,7 +132,7 @@ func TestEdgeReadBounds(t *testing.T) {
 	evaluate := func(c Check) Result {
 		// Both ways the grader reads: from the snapshot taken right after the run, and from the server.
 		r := c.Evaluate(ctx, env)
-		snap, err := PlanReads(List{c}).Read(ctx, env.Admin)
+		snap, err := PlanReads(List{c}, nil).Read(ctx, env.Admin)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -366,7 +366,7 @@ func TestSnapshotAgreesWithServer(t *testing.T) {
 				&TTLCheck{Key: "missing", Min: i(1)},
 			}
 			list = append(list, &CallsCheck{Calls: Counts{{"incr", 1}}})
-			reads := PlanReads(list)
+			reads := PlanReads(list, nil)
 			if !reads.stats {
 				t.Error("a calls check should ask for the statistics")
 			}
@@ -423,7 +423,7 @@ func TestHugeValuesAreNotReadWhole(t *testing.T) {
 				{&KeyCheck{Key: "queue", List: []string{"a"}}, `key queue holds 20,000 elements: too large to be ["a"]`},
 				{&KeyCheck{Key: "user", Hash: map[string]string{"name": "ann", "age": "7"}}, "key user holds 2 fields taking "},
 			}
-			reads := PlanReads(List{tests[0].check, tests[2].check, tests[3].check, tests[4].check})
+			reads := PlanReads(List{tests[0].check, tests[2].check, tests[3].check, tests[4].check}, nil)
 			snap, err := reads.Read(ctx, env.Admin)
 			if err != nil {
 				t.Fatalf("the snapshot's reads must be bounded: %v", err)

@@ -36,7 +36,7 @@ func Shape(ctx context.Context, ch Check, env *Env, r Result) string {
 		if i < 0 {
 			return "no command"
 		}
-		return ReplyShape(env.Replies[i], c.Reply, env.Commands)
+		return ReplyShape(env.Replies[i], c.Reply, env)
 	case *SentCheck:
 		return c.shape(env)
 	case *CallsCheck:
@@ -66,8 +66,10 @@ const maxDetail = 64
 // value. Numbers are left to the shape, which already says how far off they
 // are (a wrong starting stock is one mistake whatever the number); a TTL is
 // kept as its order of magnitude, which a moment's wait does not change.
-func Detail(ch Check, r Result) string {
+func Detail(ch Check, env *Env, r Result) string {
 	switch {
+	case env.ByChance():
+		return "" // what the server drew is no part of the answer
 	case r.Detail != "":
 		return r.Detail
 	case len(r.Actual) > maxDetail || onlyNumbers(r.Actual):
@@ -129,16 +131,16 @@ const maxShapeElems = 16
 // ("int=", "str=" for the right number as a string, "int=e1" for the value
 // expected at position 1 of the array, "int<-2"), an array's length when it
 // differs, an error's kind.
-func ReplyShape(got, want Value, commands []string) string {
-	return elemShape(got, want, nil, commands)
+func ReplyShape(got, want Value, env *Env) string {
+	return elemShape(got, want, nil, env)
 }
 
-func elemShape(got, want Value, siblings []Value, commands []string) string {
+func elemShape(got, want Value, siblings []Value, env *Env) string {
 	switch got.Type {
 	case Nil:
 		return "nil"
 	case Error:
-		return "error(" + ErrorKind(got.Str, commands) + ")"
+		return "error(" + ErrorKind(got.Str, env.commands()) + ")"
 	case Array:
 		if want.Type != Array {
 			return "array(" + strconv.Itoa(len(got.Elems)) + ")"
@@ -159,11 +161,11 @@ func elemShape(got, want Value, siblings []Value, commands []string) string {
 			} else {
 				w = Value{Type: -1} // nothing expected there
 			}
-			b.WriteString(elemShape(e, w, want.Elems, commands))
+			b.WriteString(elemShape(e, w, want.Elems, env))
 		}
 		b.WriteByte(']')
 		if len(got.Elems) != len(want.Elems) {
-			b.WriteString("len" + Relative(int64(len(got.Elems)), int64(len(want.Elems))))
+			b.WriteString("len" + env.relative(int64(len(got.Elems)), int64(len(want.Elems))))
 		}
 		return b.String()
 	}
@@ -193,12 +195,12 @@ func elemShape(got, want Value, siblings []Value, commands []string) string {
 			}
 		}
 		if got.Type == Integer {
-			return prefix + Relative(got.Int, want.Int)
+			return prefix + env.relative(got.Int, want.Int)
 		}
 		g, err1 := strconv.ParseInt(got.Str, 10, 64)
 		w, err2 := strconv.ParseInt(want.Str, 10, 64)
 		if err1 == nil && err2 == nil {
-			return prefix + Relative(g, w)
+			return prefix + env.relative(g, w)
 		}
 		return prefix + ratio(got.Str, want.Str)
 	}
@@ -272,7 +274,7 @@ func (c *SentCheck) shape(env *Env) string {
 		count++
 		for i, want := range c.Args {
 			if i+1 >= len(cmd.Args) {
-				return "args" + Relative(int64(len(cmd.Args)-1), int64(len(c.Args)))
+				return "args" + env.relative(int64(len(cmd.Args)-1), int64(len(c.Args)))
 			}
 			if got := cmd.Args[i+1]; want != "*" && got != want {
 				// A number (numkeys) keeps how far off it is: 1 and 2 keys
@@ -280,7 +282,7 @@ func (c *SentCheck) shape(env *Env) string {
 				g, err1 := strconv.ParseInt(got, 10, 64)
 				w, err2 := strconv.ParseInt(want, 10, 64)
 				if err1 == nil && err2 == nil {
-					return "arg" + strconv.Itoa(i+1) + Relative(g, w)
+					return "arg" + strconv.Itoa(i+1) + env.relative(g, w)
 				}
 				return "arg" + strconv.Itoa(i+1) + "≠"
 			}
@@ -289,7 +291,7 @@ func (c *SentCheck) shape(env *Env) string {
 	if c.Times == nil {
 		return "none"
 	}
-	return "times" + Relative(count, *c.Times)
+	return "times" + env.relative(count, *c.Times)
 }
 
 func (c *ChangeCheck) shape(ctx context.Context, env *Env) string {
@@ -304,7 +306,7 @@ func (c *ChangeCheck) shape(ctx context.Context, env *Env) string {
 			parts = append(parts, ch.Name+":not an integer")
 			continue
 		}
-		parts = append(parts, ch.Name+Relative(after-before, ch.N))
+		parts = append(parts, ch.Name+env.relative(after-before, ch.N))
 	}
 	return strings.Join(parts, " ")
 }
@@ -342,7 +344,7 @@ func (c *KeyCheck) shape(ctx context.Context, env *Env) string {
 	g, err1 := strconv.ParseInt(v.prefix, 10, 64)
 	w, err2 := strconv.ParseInt(*c.Equals, 10, 64)
 	if err1 == nil && err2 == nil {
-		return "int" + Relative(g, w)
+		return "int" + env.relative(g, w)
 	}
 	return "differs"
 }
@@ -385,7 +387,7 @@ func (c *CompareCheck) shape(env *Env, cmp comparison, us []unmatched) string {
 			parts = append(parts, k+":type("+m.typ+")")
 		default:
 			if len(diffValue(k, m, r)) > 0 {
-				parts = append(parts, k+":"+valueShape(m, r))
+				parts = append(parts, k+":"+valueShape(m, r, env))
 			}
 			if diffTTL(k, m.ttl, r.ttl, c.TTLTolerance) != "" {
 				parts = append(parts, k+":"+ttlShape(m.ttl, r.ttl))
@@ -402,12 +404,12 @@ func (c *CompareCheck) shape(env *Env, cmp comparison, us []unmatched) string {
 			continue
 		}
 		mine, ref := inOrder(name, env.Replies[u.candidates[len(u.candidates)-1]], u.reply)
-		parts = append(parts, "reply("+name+"):"+ReplyShape(mine, ref, env.Commands))
+		parts = append(parts, "reply("+name+"):"+ReplyShape(mine, ref, env))
 	}
 	if c.Commands {
 		for _, k := range unionKeys(env.Stats, cmp.refStats) {
 			if comparedStat(k) && env.Stats[k] != cmp.refStats[k] {
-				parts = append(parts, strings.ToUpper(k)+Relative(env.Stats[k], cmp.refStats[k]))
+				parts = append(parts, strings.ToUpper(k)+env.relative(env.Stats[k], cmp.refStats[k]))
 			}
 		}
 	}
@@ -474,16 +476,16 @@ func (ks *keyState) small() string {
 
 // valueShape says how a key's value differs from the reference's, of the
 // same type: a number off, fields or elements missing, extra or changed.
-func valueShape(m, r *keyState) string {
+func valueShape(m, r *keyState, env *Env) string {
 	switch m.typ {
 	case "string":
 		if m.hll {
-			return "count" + Relative(m.card, r.card)
+			return "count" + env.relative(m.card, r.card)
 		}
 		g, err1 := strconv.ParseInt(m.str, 10, 64)
 		w, err2 := strconv.ParseInt(r.str, 10, 64)
 		if err1 == nil && err2 == nil {
-			return "int" + Relative(g, w)
+			return "int" + env.relative(g, w)
 		}
 		return "≠"
 	case "hash":
@@ -505,7 +507,7 @@ func valueShape(m, r *keyState) string {
 		return sprintf("fields missing %d extra %d changed %d", missing, extra, changed)
 	case "list", "set":
 		if len(m.list) != len(r.list) {
-			return "len" + Relative(int64(len(m.list)), int64(len(r.list)))
+			return "len" + env.relative(int64(len(m.list)), int64(len(r.list)))
 		}
 		if slices.Equal(slices.Sorted(slices.Values(m.list)), slices.Sorted(slices.Values(r.list))) {
 			return "order≠" // the same elements
@@ -537,7 +539,7 @@ func valueShape(m, r *keyState) string {
 		}
 		return sprintf("members missing %d extra %d rescored %d", missing, extra, changed)
 	case "stream":
-		return streamShape(m, r)
+		return streamShape(m, r, env)
 	}
 	return "≠"
 }
@@ -546,9 +548,9 @@ func valueShape(m, r *keyState) string {
 // its length, its entries' ids and fields, and group by group of the
 // reference's, whether the student's has it, its last-delivered id and its
 // pending entries (a group of another name is one missing and one extra).
-func streamShape(m, r *keyState) string {
+func streamShape(m, r *keyState, env *Env) string {
 	if len(m.stream) != len(r.stream) {
-		return "len" + Relative(int64(len(m.stream)), int64(len(r.stream)))
+		return "len" + env.relative(int64(len(m.stream)), int64(len(r.stream)))
 	}
 	mid, rid := streamIDs(m.stream), streamIDs(r.stream)
 	var parts []string
@@ -577,7 +579,7 @@ func streamShape(m, r *keyState) string {
 			parts = append(parts, "group"+strconv.Itoa(i+1)+":last≠")
 		}
 		if ok && pendingOf(mg.pending, mid) != pendingOf(rg.pending, rid) {
-			parts = append(parts, "group"+strconv.Itoa(i+1)+":pending"+Relative(int64(len(mg.pending)), int64(len(rg.pending))))
+			parts = append(parts, "group"+strconv.Itoa(i+1)+":pending"+env.relative(int64(len(mg.pending)), int64(len(rg.pending))))
 		}
 		delete(groups, rg.name)
 	}
@@ -620,7 +622,7 @@ func (c *CallsCheck) shape(env *Env) string {
 	for _, call := range c.Calls {
 		name := strings.ToLower(call.Name)
 		counted[name] = true
-		parts = append(parts, strings.ToUpper(name)+Relative(env.Stats[name], call.N))
+		parts = append(parts, strings.ToUpper(name)+env.relative(env.Stats[name], call.N))
 	}
 	var others []string
 	for name, n := range env.Stats {
@@ -628,11 +630,14 @@ func (c *CallsCheck) shape(env *Env) string {
 		if n == 0 || counted[name] || slices.Contains(notData, base) {
 			continue
 		}
-		count := strconv.FormatInt(n, 10)
-		if n > 3 {
-			count = "many" // a loop's count depends on the state
+		count := "×" + strconv.FormatInt(n, 10)
+		switch {
+		case env.ByChance():
+			count = "" // a SCAN walk's pages depend on the server
+		case n > 3:
+			count = "×many" // a loop's count depends on the state
 		}
-		others = append(others, strings.ToUpper(name)+"×"+count)
+		others = append(others, strings.ToUpper(name)+count)
 	}
 	slices.Sort(others)
 	if len(others) > 0 {

@@ -3,10 +3,12 @@ package checks
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/redisgrade/redisgrade/internal/cmdstats"
+	"github.com/redisgrade/redisgrade/submissions"
 )
 
 // KeyReader is a check that reads keys after the run: the grader reads them
@@ -121,9 +123,12 @@ type ReadPlan struct {
 	stats bool // INFO commandstats
 }
 
-// PlanReads is the plan of what the checks read.
-func PlanReads(cs List) ReadPlan {
+// PlanReads is the plan of what the checks read, and of the command
+// statistics wherever the commands sent run a script: only they say whether
+// the script left anything to chance (Env.ByChance).
+func PlanReads(cs List, sent []submissions.Command) ReadPlan {
 	var r ReadPlan
+	r.stats = slices.ContainsFunc(sent, callsScript)
 	for _, c := range cs {
 		if kr, ok := c.(KeyReader); ok {
 			r.keys = append(r.keys, kr.ReadsKeys()...)

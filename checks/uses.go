@@ -122,7 +122,7 @@ func (c *UsesCheck) shape(env *Env) string {
 		case got == 0:
 			parts = append(parts, name+":unused")
 		case c.Once && got != 1:
-			parts = append(parts, name+Relative(got, 1))
+			parts = append(parts, name+env.relative(got, 1))
 		}
 	}
 	return strings.Join(parts, " ")

@@ -58,7 +58,7 @@ func (g *grading) attempt(ctx context.Context, s *exercises.Step, c exercises.Ca
 	}
 	limit := g.timeout(s)
 	g.sess.students.setLimit(limit)
-	reads := checks.PlanReads(c.Checks)
+	reads := checks.PlanReads(c.Checks, cmds)
 	replies, snap, runErr := g.send(ctx, cmds, limit, reads)
 	if expired(ctx) {
 		return caseRun{}, context.DeadlineExceeded
@@ -228,7 +228,7 @@ func (g *grading) evaluate(ctx context.Context, c exercises.Case, env *checks.En
 		}}
 		if !r.Passed {
 			out[i].shape = checks.Shape(cctx, ch, env, r)
-			out[i].detail = checks.Detail(ch, r)
+			out[i].detail = checks.Detail(ch, env, r)
 			out[i].Why = checks.WhyOf(ch)
 			if errors.Is(cctx.Err(), context.DeadlineExceeded) {
 				out[i].Message += fmt.Sprintf(" (the check ran out of its %s)", budget)

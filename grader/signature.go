@@ -19,7 +19,9 @@ import (
 // value, and only then is a student's step named a known mistake (see
 // mistakes.go). Neither holds anything that varies between runs of the same
 // answer, nor the commands' names: the same mistake is made with MSET as
-// with two SETs.
+// with two SETs. A run that left anything to chance (a SCAN page, a random
+// member: checks.Env.ByChance) is described only by what every server
+// process agrees on.
 type signature struct{ cases, fine []string }
 
 func (s *signature) addCase(i int, results []checkResult) {
