@@ -78,6 +78,9 @@ type Env struct {
 	// then its setup), with the command statistics zeroed (serializable
 	// checks).
 	Restart func(ctx context.Context) error
+
+	results     []Value // Results, once worked out
+	settledFrom *Value  // the first of the Replies results were worked out from
 }
 
 // Count is one name and number of an ordered mapping.

@@ -142,7 +142,7 @@ func (c *CompareCheck) Evaluate(ctx context.Context, env *Env) Result {
 	if err != nil {
 		return fail("%s", ownedBy(err, "the reference"))
 	}
-	return c.verdict(env, comparison{mine: mine, ref: refState, refCmds: ref.Commands, refReplies: theirs, refStats: stats})
+	return c.verdict(env, comparison{mine: mine, ref: refState, refCmds: ref.Commands, refReplies: Settle(ref.Commands, theirs), refStats: stats})
 }
 
 // comparison is what both runs left and returned.
@@ -169,7 +169,7 @@ func (c *CompareCheck) verdict(env *Env, cmp comparison) Result {
 	case len(stateDiffs) > 0:
 		res.Expected, res.Actual = describeState(cmp.ref), describeState(cmp.mine)
 	case len(unmatched) > 0:
-		res.Expected, res.Actual = describeReplies(cmp.refCmds, cmp.refReplies), describeReplies(env.Sent, env.Replies)
+		res.Expected, res.Actual = describeReplies(cmp.refCmds, cmp.refReplies), describeReplies(env.Sent, env.Results())
 	}
 	return res
 }

@@ -122,7 +122,7 @@ func (c *CompareCheck) matchReplies(env *Env, refCmds []submissions.Command, ref
 				continue
 			}
 			candidates = append(candidates, i)
-			if sameReply(name, env.Replies[i], refReplies[j]) {
+			if sameReply(name, env.Results()[i], refReplies[j]) {
 				found = i
 				break
 			}
@@ -156,7 +156,7 @@ func explainUnmatched(env *Env, us []unmatched) []string {
 			continue
 		}
 		last := u.candidates[len(u.candidates)-1]
-		mine, ref := inOrder(name, env.Replies[last], u.reply)
+		mine, ref := inOrder(name, env.Results()[last], u.reply)
 		d := explainReply(mine, ref)
 		if len(u.candidates) > 1 {
 			d = sprintf("(the last of %d) %s", len(u.candidates), d)

@@ -52,7 +52,7 @@ func (c *ReplyCheck) commandText() string {
 // this check expects: the grader's no-errors check then does not count it.
 // An expected error excuses only itself, never another command's error.
 func (c *ReplyCheck) Excuses(env *Env, i int) bool {
-	if c.Reply.Type != Error || !env.Replies[i].Matches(c.Reply) {
+	if c.Reply.Type != Error || !env.Results()[i].Matches(c.Reply) {
 		return false
 	}
 	for _, j := range c.Reads(env) {
@@ -107,12 +107,12 @@ func (c *ReplyCheck) Evaluate(_ context.Context, env *Env) Result {
 		return fail("%s sends no %s command", env.File, c.commandText())
 	}
 	for _, i := range read {
-		if got, want := c.inOrder(env.Replies[i]); got.Matches(want) {
+		if got, want := c.inOrder(env.Results()[i]); got.Matches(want) {
 			return Result{Passed: true, Expected: want.String(), Actual: got.String()}
 		}
 	}
 	last := read[len(read)-1]
-	got, want := c.inOrder(env.Replies[last])
+	got, want := c.inOrder(env.Results()[last])
 	res := Result{Expected: want.String(), Actual: got.String()}
 	switch {
 	case len(read) > 1:

@@ -36,7 +36,7 @@ func Shape(ctx context.Context, ch Check, env *Env, r Result) string {
 		if i < 0 {
 			return "no command"
 		}
-		return ReplyShape(env.Replies[i], c.Reply, env)
+		return ReplyShape(env.Results()[i], c.Reply, env)
 	case *SentCheck:
 		return c.shape(env)
 	case *CallsCheck:
@@ -403,7 +403,7 @@ func (c *CompareCheck) shape(env *Env, cmp comparison, us []unmatched) string {
 			parts = append(parts, "reply("+name+"):none")
 			continue
 		}
-		mine, ref := inOrder(name, env.Replies[u.candidates[len(u.candidates)-1]], u.reply)
+		mine, ref := inOrder(name, env.Results()[u.candidates[len(u.candidates)-1]], u.reply)
 		parts = append(parts, "reply("+name+"):"+ReplyShape(mine, ref, env))
 	}
 	if c.Commands {
@@ -442,7 +442,7 @@ func (c *CompareCheck) detail(env *Env, cmp comparison, us []unmatched) string {
 	}
 	for _, u := range us {
 		if len(u.candidates) > 0 {
-			if v := env.Replies[u.candidates[len(u.candidates)-1]].String(); len(v) <= maxDetail {
+			if v := env.Results()[u.candidates[len(u.candidates)-1]].String(); len(v) <= maxDetail {
 				parts = append(parts, "reply("+u.cmd.Name()+")="+v)
 			}
 		}

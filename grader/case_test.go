@@ -59,3 +59,55 @@ reference:
 		}
 	}
 }
+
+// A command queued in a transaction is judged by its result in EXEC's
+// reply: the task's INCR, sent inside MULTI ... EXEC, answers a check of its
+// reply and compares with a reference that sends it alone; a transaction a
+// DISCARD drops gives nothing.
+func TestQueuedCommandsAnswerWithTheirResult(t *testing.T) {
+	ex, err := exercises.Parse("count.yaml", []byte(`
+id: count
+title: Count
+steps:
+  - id: count
+    title: Count a view
+    file: step1.redis
+    points: 1
+    checks:
+      - reply: 42
+        command: INCR
+      - compare: reference
+    cases:
+      - given: {views: "41"}
+reference:
+  step1.redis: |
+    INCR views
+    GET views
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := NewSession(context.Background(), testEngine(t, "process"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	for text, pass := range map[string]bool{
+		"MULTI\nINCR views\nEXEC\nGET views\n":    true,
+		"multi\nINCR views\nGET views\nexec\n":    true,
+		"MULTI\nINCR views\nDISCARD\nGET views\n": false,
+		"MULTI\nINCR views\n":                     false,
+	} {
+		sub, err := Variant{Name: "s", Files: map[string]*string{"step1.redis": &text}}.submission(ex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := sess.Grade(context.Background(), ex, sub, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Steps[0].Passed != pass {
+			t.Errorf("%q: passed %v, want %v: %+v", text, rep.Steps[0].Passed, pass, rep.Steps[0].Checks)
+		}
+	}
+}
