@@ -361,17 +361,28 @@ func TestUsesCheck(t *testing.T) {
 	}
 }
 
-// An older form Redis keeps of a command counts as it: SETEX for SET.
-func TestUsesCountsOlderForms(t *testing.T) {
-	env := &Env{Stats: map[string]int64{"setex": 1, "rpoplpush": 1, "lmove": 1}}
-	if r := (&UsesCheck{Uses: Names{"SET"}, Once: true}).Evaluate(context.Background(), env); !r.Passed {
-		t.Errorf("SETEX is a SET: %s", r.Message)
-	}
-	if r := (&UsesCheck{Uses: Names{"LMOVE"}, Once: true}).Evaluate(context.Background(), env); r.Passed {
-		t.Error("RPOPLPUSH and LMOVE are two moves, not one")
-	}
-	if r := (&UsesCheck{Uses: Names{"SETEX"}}).Evaluate(context.Background(), &Env{Stats: map[string]int64{"set": 1}}); r.Passed {
-		t.Error("a newer command is not its older form")
+// uses counts the command the task names, not an older form Redis keeps of
+// it: a task "with SET" is not answered by GETSET or SETEX, nor one "with
+// GEOSEARCH" by GEORADIUS.
+func TestUsesCountsOnlyTheCommandNamed(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		uses  string
+		stats map[string]int64
+		pass  bool
+	}{
+		{"SET", map[string]int64{"set": 1}, true},
+		{"SET", map[string]int64{"setex": 1}, false},
+		{"SET", map[string]int64{"getset": 1}, false},
+		{"GEOSEARCH", map[string]int64{"georadius": 1}, false},
+		{"LMOVE", map[string]int64{"rpoplpush": 1, "lmove": 1}, true},
+		{"SETEX", map[string]int64{"set": 1}, false},
+		{"XGROUP CREATE", map[string]int64{"xgroup|create": 1}, true},
+	} {
+		r := (&UsesCheck{Uses: Names{tt.uses}, Once: true}).Evaluate(ctx, &Env{Stats: tt.stats})
+		if r.Passed != tt.pass {
+			t.Errorf("uses %s once, after %v: passed %v, want %v (%s)", tt.uses, tt.stats, r.Passed, tt.pass, r.Message)
+		}
 	}
 }
 

@@ -6,15 +6,16 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/redisgrade/redisgrade/internal/rediscmd"
 	"github.com/redisgrade/redisgrade/internal/yamlstrict"
 )
 
 // UsesCheck says what a task sentence "with INCR" says: the server ran that
 // command while the student's commands ran, whether the file sent it or a
-// script it sent called it (counted by INFO commandstats, like calls). An
-// older form Redis keeps of the command counts as it (RPOPLPUSH for LMOVE,
-// SETEX for SET). With once, each ran exactly once: "in one command". A
+// script it sent called it (counted by INFO commandstats, like calls). Only
+// that command counts, not an older form Redis keeps of it (GETSET for SET,
+// GEORADIUS for GEOSEARCH): the task named the command, and a row "uses SET"
+// must not be ticked for a file that sent none. With once, each ran exactly
+// once: "in one command". A
 // forged reply or end state (an EVAL "return 3", a plain SET of the value)
 // runs none of them.
 //
@@ -79,14 +80,10 @@ func (c *UsesCheck) upper() []string {
 	return out
 }
 
-// ran counts the calls of a command and of its older forms, by INFO
-// commandstats's names (set, xgroup|create).
+// ran counts the calls of a command, by INFO commandstats's names (set,
+// xgroup|create).
 func ran(stats map[string]int64, name string) int64 {
-	var n int64
-	for _, form := range rediscmd.Forms(strings.Join(strings.Fields(name), "|")) {
-		n += stats[form]
-	}
-	return n
+	return stats[strings.ToLower(strings.Join(strings.Fields(name), "|"))]
 }
 
 func (c *UsesCheck) Evaluate(_ context.Context, env *Env) Result {

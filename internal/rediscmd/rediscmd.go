@@ -79,7 +79,8 @@ var (
 // olderForms are the commands Redis keeps from before a newer command took
 // their place (COMMAND DOCS says "replaced by" of most; SETEX, PSETEX and
 // SETNX it no longer marks, though SET covers them): a task that asks for
-// the newer command is answered by an older form too.
+// the newer command and names no other gets the older form's reply for
+// its own (reply and compare checks; uses counts only the command named).
 var olderForms = map[string][]string{
 	"set":       {"setex", "psetex", "setnx", "getset"},
 	"hset":      {"hmset"},
