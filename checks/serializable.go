@@ -119,7 +119,8 @@ func (c *SerializableCheck) Evaluate(ctx context.Context, env *Env) Result {
 		}
 		r.clients = append(r.clients, units)
 		// The other client's every reply is what it observes; a student's
-		// reads after their last write decide nothing (decidingUnits).
+		// reads decide nothing unless a write other than a script follows them
+		// (decides).
 		r.observer = append(r.observer, i > 0 && c.Serializable.With != "")
 	}
 	return r.verdict(ctx, c.names(len(r.clients)))
@@ -178,18 +179,29 @@ func splitUnits(ctx context.Context, admin *redis.Client, cmds []submissions.Com
 	return out, nil
 }
 
-// decidingUnits is how many of a client's units have replies that matter:
-// all but the reads after its last write. Such a read (a student's look at
-// their work) changes nothing and nothing depends on it, yet what it sees
-// depends on the other clients' timing, so comparing it would fail every
-// file that looks at its work with its own order; reads before a write stay,
-// since they are what the client decides on.
-func decidingUnits(units []unit) int {
-	n := len(units)
-	for n > 0 && units[n-1].info.ReadOnly {
-		n--
+// decides reports whether the replies of a client's i-th unit matter: a
+// write's always do, a read's only where a write other than a script comes
+// after it. Such a write acts on nothing but its arguments, so a read
+// before it stands for what the client decided on: GET the lock, then DEL
+// it, deletes a lock another client took in between, which only the GET's
+// reply shows (a transaction is such a write: WATCH, not MULTI, is what
+// makes it check, and a refused one is left out with the reads since its
+// WATCH, see dropped). A script can read for itself what it acts on, and a
+// read after the last such write (a student's look at their work, at the
+// end or before their atomic release) decides nothing: what it sees depends
+// on the other clients' timing, so comparing it would fail every file that
+// looks at its work. (A script that acts blindly after a read the client
+// decided on is the one race this leaves to the other checks.)
+func decides(units []unit, i int) bool {
+	if !units[i].info.ReadOnly {
+		return true
 	}
-	return n
+	for _, u := range units[i+1:] {
+		if !u.info.ReadOnly && !contains(scripts, u.cmds[0].Name()) {
+			return true
+		}
+	}
+	return false
 }
 
 // scripts are the commands that run code which may touch any key.

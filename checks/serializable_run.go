@@ -21,8 +21,7 @@ type runner struct {
 	start   State    // the case's starting state, written again before each run
 	clients [][]unit // each client's units
 	// observer is, per client, whether all its replies count (the other
-	// client the spec plays), or only those up to its last write
-	// (decidingUnits).
+	// client the spec plays), or only those that decide (decides).
 	observer []bool
 	// serial are the outcomes of the serial orders, by which units were
 	// left out (the transactions WATCH refused): "" for the files as they are.
@@ -201,8 +200,8 @@ func (r *runner) withoutRefused(o outcome) outcome {
 }
 
 // sameOutcome reports whether two orders left the same keys and gave each
-// client the same replies (in any order where Redis fixes none), up to its
-// reads after its last write, which decide nothing.
+// client the same replies (in any order where Redis fixes none), but for
+// the reads that decide nothing (decides).
 func (r *runner) sameOutcome(a, b outcome, clients [][]unit) bool {
 	if !sameState(a.state, b.state) {
 		return false
@@ -211,11 +210,10 @@ func (r *runner) sameOutcome(a, b outcome, clients [][]unit) bool {
 		if len(a.replies[c]) != len(b.replies[c]) {
 			return false
 		}
-		n := len(a.replies[c])
-		if !r.observer[c] {
-			n = min(n, decidingUnits(clients[c]))
-		}
-		for i := range n {
+		for i := range a.replies[c] {
+			if !r.observer[c] && !decides(clients[c], i) {
+				continue
+			}
 			for j := range a.replies[c][i] {
 				name := clients[c][i].cmds[j].Name()
 				if j >= len(b.replies[c][i]) || !sameReply(name, a.replies[c][i][j], b.replies[c][i][j]) {

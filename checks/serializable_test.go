@@ -131,6 +131,17 @@ func TestSerializableTrailingReads(t *testing.T) {
 	if r := serializableOn(t, env, observer, strState("a", "0", "b", "0"), "INCR a\nINCR b\n"); r.Passed {
 		t.Fatal("an observer that reads both between the two INCRs sees them torn")
 	}
+	// A look before a script that checks for itself decides nothing; before a
+	// plain write, it stands for what the client decided on.
+	lock := strState("lock", "token-a")
+	taker := "- serializable: {with: \"SET lock token-b\\n\"}\n"
+	release := `EVAL "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0" 1 lock token-a` + "\n"
+	if r := serializableOn(t, env, taker, lock, "GET lock\n"+release); !r.Passed {
+		t.Fatalf("a look at the lock before its atomic release: %s", r.Message)
+	}
+	if r := serializableOn(t, env, taker, lock, "GET lock\nDEL lock\n"); r.Passed {
+		t.Fatal("GET then DEL deletes a lock taken in between, and passes")
+	}
 }
 
 // A transaction WATCH refused is left out of the comparison, and so are the
