@@ -44,6 +44,8 @@ func diffValue(k string, m, r *keyState) []string {
 		switch {
 		case m.hll && m.card != r.card:
 			return []string{sprintf("HyperLogLog %s counts %d (PFCOUNT); the reference's counts %d", k, m.card, r.card)}
+		case m.hll && m.regs != r.regs:
+			return []string{sprintf("HyperLogLog %s holds other members than the reference's, though both count %d (PFCOUNT)", k, m.card)}
 		case !m.hll && m.str != r.str:
 			return []string{sprintf("%s is %s; the reference leaves %s", k, quoteClipped(m.str), quoteClipped(r.str))}
 		}

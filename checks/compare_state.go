@@ -17,8 +17,9 @@ type keyState struct {
 	typ  string
 	ttl  time.Duration // -1: no expiry
 	str  string
-	hll  bool  // a string that is a HyperLogLog: compared by count
-	card int64 // a HyperLogLog's count (PFCOUNT)
+	hll  bool   // a string that is a HyperLogLog: compared by its registers
+	regs string // a HyperLogLog's registers (hllRegisterValues)
+	card int64  // a HyperLogLog's count (PFCOUNT), to say how far off it is
 	hash map[string]string
 	list []string // a list's elements, or a set's members sorted
 	zset []redis.Z
@@ -261,15 +262,24 @@ func readStreamGroups(ctx context.Context, rc *redis.Client, state map[string]*k
 	return nil
 }
 
-// readHLLCounts counts each HyperLogLog: two that count alike are alike,
-// whatever their bytes (PFCOUNT itself rewrites a HyperLogLog's cache).
+// readHLLCounts decodes each HyperLogLog's registers and counts it: two
+// with the same registers are alike, whatever their header (PFCOUNT itself
+// rewrites the count it caches there). Counts alone would not do: the
+// visitors 0 to 999 and 1 to 1000 both count 990.
 func readHLLCounts(ctx context.Context, rc *redis.Client, state map[string]*keyState) error {
 	pipe := rc.Pipeline()
 	counts := map[string]*redis.IntCmd{}
 	for k, ks := range state {
-		if ks.hll {
-			counts[k] = pipe.PFCount(ctx, k)
+		if !ks.hll {
+			continue
 		}
+		regs, ok := hllRegisterValues(ks.str)
+		if !ok {
+			ks.hll = false // HYLL bytes that are not a valid HyperLogLog: compared as a string
+			continue
+		}
+		ks.regs = string(regs)
+		counts[k] = pipe.PFCount(ctx, k)
 	}
 	if len(counts) == 0 {
 		return nil

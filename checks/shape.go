@@ -479,8 +479,11 @@ func (ks *keyState) small() string {
 func valueShape(m, r *keyState, env *Env) string {
 	switch m.typ {
 	case "string":
-		if m.hll {
+		if m.hll && m.card != r.card {
 			return "count" + env.relative(m.card, r.card)
+		}
+		if m.hll {
+			return "members≠"
 		}
 		g, err1 := strconv.ParseInt(m.str, 10, 64)
 		w, err2 := strconv.ParseInt(r.str, 10, 64)
