@@ -85,13 +85,38 @@ func (c *ReplyCheck) Reads(env *Env) []int {
 }
 
 // argsMatch reports whether a command's arguments start with want ("*"
-// matches any argument).
+// matches any argument; see argMatches).
 func argsMatch(args, want []string) bool {
 	if len(args) < len(want) {
 		return false
 	}
 	for i, w := range want {
-		if w != "*" && args[i] != w {
+		if !argMatches(args[i], w) {
+			return false
+		}
+	}
+	return true
+}
+
+// argMatches reports whether an argument is the one a spec expects: "*" is
+// any, and one written in capitals (NX, WITHSCORES, PX) is an option word,
+// which Redis reads in any case, so nx is NX; any other (a key, a value) is
+// compared as it is.
+func argMatches(got, want string) bool {
+	if want == "*" || got == want {
+		return true
+	}
+	return isOptionWord(want) && strings.EqualFold(got, want)
+}
+
+// isOptionWord reports whether s is written as an option word: capital
+// letters, digits after the first, and underscores (NX, BY, WITHSCORES).
+func isOptionWord(s string) bool {
+	if s == "" || s[0] < 'A' || s[0] > 'Z' {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') && r != '_' {
 			return false
 		}
 	}

@@ -127,7 +127,7 @@ func (c *SentCheck) Evaluate(_ context.Context, env *Env) Result {
 			} else {
 				return fail("%s:%d: %s has %s, expected at least %d", env.File, cmd.Line, name, words.Count(len(cmd.Args)-1, "argument"), len(c.Args))
 			}
-			if want != "*" && got != want {
+			if !argMatches(got, want) {
 				return Result{
 					Message:  sprintf("%s:%d: argument %d of %s is %s, expected %s", env.File, cmd.Line, i+1, name, strconv.Quote(clip.Text(got, 60)), strconv.Quote(want)),
 					Expected: want, Actual: clip.Text(got, 60),

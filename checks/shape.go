@@ -276,7 +276,7 @@ func (c *SentCheck) shape(env *Env) string {
 			if i+1 >= len(cmd.Args) {
 				return "args" + env.relative(int64(len(cmd.Args)-1), int64(len(c.Args)))
 			}
-			if got := cmd.Args[i+1]; want != "*" && got != want {
+			if got := cmd.Args[i+1]; !argMatches(got, want) {
 				// A number (numkeys) keeps how far off it is: 1 and 2 keys
 				// are different mistakes.
 				g, err1 := strconv.ParseInt(got, 10, 64)
