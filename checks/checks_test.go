@@ -99,6 +99,30 @@ func TestCallsCheck(t *testing.T) {
 	}
 }
 
+// With at_least, a count is a lower bound: a walk that pages with COUNT 1
+// makes many SCAN calls, one that ignores the COUNT it is given few.
+func TestCallsCheckAtLeast(t *testing.T) {
+	c := &CallsCheck{Calls: Counts{{"scan", 6}}, AtLeast: true}
+	if got := c.Name(); got != "the server runs SCAN at least 6 times" {
+		t.Errorf("name = %q", got)
+	}
+	for got, pass := range map[int64]bool{6: true, 17: true, 5: false, 1: false} {
+		env := &Env{Sent: sent([]string{"EVAL", "...", "0"}), Stats: map[string]int64{"eval": 1, "scan": got}}
+		r := c.Evaluate(context.Background(), env)
+		if r.Passed != pass {
+			t.Errorf("SCAN %d times: passed %v, want %v (%s)", got, r.Passed, pass, r.Message)
+		}
+		if !pass && r.Message != sprintf("SCAN ran %s, expected at least 6 times (counted by the server, calls from Lua included)", times(got)) {
+			t.Errorf("message %q", r.Message)
+		}
+		// How far below the bound varies with the server process: the
+		// shape says only that it is below.
+		if shape := c.shape(env); !pass && shape != "SCAN<" {
+			t.Errorf("SCAN %d times: shape %q, want %q", got, shape, "SCAN<")
+		}
+	}
+}
+
 func TestReplyCheck(t *testing.T) {
 	env := &Env{
 		File:    "s.redis",

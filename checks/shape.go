@@ -625,6 +625,10 @@ func (c *CallsCheck) shape(env *Env) string {
 	for _, call := range c.Calls {
 		name := strings.ToLower(call.Name)
 		counted[name] = true
+		if c.AtLeast && env.Stats[name] >= call.N {
+			parts = append(parts, strings.ToUpper(name)+"≥") // how far above the bound is no mistake
+			continue
+		}
 		parts = append(parts, strings.ToUpper(name)+env.relative(env.Stats[name], call.N))
 	}
 	var others []string
