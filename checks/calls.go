@@ -15,7 +15,7 @@ import (
 // one that ignores the COUNT it is given makes few.
 //
 //   - calls: {decr: 1, incr: 1}
-//   - calls: {scan: 6}
+//   - calls: {scan: 2}
 //     at_least: true
 type CallsCheck struct {
 	Calls Counts `yaml:"calls"`

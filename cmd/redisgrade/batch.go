@@ -42,12 +42,7 @@ func newBatchCmd() *cobra.Command {
 			"end it writes DIR/grades.csv, DIR/feedback/<student>.md and DIR/report.html.",
 		Example: "  redisgrade batch --exercise lua-atomicity class/ --out grades/\n" +
 			"  redisgrade batch -e lua-atomicity export.zip --out grades/ --resume",
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usageError(fmt.Errorf("batch takes one SUBMISSIONS folder or .zip, got %d arguments", len(args)))
-			}
-			return nil
-		},
+		Args: oneArg("batch", "SUBMISSIONS folder or .zip"),
 		RunE: func(cmd *cobra.Command, args []string) error { return runBatch(cmd, f, args[0]) },
 	}
 	fl := cmd.Flags()

@@ -292,12 +292,7 @@ func newShowCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show EXERCISE",
 		Short: "Show an exercise's steps: title, file, points and task (hints with --hints)",
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usageError(errors.New("show takes one exercise name or spec path"))
-			}
-			return nil
-		},
+		Args:  oneArg("show", "exercise name or spec path"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ex, err := exercises.Load(args[0])
 			if err != nil {

@@ -33,12 +33,7 @@ func newGradeCmd() *cobra.Command {
 		Short: "Grade one submission (a folder, .zip or .tar.gz)",
 		Example: "  redisgrade grade --exercise lua-atomicity submissions/examples/lua-atomicity/correct\n" +
 			"  redisgrade grade -e lua-atomicity --format json work.zip",
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usageError(fmt.Errorf("grade takes one submission (a folder, .zip or .tar.gz), got %d arguments", len(args)))
-			}
-			return nil
-		},
+		Args: oneArg("grade", "submission (a folder, .zip or .tar.gz)"),
 		RunE: func(cmd *cobra.Command, args []string) error { return runGrade(cmd, f, args[0]) },
 	}
 	fl := cmd.Flags()

@@ -45,6 +45,17 @@ func (e *exitError) Error() string {
 
 func usageError(err error) error { return &exitError{code: exitUsage, err: err} }
 
+// oneArg accepts exactly one positional argument, else a usage error (exit
+// 2) saying what the command takes: "grade takes one submission (...)".
+func oneArg(command, what string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) != 1 {
+			return usageError(fmt.Errorf("%s takes one %s, got %d arguments", command, what, len(args)))
+		}
+		return nil
+	}
+}
+
 // exerciseFlag registers --exercise (-e): a shipped exercise's name or a spec file.
 func exerciseFlag(fl *pflag.FlagSet, p *string) {
 	fl.StringVarP(p, "exercise", "e", "", "exercise name ("+strings.Join(exercises.Shipped(), ", ")+"; any case) or path to a spec .yaml")

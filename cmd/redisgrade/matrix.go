@@ -37,12 +37,7 @@ func newMatrixCmd() *cobra.Command {
 		Example: "  redisgrade matrix -e lua-atomicity --redis-server /usr/bin/redis-server \\\n" +
 			"    --redis-server ~/valkey/valkey-server submissions/examples/lua-atomicity/correct\n" +
 			"  redisgrade matrix -e hash-field-expiry --image redis:8.0 --image valkey/valkey:9.0 --embedded work.zip",
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usageError(fmt.Errorf("matrix takes one submission (a folder, .zip or .tar.gz), got %d arguments", len(args)))
-			}
-			return nil
-		},
+		Args: oneArg("matrix", "submission (a folder, .zip or .tar.gz)"),
 		RunE: func(cmd *cobra.Command, args []string) error { return runMatrix(cmd, f, args[0]) },
 	}
 	fl := cmd.Flags()
